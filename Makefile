@@ -1,0 +1,34 @@
+# PulseRx — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck bench install clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: migrate, create the demo patient, start Redis (embedded), web and worker.
+run: $(STAMP)
+	$(BIN)/python -m pulserx.devserver
+
+## make test: lint, type-check, and the whole suite (SQLite; PostgreSQL with DATABASE_URL).
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy pulserx
+	PULSERX_VAR_DIR=var/test $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf var/test var/static

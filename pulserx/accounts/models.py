@@ -1,0 +1,125 @@
+"""People: users who sign in, the patients they are, and the caregivers they invite."""
+
+from __future__ import annotations
+
+import secrets
+from zoneinfo import available_timezones
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from pulserx.reminders.schedule import TravelPolicy
+
+
+def validate_timezone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(
+            "“%(value)s” is not an IANA time zone (for example Europe/London).",
+            params={"value": value},
+        )
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class AccountType(models.TextChoices):
+    PATIENT = "patient", "Patient — I take medications"
+    CAREGIVER = "caregiver", "Caregiver — I look after someone"
+
+
+class EmailUserManager(UserManager["User"]):
+    def create_user(self, email, password=None, **extra):  # type: ignore[no-untyped-def,override]
+        email = self.normalize_email(email)
+        return super().create_user(email, email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):  # type: ignore[no-untyped-def,override]
+        email = self.normalize_email(email)
+        return super().create_superuser(email, email, password, **extra)
+
+
+class User(AbstractUser):
+    """Signs in with an email address; `username` mirrors it for Django's admin."""
+
+    email = models.EmailField("email address", unique=True)
+    account_type = models.CharField(
+        max_length=16, choices=AccountType.choices, default=AccountType.PATIENT
+    )
+
+    USERNAME_FIELD = "email"  # type: ignore[misc]
+    REQUIRED_FIELDS = []  # type: ignore[misc]
+    objects = EmailUserManager()  # type: ignore[misc]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.username = self.email
+        super().save(*args, **kwargs)
+
+
+class Patient(models.Model):
+    """The profile of someone who takes medications: their clock and how to reach them."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="patient")
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    current_timezone = models.CharField(
+        max_length=64, blank=True, validators=[validate_timezone],
+        help_text="Where the patient is now, reported by their browser.",
+    )
+    travel_policy = models.CharField(
+        max_length=8,
+        choices=[
+            (TravelPolicy.HOME_CLOCK, "Keep my home clock when I travel"),
+            (TravelPolicy.LOCAL_CLOCK, "Follow the clock where I am"),
+        ],
+        default=TravelPolicy.HOME_CLOCK,
+    )
+    quiet_start = models.TimeField(null=True, blank=True)
+    quiet_end = models.TimeField(null=True, blank=True)
+    notify_email = models.BooleanField("email reminders", default=False)
+    notify_push = models.BooleanField("push notifications", default=True)
+    missed_after_minutes = models.PositiveIntegerField(default=60)
+    realert_every_minutes = models.PositiveIntegerField(
+        default=0, help_text="Remind again every N minutes until I act (0: never)."
+    )
+    realert_limit = models.PositiveIntegerField(default=2)
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_token)
+
+    def __str__(self) -> str:
+        return f"patient {self.pk}"
+
+    @property
+    def group_name(self) -> str:
+        """The channel-layer group that receives this patient's live events."""
+        return f"patient.{self.pk}"
+
+
+class CareLinkStatus(models.TextChoices):
+    INVITED = "invited", "Invited"
+    ACCEPTED = "accepted", "Accepted"
+    REVOKED = "revoked", "Revoked"
+
+
+class CareLink(models.Model):
+    """A caregiver invited by a patient: what they may see and whether they hear of misses."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="care_links")
+    caregiver = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="care_links"
+    )
+    invited_email = models.EmailField()
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    status = models.CharField(
+        max_length=16, choices=CareLinkStatus.choices, default=CareLinkStatus.INVITED
+    )
+    alert_on_missed = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "invited_email"], name="one_invite_per_email"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"care link {self.pk}"

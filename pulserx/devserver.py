@@ -1,0 +1,88 @@
+"""`make run`: the whole of PulseRx in the foreground, stopped together by Ctrl-C.
+
+Starts an embedded redis-server when REDIS_URL is unset, migrates, ensures the demo patient,
+then runs the web server (uvicorn) and the worker with prefixed output.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+COLOURS = {"redis": "31", "web": "36", "worker": "35"}
+
+
+def relay(name: str, process: subprocess.Popen[str]) -> None:
+    assert process.stdout is not None
+    prefix = f"\033[{COLOURS[name]}m{name:>6} |\033[0m " if sys.stdout.isatty() else f"{name:>6} | "
+    for line in process.stdout:
+        sys.stdout.write(prefix + line)
+        sys.stdout.flush()
+
+
+def spawn(name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    threading.Thread(target=relay, args=(name, process), daemon=True).start()
+    return process
+
+
+def stop_all(processes: list[subprocess.Popen[str]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def main() -> int:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.setdefault("DEBUG", "true")
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pulserx.settings")
+    import django
+    from django.conf import settings
+    from django.core.management import call_command
+
+    django.setup()
+    from pulserx import embedded_redis
+
+    processes: list[subprocess.Popen[str]] = []
+    redis_process = None
+    if settings.REDIS_IS_EMBEDDED and not embedded_redis.is_listening(
+            settings.EMBEDDED_REDIS_SOCKET):
+        redis_process = embedded_redis.start(settings.EMBEDDED_REDIS_SOCKET)
+        print(f" redis | embedded redis-server on {settings.EMBEDDED_REDIS_SOCKET}")
+    try:
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("demo")
+        env["REDIS_URL"] = settings.REDIS_URL
+        host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
+        processes.append(spawn("web", [sys.executable, "-m", "uvicorn", "pulserx.asgi:application",
+                                       "--host", host, "--port", port], env))
+        processes.append(spawn("worker", [sys.executable, "manage.py", "worker"], env))
+        print(f"   web | PulseRx is starting on http://{host}:{port}  (Ctrl-C stops everything)")
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        while all(p.poll() is None for p in processes):
+            threading.Event().wait(0.5)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop_all(processes)
+        if redis_process is not None:
+            embedded_redis.stop(redis_process)
+        print("stopped: web, worker" + (", redis" if redis_process else ""))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

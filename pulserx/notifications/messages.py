@@ -1,0 +1,46 @@
+"""The words of a notification, shared by the inbox, the live toast, Web Push and email."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class DoseFacts:
+    """What a reminder says about a dose. `medication` is None for a test reminder."""
+
+    medication: str | None
+    strength: str
+    form: str
+    instructions: str
+    amount: Decimal
+    due_local: datetime
+
+
+def amount_text(amount: Decimal, form: str) -> str:
+    number = f"{amount.normalize():f}"
+    return f"{number} {form}" if form and form != "other" else number
+
+
+def describe(kind: str, facts: DoseFacts | None, *, late: bool = False, count: int = 1,
+             patient_label: str = "") -> tuple[str, str]:
+    """Return (title, body) for a notification of `kind`."""
+    if kind == "missed_summary":
+        doses = "dose" if count == 1 else "doses"
+        return (f"{count} {doses} missed while reminders were paused",
+                "PulseRx could not remind you in time. Review them on your Today page.")
+    assert facts is not None
+    at = facts.due_local.strftime("%H:%M")
+    if facts.medication is None:
+        return ("Test reminder", f"Your reminders work. This one was due at {at}.")
+    what = " ".join(part for part in (facts.medication, facts.strength) if part)
+    take = f"Take {amount_text(facts.amount, facts.form)} of {what}"
+    detail = f" — {facts.instructions}" if facts.instructions else ""
+    if kind == "caregiver_missed":
+        return (f"{patient_label} missed a dose", f"{what}, due at {at}, was not taken.")
+    if kind == "realert":
+        return (f"Reminder: {what}", f"Still due since {at}. {take}{detail}.")
+    late_note = f" (due at {at}, sent late)" if late else f" (due at {at})"
+    return (f"Time for {what}", f"{take}{detail}{late_note}.")

@@ -1,0 +1,62 @@
+"""One attempt at one delivery: claim the attempt, send, record the outcome.
+
+Retries are not Celery retries (those wait in worker memory with a countdown): a failed
+attempt writes `next_attempt_at` with backoff and the dispatcher sends it again then.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+
+from pulserx.notifications.models import Delivery, DeliveryStatus
+from pulserx.notifications.transports import TransportError, transport_for
+
+logger = logging.getLogger("pulserx.delivery")
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, … capped at 1 h, with ±20 % jitter so retries do not bunch."""
+    seconds = min(30 * 2 ** max(attempts - 1, 0), 3600)
+    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
+
+
+def claim_attempt(delivery: Delivery, now: datetime) -> bool:
+    """Take the next attempt of `delivery`; False when another run already took it or it
+    is no longer pending (so a redelivered task never sends twice)."""
+    return bool(
+        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING,
+                                attempts=delivery.attempts)
+        .update(attempts=F("attempts") + 1, next_attempt_at=now + settings.PULSERX_LEASE)
+    )
+
+
+def attempt_delivery(delivery_id: int) -> None:
+    delivery = Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).first()
+    now = timezone.now()
+    if delivery is None or not claim_attempt(delivery, now):
+        return
+    attempts = delivery.attempts + 1
+    try:
+        transport_for(delivery.channel).send(delivery)
+    except TransportError as error:
+        record_failure(delivery, attempts, error)
+        return
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error="")
+
+
+def record_failure(delivery: Delivery, attempts: int, error: TransportError) -> None:
+    final = error.permanent or attempts >= settings.PULSERX_DELIVERY_MAX_ATTEMPTS
+    logger.warning("delivery %s via %s failed (attempt %d, %s): %s", delivery.pk,
+                   delivery.channel, attempts, "final" if final else "will retry", error.reason)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=error.status if final else DeliveryStatus.PENDING,
+        next_attempt_at=None if final else timezone.now() + backoff(attempts),
+        last_error=error.reason[:300],
+    )

@@ -1,0 +1,51 @@
+"""`python manage.py worker`: the one worker profile used by make run, Procfile and render.yaml."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from pulserx.celery import app
+from pulserx.worker import guard
+
+# One process. Tasks run on a few threads so a slow SMTP or push server never holds up the
+# others; the dispatcher tick has a thread of its own. Nothing is prefetched beyond what the
+# threads can run, no results are stored, and the cluster chatter (gossip, mingle,
+# heartbeats) that a single worker does not need is off.
+WORKER_ARGV = [
+    "worker",
+    "--pool=threads",
+    "--concurrency=4",
+    "--prefetch-multiplier=1",
+    "--without-heartbeat",
+    "--without-gossip",
+    "--without-mingle",
+    "--loglevel=WARNING",
+    "--hostname=pulserx@%h",
+]
+
+
+class Command(BaseCommand):
+    help = "Run the PulseRx worker: Celery tasks plus the dispatcher tick, with a memory guard."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--concurrency", type=int, default=None,
+                            help="Task threads (default 4).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        argv = list(WORKER_ARGV)
+        if options["concurrency"]:
+            argv.append(f"--concurrency={options['concurrency']}")
+        try:
+            app.worker_main(argv)
+        except SystemExit as stop:
+            if not guard.tripped:
+                raise
+            del stop
+        if guard.tripped:
+            self.stderr.write("memory guard: restarting the worker")
+            sys.stderr.flush()
+            os.execv(sys.executable, [sys.executable, *sys.argv])

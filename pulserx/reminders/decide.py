@@ -1,0 +1,71 @@
+"""What the dispatcher does with a claimed dose: a pure decision, no database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+# A reminder that goes out this much after its time is marked late in the inbox.
+LATE_AFTER = timedelta(seconds=60)
+
+
+class Action(StrEnum):
+    REMIND = "remind"            # first alert, or the alert after a snooze
+    REALERT = "realert"          # still not acted on: remind again
+    MISS = "miss"                # deadline passed after an alert: missed, tell caregivers
+    MISS_QUIETLY = "miss_quietly"  # found too late to remind: missed, one summary
+    NOTHING = "nothing"          # only re-arm (or drop) the next check
+
+
+@dataclass(frozen=True)
+class DoseView:
+    status: str                  # DoseStatus value
+    due_at: datetime
+    snoozed_until: datetime | None
+    alerts_sent: int
+    missed_after: timedelta
+    realert_every: timedelta     # zero: no re-alerts
+    realert_limit: int
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    late: bool = False
+    next_action_at: datetime | None = None
+
+
+def alert_time(dose: DoseView) -> datetime:
+    return dose.snoozed_until or dose.due_at
+
+
+def missed_deadline(dose: DoseView) -> datetime:
+    """A dose not acted on by then is missed; a snooze moves the deadline with it."""
+    return alert_time(dose) + dose.missed_after
+
+
+def next_check(dose: DoseView, alerts_sent: int, alerted_at: datetime) -> datetime:
+    """When to look at a notified dose again: the next re-alert or the missed deadline."""
+    deadline = missed_deadline(dose)
+    if dose.realert_every and alerts_sent <= dose.realert_limit:
+        return min(alerted_at + dose.realert_every, deadline)
+    return deadline
+
+
+def decide(dose: DoseView, now: datetime, grace: timedelta) -> Decision:
+    """Decide what a claimed dose needs at `now` (`grace`: how late a reminder may still go)."""
+    if dose.status == "scheduled":
+        lateness = now - alert_time(dose)
+        if lateness > grace:
+            return Decision(Action.MISS_QUIETLY)
+        return Decision(Action.REMIND, late=lateness > LATE_AFTER,
+                        next_action_at=next_check(dose, dose.alerts_sent + 1, now))
+    if dose.status == "notified":
+        if now >= missed_deadline(dose):
+            return Decision(Action.MISS)
+        if not dose.realert_every or dose.alerts_sent > dose.realert_limit:
+            return Decision(Action.NOTHING, next_action_at=missed_deadline(dose))
+        return Decision(Action.REALERT,
+                        next_action_at=next_check(dose, dose.alerts_sent + 1, now))
+    return Decision(Action.NOTHING)

@@ -1,0 +1,151 @@
+"""Medications, their schedules, and the doses the dispatcher works through.
+
+A `Dose` row is the outbox: its `next_action_at` says when the dispatcher must next look at it
+(first reminder, a re-alert, the missed-dose deadline) and `lease_until` fences a claim.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from pulserx.accounts.models import Patient, User
+from pulserx.reminders.schedule import Plan, Recurrence
+
+
+class MedicationForm(models.TextChoices):
+    TABLET = "tablet", "Tablet"
+    CAPSULE = "capsule", "Capsule"
+    LIQUID = "liquid", "Liquid (ml)"
+    INJECTION = "injection", "Injection"
+    INHALER = "inhaler", "Inhaler puff"
+    DROPS = "drops", "Drops"
+    PATCH = "patch", "Patch"
+    OTHER = "other", "Other"
+
+
+class Medication(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="medications")
+    name = models.CharField(max_length=120)
+    strength = models.CharField(max_length=60, blank=True, help_text="For example 500 mg")
+    form = models.CharField(max_length=16, choices=MedicationForm.choices,
+                            default=MedicationForm.TABLET)
+    instructions = models.CharField(max_length=240, blank=True,
+                                    help_text="For example: with food")
+    stock = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True,
+                                validators=[MinValueValidator(0)])
+    refill_threshold = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True,
+                                           validators=[MinValueValidator(0)])
+    paused = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return f"medication {self.pk}"
+
+    @property
+    def needs_refill(self) -> bool:
+        return (self.stock is not None and self.refill_threshold is not None
+                and self.stock <= self.refill_threshold)
+
+
+class Schedule(models.Model):
+    """When a medication is taken. `next_due_at` is the next dose not yet materialised."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="schedules")
+    medication = models.OneToOneField(Medication, on_delete=models.CASCADE,
+                                      related_name="schedule")
+    recurrence = models.CharField(max_length=16, choices=[(r.value, r.name.replace("_", " ")
+                                  .capitalize()) for r in Recurrence], default=Recurrence.DAILY)
+    # [{"at": "08:00", "amount": "1"}, ...] in the patient's clock, sorted by time.
+    times = models.JSONField(default=list, blank=True)
+    weekdays = models.JSONField(default=list, blank=True)
+    every_days = models.PositiveIntegerField(default=1)
+    days_on = models.PositiveIntegerField(default=0)
+    days_off = models.PositiveIntegerField(default=0)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    next_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"schedule {self.pk}"
+
+    def plan(self) -> Plan:
+        return Plan(
+            times=tuple(time.fromisoformat(t["at"]) for t in self.times),
+            recurrence=Recurrence(self.recurrence),
+            start=self.start_date,
+            end=self.end_date,
+            weekdays=frozenset(self.weekdays),
+            every_days=self.every_days,
+            days_on=self.days_on,
+            days_off=self.days_off,
+        )
+
+    def amount_at(self, wall: time) -> Decimal:
+        for entry in self.times:
+            if time.fromisoformat(entry["at"]) == wall:
+                return Decimal(str(entry["amount"]))
+        return Decimal(1)
+
+
+class DoseStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Upcoming"
+    NOTIFIED = "notified", "Due"
+    TAKEN = "taken", "Taken"
+    SKIPPED = "skipped", "Skipped"
+    MISSED = "missed", "Missed"
+
+
+OPEN_STATUSES = (DoseStatus.SCHEDULED, DoseStatus.NOTIFIED)
+
+
+class Dose(models.Model):
+    """One occurrence of a schedule; also the dispatcher's outbox row."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="doses")
+    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, null=True, blank=True,
+                                 related_name="doses")
+    medication = models.ForeignKey(Medication, on_delete=models.CASCADE, null=True, blank=True,
+                                   related_name="doses", help_text="Empty for a test reminder.")
+    due_at = models.DateTimeField()
+    amount = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(1))
+    status = models.CharField(max_length=16, choices=DoseStatus.choices,
+                              default=DoseStatus.SCHEDULED)
+    next_action_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    alerts_sent = models.PositiveIntegerField(default=0)
+    late = models.BooleanField(default=False)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    acted_at = models.DateTimeField(null=True, blank=True)
+    acted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+")
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "due_at"], name="one_dose_per_time"),
+        ]
+        indexes = [
+            models.Index(fields=["next_action_at"], name="dose_next_action",
+                         condition=models.Q(next_action_at__isnull=False)),
+            models.Index(fields=["patient", "due_at"], name="dose_patient_day"),
+            models.Index(fields=["claim_token"], name="dose_claim",
+                         condition=~models.Q(claim_token="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"dose {self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def alert_time(self) -> datetime:
+        return self.snoozed_until or self.due_at

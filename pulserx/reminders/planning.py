@@ -1,0 +1,86 @@
+"""The Django side of schedule math: materialising doses and re-planning after a change."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from pulserx.reminders.models import Dose, DoseStatus, Schedule
+from pulserx.reminders.schedule import TravelPolicy, clock_zone, next_occurrence, occurrences
+
+_ONE_MICROSECOND = timedelta(microseconds=1)
+
+
+def zone_of(schedule: Schedule):  # type: ignore[no-untyped-def]
+    patient = schedule.patient
+    return clock_zone(patient.timezone, patient.current_timezone or None,
+                      TravelPolicy(patient.travel_policy))
+
+
+def doses_until(schedule: Schedule, horizon: datetime) -> tuple[list[Dose], datetime | None]:
+    """The doses of `schedule` from its `next_due_at` up to `horizon`, and the next due time
+    after them (None when the plan has no more occurrences)."""
+    assert schedule.next_due_at is not None
+    plan, zone = schedule.plan(), zone_of(schedule)
+    after = schedule.next_due_at - _ONE_MICROSECOND
+    doses = []
+    for due_at in occurrences(plan, zone, after, horizon):
+        wall = due_at.astimezone(zone).time().replace(tzinfo=None)
+        doses.append(Dose(patient_id=schedule.patient_id, schedule=schedule,
+                          medication_id=schedule.medication_id, due_at=due_at,
+                          amount=schedule.amount_at(wall), next_action_at=due_at))
+        after = due_at
+    return doses, next_occurrence(plan, zone, after)
+
+
+def materialise_upcoming(now: datetime, lookahead: timedelta, batch: int = 500) -> int:
+    """Insert the Dose rows of every active schedule due before `now + lookahead` and move
+    each schedule's `next_due_at` past them. Returns how many schedules were advanced.
+
+    Safe to run in several workers at once: the (schedule, due_at) unique key drops
+    duplicates and both writers compute the same `next_due_at`."""
+    horizon = now + lookahead
+    advanced = 0
+    while True:
+        schedules = list(
+            Schedule.objects.filter(next_due_at__lte=horizon, medication__paused=False)
+            .select_related("patient").order_by("next_due_at")[:batch]
+        )
+        if not schedules:
+            return advanced
+        doses: list[Dose] = []
+        for schedule in schedules:
+            new_doses, schedule.next_due_at = doses_until(schedule, horizon)
+            doses.extend(new_doses)
+        with transaction.atomic():
+            Dose.objects.bulk_create(doses, ignore_conflicts=True, batch_size=1000)
+            Schedule.objects.bulk_update(schedules, ["next_due_at"], batch_size=500)
+        advanced += len(schedules)
+
+
+@transaction.atomic
+def replan(schedule: Schedule, now: datetime | None = None) -> None:
+    """Apply a changed (or paused, or resumed) schedule at once: drop its doses that have not
+    reminded anyone yet and plan again from now. Doses already delivered are history."""
+    now = now or timezone.now()
+    Dose.objects.filter(schedule=schedule, status=DoseStatus.SCHEDULED, alerts_sent=0).delete()
+    schedule.next_due_at = None
+    if not schedule.medication.paused:
+        after = max(now, _last_kept_due(schedule) or now)
+        schedule.next_due_at = next_occurrence(schedule.plan(), zone_of(schedule), after)
+    schedule.save(update_fields=["next_due_at"])
+
+
+def _last_kept_due(schedule: Schedule) -> datetime | None:
+    last = schedule.doses.order_by("-due_at").values_list("due_at", flat=True).first()
+    return last
+
+
+def replan_patient(patient_id: int) -> None:
+    """Re-plan every schedule of a patient, e.g. after a change of time zone."""
+    for schedule in Schedule.objects.filter(patient_id=patient_id).select_related(
+        "patient", "medication"
+    ):
+        replan(schedule)

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from pulserx.web import views
+
+urlpatterns = [
+    path("", views.today, name="today"),
+]

@@ -1,0 +1,114 @@
+"""What runs inside the worker process besides Celery's consumer: the dispatcher tick and
+the memory guard.
+
+The tick runs in its own thread (a bootstep), so a task that waits ten seconds on an SMTP
+server never delays a reminder. The guard reads RSS after every tick and task; past the
+budget it asks Celery for a warm shutdown (finish running tasks, ack, stop) and the `worker`
+management command re-executes itself. Claimed doses are safe either way: a claim not
+finished before the process ends is taken again when its lease runs out.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from typing import Any
+
+from celery import bootsteps
+from celery.signals import task_postrun
+from celery.worker import state as worker_state
+
+logger = logging.getLogger("pulserx.worker")
+HEARTBEAT_KEY = "pulserx:dispatcher:heartbeat"
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+def rss_mb() -> float:
+    """Resident memory of this process in MB, read cheaply from /proc."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * _PAGE_SIZE / 1_048_576
+
+
+class MemoryGuard:
+    tripped = False
+
+    def check(self) -> None:
+        from django.conf import settings
+
+        budget = settings.PULSERX_WORKER_MAX_RSS_MB
+        current = rss_mb()
+        if current > budget and not self.tripped:
+            MemoryGuard.tripped = True
+            logger.warning("memory guard: RSS %.0f MB is over the %d MB budget; "
+                           "finishing work and restarting", current, budget)
+            worker_state.should_stop = 0  # type: ignore[assignment]  # warm shutdown
+
+
+guard = MemoryGuard()
+
+
+@task_postrun.connect
+def _check_memory_after_task(**kwargs: Any) -> None:
+    guard.check()
+
+
+class Dispatcher(threading.Thread):
+    """Runs `tick()` at the start of every second until stopped."""
+
+    def __init__(self) -> None:
+        super().__init__(name="pulserx-dispatcher", daemon=True)
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        from django.db import close_old_connections
+
+        from pulserx.reminders.dispatch import tick
+
+        period = self._period()
+        while not self.stopping.is_set():
+            started = time.time()
+            close_old_connections()
+            try:
+                report = tick()
+                self.beat(started, report.reminded)
+            except Exception:
+                logger.exception("dispatcher tick failed; retrying next tick")
+            guard.check()
+            self.stopping.wait(period - (time.time() % period))
+        close_old_connections()
+
+    def _period(self) -> float:
+        from django.conf import settings
+
+        return float(settings.PULSERX_TICK_SECONDS)
+
+    def beat(self, started: float, reminded: int) -> None:
+        from pulserx.notifications.live import redis_client
+
+        heartbeat = {"at": started, "took": time.time() - started, "reminded": reminded,
+                     "rss_mb": round(rss_mb(), 1), "pid": os.getpid()}
+        try:
+            redis_client().set(HEARTBEAT_KEY, json.dumps(heartbeat), ex=3600)
+        except Exception:
+            logger.warning("could not write the dispatcher heartbeat", exc_info=True)
+
+
+class DispatcherStep(bootsteps.StartStopStep):
+    """Starts the dispatcher with the worker and stops it (after its current tick) with it."""
+
+    requires = ("celery.worker.components:Pool",)
+
+    def create(self, worker: Any) -> None:
+        self.dispatcher: Dispatcher | None = None
+
+    def start(self, worker: Any) -> None:
+        self.dispatcher = Dispatcher()
+        self.dispatcher.start()
+
+    def stop(self, worker: Any) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.stopping.set()
+            self.dispatcher.join(timeout=60)

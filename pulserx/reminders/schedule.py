@@ -200,7 +200,7 @@ def _candidate_days(plan: Plan, after: datetime, until: datetime) -> Iterator[da
     if plan.recurrence is Recurrence.AS_NEEDED:
         return
     day = max(plan.start, after.date() - _ONE_DAY)
-    last = until.date() + _ONE_DAY
+    last = until.date()
     if plan.end is not None:
         last = min(last, plan.end)
     while day <= last:
@@ -216,7 +216,7 @@ def _release(pending: list[datetime], bound: datetime) -> Iterator[datetime]:
     previous: datetime | None = None
     while pending and pending[0] <= bound:
         instant = heapq.heappop(pending)
-        if True:
+        if instant != previous:
             previous = instant
             yield instant
 

@@ -1,0 +1,104 @@
+"""What a person does to a dose or a medication. Every page, the API and the email links
+go through these functions, so the rules live in one place."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from pulserx.accounts.models import Patient, User
+from pulserx.notifications import live
+from pulserx.notifications.models import Notification, inbox_group
+from pulserx.reminders.models import OPEN_STATUSES, Dose, DoseStatus, Medication
+from pulserx.reminders.planning import replan
+
+SNOOZE_CHOICES = (10, 30, 60)
+TEST_REMINDER_DELAY = timedelta(seconds=5)
+
+
+class DoseActionError(Exception):
+    """The dose cannot take this action (already recorded, not yet due…)."""
+
+
+def _publish_dose(dose: Dose) -> None:
+    event = {"kind": "dose", "dose_id": dose.pk, "status": dose.status,
+             "snoozed_until": dose.snoozed_until.isoformat() if dose.snoozed_until else None}
+    transaction.on_commit(lambda: _quietly_publish(dose.patient.user_id, event))
+
+
+def _quietly_publish(user_id: int, event: dict[str, object]) -> None:
+    # The action is committed; if Redis is away the page reconciles on reconnect.
+    with contextlib.suppress(Exception):
+        live.publish([(inbox_group(user_id), {"type": "inbox.event", "event": event})])
+
+
+@transaction.atomic
+def record_dose(dose_id: int, status: DoseStatus, by: User,
+                now: datetime | None = None) -> Dose:
+    """Mark an open dose taken or skipped; taking one lowers the medication's stock."""
+    if status not in (DoseStatus.TAKEN, DoseStatus.SKIPPED):
+        raise ValueError(f"cannot record a dose as {status}")
+    now = now or timezone.now()
+    dose = Dose.objects.select_for_update().select_related("patient").get(pk=dose_id)
+    if dose.status not in OPEN_STATUSES and dose.status != DoseStatus.MISSED:
+        raise DoseActionError(f"This dose is already marked {dose.get_status_display().lower()}.")
+    dose.status, dose.acted_at, dose.acted_by = status, now, by
+    dose.next_action_at = dose.lease_until = None
+    dose.claim_token = ""
+    dose.save(update_fields=["status", "acted_at", "acted_by", "next_action_at", "lease_until",
+                             "claim_token"])
+    if status == DoseStatus.TAKEN and dose.medication_id is not None:
+        Medication.objects.filter(pk=dose.medication_id, stock__isnull=False).update(
+            stock=Greatest(F("stock") - dose.amount, Decimal(0)))
+    Notification.objects.filter(dose=dose, read_at__isnull=True).update(read_at=now)
+    _publish_dose(dose)
+    return dose
+
+
+@transaction.atomic
+def snooze_dose(dose_id: int, minutes: int, now: datetime | None = None) -> Dose:
+    """Re-arm a due dose for `minutes` later: the dispatcher reminds again then."""
+    if minutes not in SNOOZE_CHOICES:
+        raise DoseActionError(f"Snooze for {', '.join(map(str, SNOOZE_CHOICES))} minutes.")
+    now = now or timezone.now()
+    dose = Dose.objects.select_for_update().select_related("patient").get(pk=dose_id)
+    if dose.status != DoseStatus.NOTIFIED:
+        raise DoseActionError("Only a dose that is due can be snoozed.")
+    dose.status = DoseStatus.SCHEDULED
+    dose.snoozed_until = dose.next_action_at = now + timedelta(minutes=minutes)
+    dose.lease_until, dose.claim_token = None, ""
+    dose.save(update_fields=["status", "snoozed_until", "next_action_at", "lease_until",
+                             "claim_token"])
+    _publish_dose(dose)
+    return dose
+
+
+def send_test_reminder(patient: Patient, now: datetime | None = None) -> Dose:
+    """A dose with no medication, due in a few seconds: proof that reminders arrive."""
+    due_at = (now or timezone.now()) + TEST_REMINDER_DELAY
+    return Dose.objects.create(patient=patient, due_at=due_at, next_action_at=due_at,
+                               amount=Decimal(1))
+
+
+@transaction.atomic
+def set_paused(medication: Medication, paused: bool) -> None:
+    """Pause or resume a medication; a paused one has no pending reminder left at all."""
+    medication.paused = paused
+    medication.save(update_fields=["paused"])
+    if paused:  # a snoozed or re-alerting dose must not ring either
+        Dose.objects.filter(medication=medication, status__in=OPEN_STATUSES).update(
+            next_action_at=None, lease_until=None, claim_token="")
+    if hasattr(medication, "schedule"):
+        replan(medication.schedule)
+
+
+@transaction.atomic
+def delete_medication(medication: Medication) -> None:
+    """Delete a medication with its schedule and doses (history included)."""
+    Medication.objects.filter(pk=medication.pk).delete()

@@ -38,8 +38,10 @@ def start(socket_path: Path, timeout: float = 10.0) -> subprocess.Popen[bytes]:
             "--appendonly", "no",
             "--dir", str(socket_path.parent),
             "--loglevel", "warning",
+            "--logfile", str(socket_path.with_suffix(".log")),
         ],
         stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + timeout
     while not is_listening(socket_path):

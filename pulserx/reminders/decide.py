@@ -23,6 +23,7 @@ class DoseView:
     status: str                  # DoseStatus value
     due_at: datetime
     snoozed_until: datetime | None
+    reminded_at: datetime | None  # when the last first-alert (or post-snooze alert) went out
     alerts_sent: int
     missed_after: timedelta
     realert_every: timedelta     # zero: no re-alerts
@@ -41,13 +42,14 @@ def alert_time(dose: DoseView) -> datetime:
 
 
 def missed_deadline(dose: DoseView) -> datetime:
-    """A dose not acted on by then is missed; a snooze moves the deadline with it."""
-    return alert_time(dose) + dose.missed_after
+    """A dose not acted on by then is missed. The clock starts when the patient was reminded
+    (a late reminder still gives them the full window) and a snooze restarts it."""
+    return (dose.reminded_at or alert_time(dose)) + dose.missed_after
 
 
-def next_check(dose: DoseView, alerts_sent: int, alerted_at: datetime) -> datetime:
+def next_check(dose: DoseView, alerts_sent: int, alerted_at: datetime,
+               deadline: datetime) -> datetime:
     """When to look at a notified dose again: the next re-alert or the missed deadline."""
-    deadline = missed_deadline(dose)
     if dose.realert_every and alerts_sent <= dose.realert_limit:
         return min(alerted_at + dose.realert_every, deadline)
     return deadline
@@ -59,13 +61,14 @@ def decide(dose: DoseView, now: datetime, grace: timedelta) -> Decision:
         lateness = now - alert_time(dose)
         if lateness > grace:
             return Decision(Action.MISS_QUIETLY)
+        deadline = now + dose.missed_after
         return Decision(Action.REMIND, late=lateness > LATE_AFTER,
-                        next_action_at=next_check(dose, dose.alerts_sent + 1, now))
+                        next_action_at=next_check(dose, dose.alerts_sent + 1, now, deadline))
     if dose.status == "notified":
         if now >= missed_deadline(dose):
             return Decision(Action.MISS)
         if not dose.realert_every or dose.alerts_sent > dose.realert_limit:
             return Decision(Action.NOTHING, next_action_at=missed_deadline(dose))
-        return Decision(Action.REALERT,
-                        next_action_at=next_check(dose, dose.alerts_sent + 1, now))
+        return Decision(Action.REALERT, next_action_at=next_check(
+            dose, dose.alerts_sent + 1, now, missed_deadline(dose)))
     return Decision(Action.NOTHING)

@@ -29,7 +29,7 @@ from pulserx.reminders.planning import materialise_upcoming
 logger = logging.getLogger("pulserx.dispatch")
 
 DOSE_FIELDS = (
-    "id", "status", "due_at", "snoozed_until", "alerts_sent", "amount", "patient_id",
+    "id", "status", "due_at", "snoozed_until", "reminded_at", "alerts_sent", "amount", "patient_id",
     "medication_id", "patient__user_id", "patient__timezone", "patient__missed_after_minutes",
     "patient__realert_every_minutes", "patient__realert_limit", "patient__notify_push",
     "patient__notify_email", "medication__name", "medication__strength", "medication__form",
@@ -57,14 +57,15 @@ class BatchReport:
 def dose_view(row: dict[str, Any]) -> DoseView:
     return DoseView(
         status=row["status"], due_at=row["due_at"], snoozed_until=row["snoozed_until"],
-        alerts_sent=row["alerts_sent"],
+        reminded_at=row["reminded_at"], alerts_sent=row["alerts_sent"],
         missed_after=timedelta(minutes=row["patient__missed_after_minutes"]),
         realert_every=timedelta(minutes=row["patient__realert_every_minutes"]),
         realert_limit=row["patient__realert_limit"],
     )
 
 
-def finish_doses(token: str, decided: list[tuple[dict[str, Any], Decision]]) -> None:
+def finish_doses(token: str, decided: list[tuple[dict[str, Any], Decision]],
+                 now: datetime) -> None:
     """Write each dose's new state and release the claim, one UPDATE per kind of change."""
     groups: dict[tuple[Action, bool, datetime | None], list[int]] = defaultdict(list)
     for row, decision in decided:
@@ -75,7 +76,7 @@ def finish_doses(token: str, decided: list[tuple[dict[str, Any], Decision]]) -> 
         if action in (Action.REMIND, Action.REALERT):
             changes["alerts_sent"] = F("alerts_sent") + 1
         if action == Action.REMIND:
-            changes.update(status=DoseStatus.NOTIFIED, late=late)
+            changes.update(status=DoseStatus.NOTIFIED, late=late, reminded_at=now)
         if action in (Action.MISS, Action.MISS_QUIETLY):
             changes["status"] = DoseStatus.MISSED
         for start in range(0, len(ids), 900):
@@ -91,7 +92,7 @@ def deliver_batch(token: str, now: datetime) -> BatchReport:
         rows = list(Dose.objects.select_for_update(of=("self",)).filter(claim_token=token)
                     .values(*DOSE_FIELDS))
         decided = [(row, decide(dose_view(row), now, grace)) for row in rows]
-        finish_doses(token, decided)
+        finish_doses(token, decided, now)
         events = outbox.record(decided, now)
     report = BatchReport(published=outbox.publish_after_commit(events))
     for _, decision in decided:

@@ -123,6 +123,7 @@ class Dose(models.Model):
     alerts_sent = models.PositiveIntegerField(default=0)
     late = models.BooleanField(default=False)
     snoozed_until = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
     acted_at = models.DateTimeField(null=True, blank=True)
     acted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="+")

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
 
 from pulserx.reminders.models import Dose, DoseStatus, Schedule
-from pulserx.reminders.schedule import TravelPolicy, clock_zone, next_occurrence, occurrences
+from pulserx.reminders.schedule import (
+    TravelPolicy,
+    clock_zone,
+    next_occurrence,
+    occurrences,
+    to_utc,
+)
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
 
 
-def zone_of(schedule: Schedule):  # type: ignore[no-untyped-def]
+def zone_of(schedule: Schedule) -> ZoneInfo:
     patient = schedule.patient
     return clock_zone(patient.timezone, patient.current_timezone or None,
                       TravelPolicy(patient.travel_policy))
@@ -27,12 +34,23 @@ def doses_until(schedule: Schedule, horizon: datetime) -> tuple[list[Dose], date
     after = schedule.next_due_at - _ONE_MICROSECOND
     doses = []
     for due_at in occurrences(plan, zone, after, horizon):
-        wall = due_at.astimezone(zone).time().replace(tzinfo=None)
         doses.append(Dose(patient_id=schedule.patient_id, schedule=schedule,
                           medication_id=schedule.medication_id, due_at=due_at,
-                          amount=schedule.amount_at(wall), next_action_at=due_at))
+                          amount=schedule.amount_at(scheduled_wall(plan.times, zone, due_at)),
+                          next_action_at=due_at))
         after = due_at
     return doses, next_occurrence(plan, zone, after)
+
+
+def scheduled_wall(times: tuple[time, ...], zone: ZoneInfo, due_at: datetime) -> time:
+    """The wall time of the plan that fires at `due_at`. Not simply the local clock reading:
+    02:30 inside a DST gap fires when the clock shows 03:30."""
+    local_day = due_at.astimezone(zone).date()
+    for wall in times:
+        for day in (local_day, local_day - timedelta(days=1)):
+            if to_utc(day, wall, zone) == due_at:
+                return wall
+    return due_at.astimezone(zone).time().replace(tzinfo=None)
 
 
 def materialise_upcoming(now: datetime, lookahead: timedelta, batch: int = 500) -> int:

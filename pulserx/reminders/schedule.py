@@ -200,7 +200,7 @@ def _candidate_days(plan: Plan, after: datetime, until: datetime) -> Iterator[da
     if plan.recurrence is Recurrence.AS_NEEDED:
         return
     day = max(plan.start, after.date() - _ONE_DAY)
-    last = until.date()
+    last = until.date() + _ONE_DAY
     if plan.end is not None:
         last = min(last, plan.end)
     while day <= last:
@@ -230,7 +230,7 @@ def next_occurrence(plan: Plan, zone: ZoneInfo, after: datetime) -> datetime | N
     _require_aware(after, "after")
     if plan.recurrence is Recurrence.AS_NEEDED:
         return None
-    # Nothing can be due before the UTC midnight a day ahead of the start (see
+    # Nothing can be due before 00:00 UTC on the day before the start (see
     # _candidate_days), so search from there rather than from a long-past `after`.
     window_start = max(after.astimezone(UTC), _utc_midnight(plan.start) - _ONE_DAY)
     # Windows are wider than any gap between dose days, so the first one normally holds the

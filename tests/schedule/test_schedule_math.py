@@ -31,8 +31,8 @@ KOLKATA = ZoneInfo("Asia/Kolkata")
 APIA = ZoneInfo("Pacific/Apia")
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def daily(*walls: time, start: date, end: date | None = None) -> Plan:
@@ -188,9 +188,7 @@ def test_weekdays_plan_fires_only_on_listed_days() -> None:
         weekdays=frozenset({0, 2, 4}),
     )
     got = all_between(plan, LONDON, date(2024, 1, 1), date(2024, 1, 14))
-    assert [instant.date() for instant in got] == [
-        date(2024, 1, d) for d in (1, 3, 5, 8, 10, 12)
-    ]
+    assert [instant.date() for instant in got] == [date(2024, 1, d) for d in (1, 3, 5, 8, 10, 12)]
 
 
 def test_interval_counts_from_start_date() -> None:
@@ -205,6 +203,10 @@ def test_interval_counts_from_start_date() -> None:
         date(2024, 1, d) for d in (3, 6, 9, 12, 15)
     ]
     assert not is_dose_day(plan, date(2023, 12, 31))  # before start, though 3 days earlier
+    next_day = Plan(
+        times=plan.times, recurrence=plan.recurrence, start=date(2024, 1, 4), every_days=3
+    )
+    assert [d for d in range(1, 16) if is_dose_day(next_day, date(2024, 1, d))] == [4, 7, 10, 13]
 
 
 def test_cycle_21_on_7_off() -> None:
@@ -216,7 +218,9 @@ def test_cycle_21_on_7_off() -> None:
         days_on=21,
         days_off=7,
     )
-    dose_days = [start + timedelta(days=n) for n in range(56) if is_dose_day(plan, start + timedelta(days=n))]
+    dose_days = [
+        start + timedelta(days=n) for n in range(56) if is_dose_day(plan, start + timedelta(days=n))
+    ]
     assert dose_days == [start + timedelta(days=n) for n in [*range(21), *range(28, 49)]]
     got = all_between(plan, NEW_YORK, start, start + timedelta(days=55))
     assert [instant.astimezone(NEW_YORK).date() for instant in got] == dose_days
@@ -245,6 +249,23 @@ def test_window_is_open_at_after_and_closed_at_until() -> None:
     assert list(occurrences(plan, KOLKATA, at, at)) == []
     assert list(occurrences(plan, KOLKATA, at - timedelta(microseconds=1), at)) == [at]
     assert next_occurrence(plan, KOLKATA, at) == utc(2024, 5, 3, 2, 30)
+
+
+def test_evening_dose_west_of_utc_is_found_after_utc_midnight() -> None:
+    # 22:00 EST on 1 Jan is 03:00 UTC on 2 Jan: the window opens on a later UTC date than
+    # the dose's local date.
+    plan = daily(time(22, 0), start=date(2024, 1, 1))
+    after = utc(2024, 1, 2, 1, 0)
+    assert next(occurrences(plan, NEW_YORK, after, utc(2024, 1, 2, 4, 0))) == utc(2024, 1, 2, 3, 0)
+
+
+def test_morning_dose_east_of_utc_is_found_before_utc_midnight() -> None:
+    # 08:00 JST on 2 Jan is 23:00 UTC on 1 Jan: the window closes on an earlier UTC date
+    # than the dose's local date.
+    plan = daily(time(8, 0), start=date(2024, 1, 1))
+    until = utc(2024, 1, 1, 23, 30)
+    tokyo = ZoneInfo("Asia/Tokyo")
+    assert list(occurrences(plan, tokyo, utc(2024, 1, 1, 12, 0), until)) == [utc(2024, 1, 1, 23, 0)]
 
 
 def test_window_bounds_may_be_in_any_zone() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -198,7 +199,7 @@ def check_window(plan: Plan, zone: ZoneInfo, after: datetime, until: datetime) -
     """Properties 1-3 for one window; returns the emitted instants."""
     emitted = list(occurrences(plan, zone, after, until))
     # 1. strictly increasing (hence no instant twice), aware UTC, inside (after, until]
-    assert all(a < b for a, b in zip(emitted, emitted[1:], strict=False)), emitted
+    assert all(a < b for a, b in pairwise(emitted)), emitted
     assert all(instant.tzinfo is UTC and after < instant <= until for instant in emitted)
     # 3. no scheduled wall time skipped: each pair whose instant is in the window is emitted
     pairs = scheduled_pairs(plan, after, until)

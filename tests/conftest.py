@@ -70,10 +70,10 @@ def database_url() -> str:
 class WorkerProcess:
     """A real `manage.py worker` process, its output collected line by line."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], args: tuple[str, ...] = ()) -> None:
         self.lines: list[str] = []
         self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "manage.py"), "worker"], cwd=ROOT, env=env,
+            [sys.executable, str(ROOT / "manage.py"), "worker", *args], cwd=ROOT, env=env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             start_new_session=True,
         )
@@ -114,10 +114,10 @@ def start_worker(transactional_db: None) -> Iterator[Callable[..., WorkerProcess
     """Start real worker processes on the test database; all are stopped afterwards."""
     workers: list[WorkerProcess] = []
 
-    def start(wait_ready: bool = True, **extra_env: str) -> WorkerProcess:
+    def start(*args: str, wait_ready: bool = True, **extra_env: str) -> WorkerProcess:
         env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": settings.REDIS_URL,
                "LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1", **extra_env}
-        worker = WorkerProcess(env)
+        worker = WorkerProcess(env, args)
         workers.append(worker)
         if wait_ready:
             worker.wait_for("ready")

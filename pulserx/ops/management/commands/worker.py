@@ -34,11 +34,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--concurrency", type=int, default=None,
                             help="Task threads (default 4).")
+        parser.add_argument("--include", action="append", default=[], metavar="MODULE",
+                            help="Also import tasks from MODULE (may be repeated).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         argv = list(WORKER_ARGV)
         if options["concurrency"]:
             argv.append(f"--concurrency={options['concurrency']}")
+        if options["include"]:
+            argv.append(f"--include={','.join(options['include'])}")
         try:
             app.worker_main(argv)
         except SystemExit as stop:

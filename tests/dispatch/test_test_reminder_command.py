@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from pulserx.reminders.models import Dose
+
+
+@pytest.mark.django_db
+def test_the_command_creates_a_dose_due_in_seconds(patient):
+    out = StringIO()
+    call_command("test_reminder", "ALEX@example.org", stdout=out)
+    dose = Dose.objects.get()
+    assert dose.patient == patient and dose.medication is None
+    assert timezone.now() < dose.next_action_at < timezone.now() + timedelta(seconds=10)
+    assert f"test reminder {dose.pk} is due" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_an_unknown_patient_is_a_clear_error():
+    with pytest.raises(CommandError, match="No patient signs in as nobody@example.org"):
+        call_command("test_reminder", "nobody@example.org")
+    assert not Dose.objects.exists()

@@ -30,3 +30,31 @@ def check_vapid(**kwargs: Any) -> list[Error]:
         return [Error("Set both VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY, or neither.",
                       hint="python manage.py vapid_keys prints a new pair.", id="pulserx.E003")]
     return []
+
+
+@register(deploy=True)
+def check_redis_url(**kwargs: Any) -> list[Error]:
+    if not settings.DEBUG and settings.REDIS_IS_EMBEDDED:
+        return [Error("REDIS_URL is not set while DEBUG is off.",
+                      hint="The embedded redis-server is for development only; point REDIS_URL "
+                           "at the Redis that the web and worker processes share.",
+                      id="pulserx.E004")]
+    return []
+
+
+@register(deploy=True)
+def check_site_url(**kwargs: Any) -> list[Error]:
+    if not settings.DEBUG and not settings.SITE_URL.startswith("https://"):
+        return [Error("SITE_URL must be the site's public https:// address when DEBUG is off.",
+                      hint="Links in reminder emails and the CSRF trusted origin are built "
+                           "from it.", id="pulserx.E005")]
+    return []
+
+
+@register(deploy=True)
+def check_memory_budget(**kwargs: Any) -> list[Error]:
+    if settings.PULSERX_WORKER_MAX_RSS_MB >= settings.PULSERX_WORKER_MEMORY_LIMIT_MB:
+        return [Error("PULSERX_WORKER_MAX_RSS_MB must be below PULSERX_WORKER_MEMORY_LIMIT_MB.",
+                      hint="Past the limit the platform kills the worker before the memory "
+                           "guard can restart it warmly.", id="pulserx.E006")]
+    return []

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import environ
 
-from pulserx.envparse import env_bool, env_duration, env_int, env_list
+from pulserx.envparse import env_bool, env_duration, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PULSERX_VAR_DIR", BASE_DIR / "var")).resolve()
 DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 if render_host := os.environ.get("RENDER_EXTERNAL_HOSTNAME"):
     ALLOWED_HOSTS.append(render_host)
@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "pulserx.notifications",
     "pulserx.web",
     "pulserx.ops",
+    "pulserx.api",
+    "ninja",  # serves the API docs' Swagger UI from our own origin (the CSP forbids CDNs)
 ]
 
 MIDDLEWARE = [
@@ -68,6 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "pulserx.accounts.navigation.navigation",
             ],
         },
     },
@@ -84,9 +87,12 @@ SQLITE_OPTIONS = {
 }
 DATABASES = {
     "default": environ.Env.db_url_config(
-        os.environ.get("DATABASE_URL", f"sqlite:///{SQLITE_PATH}")
+        env_str("DATABASE_URL", f"sqlite:///{SQLITE_PATH}")
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Fail fast when the server is unreachable (a health check must answer within seconds).
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
     # Worker processes share the test database with the tests: it must be a file.
@@ -97,8 +103,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- redis: broker and channel layer
 EMBEDDED_REDIS_SOCKET = VAR_DIR / "redis.sock"
-REDIS_URL = os.environ.get("REDIS_URL", f"unix://{EMBEDDED_REDIS_SOCKET}")
-REDIS_IS_EMBEDDED = "REDIS_URL" not in os.environ
+REDIS_URL = env_str("REDIS_URL", "")
+REDIS_IS_EMBEDDED = not REDIS_URL
+REDIS_URL = REDIS_URL or f"unix://{EMBEDDED_REDIS_SOCKET}"
 
 CHANNEL_LAYERS = {
     "default": {
@@ -107,7 +114,7 @@ CHANNEL_LAYERS = {
     }
 }
 
-CELERY_BROKER_URL = os.environ.get(
+CELERY_BROKER_URL = env_str(
     "CELERY_BROKER_URL",
     REDIS_URL.replace("unix://", "redis+socket://", 1),
 )
@@ -128,8 +135,12 @@ PULSERX_LATE_GRACE = env_duration("PULSERX_LATE_GRACE", timedelta(hours=2))
 PULSERX_LOOKAHEAD = env_duration("PULSERX_LOOKAHEAD", timedelta(minutes=10))
 PULSERX_LEASE = env_duration("PULSERX_LEASE", timedelta(seconds=60))
 PULSERX_CLAIM_BATCH = env_int("PULSERX_CLAIM_BATCH", 5000)
-PULSERX_TICK_SECONDS = float(os.environ.get("PULSERX_TICK_SECONDS", "1"))
+PULSERX_TICK_SECONDS = env_duration("PULSERX_TICK", timedelta(seconds=1)).total_seconds()
 PULSERX_WORKER_MAX_RSS_MB = env_int("PULSERX_WORKER_MAX_RSS_MB", 200)
+# The instance's hard memory limit (Render Starter: 512 MB): the guard's budget stays well under it.
+PULSERX_WORKER_MEMORY_LIMIT_MB = env_int("PULSERX_WORKER_MEMORY_LIMIT_MB", 512)
+# /healthz and `manage.py doctor` call the worker dead when its last tick is older than this.
+PULSERX_HEALTH_MAX_TICK_AGE = env_duration("PULSERX_HEALTH_MAX_TICK_AGE", timedelta(seconds=30))
 PULSERX_DELIVERY_MAX_ATTEMPTS = env_int("PULSERX_DELIVERY_MAX_ATTEMPTS", 5)
 
 # --- accounts
@@ -145,15 +156,19 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- email
-vars().update(environ.Env.email_url_config(os.environ.get("EMAIL_URL", "consolemail://")))
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "PulseRx <reminders@localhost>")
+vars().update(environ.Env.email_url_config(env_str("EMAIL_URL", "consolemail://")))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PulseRx <reminders@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+# How long the Take/Skip links in a reminder email keep working (they need no sign-in).
+PULSERX_EMAIL_LINK_MAX_AGE = env_duration("PULSERX_EMAIL_LINK_MAX_AGE", timedelta(hours=12))
 
 # --- web push
-VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
-VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
-VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:admin@localhost")
+VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY", "")
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY", "")
+VAPID_SUBJECT = env_str("VAPID_SUBJECT", "mailto:admin@localhost")
+# How long a push service keeps a reminder for a device that is offline before dropping it.
+PULSERX_PUSH_TTL = env_duration("PULSERX_PUSH_TTL", timedelta(hours=1))
 
 # --- i18n, static
 LANGUAGE_CODE = "en-us"
@@ -180,14 +195,17 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = False
+# Preloading is the domain owner's decision and hard to undo, so it is opt-in; while it is off,
+# the deploy check that asks for it (security.W021) is silenced rather than left as noise.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 
 # --- logging: counts and ids only, never health data
-LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

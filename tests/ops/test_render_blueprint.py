@@ -55,7 +55,7 @@ PLATFORM_KEYS = {"PYTHON_VERSION"}
 # What a production process cannot do without (the rest have safe defaults).
 REQUIRED_EVERYWHERE = {"SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "SITE_URL"}
 REQUIRED_ON_WEB = REQUIRED_EVERYWHERE | {"ALLOWED_HOSTS"}
-ENV_READERS = {"env_bool", "env_int", "env_list", "env_duration"}
+ENV_READERS = {"env_str", "env_bool", "env_int", "env_list", "env_duration"}
 
 
 @pytest.fixture(scope="module")

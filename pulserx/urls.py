@@ -5,6 +5,8 @@ urlpatterns = [
     path("", include("pulserx.web.urls")),
     path("accounts/", include("pulserx.accounts.urls")),
     path("api/v1/", include("pulserx.api.urls")),
+    path("calendar/", include("pulserx.api.ical_urls")),
     path("", include("pulserx.ops.urls")),
+    path("", include("pulserx.notifications.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -58,3 +58,14 @@ def check_memory_budget(**kwargs: Any) -> list[Error]:
                       hint="Past the limit the platform kills the worker before the memory "
                            "guard can restart it warmly.", id="pulserx.E006")]
     return []
+
+
+@register(deploy=True)
+def check_email_backend(**kwargs: Any) -> list[Error]:
+    if not settings.DEBUG and settings.EMAIL_BACKEND.endswith(("console.EmailBackend",
+                                                                "locmem.EmailBackend")):
+        return [Error("EMAIL_URL is not set while DEBUG is off: reminder emails would be printed "
+                      "to the log, medication names included.",
+                      hint="Set EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.org:587",
+                      id="pulserx.E007")]
+    return []

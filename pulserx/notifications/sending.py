@@ -47,6 +47,10 @@ def attempt_delivery(delivery_id: int) -> None:
     except TransportError as error:
         record_failure(delivery, attempts, error)
         return
+    except Exception as error:  # a bug or an unforeseen library error: retry, then give up
+        logger.exception("delivery %s via %s raised unexpectedly", delivery.pk, delivery.channel)
+        record_failure(delivery, attempts, TransportError(f"unexpected {type(error).__name__}"))
+        return
     Delivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error="")
 

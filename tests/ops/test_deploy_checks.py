@@ -15,7 +15,7 @@ from pulserx.accounts.checks import check_memory_budget, check_redis_url, check_
 
 ROOT = Path(__file__).resolve().parents[2]
 # Variables that would make the run describe this machine rather than a production one.
-LOCAL_ONLY = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "RENDER_EXTERNAL_HOSTNAME",
+LOCAL_ONLY = ("DATABASE_URL", "REDIS_URL", "EMAIL_URL", "CELERY_BROKER_URL", "RENDER_EXTERNAL_HOSTNAME",
               "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "SECURE_HSTS_SECONDS",
               "SECURE_HSTS_PRELOAD", "CSRF_TRUSTED_ORIGINS", "DJANGO_SETTINGS_MODULE")
 
@@ -30,6 +30,7 @@ def production_env(**changes: str) -> dict[str, str]:
         # Closed ports: the checks must not need (or try) a connection.
         DATABASE_URL="postgresql://pulserx:secret@127.0.0.1:1/pulserx",
         REDIS_URL="redis://127.0.0.1:1/0",
+        EMAIL_URL="smtp+tls://pulserx:secret@127.0.0.1:1",
     )
     env.update(changes)
     return env
@@ -52,12 +53,12 @@ def test_check_deploy_is_clean_in_production() -> None:
 
 def test_check_deploy_fails_on_a_development_setup_in_production() -> None:
     env = production_env(SITE_URL="http://example.org")
-    del env["REDIS_URL"], env["SECRET_KEY"]
+    del env["REDIS_URL"], env["SECRET_KEY"], env["EMAIL_URL"]
 
     result = check_deploy(env)
 
     assert result.returncode == 1
-    for check_id in ("pulserx.E002", "pulserx.E004", "pulserx.E005"):
+    for check_id in ("pulserx.E002", "pulserx.E004", "pulserx.E005", "pulserx.E007"):
         assert check_id in result.stderr, result.stderr
 
 

@@ -87,11 +87,6 @@ class Patient(models.Model):
     def __str__(self) -> str:
         return f"patient {self.pk}"
 
-    @property
-    def group_name(self) -> str:
-        """The channel-layer group that receives this patient's live events."""
-        return f"patient.{self.pk}"
-
 
 class CareLinkStatus(models.TextChoices):
     INVITED = "invited", "Invited"

@@ -1,7 +1,32 @@
+"""Account URLs. Django's password views get our own templates (named accounts/…, because
+the admin app ships registration/… templates that would otherwise win)."""
+
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
+
+from pulserx.accounts import views
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("signup/", views.sign_up, name="signup"),
+    path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(
+        template_name="accounts/password_change_form.html"), name="password_change"),
+    path("password/done/", auth_views.PasswordChangeDoneView.as_view(
+        template_name="accounts/password_change_done.html"), name="password_change_done"),
+    path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(
+        template_name="accounts/password_reset_done.html"), name="password_reset_done"),
+    path("password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
+        template_name="accounts/password_reset_confirm.html",
+        success_url=reverse_lazy("password_reset_complete")), name="password_reset_confirm"),
+    path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(
+        template_name="accounts/password_reset_complete.html"), name="password_reset_complete"),
+    path("settings/", views.account_settings, name="account_settings"),
+    path("timezone/", views.report_timezone, name="report_timezone"),
+    path("care/", views.care_home, name="care_home"),
+    path("care/invite/", views.care_invite, name="care_invite"),
+    path("care/<int:link_id>/revoke/", views.care_revoke, name="care_revoke"),
+    path("care/<int:link_id>/alerts/", views.care_alerts, name="care_alerts"),
+    path("care/accept/<str:token>/", views.care_accept, name="care_accept"),
 ]

@@ -1,0 +1,74 @@
+"""Care links: a patient invites a caregiver by email; the caregiver accepts with the link.
+
+The link's token is the secret: whoever holds it and is signed in may accept it, once, unless
+the patient revoked it or is the one holding it.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from pulserx.accounts.models import CareLink, CareLinkStatus, Patient, User, new_token
+
+
+class InviteUnavailable(Exception):
+    """Why an invitation cannot be accepted, in words for the person holding the link."""
+
+    def __init__(self, reason: str, status: int = 410) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+def invite_caregiver(patient: Patient, email: str) -> CareLink:
+    """Invite `email` to look after `patient`. A revoked invitation to the same address is
+    re-opened with a new token, so the old link stays dead."""
+    with transaction.atomic():
+        link = (CareLink.objects.select_for_update()
+                .filter(patient=patient, invited_email__iexact=email).first())
+        if link is None:
+            return CareLink.objects.create(patient=patient, invited_email=email)
+        link.status, link.caregiver, link.token = CareLinkStatus.INVITED, None, new_token()
+        link.save(update_fields=["status", "caregiver", "token"])
+        return link
+
+
+def check_acceptable(link: CareLink, user: User) -> None:
+    """Raise InviteUnavailable unless `user` may accept `link` now."""
+    if link.patient.user_id == user.pk:
+        raise InviteUnavailable(
+            "This is your own invitation. Send the link to the person who will look after you.",
+            status=403)
+    if link.status == CareLinkStatus.REVOKED:
+        raise InviteUnavailable("This invitation was withdrawn. Ask for a new one.")
+    if link.status != CareLinkStatus.INVITED:
+        raise InviteUnavailable("This invitation has already been used.")
+    if links_cared_for_by(user).filter(patient_id=link.patient_id).exists():
+        raise InviteUnavailable("You already look after this person.", status=409)
+
+
+def accept_invite(link: CareLink, user: User) -> None:
+    """Make `user` the caregiver of `link`. The guarded UPDATE makes the link single-use
+    even when two people press Accept at the same moment."""
+    check_acceptable(link, user)
+    won = CareLink.objects.filter(pk=link.pk, status=CareLinkStatus.INVITED).update(
+        caregiver=user, status=CareLinkStatus.ACCEPTED)
+    if not won:
+        raise InviteUnavailable("This invitation has already been used.")
+
+
+def revoke(link: CareLink) -> None:
+    link.status = CareLinkStatus.REVOKED
+    link.save(update_fields=["status"])
+
+
+def links_cared_for_by(user: User) -> QuerySet[CareLink]:
+    """The accepted links through which `user` looks after someone."""
+    return CareLink.objects.filter(caregiver=user, status=CareLinkStatus.ACCEPTED)
+
+
+def pending_invites_for(user: User) -> QuerySet[CareLink]:
+    """Invitations sent to `user`'s address that nobody has accepted yet."""
+    return CareLink.objects.filter(invited_email__iexact=user.email,
+                                   status=CareLinkStatus.INVITED).exclude(patient__user=user)

@@ -1,0 +1,35 @@
+"""Emails the accounts side sends (the password-reset email is Django's own view)."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from pulserx.accounts.models import CareLink
+
+log = logging.getLogger(__name__)
+
+
+def accept_url(link: CareLink) -> str:
+    return f"{settings.SITE_URL}{reverse('care_accept', kwargs={'token': link.token})}"
+
+
+def send_invite(link: CareLink) -> bool:
+    """Email the invitation. Returns False when the mail server refused it: the patient can
+    still copy the link from their settings page."""
+    inviter = link.patient.user
+    context = {"inviter": inviter.get_full_name() or inviter.email, "accept_url": accept_url(link),
+               "site_url": settings.SITE_URL}
+    subject = render_to_string("accounts/email/invite_subject.txt", context).strip()
+    body = render_to_string("accounts/email/invite.txt", context)
+    try:
+        send_mail(subject, body, None, [link.invited_email])
+    except (smtplib.SMTPException, OSError) as exc:
+        log.warning("care invite %s not sent: %s", link.pk, type(exc).__name__)
+        return False
+    return True

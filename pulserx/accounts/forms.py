@@ -1,0 +1,214 @@
+"""Forms for signing up, signing in, a patient's settings and inviting a caregiver."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+from zoneinfo import available_timezones
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+from django.db import transaction
+
+from pulserx.accounts.models import AccountType, CareLink, CareLinkStatus, Patient, User
+from pulserx.reminders.schedule import TravelPolicy
+
+ZoneChoices = list[tuple[str, Any]]
+
+
+@lru_cache(maxsize=1)
+def timezone_choices() -> ZoneChoices:
+    """Every IANA zone this server knows, grouped by region ("Europe", "America", ...)."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for name in sorted(available_timezones()):
+        region = name.split("/", 1)[0] if "/" in name else "Other"
+        groups.setdefault(region, []).append((name, name.replace("_", " ")))
+    return [(region, zones) for region, zones in sorted(groups.items())]
+
+
+def timezone_field(**kwargs: Any) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        choices=[("", "Choose a time zone…"), *timezone_choices()],
+        error_messages={
+            "invalid_choice": "“%(value)s” is not a time zone we know. "
+                              "Choose one from the list, for example Europe/London.",
+        },
+        **kwargs,
+    )
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class SignUpForm(BaseUserCreationForm):
+    """A new account; a patient account gets its `Patient` row in the same transaction."""
+
+    account_type = forms.ChoiceField(
+        label="I am a", choices=AccountType.choices, initial=AccountType.PATIENT,
+        widget=forms.RadioSelect,
+    )
+    timezone = timezone_field(
+        label="Home time zone", required=False,
+        help_text="Reminders follow this clock. Filled in from your browser; "
+                  "caregiver accounts can leave it.",
+        widget=forms.Select(attrs={"data-timezone-autofill": ""}),
+    )
+
+    class Meta:
+        model = User
+        fields = ("email", "first_name")
+        labels = {"email": "Email", "first_name": "Your name"}
+        widgets = {
+            "email": forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+            "first_name": forms.TextInput(attrs={"autocomplete": "name"}),
+        }
+
+    field_order = ["email", "first_name", "password1", "password2", "account_type", "timezone"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].required = True
+        self.fields["first_name"].help_text = "How PulseRx and your caregivers will address you."
+        self.fields["password1"].help_text = (
+            "At least 8 characters. Not a common password, not only digits, and not like "
+            "your name or email.")
+        self.fields["password2"].label = "Confirm password"
+        self.fields["password2"].help_text = "Type the same password again."
+
+    def clean_email(self) -> str:
+        email = normalise_email(self.cleaned_data["email"])
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                "An account with this email already exists. Sign in, or reset your password "
+                "if you have forgotten it.", code="duplicate")
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        wants_zone = cleaned.get("account_type") == AccountType.PATIENT
+        if wants_zone and not cleaned.get("timezone") and "timezone" not in self.errors:
+            self.add_error("timezone", "Choose your home time zone.")
+        return cleaned
+
+    def save(self, commit: bool = True) -> User:
+        """Create the user, and for a patient their profile, all or nothing."""
+        user: User = super().save(commit=False)
+        user.account_type = self.cleaned_data["account_type"]
+        with transaction.atomic():
+            user.save()
+            if user.account_type == AccountType.PATIENT:
+                Patient.objects.create(user=user, timezone=self.cleaned_data["timezone"])
+        return user
+
+
+class SignInForm(AuthenticationForm):
+    """Sign in with an email address, whatever its letter case."""
+
+    username = forms.EmailField(
+        label="Email",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That email and password do not match an account. "
+                         "Check both, or reset your password.",
+    }
+
+    def clean_username(self) -> str:
+        email = normalise_email(self.cleaned_data["username"])
+        stored = User.objects.filter(email__iexact=email).values_list("email", flat=True)[:2]
+        return stored[0] if len(stored) == 1 else email
+
+
+class PatientSettingsForm(forms.ModelForm):
+    """How and when a patient is reminded."""
+
+    timezone = timezone_field(
+        label="Home time zone", help_text="The clock your medication times are written in.",
+    )
+    travel_policy = forms.ChoiceField(
+        label="When I travel", widget=forms.RadioSelect,
+        choices=[
+            (TravelPolicy.HOME_CLOCK.value,
+             "Keep my home clock (for doses that must stay 24 hours apart)"),
+            (TravelPolicy.LOCAL_CLOCK.value,
+             "Follow the clock where I am (for “with breakfast” doses)"),
+        ],
+    )
+    notify_email = forms.BooleanField(label="Email reminders", required=False)
+    notify_push = forms.BooleanField(
+        label="Push notifications", required=False,
+        help_text="On this device and any other where you allow notifications.",
+    )
+    missed_after_minutes = forms.IntegerField(
+        label="Count a dose as missed after", min_value=5, max_value=720,
+        help_text="Minutes after the due time, 5 to 720.",
+    )
+    realert_every_minutes = forms.IntegerField(
+        label="Remind again every", min_value=0, max_value=240,
+        help_text="Minutes, 0 to 240. 0 means remind only once.",
+    )
+    realert_limit = forms.IntegerField(
+        label="Reminders again at most", min_value=0, max_value=10,
+        help_text="Times per dose, 0 to 10.",
+    )
+    quiet_start = forms.TimeField(
+        label="Quiet from", required=False, widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text="No sound or push in these hours; your inbox still fills.",
+    )
+    quiet_end = forms.TimeField(
+        label="Quiet until", required=False, widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+
+    class Meta:
+        model = Patient
+        fields = ("timezone", "travel_policy", "notify_email", "notify_push",
+                  "missed_after_minutes", "realert_every_minutes", "realert_limit",
+                  "quiet_start", "quiet_end")
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        if "quiet_start" in self.errors or "quiet_end" in self.errors:
+            return cleaned
+        start, end = cleaned.get("quiet_start"), cleaned.get("quiet_end")
+        if (start is None) != (end is None):
+            self.add_error("quiet_end" if end is None else "quiet_start",
+                           "Give both ends of the quiet hours, or neither.")
+        elif start is not None and start == end:
+            self.add_error("quiet_end", "Quiet hours must end at a different time.")
+        return cleaned
+
+    @property
+    def changes_clock(self) -> bool:
+        """Whether saving moves the times reminders fire at (so doses must be re-planned)."""
+        return bool({"timezone", "travel_policy"} & set(self.changed_data))
+
+
+class InviteForm(forms.Form):
+    """Invite someone by email to look after a patient."""
+
+    email = forms.EmailField(
+        label="Their email",
+        help_text="They get a link to accept. You can revoke it at any time.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "invite_%s")
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+
+    def clean_email(self) -> str:
+        email = normalise_email(self.cleaned_data["email"])
+        if email == normalise_email(self.patient.user.email):
+            raise forms.ValidationError("That is your own address. Invite someone else.")
+        existing = CareLink.objects.filter(patient=self.patient, invited_email__iexact=email)
+        status = existing.values_list("status", flat=True).first()
+        if status == CareLinkStatus.INVITED:
+            raise forms.ValidationError("You have already invited this address.")
+        if status == CareLinkStatus.ACCEPTED:
+            raise forms.ValidationError("This person already looks after you.")
+        return email

@@ -1,0 +1,199 @@
+"""Account pages: sign up and in, a patient's settings, caregivers and their invitations."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from pulserx.accounts import care, emails
+from pulserx.accounts.forms import InviteForm, PatientSettingsForm, SignInForm, SignUpForm
+from pulserx.accounts.models import CareLink, CareLinkStatus, Patient, User, validate_timezone
+from pulserx.accounts.navigation import patient_of, url_or_none
+from pulserx.reminders.planning import replan_patient
+from pulserx.reminders.schedule import TravelPolicy
+
+
+def home_url(user: User) -> str:
+    """Where a signed-in person starts: their day, or the people they look after."""
+    return reverse("today") if patient_of(user) is not None else reverse("care_home")
+
+
+def safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(target, {request.get_host()},
+                                              require_https=request.is_secure())
+    return target if allowed else ""
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    form_class = SignInForm
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        assert isinstance(self.request.user, User)
+        return home_url(self.request.user)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        # Links in emails use the configured public address, not the request's Host header.
+        self.extra_email_context = {"site_url": settings.SITE_URL}
+        return super().form_valid(form)
+
+
+def sign_up(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(home_url(request.user))  # type: ignore[arg-type]
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = form.save()
+        except IntegrityError:  # the same address signed up a moment ago
+            form.add_error("email", "An account with this email already exists.")
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome to PulseRx. Your account is ready.")
+            return redirect(safe_next(request) or home_url(user))
+    return render(request, "accounts/signup.html", {"form": form, "next": safe_next(request)})
+
+
+@login_required
+def account_settings(request: HttpRequest) -> HttpResponse:
+    patient = patient_of(request.user)
+    if patient is None:
+        return render(request, "accounts/settings.html", {})
+    form = PatientSettingsForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+            if form.changes_clock:
+                replan_patient(patient.pk)
+        messages.success(request, "Settings saved.")
+        return redirect("account_settings")
+    return render_settings(request, patient, form=form)
+
+
+def render_settings(request: HttpRequest, patient: Patient, *,
+                    form: PatientSettingsForm | None = None,
+                    invite_form: InviteForm | None = None) -> HttpResponse:
+    links = patient.care_links.select_related("caregiver").order_by("status", "-created_at")
+    return render(request, "accounts/settings.html", {
+        "patient": patient,
+        "form": form or PatientSettingsForm(instance=patient),
+        "invite_form": invite_form or InviteForm(patient=patient),
+        "care_links": [(link, emails.accept_url(link)) for link in links],
+    })
+
+
+def patient_or_404(request: HttpRequest) -> Patient:
+    patient = patient_of(request.user)
+    if patient is None:
+        raise Http404("Only patients have caregivers.")
+    return patient
+
+
+@require_POST
+def report_timezone(request: HttpRequest) -> JsonResponse:
+    """The browser says where the patient is now. Re-plan only if that moves their clock."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": "Sign in first."}, status=401)
+    patient = patient_or_404(request)
+    zone = request.POST.get("timezone", "")
+    try:
+        validate_timezone(zone)
+    except ValidationError as exc:
+        return JsonResponse({"errors": {"timezone": exc.messages}}, status=400)
+    with transaction.atomic():
+        changed = bool(Patient.objects.filter(pk=patient.pk).exclude(current_timezone=zone)
+                       .update(current_timezone=zone))
+        replanned = changed and patient.travel_policy == TravelPolicy.LOCAL_CLOCK
+        if replanned:
+            replan_patient(patient.pk)
+    return JsonResponse({"timezone": zone, "changed": changed, "replanned": replanned})
+
+
+@login_required
+@require_POST
+def care_invite(request: HttpRequest) -> HttpResponse:
+    patient = patient_or_404(request)
+    form = InviteForm(request.POST, patient=patient)
+    if not form.is_valid():
+        return render_settings(request, patient, invite_form=form)
+    link = care.invite_caregiver(patient, form.cleaned_data["email"])
+    if emails.send_invite(link):
+        messages.success(request, f"Invitation sent to {link.invited_email}.")
+    else:
+        messages.warning(request, "We could not send the email. Copy the invitation link "
+                                  "below and send it yourself.")
+    return redirect(reverse("account_settings") + "#caregivers")
+
+
+def own_link(request: HttpRequest, link_id: int) -> CareLink:
+    return get_object_or_404(CareLink, pk=link_id, patient__user_id=request.user.pk)
+
+
+@login_required
+@require_POST
+def care_revoke(request: HttpRequest, link_id: int) -> HttpResponse:
+    link = own_link(request, link_id)
+    care.revoke(link)
+    messages.success(request, f"{link.invited_email} can no longer see your doses.")
+    return redirect(reverse("account_settings") + "#caregivers")
+
+
+@login_required
+@require_POST
+def care_alerts(request: HttpRequest, link_id: int) -> HttpResponse:
+    link = own_link(request, link_id)
+    choice = request.POST.get("alert_on_missed")
+    if choice not in ("on", "off"):
+        return HttpResponse("alert_on_missed must be on or off.", status=400)
+    link.alert_on_missed = choice == "on"
+    link.save(update_fields=["alert_on_missed"])
+    return redirect(reverse("account_settings") + "#caregivers")
+
+
+@login_required
+def care_accept(request: HttpRequest, token: str) -> HttpResponse:
+    link = get_object_or_404(CareLink.objects.select_related("patient__user"), token=token)
+    assert isinstance(request.user, User)
+    if link.caregiver_id == request.user.pk and link.status == CareLinkStatus.ACCEPTED:
+        return redirect("care_home")
+    context: dict[str, object] = {"link": link, "inviter": link.patient.user}
+    try:
+        if request.method == "POST":
+            care.accept_invite(link, request.user)
+            name = link.patient.user.get_full_name() or link.patient.user.email
+            messages.success(request, f"You now look after {name}.")
+            return redirect("care_home")
+        care.check_acceptable(link, request.user)
+    except care.InviteUnavailable as problem:
+        context["problem"] = problem.reason
+        return render(request, "accounts/accept.html", context, status=problem.status)
+    return render(request, "accounts/accept.html", context)
+
+
+@login_required
+def care_home(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    links = care.links_cared_for_by(request.user).select_related("patient__user")
+    people = [(link, url_or_none("care_patient_day", patient_id=link.patient_id))
+              for link in links.order_by("patient__user__first_name", "pk")]
+    invites = care.pending_invites_for(request.user).select_related("patient__user")
+    return render(request, "accounts/care_home.html", {"people": people, "invites": invites})

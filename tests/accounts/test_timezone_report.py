@@ -1,0 +1,88 @@
+"""The browser reports where the patient is; the server re-plans only when that matters."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from pulserx.accounts.models import Patient, User
+from pulserx.reminders.models import Medication, Schedule
+from pulserx.reminders.planning import replan
+
+from .conftest import https_client
+from .helpers import csrf_token_of
+
+pytestmark = pytest.mark.django_db
+URL = "/accounts/timezone/"
+
+
+def test_the_endpoint_lives_where_the_page_says(client: Client, patient: Patient) -> None:
+    assert reverse("report_timezone") == URL
+    client.force_login(patient.user)
+    html = client.get(reverse("account_settings")).content.decode()
+    assert f'data-timezone-url="{URL}"' in html
+
+
+def test_report_updates_the_current_zone_once(client: Client, patient: Patient) -> None:
+    client.force_login(patient.user)
+    first = client.post(URL, {"timezone": "Asia/Tokyo"})
+    assert first.status_code == 200
+    assert first.json() == {"timezone": "Asia/Tokyo", "changed": True, "replanned": False}
+    patient.refresh_from_db()
+    assert patient.current_timezone == "Asia/Tokyo"
+    assert client.post(URL, {"timezone": "Asia/Tokyo"}).json()["changed"] is False
+
+
+def test_report_needs_post_sign_in_and_a_patient(client: Client, patient: Patient,
+                                                 caregiver: User) -> None:
+    assert client.post(URL, {"timezone": "Asia/Tokyo"}).status_code == 401
+    client.force_login(patient.user)
+    assert client.get(URL).status_code == 405
+    client.force_login(caregiver)
+    assert client.post(URL, {"timezone": "Asia/Tokyo"}).status_code == 404
+    patient.refresh_from_db()
+    assert patient.current_timezone == ""
+
+
+def test_report_rejects_an_unknown_zone(client: Client, patient: Patient) -> None:
+    client.force_login(patient.user)
+    response = client.post(URL, {"timezone": "Atlantis/Capital"})
+    assert response.status_code == 400 and "timezone" in response.json()["errors"]
+    patient.refresh_from_db()
+    assert patient.current_timezone == ""
+
+
+def test_report_needs_the_csrf_token_the_page_gives(patient: Patient) -> None:
+    client = https_client(enforce_csrf_checks=True)
+    client.force_login(patient.user)
+    origin = {"Origin": "https://testserver"}  # what fetch() sends with a POST
+    assert client.post(URL, {"timezone": "Asia/Tokyo"}, headers=origin).status_code == 403
+    token = csrf_token_of(client, reverse("account_settings"))
+    response = client.post(URL, {"timezone": "Asia/Tokyo"},
+                           headers={**origin, "X-CSRFToken": token})
+    assert response.status_code == 200
+
+
+@time_machine.travel(datetime(2026, 3, 10, 12, 0, tzinfo=UTC), tick=False)
+@pytest.mark.parametrize(("policy", "next_due"), [
+    ("local", datetime(2026, 3, 10, 23, 0, tzinfo=UTC)),  # 08:00 in Tokyo
+    ("home", datetime(2026, 3, 11, 8, 0, tzinfo=UTC)),  # still 08:00 in London
+])
+def test_a_new_zone_replans_only_local_clock_patients(
+    client: Client, patient: Patient, policy: str, next_due: datetime
+) -> None:
+    Patient.objects.filter(pk=patient.pk).update(travel_policy=policy)
+    medication = Medication.objects.create(patient=patient, name="Levothyroxine")
+    schedule = Schedule.objects.create(patient=patient, medication=medication,
+                                       start_date=date(2026, 1, 1),
+                                       times=[{"at": "08:00", "amount": "1"}])
+    replan(schedule)
+    client.force_login(patient.user)
+    result = client.post(URL, {"timezone": "Asia/Tokyo"}).json()
+    assert result["replanned"] is (policy == "local")
+    schedule.refresh_from_db()
+    assert schedule.next_due_at == next_due

@@ -167,6 +167,13 @@ PULSERX_EMAIL_LINK_MAX_AGE = env_duration("PULSERX_EMAIL_LINK_MAX_AGE", timedelt
 VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY", "")
 VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY", "")
 VAPID_SUBJECT = env_str("VAPID_SUBJECT", "mailto:admin@localhost")
+# The push services subscriptions may point at (browsers' own); a leading dot allows subdomains.
+PULSERX_PUSH_SERVICE_HOSTS = env_list("PULSERX_PUSH_SERVICE_HOSTS", [
+    ".googleapis.com",  # Chrome, Edge (FCM)
+    ".push.services.mozilla.com",  # Firefox
+    ".push.apple.com",  # Safari
+    ".notify.windows.com",  # Edge legacy (WNS)
+])
 # How long a push service keeps a reminder for a device that is offline before dropping it.
 PULSERX_PUSH_TTL = env_duration("PULSERX_PUSH_TTL", timedelta(hours=1))
 

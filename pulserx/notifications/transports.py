@@ -36,6 +36,7 @@ from pulserx.notifications.models import (
     NotificationKind,
     PushSubscription,
 )
+from pulserx.notifications.push_services import is_push_service
 from pulserx.reminders.models import OPEN_STATUSES, Dose
 
 logger = logging.getLogger("pulserx.delivery")
@@ -193,7 +194,8 @@ class WebPushTransport(Transport):
         signer = vapid_signer()
         notification = load_notification(delivery)
         ensure_still_wanted(notification, Channel.PUSH)
-        subscriptions = list(PushSubscription.objects.filter(user_id=notification.recipient_id))
+        subscriptions = [s for s in PushSubscription.objects.filter(
+            user_id=notification.recipient_id) if is_push_service(s.endpoint)]
         if not subscriptions:
             raise not_sent("the recipient has no push subscription")
         message = compose(notification)

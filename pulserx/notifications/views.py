@@ -28,6 +28,7 @@ from pulserx.notifications.emailactions import (
     read_email_action,
 )
 from pulserx.notifications.models import PushSubscription
+from pulserx.notifications.push_services import is_push_service
 from pulserx.notifications.transports import dose_facts, vapid_public_key
 from pulserx.reminders.actions import SNOOZE_CHOICES, DoseActionError, record_dose, snooze_dose
 from pulserx.reminders.models import OPEN_STATUSES, Dose, DoseStatus
@@ -84,6 +85,9 @@ def subscription_errors(data: dict[str, Any]) -> dict[str, str]:
         https_url(endpoint)
     except ValidationError:
         errors["endpoint"] = "Give the subscription's https:// endpoint URL."
+    else:
+        if not is_push_service(endpoint):
+            errors["endpoint"] = "PulseRx does not send to this push service."
     keys = data.get("keys")
     if not isinstance(keys, dict):
         keys = {}

@@ -62,6 +62,8 @@ def free_port() -> int:
 
 @pytest.fixture(autouse=True)
 def page_settings(settings: SettingsWrapper) -> None:
+    # The push service under test runs on loopback.
+    settings.PULSERX_PUSH_SERVICE_HOSTS = [*settings.PULSERX_PUSH_SERVICE_HOSTS, "127.0.0.1"]
     # Django's test client speaks plain http; production redirects it to https.
     settings.SECURE_SSL_REDIRECT = False
     # Pages use {% static %}; without collectstatic there is no hashed-name manifest.

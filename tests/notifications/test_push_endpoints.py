@@ -23,7 +23,7 @@ from tests.notifications.conftest import due_dose
 pytestmark = pytest.mark.django_db
 P256DH = "BEl62iUYgUivxIkv69yViEuiBIa-Ib9-SkvMeAtA3LFgDzkrxZJjSgSnfckjBJuBkr3qBUYIHBQFLXYp5Nksh8U"
 AUTH = "tBHItJI5svbpez7KI4CCXg"
-ENDPOINT = "https://push.example.net/wpush/v2/abc123"
+ENDPOINT = "https://updates.push.services.mozilla.com/wpush/v2/abc123"
 
 
 def subscription(endpoint: str = ENDPOINT, **keys: str) -> dict[str, object]:

@@ -1,10 +1,83 @@
+"""The patient's Today page and the caregiver's read-only view of a patient's day."""
+
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from pulserx.accounts.models import Patient
+from pulserx.reminders.actions import send_test_reminder
+from pulserx.web.access import cared_patient, own_patient, patient_label, signed_in_user
+from pulserx.web.day import adherence, patient_zone, timeline
+from pulserx.web.responses import is_htmx
+
+TEST_REMINDER_SENT = "A test reminder is on its way — it arrives in about 5 seconds."
+
+
+def day_context(patient: Patient, readonly: bool, refresh_url: str,
+                next_url: str = "") -> dict[str, Any]:
+    now = timezone.now()
+    day, entries = timeline(patient, now)
+    return {
+        "patient": patient, "zone": patient_zone(patient), "day": day, "entries": entries,
+        "readonly": readonly, "timeline_url": refresh_url, "next": next_url,
+        "adherence": [adherence(patient, now, 7), adherence(patient, now, 30)],
+    }
 
 
 @login_required
+@require_GET
 def today(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/today.html", {})
+    patient = Patient.objects.filter(user=signed_in_user(request)).first()
+    if patient is None:  # a caregiver: their home is the people they look after
+        try:
+            return redirect(reverse("care_home"))
+        except NoReverseMatch:
+            return render(request, "web/no_patient.html")
+    context = day_context(patient, readonly=False, refresh_url=reverse("today_timeline"),
+                          next_url=reverse("today"))
+    return render(request, "web/today.html", context)
+
+
+@login_required
+@require_GET
+def today_timeline(request: HttpRequest) -> HttpResponse:
+    context = day_context(own_patient(request), readonly=False,
+                          refresh_url=reverse("today_timeline"), next_url=reverse("today"))
+    return render(request, "web/_timeline.html", context)
+
+
+@login_required
+@require_POST
+def test_reminder(request: HttpRequest) -> HttpResponse:
+    send_test_reminder(own_patient(request))
+    if is_htmx(request):
+        return render(request, "web/_notice.html", {"message": TEST_REMINDER_SENT})
+    messages.success(request, TEST_REMINDER_SENT)
+    return redirect("today")
+
+
+@login_required
+@require_GET
+def care_patient_day(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = cared_patient(request, patient_id)
+    url = reverse("care_patient_timeline", args=[patient.pk])
+    context = day_context(patient, readonly=True, refresh_url=url)
+    return render(request, "web/care_patient_day.html",
+                  {**context, "label": patient_label(patient)})
+
+
+@login_required
+@require_GET
+def care_patient_timeline(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = cared_patient(request, patient_id)
+    url = reverse("care_patient_timeline", args=[patient.pk])
+    return render(request, "web/_timeline.html", day_context(patient, readonly=True,
+                                                             refresh_url=url))

@@ -1,0 +1,279 @@
+"""The medication form: a medication and its schedule, edited and saved together.
+
+Times of day are a list of rows, each a time and the amount taken then ("08:00", "1"). The
+page shows one row per time with a native time picker and an "Add another time" button: a
+person sees and edits each dose on its own line, which a free-text field ("08:00 x1, 20:00 x2")
+would make them spell correctly instead. The rows arrive as repeated `time` / `amount` fields,
+so the button works without JavaScript (it posts back for one more row) and with it (it clones
+a row in place).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.db import transaction
+from django.http import QueryDict
+
+from pulserx.accounts.models import Patient
+from pulserx.reminders.models import Medication, Schedule
+from pulserx.reminders.planning import replan
+from pulserx.reminders.schedule import Recurrence
+
+MAX_TIMES = 24
+MAX_DAYS = 365
+_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::00)?\s*$")
+
+RECURRENCE_CHOICES = [
+    (Recurrence.DAILY.value, "Every day"),
+    (Recurrence.WEEKDAYS.value, "On chosen days of the week"),
+    (Recurrence.INTERVAL.value, "Every few days"),
+    (Recurrence.CYCLE.value, "In a cycle: some days on, some days off"),
+    (Recurrence.AS_NEEDED.value, "Only when needed (no reminders)"),
+]
+WEEKDAY_CHOICES = [(str(i), name) for i, name in
+                   enumerate(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])]
+
+
+class MedicationForm(forms.ModelForm):
+    class Meta:
+        model = Medication
+        fields = ["name", "strength", "form", "instructions", "stock", "refill_threshold"]
+        labels = {"stock": "In stock", "refill_threshold": "Remind me to refill at"}
+        help_texts = {
+            "stock": "How many you have now; taking a dose counts it down. Leave empty to skip.",
+            "refill_threshold": "Show a refill warning when the stock falls to this number.",
+        }
+        error_messages = {
+            "name": {"required": "Give the medication a name."},
+            "stock": {"min_value": "Stock cannot be negative."},
+            "refill_threshold": {"min_value": "The refill level cannot be negative."},
+        }
+
+
+@dataclass
+class TimeRow:
+    """One "time + amount" line of the form, as typed, with its error if any."""
+
+    at: str = ""
+    amount: str = "1"
+    error: str = ""
+
+    @property
+    def blank(self) -> bool:
+        return not self.at.strip()
+
+
+@dataclass
+class TimeRows:
+    rows: list[TimeRow] = field(default_factory=list)
+    error: str = ""
+
+    @classmethod
+    def from_post(cls, data: QueryDict) -> TimeRows:
+        ats, amounts = data.getlist("time"), data.getlist("amount")
+        amounts += ["1"] * (len(ats) - len(amounts))
+        return cls([TimeRow(at, amount) for at, amount in zip(ats, amounts, strict=False)])
+
+    @classmethod
+    def from_schedule(cls, schedule: Schedule | None) -> TimeRows:
+        times = schedule.times if schedule is not None else []
+        return cls([TimeRow(t["at"], str(t["amount"])) for t in times])
+
+    def with_blank_row(self) -> TimeRows:
+        """The rows plus one empty line to type into."""
+        return TimeRows([*self.rows, TimeRow()], self.error)
+
+    def clean(self, required: bool) -> list[dict[str, str]] | None:
+        """Return the times as stored ([{"at": "08:00", "amount": "1"}], sorted), or None
+        after putting an error on each bad row (or on the list)."""
+        entries: dict[str, str] = {}
+        for row in self.rows:
+            if row.blank:
+                continue
+            at, amount = parse_time(row.at), parse_amount(row.amount)
+            if at is None:
+                row.error = f"“{row.at.strip()}” is not a time of day. Use 24-hour HH:MM, " \
+                            "like 08:00 or 20:30."
+            elif at in entries:
+                row.error = f"{at} is already in the list."
+            elif amount is None:
+                row.error = "Enter the amount taken, a number above 0 such as 1 or 0.5."
+            else:
+                entries[at] = amount
+        filled = len(entries) + sum(1 for row in self.rows if row.error)
+        if required and not filled:
+            self.error = "Add at least one time of day."
+        elif filled > MAX_TIMES:
+            self.error = f"At most {MAX_TIMES} times a day."
+        if self.error or any(row.error for row in self.rows):
+            return None
+        return [{"at": at, "amount": entries[at]} for at in sorted(entries)]
+
+
+def parse_time(text: str) -> str | None:
+    match = _TIME.match(text)
+    if not match:
+        return None
+    hour, minute = int(match[1]), int(match[2])
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute).strftime("%H:%M")
+
+
+def parse_amount(text: str) -> str | None:
+    try:
+        amount = Decimal(text.strip().replace(",", ".") or "1")  # "0,5" where commas are usual
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount <= 0 or amount >= 10000 or amount != round(amount, 2):
+        return None
+    return f"{amount.normalize():f}"
+
+
+class ScheduleForm(forms.Form):
+    """When the medication is taken. Fields that do not apply to the chosen recurrence are
+    ignored (the page hides them), so a stale value there never blocks saving."""
+
+    recurrence = forms.ChoiceField(choices=RECURRENCE_CHOICES, widget=forms.RadioSelect,
+                                   initial=Recurrence.DAILY.value, label="How often")
+    weekdays = forms.MultipleChoiceField(choices=WEEKDAY_CHOICES, required=False,
+                                         widget=forms.CheckboxSelectMultiple, label="On")
+    every_days = forms.IntegerField(required=False, initial=2, label="Every",
+                                    widget=forms.NumberInput(attrs={"min": 1, "max": MAX_DAYS}))
+    days_on = forms.IntegerField(required=False, initial=21, label="Days on",
+                                 widget=forms.NumberInput(attrs={"min": 1, "max": MAX_DAYS}))
+    days_off = forms.IntegerField(required=False, initial=7, label="Days off",
+                                  widget=forms.NumberInput(attrs={"min": 0, "max": MAX_DAYS}))
+    start_date = forms.DateField(label="Starting",
+                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                                 error_messages={"required": "Choose the first day.",
+                                                 "invalid": "Enter a date like 2025-03-31."})
+    end_date = forms.DateField(required=False, label="Until",
+                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                               error_messages={"invalid": "Enter a date like 2025-03-31."})
+
+    def __init__(self, *args: Any, times: TimeRows, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.times = times
+        self.cleaned_times: list[dict[str, str]] = []
+
+    @classmethod
+    def for_schedule(cls, schedule: Schedule | None, today: date) -> ScheduleForm:
+        if schedule is None:
+            return cls(initial={"start_date": today}, times=TimeRows([TimeRow("08:00")]))
+        initial = {
+            "recurrence": schedule.recurrence, "weekdays": [str(d) for d in schedule.weekdays],
+            "every_days": schedule.every_days, "days_on": schedule.days_on or 21,
+            "days_off": schedule.days_off if schedule.days_on else 7,
+            "start_date": schedule.start_date, "end_date": schedule.end_date,
+        }
+        return cls(initial=initial, times=TimeRows.from_schedule(schedule).with_blank_row())
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        recurrence = data.get("recurrence")
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The last day is before the first day.")
+        if recurrence == Recurrence.WEEKDAYS and not data.get("weekdays") \
+                and "weekdays" not in self.errors:
+            self.add_error("weekdays", "Choose at least one day of the week.")
+        if recurrence == Recurrence.INTERVAL:
+            self._check_days("every_days", 1, "Repeat every 1 day or more.")
+        if recurrence == Recurrence.CYCLE:
+            self._check_days("days_on", 1, "A cycle needs at least 1 day on.")
+            self._check_days("days_off", 0, "Days off cannot be negative.", default=0)
+        times = self.times.clean(required=recurrence != Recurrence.AS_NEEDED)
+        if times is None:
+            # The rows carry their own messages; this one keeps the form invalid.
+            self.add_error(None, "Check the times of day.")
+        else:
+            self.cleaned_times = times if recurrence != Recurrence.AS_NEEDED else []
+        return data
+
+    def _check_days(self, name: str, least: int, message: str, default: int | None = None
+                    ) -> None:
+        if name in self.errors:
+            return
+        value = self.cleaned_data.get(name)
+        if value is None and default is not None:
+            self.cleaned_data[name] = value = default
+        if value is None or value < least:
+            self.add_error(name, message)
+        elif value > MAX_DAYS:
+            self.add_error(name, f"At most {MAX_DAYS} days.")
+
+    def apply(self, schedule: Schedule) -> None:
+        """Copy the cleaned values onto `schedule`, normalising what the recurrence ignores."""
+        data = self.cleaned_data
+        recurrence = Recurrence(data["recurrence"])
+        schedule.recurrence = recurrence.value
+        schedule.times = self.cleaned_times
+        schedule.weekdays = (sorted(int(d) for d in data["weekdays"])
+                             if recurrence == Recurrence.WEEKDAYS else [])
+        schedule.every_days = data["every_days"] if recurrence == Recurrence.INTERVAL else 1
+        is_cycle = recurrence == Recurrence.CYCLE
+        schedule.days_on = data["days_on"] if is_cycle else 0
+        schedule.days_off = data["days_off"] if is_cycle else 0
+        schedule.start_date, schedule.end_date = data["start_date"], data["end_date"]
+
+
+class MedicationEditor:
+    """Both forms of the medication page, validated together and saved in one transaction."""
+
+    def __init__(self, patient: Patient, medication: Medication | None, today: date,
+                 data: QueryDict | None = None, add_row: bool = False) -> None:
+        """Unbound for `data=None`; bound to `data` to validate it; with `add_row`, `data`
+        shown again unvalidated with one more empty time row (the no-JavaScript button)."""
+        self.patient = patient
+        self.medication = medication or Medication(patient=patient)
+        schedule = getattr(medication, "schedule", None) if medication else None
+        self.schedule = schedule or Schedule(patient=patient, medication=self.medication)
+        if data is None:
+            self.medication_form = MedicationForm(instance=self.medication)
+            self.schedule_form = ScheduleForm.for_schedule(schedule, today)
+        elif add_row:
+            self.medication_form = MedicationForm(initial=_initial(data, MedicationForm),
+                                                  instance=self.medication)
+            self.schedule_form = ScheduleForm(
+                initial=_initial(data, ScheduleForm),
+                times=TimeRows.from_post(data).with_blank_row())
+        else:
+            self.medication_form = MedicationForm(data, instance=self.medication)
+            self.schedule_form = ScheduleForm(data, times=TimeRows.from_post(data))
+
+    def is_valid(self) -> bool:
+        medication_ok = self.medication_form.is_valid()
+        schedule_ok = self.schedule_form.is_valid()
+        if medication_ok and schedule_ok:
+            self.schedule_form.apply(self.schedule)
+            try:
+                self.schedule.plan()
+            except ValueError:  # a rule of the schedule module the form did not foresee
+                self.schedule_form.add_error(None, "These dates and times do not make a "
+                                             "schedule. Check them and try again.")
+                return False
+        return medication_ok and schedule_ok
+
+    @transaction.atomic
+    def save(self) -> Medication:
+        medication = self.medication_form.save(commit=False)
+        medication.patient = self.patient
+        medication.save()
+        self.schedule.medication = medication
+        self.schedule.patient = self.patient
+        self.schedule.save()
+        replan(self.schedule)
+        return medication
+
+
+def _initial(data: QueryDict, form_class: type[forms.Form | forms.ModelForm]) -> dict[str, Any]:
+    return {name: data.getlist(name) if name == "weekdays" else data.get(name)
+            for name in form_class.base_fields if name in data}

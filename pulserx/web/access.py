@@ -1,0 +1,66 @@
+"""Who may see what: every page query goes through these, scoped to the signed-in user."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest
+
+from pulserx.accounts.models import CareLink, CareLinkStatus, Patient, User
+from pulserx.reminders.models import Dose, Medication
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # views using these helpers require login
+    return user
+
+
+def own_patient(request: HttpRequest) -> Patient:
+    """The signed-in user's own patient profile (404 for a caregiver without one)."""
+    patient = Patient.objects.filter(user=signed_in_user(request)).first()
+    if patient is None:
+        raise Http404("No patient profile")
+    return patient
+
+
+def own_medication(request: HttpRequest, medication_id: int) -> Medication:
+    medication = (Medication.objects.filter(pk=medication_id, patient=own_patient(request))
+                  .select_related("schedule").first())
+    if medication is None:
+        raise Http404("No such medication")
+    return medication
+
+
+def own_dose(request: HttpRequest, dose_id: int) -> Dose:
+    """A dose of the signed-in patient: the only doses they can act on."""
+    dose = (Dose.objects.filter(pk=dose_id, patient__user=signed_in_user(request))
+            .select_related("medication", "patient").first())
+    if dose is None:
+        raise Http404("No such dose")
+    return dose
+
+
+def cared_patient(request: HttpRequest, patient_id: int) -> Patient:
+    """A patient who has an accepted care link with the signed-in user (404 otherwise)."""
+    link = (CareLink.objects.filter(patient_id=patient_id, caregiver=signed_in_user(request),
+                                    status=CareLinkStatus.ACCEPTED)
+            .select_related("patient__user").first())
+    if link is None:
+        raise Http404("No such patient")
+    return link.patient
+
+
+def visible_dose(request: HttpRequest, dose_id: int) -> tuple[Dose, bool]:
+    """A dose the user may see, and whether they see it read-only (as a caregiver)."""
+    user = signed_in_user(request)
+    dose = Dose.objects.filter(pk=dose_id).select_related("medication", "patient").first()
+    if dose is not None:
+        if dose.patient.user_id == user.pk:
+            return dose, False
+        if CareLink.objects.filter(patient_id=dose.patient_id, caregiver=user,
+                                   status=CareLinkStatus.ACCEPTED).exists():
+            return dose, True
+    raise Http404("No such dose")
+
+
+def patient_label(patient: Patient) -> str:
+    return patient.user.get_full_name() or patient.user.first_name or patient.user.email

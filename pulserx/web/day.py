@@ -1,0 +1,160 @@
+"""A patient's day as the pages show it: the timeline of doses and the adherence figures.
+
+The timeline mixes Dose rows already materialised by the dispatcher with the rest of the
+day's planned times, computed for display only: the dispatcher stays the only writer of doses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Q
+
+from pulserx.accounts.models import Patient
+from pulserx.reminders.models import Dose, DoseStatus, Medication, Schedule
+from pulserx.reminders.schedule import TravelPolicy, clock_zone, occurrences
+
+_ONE_MICROSECOND = timedelta(microseconds=1)
+ACTIONABLE_AFTER_DUE = (DoseStatus.SCHEDULED, DoseStatus.NOTIFIED, DoseStatus.MISSED)
+
+
+def patient_zone(patient: Patient) -> ZoneInfo:
+    """The clock the patient's reminders follow (home, or where they are when travelling)."""
+    return clock_zone(patient.timezone, patient.current_timezone or None,
+                      TravelPolicy(patient.travel_policy))
+
+
+def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants at which local `day` starts and the next day starts."""
+    start = datetime.combine(day, time(), zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
+    return start, end
+
+
+@dataclass(frozen=True)
+class DoseState:
+    """What a dose looks like to a person at `now`: a badge and the buttons it offers."""
+
+    badge: str           # upcoming | snoozed | due | taken | skipped | missed
+    label: str
+    late: bool
+    can_record: bool     # take / skip
+    can_snooze: bool
+
+    @property
+    def tone(self) -> str:
+        """The colour of the badge, named like the stylesheet's status badges."""
+        return {"upcoming": "scheduled", "snoozed": "scheduled", "due": "notified"}.get(
+            self.badge, self.badge)
+
+
+def dose_state(dose: Dose, now: datetime) -> DoseState:
+    status = DoseStatus(dose.status)
+    due = dose.due_at <= now
+    can_record = due and status in ACTIONABLE_AFTER_DUE
+    if status == DoseStatus.SCHEDULED:
+        if dose.snoozed_until and dose.snoozed_until > now:
+            badge, label = "snoozed", "Snoozed"
+        elif due:
+            badge, label = "due", "Due"
+        else:
+            badge, label = "upcoming", "Upcoming"
+    elif status == DoseStatus.NOTIFIED:
+        badge, label = "due", "Due"
+    else:
+        badge, label = status.value, status.label
+    return DoseState(badge=badge, label=label, late=dose.late, can_record=can_record,
+                     can_snooze=status == DoseStatus.NOTIFIED)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of the day: a real dose, or a planned time not yet materialised."""
+
+    due_at: datetime
+    medication: Medication | None
+    amount: Decimal
+    dose: Dose | None = None
+    state: DoseState | None = None
+
+    @property
+    def key(self) -> str:
+        if self.dose is not None:
+            return f"dose-{self.dose.pk}"
+        medication_id = self.medication.pk if self.medication else 0
+        return f"plan-{medication_id}-{int(self.due_at.timestamp())}"
+
+
+def timeline(patient: Patient, now: datetime) -> tuple[date, list[TimelineEntry]]:
+    """The patient's local day containing `now`, and its doses in time order."""
+    zone = patient_zone(patient)
+    day = now.astimezone(zone).date()
+    start, end = day_bounds(day, zone)
+    doses = list(
+        Dose.objects.filter(patient=patient, due_at__gte=start, due_at__lt=end)
+        .select_related("medication").order_by("due_at", "pk")
+    )
+    entries = [TimelineEntry(due_at=d.due_at, medication=d.medication, amount=d.amount,
+                             dose=d, state=dose_state(d, now)) for d in doses]
+    taken_slots = {(d.schedule_id, d.due_at) for d in doses}
+    entries += planned_slots(patient, zone, start, end, taken_slots)
+    entries.sort(key=lambda e: (e.due_at, e.key))
+    return day, entries
+
+
+def planned_slots(patient: Patient, zone: ZoneInfo, start: datetime, end: datetime,
+                  existing: set[tuple[int | None, datetime]]) -> list[TimelineEntry]:
+    """Times of the day from each schedule's `next_due_at` on: not yet Dose rows."""
+    schedules = Schedule.objects.filter(
+        patient=patient, medication__paused=False, next_due_at__lt=end
+    ).select_related("medication")
+    slots: list[TimelineEntry] = []
+    for schedule in schedules:
+        assert schedule.next_due_at is not None
+        try:
+            plan = schedule.plan()
+        except ValueError:  # a stored plan the schedule module rejects: nothing to show
+            continue
+        after = max(schedule.next_due_at, start) - _ONE_MICROSECOND
+        for due_at in occurrences(plan, zone, after, end - _ONE_MICROSECOND):
+            if (schedule.pk, due_at) in existing:
+                continue
+            wall = due_at.astimezone(zone).time().replace(tzinfo=None)
+            slots.append(TimelineEntry(due_at=due_at, medication=schedule.medication,
+                                       amount=schedule.amount_at(wall)))
+    return slots
+
+
+@dataclass(frozen=True)
+class Adherence:
+    days: int
+    taken: int
+    skipped: int
+    missed: int
+
+    @property
+    def recorded(self) -> int:
+        return self.taken + self.skipped + self.missed
+
+    @property
+    def percent(self) -> int | None:
+        """Taken / (taken + skipped + missed), rounded; None before any dose is recorded."""
+        if not self.recorded:
+            return None
+        return round(100 * self.taken / self.recorded)
+
+
+def adherence(patient: Patient, now: datetime, days: int) -> Adherence:
+    """Doses due in the last `days` days (test reminders aside) and how they went."""
+    counts = Dose.objects.filter(
+        patient=patient, medication__isnull=False, due_at__gt=now - timedelta(days=days),
+        due_at__lte=now,
+    ).aggregate(
+        taken=Count("pk", filter=Q(status=DoseStatus.TAKEN)),
+        skipped=Count("pk", filter=Q(status=DoseStatus.SKIPPED)),
+        missed=Count("pk", filter=Q(status=DoseStatus.MISSED)),
+    )
+    return Adherence(days=days, **counts)

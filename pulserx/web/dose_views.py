@@ -1,0 +1,124 @@
+"""Take, skip and snooze a dose, and the HTML of one dose for live updates.
+
+Each action posts to /doses/<id>/<action>; the rules are pulserx.reminders.actions'. The
+answer depends on the caller (see responses.py); a refused action (already taken…) is shown
+where the buttons were, never as a server error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from pulserx.reminders.actions import DoseActionError, record_dose, snooze_dose
+from pulserx.reminders.models import Dose, DoseStatus
+from pulserx.web import inbox
+from pulserx.web.access import own_dose, signed_in_user, visible_dose
+from pulserx.web.day import TimelineEntry, adherence, dose_state, patient_zone
+from pulserx.web.forms import SnoozeForm
+from pulserx.web.responses import is_htmx, redirect_back, wants_json
+
+FRAGMENTS = {"row": "web/_dose_row.html", "state": "web/_dose_state.html"}
+
+
+def fragment_context(dose: Dose, readonly: bool, fragment: str, next_url: str,
+                     error: str = "") -> dict[str, Any]:
+    now = timezone.now()
+    entry = TimelineEntry(due_at=dose.due_at, medication=dose.medication, amount=dose.amount,
+                          dose=dose, state=dose_state(dose, now))
+    return {"entry": entry, "zone": patient_zone(dose.patient), "readonly": readonly,
+            "fragment": fragment, "next": next_url, "error": error}
+
+
+def _fragment_name(value: str | None) -> str:
+    return value if value in FRAGMENTS else "row"
+
+
+@login_required
+@require_GET
+def dose_row(request: HttpRequest, dose_id: int) -> HttpResponse:
+    """One dose as the Today timeline (`?fragment=row`) or the inbox (`state`) shows it."""
+    dose, readonly = visible_dose(request, dose_id)
+    fragment = _fragment_name(request.GET.get("fragment"))
+    context = fragment_context(dose, readonly, fragment, request.GET.get("next", ""))
+    return render(request, FRAGMENTS[fragment], context)
+
+
+@login_required
+@require_POST
+def take(request: HttpRequest, dose_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    return _act(request, dose_id, lambda dose: record_dose(dose.pk, DoseStatus.TAKEN, user),
+                "Marked as taken.")
+
+
+@login_required
+@require_POST
+def skip(request: HttpRequest, dose_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    return _act(request, dose_id, lambda dose: record_dose(dose.pk, DoseStatus.SKIPPED, user),
+                "Marked as skipped.")
+
+
+@login_required
+@require_POST
+def snooze(request: HttpRequest, dose_id: int) -> HttpResponse:
+    form = SnoozeForm(request.POST)
+
+    def do_snooze(dose: Dose) -> Dose:
+        if not form.is_valid():
+            raise DoseActionError(form.errors["minutes"][0])
+        return snooze_dose(dose.pk, form.cleaned_data["minutes"])
+
+    return _act(request, dose_id, do_snooze, "Snoozed.")
+
+
+def _act(request: HttpRequest, dose_id: int, action: Callable[[Dose], Dose],
+         done: str) -> HttpResponse:
+    dose = own_dose(request, dose_id)
+    error = ""
+    try:
+        dose = action(dose)
+    except DoseActionError as refused:
+        error = str(refused)
+    dose = own_dose(request, dose_id)  # fresh, with the medication's new stock
+    if dose.snoozed_until and not error and dose.status == DoseStatus.SCHEDULED:
+        local = dose.snoozed_until.astimezone(patient_zone(dose.patient))
+        done = f"Snoozed until {local:%H:%M}."
+    if wants_json(request):
+        return _json_answer(request, dose, done, error)
+    if is_htmx(request):
+        fragment = _fragment_name(request.POST.get("fragment"))
+        context = fragment_context(dose, False, fragment, request.POST.get("next", ""), error)
+        context["notice"] = "" if error else done
+        if fragment == "row":
+            now = timezone.now()
+            context["adherence_oob"] = [adherence(dose.patient, now, 7),
+                                        adherence(dose.patient, now, 30)]
+        response = render(request, FRAGMENTS[fragment], context)
+        # live.js listens for this event to keep the unread badge true.
+        unread = inbox.unread_count(signed_in_user(request))
+        response.headers["HX-Trigger"] = json.dumps({"pulserx:unread": {"count": unread}})
+        return response
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect_back(request, "today")
+
+
+def _json_answer(request: HttpRequest, dose: Dose, done: str, error: str) -> JsonResponse:
+    state = dose_state(dose, timezone.now())
+    body = {"dose_id": dose.pk, "status": dose.status, "badge": state.badge,
+            "label": state.label, "unread": inbox.unread_count(signed_in_user(request))}
+    if error:
+        return JsonResponse({**body, "error": error}, status=409)
+    return JsonResponse({**body, "message": done})

@@ -1,0 +1,417 @@
+/* Live reminders on every signed-in page.
+ *
+ * One WebSocket to /ws/notifications/, reopened with exponential backoff and jitter. The
+ * socket is at-most-once, so on every (re)connect the page asks /inbox/since for what it
+ * missed and handles those exactly like live events, once each (deduplicated by
+ * notification id). A reminder shows a toast with Take / Skip / Snooze, a browser
+ * notification when the page is hidden, bumps the unread badge and refreshes the dose's
+ * row wherever the page shows it.
+ *
+ * It needs nothing from the page but a signed-in user; it reads, when present:
+ *   #pulserx-live[data-user-id, data-last-notification-id, data-unread, data-since-url]
+ *   body[data-user-id, data-ws-url], #toasts, [data-unread-count] badges,
+ *   [data-dose-id][data-refresh-url] (one dose), [data-live-region][data-refresh-url] (a list).
+ */
+
+const RETRY_FIRST_MS = 1000;
+const RETRY_CAP_MS = 30000;
+const PING_EVERY_MS = 25000;
+const PONG_WAIT_MS = 10000;
+const MAX_TOASTS = 4;
+const DONE_TOAST_MS = 4000;
+const INFO_TOAST_MS = 15000;
+const SNOOZES = [[10, "10 min", "Snooze 10 minutes"], [30, "30 min", "Snooze 30 minutes"],
+                 [60, "1 h", "Snooze 1 hour"]];
+
+const page = document.getElementById("pulserx-live");
+const userId = document.body.dataset.userId || (page && page.dataset.userId);
+const sinceUrl = (page && page.dataset.sinceUrl) || "/inbox/since";
+const storageKey = `pulserx:last-notification:${userId}`;
+
+const state = {
+  baseline: null,      // ids up to here were already on the page when it loaded
+  cursor: null,        // the highest id handled: the next /inbox/since?after=
+  seen: new Set(),     // ids handled on this page (live or fetched): never twice
+  unread: null,
+  socket: null,
+  attempt: 0,
+  retryTimer: null,
+  pingTimer: null,
+  pongTimer: null,
+  syncing: null,
+  syncAgain: false,
+};
+
+function readNumber(value) {
+  const number = Number.parseInt(value, 10);
+  return Number.isFinite(number) && number >= 0 ? number : null;
+}
+
+function storedCursor() {
+  try {
+    return readNumber(sessionStorage.getItem(storageKey));
+  } catch (error) {
+    return null;  // storage disabled: the page's own value is enough
+  }
+}
+
+function saveCursor(id) {
+  if (state.cursor !== null && id <= state.cursor) return;
+  state.cursor = id;
+  try {
+    sessionStorage.setItem(storageKey, String(id));
+  } catch (error) {
+    // not fatal: only the next page load's starting point is lost
+  }
+}
+
+/* --- the connection */
+
+function socketUrl() {
+  const path = document.body.dataset.wsUrl || "/ws/notifications/";
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}${path}`;
+}
+
+function setLiveStatus(status) {
+  document.documentElement.dataset.live = status;
+  const text = {connected: "Live", connecting: "Connecting…", offline: "Reconnecting…"}[status];
+  for (const element of document.querySelectorAll("[data-live-status]")) {
+    element.textContent = text || "";
+  }
+}
+
+function connect() {
+  clearTimeout(state.retryTimer);
+  state.retryTimer = null;
+  if (state.socket && state.socket.readyState <= WebSocket.OPEN) return;
+  setLiveStatus("connecting");
+  const socket = new WebSocket(socketUrl());
+  state.socket = socket;
+  socket.addEventListener("open", () => {
+    state.attempt = 0;
+    setLiveStatus("connected");
+    startHeartbeat(socket);
+    sync();  // whatever was published while there was no socket
+  });
+  socket.addEventListener("message", (message) => {
+    let event;
+    try {
+      event = JSON.parse(message.data);
+    } catch (error) {
+      return;
+    }
+    handleEvent(event);
+  });
+  socket.addEventListener("close", () => {
+    stopHeartbeat();
+    if (state.socket !== socket) return;
+    state.socket = null;
+    setLiveStatus("offline");
+    scheduleReconnect();
+  });
+}
+
+/* 1 s, 2 s, 4 s … capped at 30 s, each drawn from [50 %, 100 %] of the step so that many
+ * pages dropped by one server restart do not all come back in the same instant. */
+function scheduleReconnect() {
+  if (state.retryTimer) return;
+  const step = Math.min(RETRY_CAP_MS, RETRY_FIRST_MS * 2 ** state.attempt);
+  const delay = step / 2 + Math.random() * (step / 2);
+  state.attempt += 1;
+  state.retryTimer = setTimeout(connect, delay);
+}
+
+function reconnectNow() {
+  if (state.socket && state.socket.readyState <= WebSocket.OPEN) return;
+  state.attempt = 0;
+  connect();
+}
+
+/* A socket can die silently (a laptop asleep, a proxy dropping idle connections): a ping
+ * left unanswered closes it, which reconnects and re-syncs. */
+function startHeartbeat(socket) {
+  stopHeartbeat();
+  state.pingTimer = setInterval(() => {
+    if (socket.readyState !== WebSocket.OPEN) return;
+    socket.send(JSON.stringify({type: "ping"}));
+    clearTimeout(state.pongTimer);
+    state.pongTimer = setTimeout(() => socket.close(), PONG_WAIT_MS);
+  }, PING_EVERY_MS);
+}
+
+function stopHeartbeat() {
+  clearInterval(state.pingTimer);
+  clearTimeout(state.pongTimer);
+}
+
+/* --- catching up */
+
+async function fetchSince(after) {
+  const url = after === null ? sinceUrl : `${sinceUrl}?after=${after}`;
+  const response = await fetch(url, {
+    credentials: "same-origin", headers: {Accept: "application/json"},
+  });
+  if (!response.ok) throw new Error(`inbox/since answered ${response.status}`);
+  return response.json();
+}
+
+/* Fetch every notification after the cursor, oldest first; one sync at a time (a second
+ * request made meanwhile runs once the first ends). */
+function sync() {
+  if (state.syncing) {
+    state.syncAgain = true;
+    return state.syncing;
+  }
+  state.syncing = (async () => {
+    try {
+      let more = true;
+      while (more) {
+        const data = await fetchSince(state.cursor);
+        if (state.cursor === null) {  // nothing known yet: start from the newest
+          state.baseline = data.last_id;
+          saveCursor(data.last_id);
+          more = false;
+        } else {
+          for (const event of data.notifications) handleNotification(event);
+          more = Boolean(data.more) && data.notifications.length > 0;
+        }
+        setUnread(data.unread);
+      }
+    } catch (error) {
+      // signed out or offline: the next reconnect tries again
+    } finally {
+      state.syncing = null;
+      if (state.syncAgain) {
+        state.syncAgain = false;
+        sync();
+      }
+    }
+  })();
+  return state.syncing;
+}
+
+/* --- events */
+
+function handleEvent(event) {
+  if (!event || typeof event !== "object") return;
+  if (event.type === "pong") {
+    clearTimeout(state.pongTimer);
+  } else if (event.kind === "notification") {
+    if (handleNotification(event)) setUnread((state.unread || 0) + 1);
+  } else if (event.kind === "dose") {
+    if (event.status === "taken" || event.status === "skipped") retireToasts(event.dose_id);
+    refreshDose(event.dose_id);
+    sync();  // recording a dose marks its reminders read: fetch the true unread count
+  }
+}
+
+/* Returns true the first time a notification is handled on this page. */
+function handleNotification(event) {
+  const id = readNumber(event.id);
+  if (id === null || state.seen.has(id) || (state.baseline !== null && id <= state.baseline)) {
+    return false;
+  }
+  state.seen.add(id);
+  saveCursor(id);
+  showToast(event);
+  showSystemNotification(event);
+  refreshDose(event.dose_id);
+  return true;
+}
+
+/* --- the page: badge, rows, regions */
+
+function setUnread(count) {
+  const value = readNumber(count);
+  if (value === null) return;
+  state.unread = value;
+  for (const badge of document.querySelectorAll("[data-unread-count]")) {
+    badge.textContent = String(value);
+    badge.hidden = value === 0;
+  }
+  for (const text of document.querySelectorAll("[data-unread-text]")) {
+    text.textContent = value ? `${value} unread` : "All read";
+  }
+  document.title = (value ? `(${value}) ` : "") + document.title.replace(/^\(\d+\) /, "");
+}
+
+function swapFrom(element, url) {
+  if (window.htmx) return window.htmx.ajax("GET", url, {target: element, swap: "outerHTML"});
+  return fetch(url, {credentials: "same-origin"}).then((response) => {
+    if (!response.ok) return;
+    return response.text().then((html) => { element.outerHTML = html; });
+  });
+}
+
+/* Re-render what shows this dose: the inbox lists whole (a new item, read marks), each
+ * row outside them, and a day's timeline that does not show the dose yet (a test reminder,
+ * a dose planned since the page loaded). */
+function refreshDose(doseId) {
+  const lists = Array.from(document.querySelectorAll('[data-live-region="notifications"]'));
+  for (const list of lists) swapFrom(list, list.dataset.refreshUrl).catch(() => {});
+  if (!doseId) return;
+  const selector = `[data-dose-id="${CSS.escape(String(doseId))}"]`;
+  for (const row of document.querySelectorAll(selector)) {
+    if (row.dataset.refreshUrl && !lists.some((list) => list.contains(row))) {
+      swapFrom(row, row.dataset.refreshUrl).catch(() => {});
+    }
+  }
+  for (const timeline of document.querySelectorAll('[data-live-region="doses"]')) {
+    if (!timeline.querySelector(selector)) {
+      swapFrom(timeline, timeline.dataset.refreshUrl).catch(() => {});
+    }
+  }
+}
+
+/* --- toasts */
+
+function toastContainer() {
+  let container = document.getElementById("toasts");
+  if (!container) {
+    container = document.createElement("div");
+    container.id = "toasts";
+    container.setAttribute("aria-live", "polite");
+    document.body.append(container);
+  }
+  return container;
+}
+
+function element(tag, attributes = {}, text = "") {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  if (text) node.textContent = text;
+  return node;
+}
+
+function showToast(event) {
+  const container = toastContainer();
+  // No role of its own: #toasts is the live region that announces it.
+  const toast = element("div", {
+    class: `toast toast-${event.type || "info"}${event.late ? " toast-late" : ""}`,
+    "data-notification-id": String(event.id),
+  });
+  if (event.dose_id) toast.dataset.toastDose = String(event.dose_id);
+  const close = element("button", {type: "button", class: "toast-close", "aria-label": "Dismiss"}, "×");
+  close.addEventListener("click", () => toast.remove());
+  toast.append(close, element("p", {class: "toast-title"}, event.title || "PulseRx"),
+               element("p", {class: "toast-body"}, event.body || ""));
+  if (event.actionable && event.dose_id) {
+    toast.append(toastActions(toast, event.dose_id));
+  } else {
+    setTimeout(() => toast.remove(), INFO_TOAST_MS);
+  }
+  container.append(toast);
+  while (container.children.length > MAX_TOASTS) container.firstElementChild.remove();
+}
+
+function toastActions(toast, doseId) {
+  const actions = element("div", {class: "toast-actions"});
+  const take = element("button", {type: "button", "data-action": "take"}, "Take");
+  const skip = element("button", {type: "button", class: "btn-secondary", "data-action": "skip"}, "Skip");
+  actions.append(take, skip);
+  for (const [minutes, label, name] of SNOOZES) {
+    const button = element("button", {
+      type: "button", class: "btn-secondary", "data-action": "snooze",
+      "data-minutes": String(minutes), "aria-label": name,
+    }, label);
+    actions.append(button);
+  }
+  actions.addEventListener("click", (click) => {
+    const button = click.target.closest("button[data-action]");
+    if (button) act(toast, actions, doseId, button.dataset.action, button.dataset.minutes);
+  });
+  return actions;
+}
+
+function csrfToken() {
+  const cookie = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
+  if (cookie) return decodeURIComponent(cookie.slice("csrftoken=".length));
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  const input = document.querySelector('input[name="csrfmiddlewaretoken"]');
+  return (meta && meta.content) || (input && input.value) || "";
+}
+
+async function act(toast, actions, doseId, action, minutes) {
+  const buttons = actions.querySelectorAll("button");
+  for (const button of buttons) button.disabled = true;
+  toast.dataset.busy = "true";
+  const body = new FormData();
+  if (minutes) body.append("minutes", minutes);
+  let message;
+  let done = false;
+  try {
+    const response = await fetch(`/doses/${encodeURIComponent(doseId)}/${action}`, {
+      method: "POST", body, credentials: "same-origin",
+      headers: {Accept: "application/json", "X-CSRFToken": csrfToken()},
+    });
+    const data = await response.json().catch(() => ({}));
+    done = response.ok || response.status === 409;  // 409: already recorded elsewhere
+    message = data.message || data.error || `PulseRx could not do that (${response.status}).`;
+    if ("unread" in data) setUnread(data.unread);
+  } catch (error) {
+    message = "PulseRx is unreachable. Try again in a moment.";
+  }
+  const note = toast.querySelector(".toast-result") || element("p", {class: "toast-result"});
+  note.textContent = message;
+  toast.append(note);
+  delete toast.dataset.busy;
+  if (done) {
+    actions.remove();
+    toast.classList.add("toast-done");
+    refreshDose(doseId);
+    setTimeout(() => toast.remove(), DONE_TOAST_MS);
+  } else {
+    for (const button of buttons) button.disabled = false;
+  }
+}
+
+/* Close a dose's open toasts once it is recorded anywhere (another tab, the row). */
+function retireToasts(doseId) {
+  for (const toast of document.querySelectorAll(`#toasts [data-toast-dose="${CSS.escape(String(doseId))}"]`)) {
+    if (toast.querySelector(".toast-actions") && !toast.dataset.busy) toast.remove();
+  }
+}
+
+/* --- the browser's own notification, for a page in the background */
+
+function showSystemNotification(event) {
+  if (!("Notification" in window) || Notification.permission !== "granted") return;
+  if (document.visibilityState !== "hidden") return;
+  // The same tag as the push notification (sw.js): one reminder, one notification.
+  const tag = event.dose_id ? `dose-${event.dose_id}` : `notification-${event.id}`;
+  const options = {body: event.body || "", tag, icon: "/static/pulserx/icons/icon-192.png"};
+  try {
+    const shown = new Notification(event.title || "PulseRx", options);
+    shown.addEventListener("click", () => { window.focus(); shown.close(); });
+  } catch (error) {
+    // Android Chrome only allows notifications through the service worker.
+    if (navigator.serviceWorker) {
+      navigator.serviceWorker.getRegistration().then((registration) => {
+        if (registration) registration.showNotification(event.title || "PulseRx", options);
+      }).catch(() => {});
+    }
+  }
+}
+
+/* --- start */
+
+function start() {
+  if (!userId || !("WebSocket" in window)) return;
+  const fromPage = page ? readNumber(page.dataset.lastNotificationId) : null;
+  state.baseline = fromPage;
+  state.cursor = fromPage !== null ? fromPage : storedCursor();
+  if (fromPage !== null) saveCursor(fromPage);
+  if (page) setUnread(page.dataset.unread);
+  document.body.addEventListener("pulserx:unread", (event) => setUnread(event.detail.count));
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState !== "visible") return;
+    if (state.socket && state.socket.readyState === WebSocket.OPEN) sync();
+    else reconnectNow();
+  });
+  window.addEventListener("online", reconnectNow);
+  window.addEventListener("pageshow", (event) => { if (event.persisted) reconnectNow(); });
+  connect();
+}
+
+start();

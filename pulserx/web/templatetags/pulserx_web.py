@@ -1,0 +1,114 @@
+"""Template helpers for PulseRx pages: the live-update assets, the unread count, amounts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.http import HttpRequest
+from django.templatetags.static import static
+
+from pulserx.reminders.models import Medication
+from pulserx.web import inbox
+
+register = template.Library()
+
+UNITS = {
+    "tablet": ("tablet", "tablets"), "capsule": ("capsule", "capsules"), "liquid": ("ml", "ml"),
+    "injection": ("injection", "injections"), "inhaler": ("puff", "puffs"),
+    "drops": ("drop", "drops"), "patch": ("patch", "patches"),
+}
+
+
+def _cached(request: HttpRequest, name: str, compute: Any) -> Any:
+    """One query per request however many times a page asks (badge, title, live state)."""
+    cache: dict[str, Any] = request.__dict__.setdefault("_pulserx_inbox", {})
+    if name not in cache:
+        cache[name] = compute(request.user)
+    return cache[name]
+
+
+@register.simple_tag(takes_context=True)
+def unread_count(context: dict[str, Any]) -> int:
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return 0
+    return int(_cached(request, "unread", inbox.unread_count))
+
+
+@register.inclusion_tag("web/_live_assets.html", takes_context=True)
+def live_assets(context: dict[str, Any]) -> dict[str, Any]:
+    """The scripts of a signed-in page and the state live.js starts from."""
+    request = context["request"]
+    if not request.user.is_authenticated:
+        return {"signed_in": False}
+    return {
+        "signed_in": True,
+        "user_id": request.user.pk,
+        "unread": unread_count(context),
+        "last_id": _cached(request, "last_id", inbox.last_notification_id),
+    }
+
+
+@register.simple_tag
+def static_if_present(path: str) -> str:
+    """The static URL of an optional file, or "" when a hashed-name storage has no entry
+    for it (the page's script then treats the feature as absent)."""
+    try:
+        return static(path)
+    except ValueError:
+        return ""
+
+
+@register.filter
+def dose_amount(amount: Decimal | None, medication: Medication | None) -> str:
+    """"1 tablet", "2 tablets", "5 ml", "0.5 tablet" — or just the number."""
+    if amount is None:
+        return ""
+    number = f"{Decimal(amount).normalize():f}"
+    units = UNITS.get(medication.form) if medication is not None else None
+    if units is None:
+        return number
+    return f"{number} {units[0] if Decimal(amount) <= 1 else units[1]}"
+
+
+@register.filter
+def quantity(value: Decimal | None) -> str:
+    """A stock or threshold without trailing zeros: 9, 12.5."""
+    if value is None:
+        return ""
+    return f"{Decimal(value).normalize():f}"
+
+
+@register.simple_tag(takes_context=True)
+def unread_title(context: dict[str, Any]) -> str:
+    """"(3) " before a page title while 3 notifications are unread (live.js keeps it true)."""
+    count = unread_count(context)
+    return f"({count}) " if count else ""
+
+
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@register.filter
+def schedule_summary(medication: Medication) -> str:
+    """"08:00 (1 tablet), 20:00 (2 tablets) · every day · until 31 Mar"."""
+    schedule = getattr(medication, "schedule", None)
+    if schedule is None:
+        return "No schedule"
+    recurrence = schedule.recurrence
+    if recurrence == "as_needed":
+        return "As needed · no reminders"
+    times = ", ".join(f"{t['at']} ({dose_amount(Decimal(str(t['amount'])), medication)})"
+                      for t in schedule.times)
+    when = {
+        "daily": "every day",
+        "weekdays": "on " + ", ".join(WEEKDAY_NAMES[d] for d in sorted(schedule.weekdays)),
+        "interval": f"every {schedule.every_days} days",
+        "cycle": f"{schedule.days_on} days on, {schedule.days_off} off",
+    }.get(recurrence, recurrence)
+    parts = [times, when]
+    if schedule.end_date:
+        parts.append(f"until {schedule.end_date:%-d %b %Y}")
+    return " · ".join(parts)

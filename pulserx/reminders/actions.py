@@ -80,7 +80,12 @@ def snooze_dose(dose_id: int, minutes: int, now: datetime | None = None) -> Dose
 
 
 def send_test_reminder(patient: Patient, now: datetime | None = None) -> Dose:
-    """A dose with no medication, due in a few seconds: proof that reminders arrive."""
+    """A dose with no medication, due in a few seconds: proof that reminders arrive.
+    While one is on its way, asking again returns it rather than queueing more."""
+    pending = Dose.objects.filter(patient=patient, medication__isnull=True,
+                                  status=DoseStatus.SCHEDULED).first()
+    if pending is not None:
+        return pending
     due_at = (now or timezone.now()) + TEST_REMINDER_DELAY
     return Dose.objects.create(patient=patient, due_at=due_at, next_action_at=due_at,
                                amount=Decimal(1))

@@ -25,3 +25,12 @@ def test_an_unknown_patient_is_a_clear_error():
     with pytest.raises(CommandError, match="No patient signs in as nobody@example.org"):
         call_command("test_reminder", "nobody@example.org")
     assert not Dose.objects.exists()
+
+
+@pytest.mark.django_db
+def test_asking_again_while_one_is_on_its_way_does_not_queue_more(patient):
+    from pulserx.reminders.actions import send_test_reminder
+
+    first = send_test_reminder(patient)
+    assert send_test_reminder(patient) == first
+    assert Dose.objects.count() == 1

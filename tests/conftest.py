@@ -14,11 +14,31 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import Client
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 from pulserx import embedded_redis
 from pulserx.accounts.models import AccountType, CareLink, CareLinkStatus, Patient, User
+from tests.support import https_client
 
 ROOT = Path(__file__).resolve().parent.parent
+# WhiteNoise warns once per test when STATIC_ROOT does not exist.
+settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture
+def client() -> Client:
+    return https_client()
+
+
+@pytest.fixture(autouse=True)
+def plain_static_files(settings: SettingsWrapper) -> None:
+    """{% static %} with DEBUG off needs collectstatic's manifest: a deploy step, not
+    something a page test should depend on."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture(scope="session", autouse=True)

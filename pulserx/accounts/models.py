@@ -88,6 +88,11 @@ class Patient(models.Model):
         return f"patient {self.pk}"
 
 
+def patient_of(user: object) -> Patient | None:
+    """The user's patient profile, or None for caregivers, staff and anonymous visitors."""
+    return getattr(user, "patient", None) if isinstance(user, User) else None
+
+
 class CareLinkStatus(models.TextChoices):
     INVITED = "invited", "Invited"
     ACCEPTED = "accepted", "Accepted"

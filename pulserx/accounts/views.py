@@ -18,8 +18,14 @@ from django.views.decorators.http import require_POST
 
 from pulserx.accounts import care, emails
 from pulserx.accounts.forms import InviteForm, PatientSettingsForm, SignInForm, SignUpForm
-from pulserx.accounts.models import CareLink, CareLinkStatus, Patient, User, validate_timezone
-from pulserx.accounts.navigation import patient_of, url_or_none
+from pulserx.accounts.models import (
+    CareLink,
+    CareLinkStatus,
+    Patient,
+    User,
+    patient_of,
+    validate_timezone,
+)
 from pulserx.reminders.planning import replan_patient
 from pulserx.reminders.schedule import TravelPolicy
 
@@ -193,7 +199,7 @@ def care_accept(request: HttpRequest, token: str) -> HttpResponse:
 def care_home(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
     links = care.links_cared_for_by(request.user).select_related("patient__user")
-    people = [(link, url_or_none("care_patient_day", patient_id=link.patient_id))
+    people = [(link, reverse("care_patient_day", kwargs={"patient_id": link.patient_id}))
               for link in links.order_by("patient__user__first_name", "pk")]
     invites = care.pending_invites_for(request.user).select_related("patient__user")
     return render(request, "accounts/care_home.html", {"people": people, "invites": invites})

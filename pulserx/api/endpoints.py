@@ -1,8 +1,92 @@
-"""The JSON API (django-ninja): /api/v1/, documented at /api/v1/docs."""
+"""The JSON API (django-ninja): /api/v1/, documented at /api/v1/docs.
+
+Every operation authenticates with a personal token (``Authorization: Bearer …``) or the
+browser session (unsafe methods then need ``X-CSRFToken``), and every query is scoped to the
+caller: another patient's ids answer 404, exactly like ids that do not exist.
+"""
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
-from ninja.security import django_auth
+from typing import Any
 
-api = NinjaAPI(title="PulseRx API", version="1", auth=django_auth)
+from django.conf import settings
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from ninja import NinjaAPI, Status
+
+from pulserx.accounts.models import Patient, new_token
+from pulserx.api import doses, inbox, medications
+from pulserx.api.auth import any_auth, caller, caller_patient, session_auth
+from pulserx.api.models import ApiToken
+from pulserx.api.schemas import (
+    CalendarOut,
+    ErrorOut,
+    ProfileOut,
+    TokenCreatedOut,
+    TokenIn,
+    TokenOut,
+)
+from pulserx.api.zones import patient_zone
+from pulserx.reminders.schedule import TravelPolicy
+
+api = NinjaAPI(
+    title="PulseRx API", version="1", auth=any_auth, urls_namespace="api",
+    description="Medications, schedules, doses, the inbox and adherence of the signed-in "
+                "patient. Authenticate with a personal token (`Authorization: Bearer …`, "
+                "created with `POST /tokens` from a signed-in browser) or the session.",
+)
+api.add_router("", medications.router)
+api.add_router("", doses.router)
+api.add_router("", inbox.router)
+
+
+def calendar_url(patient: Patient) -> str:
+    return settings.SITE_URL + reverse("calendar-feed", args=[patient.calendar_token])
+
+
+@api.get("/me", response=ProfileOut, tags=["profile"])
+def me(request: HttpRequest) -> Any:
+    """The patient's profile: clock, travel policy and how they are reminded."""
+    patient = caller_patient(request)
+    user = patient.user
+    return ProfileOut(
+        id=patient.pk, email=user.email, name=user.get_full_name(),
+        timezone=patient.timezone, current_timezone=patient.current_timezone,
+        travel_policy=TravelPolicy(patient.travel_policy), clock_timezone=patient_zone(patient).key,
+        quiet_start=patient.quiet_start, quiet_end=patient.quiet_end,
+        notify_email=patient.notify_email, notify_push=patient.notify_push,
+        missed_after_minutes=patient.missed_after_minutes,
+        realert_every_minutes=patient.realert_every_minutes,
+        realert_limit=patient.realert_limit, calendar_url=calendar_url(patient),
+    )
+
+
+@api.post("/calendar/rotate", response=CalendarOut, tags=["profile"])
+def rotate_calendar(request: HttpRequest) -> Any:
+    """Give the iCal feed a new private address; the old one stops working at once."""
+    patient = caller_patient(request)
+    patient.calendar_token = new_token()
+    patient.save(update_fields=["calendar_token"])
+    return CalendarOut(calendar_url=calendar_url(patient))
+
+
+@api.get("/tokens", response=list[TokenOut], tags=["tokens"])
+def list_tokens(request: HttpRequest) -> Any:
+    return ApiToken.objects.filter(user=caller(request))
+
+
+@api.post("/tokens", response={201: TokenCreatedOut}, auth=session_auth, tags=["tokens"])
+def create_token(request: HttpRequest, payload: TokenIn) -> Any:
+    """Create a personal token. Only from a signed-in browser session (a token cannot mint
+    tokens); the token is in this response and nowhere else, ever."""
+    row, token = ApiToken.issue(caller(request), payload.name.strip() or "API token")
+    return Status(201, TokenCreatedOut(id=row.pk, name=row.name, hint=row.hint,
+                                created_at=row.created_at, last_used_at=None, token=token))
+
+
+@api.delete("/tokens/{token_id}", response={204: None, 404: ErrorOut}, tags=["tokens"])
+def revoke_token(request: HttpRequest, token_id: int) -> Any:
+    """Revoke a token: requests carrying it are refused from now on."""
+    get_object_or_404(ApiToken, pk=token_id, user=caller(request)).delete()
+    return Status(204, None)

@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from pulserx.accounts.models import Patient, User
+from tests.support import https_client
 
-from .conftest import https_client
 from .helpers import PASSWORD, link_in_last_email
 
 pytestmark = pytest.mark.django_db

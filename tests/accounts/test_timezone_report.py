@@ -12,8 +12,8 @@ from django.urls import reverse
 from pulserx.accounts.models import Patient, User
 from pulserx.reminders.models import Medication, Schedule
 from pulserx.reminders.planning import replan
+from tests.support import https_client
 
-from .conftest import https_client
 from .helpers import csrf_token_of
 
 pytestmark = pytest.mark.django_db

@@ -18,18 +18,13 @@ from django.conf import settings
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from tests.conftest import database_url
+from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASSWORD = "correct horse battery"  # tests/conftest.py make_patient
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class WebServer:
@@ -100,7 +95,7 @@ def sync_django_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(django_db_setup: None) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         raise AssertionError(f"{CHROMIUM} is missing: apt-get install -y chromium")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from datetime import timedelta
 
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from pulserx.notifications.models import Channel, Delivery, DeliveryStatus, Notification
 from pulserx.reminders.models import Dose
+from tests.support import free_port
 
 pytestmark = pytest.mark.worker
 SMTP_DELAY = 10
@@ -24,16 +24,10 @@ class SlowMailServer:
     def __init__(self) -> None:
         self.answered_at: list[float] = []
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd API)
+    async def handle_DATA(self, server, session, envelope) -> str:
         await asyncio.sleep(SMTP_DELAY)
         self.answered_at.append(time.time())
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_a_dose_due_during_a_slow_email_is_delivered_while_the_email_waits(start_worker,

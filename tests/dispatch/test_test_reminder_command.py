@@ -22,7 +22,7 @@ def test_the_command_creates_a_dose_due_in_seconds(patient):
 
 @pytest.mark.django_db
 def test_an_unknown_patient_is_a_clear_error():
-    with pytest.raises(CommandError, match="No patient signs in as nobody@example.org"):
+    with pytest.raises(CommandError, match=r"No patient signs in as nobody@example\.org"):
         call_command("test_reminder", "nobody@example.org")
     assert not Dose.objects.exists()
 

@@ -8,7 +8,6 @@ import datetime as dt
 import ipaddress
 import json
 import secrets
-import socket
 import ssl
 import threading
 import time
@@ -42,6 +41,7 @@ from pulserx.notifications.models import (
     PushSubscription,
 )
 from pulserx.reminders.models import Dose, DoseStatus, Medication
+from tests.support import free_port
 
 REFUSED_ADDRESS = "nobody@refused.example.org"
 
@@ -54,23 +54,12 @@ def b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(autouse=True)
 def page_settings(settings: SettingsWrapper) -> None:
     # The push service under test runs on loopback.
     settings.PULSERX_PUSH_SERVICE_HOSTS = [*settings.PULSERX_PUSH_SERVICE_HOSTS, "127.0.0.1"]
     # Django's test client speaks plain http; production redirects it to https.
     settings.SECURE_SSL_REDIRECT = False
-    # Pages use {% static %}; without collectstatic there is no hashed-name manifest.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
 
 
 @pytest.fixture

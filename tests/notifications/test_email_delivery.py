@@ -30,9 +30,9 @@ from tests.notifications.conftest import (
     REFUSED_ADDRESS,
     Mailbox,
     due_dose,
-    free_port,
     pending_delivery,
 )
+from tests.support import free_port
 
 pytestmark = pytest.mark.django_db
 LINK = re.compile(r"https?://[^\s\"<>]+/email/dose/[^/\s\"<>]+/")

@@ -24,7 +24,8 @@ from pulserx.notifications.models import (
 )
 from pulserx.notifications.sending import attempt_delivery
 from pulserx.reminders.models import DoseStatus
-from tests.notifications.conftest import PushService, due_dose, free_port, pending_delivery
+from tests.notifications.conftest import PushService, due_dose, pending_delivery
+from tests.support import free_port
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,10 @@ from pulserx.accounts.checks import check_memory_budget, check_redis_url, check_
 
 ROOT = Path(__file__).resolve().parents[2]
 # Variables that would make the run describe this machine rather than a production one.
-LOCAL_ONLY = ("DATABASE_URL", "REDIS_URL", "EMAIL_URL", "CELERY_BROKER_URL", "RENDER_EXTERNAL_HOSTNAME",
-              "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "SECURE_HSTS_SECONDS",
-              "SECURE_HSTS_PRELOAD", "CSRF_TRUSTED_ORIGINS", "DJANGO_SETTINGS_MODULE")
+LOCAL_ONLY = ("DATABASE_URL", "REDIS_URL", "EMAIL_URL", "CELERY_BROKER_URL",
+              "RENDER_EXTERNAL_HOSTNAME", "SECURE_SSL_REDIRECT", "SECURE_COOKIES",
+              "SECURE_HSTS_SECONDS", "SECURE_HSTS_PRELOAD", "CSRF_TRUSTED_ORIGINS",
+              "DJANGO_SETTINGS_MODULE")
 
 
 def production_env(**changes: str) -> dict[str, str]:

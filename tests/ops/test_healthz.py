@@ -25,6 +25,12 @@ KNOWN_WORDS = {"database unreachable", "redis unreachable", "no dispatcher heart
                "due doses are waiting to be delivered"}
 
 
+@pytest.fixture
+def client() -> Client:
+    """Plain HTTP, as a platform's health checker sends it."""
+    return Client()
+
+
 @pytest.fixture(autouse=True)
 def no_heartbeat() -> Iterator[None]:
     redis_client().delete(HEARTBEAT_KEY)

@@ -12,25 +12,7 @@ from django.test import Client
 from pulserx.accounts.models import Patient
 from pulserx.reminders.models import Dose, DoseStatus, Medication, Schedule
 from pulserx.reminders.planning import replan
-
-
-def https_client() -> Client:
-    return Client(headers={"X-Forwarded-Proto": "https"})
-
-
-@pytest.fixture
-def client() -> Client:
-    return https_client()
-
-
-@pytest.fixture(autouse=True)
-def plain_static_files(settings: Any) -> None:
-    """{% static %} with DEBUG off needs collectstatic's manifest: a deploy step, not
-    something a page test should depend on."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+from tests.support import https_client
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ from pulserx.notifications.models import (
     NotificationKind,
 )
 from pulserx.reminders.models import Dose, DoseStatus
-from tests.web.conftest import add_dose, add_medication, https_client
+from tests.support import https_client
+from tests.web.conftest import add_dose, add_medication
 
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 

@@ -11,7 +11,8 @@ from django.test import Client
 
 from pulserx.accounts.models import AccountType, CareLink, CareLinkStatus, Patient, User
 from pulserx.reminders.models import DoseStatus
-from tests.web.conftest import add_dose, add_medication, https_client
+from tests.support import https_client
+from tests.web.conftest import add_dose, add_medication
 
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)  # 10:00 in London
 
@@ -149,11 +150,3 @@ def test_pages_have_no_inline_script_for_the_csp(patient: Patient, caregiver: Us
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), response.request["PATH_INFO"]
         assert not re.search(r"\son[a-z]+\s*=", html), response.request["PATH_INFO"]
         assert "live.js" in html
-
-
-@pytest.mark.urls("tests.web.urls_without_care_home")
-def test_without_a_caregiver_home_a_caregiver_is_told_why_today_is_empty(caregiver: User):
-    response = signed_in(caregiver).get("/")
-
-    assert response.status_code == 200
-    assert "This account has no medications of its own" in response.content.decode()

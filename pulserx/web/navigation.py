@@ -1,8 +1,5 @@
-"""The site navigation, as a context processor (`pulserx_nav`).
-
-Pages are built by several apps; a link whose URL name does not exist (yet) is left out
-instead of breaking every page. Everything is computed lazily, on first use in a template.
-"""
+"""The site navigation, as a context processor (`pulserx_nav`), computed lazily on first use
+in a template."""
 
 from __future__ import annotations
 
@@ -10,22 +7,11 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from pulserx.accounts.care import links_cared_for_by, pending_invites_for
-from pulserx.accounts.models import Patient, User
-
-
-def url_or_none(name: str, **kwargs: object) -> str | None:
-    try:
-        return reverse(name, kwargs=kwargs or None)
-    except NoReverseMatch:
-        return None
-
-
-def patient_of(user: object) -> Patient | None:
-    """The user's patient profile, or None for caregivers, staff and anonymous visitors."""
-    return getattr(user, "patient", None) if isinstance(user, User) else None
+from pulserx.accounts.models import Patient, User, patient_of
+from pulserx.web import inbox
 
 
 @dataclass(frozen=True)
@@ -47,9 +33,8 @@ class Navigation:
 
     @cached_property
     def unread(self) -> int:
-        from pulserx.notifications.models import Notification  # imports accounts.models
-
-        return Notification.objects.filter(recipient_id=self.user.pk, read_at__isnull=True).count()
+        assert isinstance(self.user, User)
+        return inbox.unread_count(self.user)
 
     @cached_property
     def cares_for_someone(self) -> bool:
@@ -69,13 +54,10 @@ class Navigation:
         wanted += [("Inbox", "inbox", ""), ("Settings", "account_settings", "")]
         if self.patient is not None:
             wanted.append(("Caregivers", "account_settings", "#caregivers"))
-        return [link for label, name, fragment in wanted
-                if (link := self._link(label, name, fragment)) is not None]
+        return [self._link(label, name, fragment) for label, name, fragment in wanted]
 
-    def _link(self, label: str, name: str, fragment: str) -> NavLink | None:
-        url = url_or_none(name)
-        if url is None:
-            return None
+    def _link(self, label: str, name: str, fragment: str) -> NavLink:
+        url = reverse(name)
         current = not fragment and self.request.path == url
         badge = self.unread if name == "inbox" else None
         return NavLink(label, url + fragment, current, badge)

@@ -9,83 +9,35 @@ cannot reach one. The payload is the one the Web Push transport builds for the d
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client
-from playwright.sync_api import BrowserContext, Worker, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Worker
 
 from pulserx.accounts.models import Patient
 from pulserx.notifications.models import Channel, Notification
 from pulserx.notifications.transports import compose, push_payload
 from pulserx.reminders.models import Dose, DoseStatus
-from tests.conftest import ROOT, database_url
-from tests.notifications.conftest import due_dose, free_port, pending_delivery
+from tests.browser.conftest import WebServer
+from tests.notifications.conftest import due_dose, pending_delivery
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def sync_django_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Playwright's sync API runs an asyncio loop in this thread; our ORM calls stay sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 @pytest.fixture
-def web_server(transactional_db: None, tmp_path: Path) -> Iterator[str]:
-    """PulseRx under uvicorn on a free loopback port, on the test database."""
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": settings.REDIS_URL,
-           "DEBUG": "true", "PYTHONUNBUFFERED": "1"}
-    log = tmp_path / "uvicorn.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "pulserx.asgi:application", "--host",
-             "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        wait_for(lambda: listening(port) or process.poll() is not None, timeout=30)
-        if process.poll() is not None:
-            raise AssertionError(f"uvicorn exited:\n{log.read_text()}")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=15)
-
-
-def listening(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-    except OSError:
-        return False
-    return True
-
-
-@pytest.fixture
-def signed_in_context(web_server: str, patient: Patient) -> Iterator[BrowserContext]:
-    if not Path(CHROMIUM).exists():
-        raise AssertionError(f"{CHROMIUM} is missing: apt-get install -y chromium")
+def signed_in_context(browser: Browser, web_server: WebServer,
+                      patient: Patient) -> Iterator[BrowserContext]:
     client = Client()
     client.force_login(patient.user)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(base_url=web_server)
-        context.grant_permissions(["notifications"], origin=web_server)
-        context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                              "url": web_server}])
-        yield context
-        browser.close()
+    context = browser.new_context(base_url=web_server.url)
+    context.grant_permissions(["notifications"], origin=web_server.url)
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                          "url": web_server.url}])
+    yield context
+    context.close()
 
 
 def install_service_worker(context: BrowserContext) -> tuple[Worker, str]:
@@ -126,14 +78,14 @@ def wait_for(condition: Any, timeout: float = 10) -> None:
 
 
 def test_a_pushed_reminder_shows_buttons_and_take_records_the_dose(
-        signed_in_context: BrowserContext, web_server: str, patient: Patient) -> None:
+        signed_in_context: BrowserContext, web_server: WebServer, patient: Patient) -> None:
     dose = due_dose(patient)
     delivery = pending_delivery(dose, patient.user, Channel.PUSH)
     payload = push_payload(compose(Notification.objects.get(pk=delivery.notification_id)))
     worker, registration_id = install_service_worker(signed_in_context)
 
     signed_in_context.cdp.send("ServiceWorker.deliverPushMessage", {  # type: ignore[attr-defined]
-        "origin": web_server, "registrationId": registration_id,
+        "origin": web_server.url, "registrationId": registration_id,
         "data": json.dumps(payload)})
     wait_for(lambda: shown_notifications(worker))
 

@@ -1,0 +1,170 @@
+"""Doses: the day's list, what the patient does with one, and how well they keep up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+
+from django.db.models import Count
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from ninja import Router, Status
+from ninja.errors import HttpError, ValidationError
+from ninja.params.functions import Query
+
+from pulserx.accounts.models import Patient
+from pulserx.api.auth import any_auth, caller, caller_patient
+from pulserx.api.schemas import AdherenceOut, DoseOut, ErrorOut, MedicationTally, SnoozeIn
+from pulserx.api.zones import day_start, local_today, patient_zone
+from pulserx.reminders.actions import (
+    DoseActionError,
+    record_dose,
+    send_test_reminder,
+    snooze_dose,
+)
+from pulserx.reminders.models import Dose, DoseStatus, Schedule
+from pulserx.reminders.planning import scheduled_wall
+from pulserx.reminders.schedule import occurrences
+
+router = Router(tags=["doses"], auth=any_auth)
+
+MAX_LIST_DAYS = 92
+ADHERENCE_DAYS = [7, 30]
+_ONE_MICROSECOND = timedelta(microseconds=1)
+_ACTION_ERRORS = {404: ErrorOut, 409: ErrorOut}
+RECORDED = (DoseStatus.TAKEN, DoseStatus.SKIPPED, DoseStatus.MISSED)
+
+
+def planned_doses(patient: Patient, start: datetime, end: datetime) -> list[Dose]:
+    """The doses of [start, end) that the dispatcher has not materialised yet (it does so
+    minutes ahead), as unsaved rows: computed for display from each schedule's
+    `next_due_at` on, never written — the dispatcher stays the only writer of Dose rows."""
+    zone = patient_zone(patient)
+    planned = []
+    for schedule in Schedule.objects.filter(
+        patient=patient, medication__paused=False, next_due_at__lt=end
+    ).select_related("medication"):
+        assert schedule.next_due_at is not None
+        try:
+            plan = schedule.plan()
+        except ValueError:  # a stored plan the schedule math rejects has no dose to show
+            continue
+        after = max(schedule.next_due_at, start) - _ONE_MICROSECOND
+        for due_at in occurrences(plan, zone, after, end - _ONE_MICROSECOND):
+            amount = schedule.amount_at(scheduled_wall(plan.times, zone, due_at))
+            planned.append(Dose(patient=patient, schedule=schedule,
+                                medication=schedule.medication, due_at=due_at, amount=amount))
+    return planned
+
+
+def require_own_dose(request: HttpRequest, dose_id: int) -> None:
+    """404 unless the dose is the caller's (someone else's dose does not exist for them)."""
+    if not Dose.objects.filter(pk=dose_id, patient=caller_patient(request)).exists():
+        raise Http404
+
+
+def act(action: Callable[[], Dose]) -> Dose:
+    try:
+        return action()
+    except DoseActionError as error:
+        raise HttpError(409, str(error)) from None
+
+
+@router.get("/doses", response=list[DoseOut])
+def list_doses(
+    request: HttpRequest,
+    start: Annotated[date | None, Query(alias="from", description="First local day (today).")
+                     ] = None,
+    to: Annotated[date | None, Query(description="Last local day, inclusive (= from).")] = None,
+    status: Annotated[list[DoseStatus] | None, Query(description="Only these statuses.")
+                      ] = None,
+) -> Any:
+    """The patient's doses on local days `from`..`to` (the patient's clock), in due order,
+    test reminders included (their `medication_id` is null). Doses planned but not yet
+    prepared by the dispatcher (it does so minutes ahead) have `id: null`: they can be acted
+    on once they have an id."""
+    patient = caller_patient(request)
+    first = start or local_today(patient)
+    last = to or first
+    if last < first or (last - first).days >= MAX_LIST_DAYS:
+        raise ValidationError([{"type": "value_error", "loc": ["query", "to"],
+                                "msg": f"must be within {MAX_LIST_DAYS} days on or after from"}])
+    zone = patient_zone(patient)
+    window_start, window_end = day_start(first, zone), day_start(last + timedelta(1), zone)
+    stored = Dose.objects.filter(patient=patient, due_at__gte=window_start,
+                                 due_at__lt=window_end).select_related("medication")
+    if status:
+        stored = stored.filter(status__in=status)
+    doses = list(stored)
+    if not status or DoseStatus.SCHEDULED in status:
+        materialised = set(Dose.objects.filter(
+            patient=patient, due_at__gte=window_start, due_at__lt=window_end
+        ).values_list("schedule_id", "due_at"))
+        doses += [dose for dose in planned_doses(patient, window_start, window_end)
+                  if (dose.schedule_id, dose.due_at) not in materialised]
+    return sorted(doses, key=lambda dose: (dose.due_at, dose.pk or 0))
+
+
+@router.post("/doses/{dose_id}/take", response={200: DoseOut, **_ACTION_ERRORS})
+def take_dose(request: HttpRequest, dose_id: int) -> Any:
+    """Record the dose taken (lowers the medication's stock). 409 if already recorded."""
+    require_own_dose(request, dose_id)
+    return act(lambda: record_dose(dose_id, DoseStatus.TAKEN, by=caller(request)))
+
+
+@router.post("/doses/{dose_id}/skip", response={200: DoseOut, **_ACTION_ERRORS})
+def skip_dose(request: HttpRequest, dose_id: int) -> Any:
+    """Record the dose skipped. 409 if already recorded."""
+    require_own_dose(request, dose_id)
+    return act(lambda: record_dose(dose_id, DoseStatus.SKIPPED, by=caller(request)))
+
+
+@router.post("/doses/{dose_id}/snooze", response={200: DoseOut, **_ACTION_ERRORS})
+def snooze(request: HttpRequest, dose_id: int, payload: SnoozeIn) -> Any:
+    """Remind again in 10, 30 or 60 minutes. 409 unless the dose is due (notified)."""
+    require_own_dose(request, dose_id)
+    return act(lambda: snooze_dose(dose_id, payload.minutes))
+
+
+@router.post("/test-reminder", response={201: DoseOut})
+def test_reminder(request: HttpRequest) -> Any:
+    """Send a reminder in a few seconds on every channel the patient chose."""
+    return Status(201, send_test_reminder(caller_patient(request)))
+
+
+def tally(counts: dict[str, int]) -> dict[str, Any]:
+    taken, skipped, missed = (counts.get(s, 0) for s in RECORDED)
+    total = taken + skipped + missed
+    return {"taken": taken, "skipped": skipped, "missed": missed,
+            "rate": round(taken / total, 4) if total else None}
+
+
+@router.get("/adherence", response=AdherenceOut)
+def adherence(request: HttpRequest,
+              days: Annotated[int, Query(description="7 or 30")] = 7) -> Any:
+    """Taken, skipped and missed doses due in the last `days` days (as on the Today page)
+    and the rate taken / (taken + skipped + missed); null before any dose is recorded.
+    Open doses are counted as `pending`; test reminders are left out."""
+    if days not in ADHERENCE_DAYS:
+        raise ValidationError([{"type": "value_error", "loc": ["query", "days"],
+                                "msg": "must be 7 or 30"}])
+    patient = caller_patient(request)
+    now = timezone.now()
+    since = now - timedelta(days=days)
+    rows = (Dose.objects.filter(patient=patient, medication__isnull=False, due_at__gt=since,
+                                due_at__lte=now)
+            .values("medication_id", "medication__name", "status")
+            .annotate(n=Count("id")).order_by("medication__name", "medication_id"))
+    overall: dict[str, int] = {}
+    by_medication: dict[int, tuple[str, dict[str, int]]] = {}
+    for row in rows:
+        overall[row["status"]] = overall.get(row["status"], 0) + row["n"]
+        _, counts = by_medication.setdefault(row["medication_id"],
+                                             (row["medication__name"], {}))
+        counts[row["status"]] = row["n"]
+    pending = sum(n for status, n in overall.items() if status not in RECORDED)
+    medications = [MedicationTally(medication_id=pk, name=name, **tally(counts))
+                   for pk, (name, counts) in by_medication.items()]
+    return AdherenceOut(days=days, since=since, pending=pending, medications=medications,
+                        **tally(overall))

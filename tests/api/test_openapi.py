@@ -1,0 +1,51 @@
+"""The API describes itself: /api/v1/openapi.json and the docs page."""
+
+from __future__ import annotations
+
+import json
+
+from tests.api.conftest import API
+from tests.support import https_client
+
+ENDPOINTS = {
+    ("/api/v1/me", "get"), ("/api/v1/tokens", "get"), ("/api/v1/tokens", "post"),
+    ("/api/v1/tokens/{token_id}", "delete"), ("/api/v1/calendar/rotate", "post"),
+    ("/api/v1/medications", "get"), ("/api/v1/medications", "post"),
+    ("/api/v1/medications/{medication_id}", "get"), ("/api/v1/medications/{medication_id}", "put"),
+    ("/api/v1/medications/{medication_id}", "patch"),
+    ("/api/v1/medications/{medication_id}", "delete"),
+    ("/api/v1/medications/{medication_id}/pause", "post"),
+    ("/api/v1/medications/{medication_id}/resume", "post"),
+    ("/api/v1/doses", "get"), ("/api/v1/doses/{dose_id}/take", "post"),
+    ("/api/v1/doses/{dose_id}/skip", "post"), ("/api/v1/doses/{dose_id}/snooze", "post"),
+    ("/api/v1/test-reminder", "post"), ("/api/v1/notifications", "get"),
+    ("/api/v1/notifications/read", "post"), ("/api/v1/adherence", "get"),
+}
+
+
+def test_the_openapi_document_lists_every_endpoint_and_both_auth_schemes(db):
+    response = https_client().get(f"{API}/openapi.json")
+
+    assert response.status_code == 200
+    document = json.loads(response.content)
+    assert document["openapi"].startswith("3.")
+    listed = {(path, method) for path, item in document["paths"].items() for method in item}
+    assert listed == ENDPOINTS
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["PersonalToken"] == {"type": "http", "scheme": "bearer"}
+    assert schemes["BrowserSession"]["in"] == "cookie"
+    assert document["paths"]["/api/v1/tokens"]["post"]["security"] == [{"BrowserSession": []}]
+    snooze = document["components"]["schemas"]["SnoozeIn"]["properties"]["minutes"]
+    assert snooze["enum"] == [10, 30, 60]
+
+
+def test_the_docs_page_loads_its_scripts_from_our_own_origin(db, settings):
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+    response = https_client().get(f"{API}/docs")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<script src="/static/ninja/swagger-ui-bundle.js">' in html
+    assert "cdn" not in html.lower()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from django.db.models import Count
@@ -13,49 +13,24 @@ from ninja import Router, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.params.functions import Query
 
-from pulserx.accounts.models import Patient
 from pulserx.api.auth import any_auth, caller, caller_patient
 from pulserx.api.schemas import AdherenceOut, DoseOut, ErrorOut, MedicationTally, SnoozeIn
-from pulserx.api.zones import day_start, local_today, patient_zone
 from pulserx.reminders.actions import (
     DoseActionError,
     record_dose,
     send_test_reminder,
     snooze_dose,
 )
-from pulserx.reminders.models import Dose, DoseStatus, Schedule
-from pulserx.reminders.planning import scheduled_wall
-from pulserx.reminders.schedule import occurrences
+from pulserx.reminders.clock import day_start, local_today, patient_zone
+from pulserx.reminders.models import Dose, DoseStatus
+from pulserx.reminders.planning import planned_doses
 
 router = Router(tags=["doses"], auth=any_auth)
 
 MAX_LIST_DAYS = 92
 ADHERENCE_DAYS = [7, 30]
-_ONE_MICROSECOND = timedelta(microseconds=1)
 _ACTION_ERRORS = {404: ErrorOut, 409: ErrorOut}
 RECORDED = (DoseStatus.TAKEN, DoseStatus.SKIPPED, DoseStatus.MISSED)
-
-
-def planned_doses(patient: Patient, start: datetime, end: datetime) -> list[Dose]:
-    """The doses of [start, end) that the dispatcher has not materialised yet (it does so
-    minutes ahead), as unsaved rows: computed for display from each schedule's
-    `next_due_at` on, never written — the dispatcher stays the only writer of Dose rows."""
-    zone = patient_zone(patient)
-    planned = []
-    for schedule in Schedule.objects.filter(
-        patient=patient, medication__paused=False, next_due_at__lt=end
-    ).select_related("medication"):
-        assert schedule.next_due_at is not None
-        try:
-            plan = schedule.plan()
-        except ValueError:  # a stored plan the schedule math rejects has no dose to show
-            continue
-        after = max(schedule.next_due_at, start) - _ONE_MICROSECOND
-        for due_at in occurrences(plan, zone, after, end - _ONE_MICROSECOND):
-            amount = schedule.amount_at(scheduled_wall(plan.times, zone, due_at))
-            planned.append(Dose(patient=patient, schedule=schedule,
-                                medication=schedule.medication, due_at=due_at, amount=amount))
-    return planned
 
 
 def require_own_dose(request: HttpRequest, dose_id: int) -> None:

@@ -27,7 +27,7 @@ from pulserx.api.schemas import (
     TokenIn,
     TokenOut,
 )
-from pulserx.api.zones import patient_zone
+from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.schedule import TravelPolicy
 
 api = NinjaAPI(

@@ -19,11 +19,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from pulserx.accounts.models import Patient
-from pulserx.api.zones import day_start, local_today, patient_zone
 from pulserx.notifications.messages import amount_text
+from pulserx.reminders.clock import day_start, local_today, patient_zone
 from pulserx.reminders.models import Schedule
-from pulserx.reminders.planning import scheduled_wall
-from pulserx.reminders.schedule import occurrences
+from pulserx.reminders.planning import doses_between
 
 FEED_DAYS = 30
 LINE_OCTETS = 75
@@ -80,15 +79,11 @@ def schedule_events(schedule: Schedule, zone: ZoneInfo, after: datetime, until: 
                     host: str) -> Iterator[Event]:
     medication = schedule.medication
     what = " ".join(part for part in (medication.name, medication.strength) if part)
-    try:
-        plan = schedule.plan()
-    except ValueError:  # a stored plan the schedule math rejects has no dose to show
-        return
-    for due_at in occurrences(plan, zone, after, until):
-        wall = scheduled_wall(plan.times, zone, due_at)  # 02:30 in a DST gap fires at 03:30
-        amount = amount_text(schedule.amount_at(wall), medication.form)
-        yield Event(uid=f"dose-{schedule.pk}-{utc_stamp(due_at)}@{host}", start=due_at,
-                    summary=f"Take {amount} of {what}", description=medication.instructions)
+    for dose in doses_between(schedule, zone, after, until):
+        amount = amount_text(dose.amount, medication.form)
+        yield Event(uid=f"dose-{schedule.pk}-{utc_stamp(dose.due_at)}@{host}",
+                    start=dose.due_at, summary=f"Take {amount} of {what}",
+                    description=medication.instructions)
 
 
 def upcoming_events(patient: Patient, now: datetime) -> list[Event]:

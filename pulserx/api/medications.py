@@ -21,8 +21,8 @@ from pulserx.api.schemas import (
     MedicationPatch,
     ScheduleIn,
 )
-from pulserx.api.zones import local_today
 from pulserx.reminders.actions import delete_medication, set_paused
+from pulserx.reminders.clock import local_today
 from pulserx.reminders.models import Medication, Schedule
 from pulserx.reminders.planning import replan
 from pulserx.reminders.schedule import Plan

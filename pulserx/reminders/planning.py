@@ -2,44 +2,63 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
 
+from pulserx.accounts.models import Patient
+from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.models import Dose, DoseStatus, Schedule
-from pulserx.reminders.schedule import (
-    TravelPolicy,
-    clock_zone,
-    next_occurrence,
-    occurrences,
-    to_utc,
-)
+from pulserx.reminders.schedule import next_occurrence, occurrences, to_utc
 
+logger = logging.getLogger("pulserx.dispatch")
 _ONE_MICROSECOND = timedelta(microseconds=1)
 
 
-def zone_of(schedule: Schedule) -> ZoneInfo:
-    patient = schedule.patient
-    return clock_zone(patient.timezone, patient.current_timezone or None,
-                      TravelPolicy(patient.travel_policy))
+def doses_between(schedule: Schedule, zone: ZoneInfo, after: datetime,
+                  until: datetime) -> list[Dose]:
+    """Unsaved doses of `schedule` due in (after, until], each with the amount of the
+    scheduled time it belongs to; none when the stored plan is invalid."""
+    try:
+        plan = schedule.plan()
+    except ValueError:
+        return []
+    return [Dose(patient_id=schedule.patient_id, schedule=schedule,
+                 medication_id=schedule.medication_id, due_at=due_at, next_action_at=due_at,
+                 amount=schedule.amount_at(scheduled_wall(plan.times, zone, due_at)))
+            for due_at in occurrences(plan, zone, after, until)]
 
 
 def doses_until(schedule: Schedule, horizon: datetime) -> tuple[list[Dose], datetime | None]:
     """The doses of `schedule` from its `next_due_at` up to `horizon`, and the next due time
     after them (None when the plan has no more occurrences)."""
     assert schedule.next_due_at is not None
-    plan, zone = schedule.plan(), zone_of(schedule)
-    after = schedule.next_due_at - _ONE_MICROSECOND
-    doses = []
-    for due_at in occurrences(plan, zone, after, horizon):
-        doses.append(Dose(patient_id=schedule.patient_id, schedule=schedule,
-                          medication_id=schedule.medication_id, due_at=due_at,
-                          amount=schedule.amount_at(scheduled_wall(plan.times, zone, due_at)),
-                          next_action_at=due_at))
-        after = due_at
+    try:
+        plan = schedule.plan()
+    except ValueError:  # an invalid stored plan must not wedge the dispatcher: stop it
+        logger.warning("schedule %s has an invalid plan and is stopped", schedule.pk)
+        return [], None
+    zone = patient_zone(schedule.patient)
+    doses = doses_between(schedule, zone, schedule.next_due_at - _ONE_MICROSECOND, horizon)
+    after = doses[-1].due_at if doses else schedule.next_due_at - _ONE_MICROSECOND
     return doses, next_occurrence(plan, zone, after)
+
+
+def planned_doses(patient: Patient, start: datetime, end: datetime) -> list[Dose]:
+    """The doses of [start, end) the dispatcher has not materialised yet (it does so minutes
+    ahead), as unsaved rows for display: only the dispatcher writes Dose rows."""
+    zone = patient_zone(patient)
+    planned: list[Dose] = []
+    for schedule in Schedule.objects.filter(
+        patient=patient, medication__paused=False, next_due_at__lt=end
+    ).select_related("medication", "patient"):
+        assert schedule.next_due_at is not None
+        after = max(schedule.next_due_at, start) - _ONE_MICROSECOND
+        planned += doses_between(schedule, zone, after, end - _ONE_MICROSECOND)
+    return planned
 
 
 def scheduled_wall(times: tuple[time, ...], zone: ZoneInfo, due_at: datetime) -> time:
@@ -87,7 +106,8 @@ def replan(schedule: Schedule, now: datetime | None = None) -> None:
     schedule.next_due_at = None
     if not schedule.medication.paused:
         after = max(now, _last_kept_due(schedule) or now)
-        schedule.next_due_at = next_occurrence(schedule.plan(), zone_of(schedule), after)
+        schedule.next_due_at = next_occurrence(schedule.plan(), patient_zone(schedule.patient),
+                                               after)
     schedule.save(update_fields=["next_due_at"])
 
 

@@ -7,31 +7,17 @@ day's planned times, computed for display only: the dispatcher stays the only wr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q
 
 from pulserx.accounts.models import Patient
-from pulserx.reminders.models import Dose, DoseStatus, Medication, Schedule
-from pulserx.reminders.schedule import TravelPolicy, clock_zone, occurrences
+from pulserx.reminders.clock import day_bounds, patient_zone
+from pulserx.reminders.models import Dose, DoseStatus, Medication
+from pulserx.reminders.planning import planned_doses
 
-_ONE_MICROSECOND = timedelta(microseconds=1)
 ACTIONABLE_AFTER_DUE = (DoseStatus.SCHEDULED, DoseStatus.NOTIFIED, DoseStatus.MISSED)
-
-
-def patient_zone(patient: Patient) -> ZoneInfo:
-    """The clock the patient's reminders follow (home, or where they are when travelling)."""
-    return clock_zone(patient.timezone, patient.current_timezone or None,
-                      TravelPolicy(patient.travel_policy))
-
-
-def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The UTC instants at which local `day` starts and the next day starts."""
-    start = datetime.combine(day, time(), zone).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
-    return start, end
 
 
 @dataclass(frozen=True)
@@ -100,32 +86,17 @@ def timeline(patient: Patient, now: datetime) -> tuple[date, list[TimelineEntry]
     entries = [TimelineEntry(due_at=d.due_at, medication=d.medication, amount=d.amount,
                              dose=d, state=dose_state(d, now)) for d in doses]
     taken_slots = {(d.schedule_id, d.due_at) for d in doses}
-    entries += planned_slots(patient, zone, start, end, taken_slots)
+    entries += planned_slots(patient, start, end, taken_slots)
     entries.sort(key=lambda e: (e.due_at, e.key))
     return day, entries
 
 
-def planned_slots(patient: Patient, zone: ZoneInfo, start: datetime, end: datetime,
+def planned_slots(patient: Patient, start: datetime, end: datetime,
                   existing: set[tuple[int | None, datetime]]) -> list[TimelineEntry]:
-    """Times of the day from each schedule's `next_due_at` on: not yet Dose rows."""
-    schedules = Schedule.objects.filter(
-        patient=patient, medication__paused=False, next_due_at__lt=end
-    ).select_related("medication")
-    slots: list[TimelineEntry] = []
-    for schedule in schedules:
-        assert schedule.next_due_at is not None
-        try:
-            plan = schedule.plan()
-        except ValueError:  # a stored plan the schedule module rejects: nothing to show
-            continue
-        after = max(schedule.next_due_at, start) - _ONE_MICROSECOND
-        for due_at in occurrences(plan, zone, after, end - _ONE_MICROSECOND):
-            if (schedule.pk, due_at) in existing:
-                continue
-            wall = due_at.astimezone(zone).time().replace(tzinfo=None)
-            slots.append(TimelineEntry(due_at=due_at, medication=schedule.medication,
-                                       amount=schedule.amount_at(wall)))
-    return slots
+    """The day's planned times that are not Dose rows yet."""
+    return [TimelineEntry(due_at=d.due_at, medication=d.medication, amount=d.amount)
+            for d in planned_doses(patient, start, end)
+            if (d.schedule_id, d.due_at) not in existing]
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from pulserx.reminders.actions import DoseActionError, record_dose, snooze_dose
+from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.models import Dose, DoseStatus
 from pulserx.web import inbox
 from pulserx.web.access import own_dose, signed_in_user, visible_dose
-from pulserx.web.day import TimelineEntry, adherence, dose_state, patient_zone
+from pulserx.web.day import TimelineEntry, adherence, dose_state
 from pulserx.web.forms import SnoozeForm
 from pulserx.web.responses import is_htmx, redirect_back, wants_json
 

@@ -11,9 +11,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from pulserx.notifications.models import Notification
+from pulserx.reminders.clock import patient_zone
 from pulserx.web import inbox
 from pulserx.web.access import signed_in_user
-from pulserx.web.day import TimelineEntry, dose_state, patient_zone
+from pulserx.web.day import TimelineEntry, dose_state
 from pulserx.web.forms import SinceForm
 from pulserx.web.responses import is_htmx
 

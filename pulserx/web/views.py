@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from pulserx.accounts.models import Patient
 from pulserx.reminders.actions import send_test_reminder
+from pulserx.reminders.clock import patient_zone
 from pulserx.web.access import cared_patient, own_patient, patient_label, signed_in_user
-from pulserx.web.day import adherence, patient_zone, timeline
+from pulserx.web.day import adherence, timeline
 from pulserx.web.responses import is_htmx
 
 TEST_REMINDER_SENT = "A test reminder is on its way — it arrives in about 5 seconds."

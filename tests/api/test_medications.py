@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import time_machine
 
+from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.models import Dose, DoseStatus, Medication, Schedule
-from pulserx.reminders.planning import zone_of
 from pulserx.reminders.schedule import next_occurrence
 from tests.api.conftest import API, medication
 
@@ -28,7 +28,7 @@ def test_creating_a_medication_plans_its_first_reminder(api, patient):
     assert response.status_code == 201, response.content
     body = response.json()
     schedule = Schedule.objects.get(medication_id=body["id"])
-    expected = next_occurrence(schedule.plan(), zone_of(schedule), NOW)
+    expected = next_occurrence(schedule.plan(), patient_zone(schedule.patient), NOW)
     assert schedule.next_due_at == expected == datetime(2027, 3, 1, 20, 0, tzinfo=UTC)
     assert schedule.start_date == date(2027, 3, 1)  # today in the patient's clock
     assert schedule.times == [{"at": "08:00", "amount": "1"}, {"at": "20:00", "amount": "2"}]

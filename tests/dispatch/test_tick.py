@@ -176,3 +176,13 @@ def test_a_dose_in_a_dst_gap_keeps_its_amount(other_patient):
         tick()
     dose = Dose.objects.get()
     assert dose.due_at == datetime(2027, 3, 14, 7, 30, tzinfo=UTC) and dose.amount == 2
+
+
+def test_a_schedule_with_an_invalid_plan_is_stopped_without_wedging_the_others(patient):
+    broken = medication_with_schedule(patient, time(8), start=DAY, name="Broken").schedule
+    Schedule.objects.filter(pk=broken.pk).update(times=[])  # written behind the forms' back
+    medication_with_schedule(patient, time(8), start=DAY, name="Fine")
+    with at(EIGHT_LONDON + timedelta(seconds=1)):
+        report = tick()
+    assert report.reminded == 1
+    assert Schedule.objects.get(pk=broken.pk).next_due_at is None

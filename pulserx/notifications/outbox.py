@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -113,10 +113,26 @@ def plan_deliveries(notifications: list[Notification], sources: list[Row | None]
         transaction.on_commit(lambda: enqueue(pending))
 
 
+def in_quiet_hours(local: time, start: time | None, end: time | None) -> bool:
+    """True when `local` falls in [start, end); the window may run past midnight."""
+    if start is None or end is None or start == end:
+        return False
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+def is_quiet_for_patient(row: Row, now: datetime) -> bool:
+    zone = ZoneInfo(row["patient__current_timezone"] or row["patient__timezone"])
+    local = now.astimezone(zone).time()
+    return in_quiet_hours(local, row["patient__quiet_start"], row["patient__quiet_end"])
+
+
 def slow_channels(notification: Notification, row: Row | None,
                   pushable: set[int]) -> list[Channel]:
     is_caregiver = notification.kind == NotificationKind.CAREGIVER_MISSED
-    wants_push = is_caregiver or row is None or row["patient__notify_push"]
+    wants_push = is_caregiver or row is None or (
+        row["patient__notify_push"] and not is_quiet_for_patient(row, notification.created_at))
     wants_email = is_caregiver or (row is not None and row["patient__notify_email"])
     channels = []
     if wants_push and notification.recipient_id in pushable:

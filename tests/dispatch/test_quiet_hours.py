@@ -1,0 +1,46 @@
+"""Quiet hours: no push in those hours; the inbox still fills."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import pytest
+import time_machine
+
+from pulserx.notifications.models import Channel, Delivery, PushSubscription
+from pulserx.notifications.outbox import in_quiet_hours
+from pulserx.reminders.dispatch import tick
+from tests.dispatch.factories import medication_with_schedule
+
+
+@pytest.mark.parametrize("local, expected", [
+    (time(21, 59), False), (time(22, 0), True), (time(2, 0), True), (time(6, 59), True),
+    (time(7, 0), False), (time(12, 0), False),
+])
+def test_an_overnight_window(local, expected):
+    assert in_quiet_hours(local, time(22), time(7)) is expected
+
+
+def test_a_daytime_window_and_no_window():
+    assert in_quiet_hours(time(13, 30), time(13), time(14))
+    assert not in_quiet_hours(time(14), time(13), time(14))
+    assert not in_quiet_hours(time(13, 30), None, time(14))
+    assert not in_quiet_hours(time(13, 30), time(13), time(13))
+
+
+@pytest.mark.django_db
+def test_a_reminder_in_quiet_hours_reaches_the_inbox_but_not_the_phone(patient):
+    patient.quiet_start, patient.quiet_end = time(22), time(7)
+    patient.save()
+    PushSubscription.objects.create(user=patient.user, p256dh="k", auth="a",
+                                    endpoint="https://fcm.googleapis.com/fcm/send/x")
+    day = date(2026, 3, 2)
+    with time_machine.travel(datetime(2026, 3, 1, 12, tzinfo=UTC), tick=False):
+        medication_with_schedule(patient, time(6, 30), time(7, 30), start=day)
+    for hour, minute in ((6, 30), (7, 30)):  # London is on UTC in March
+        with time_machine.travel(datetime(2026, 3, 2, hour, minute, 1, tzinfo=UTC), tick=False):
+            tick()
+    channels = [sorted(Delivery.objects.filter(notification__dose__due_at=datetime(
+        2026, 3, 2, hour, minute, tzinfo=UTC)).values_list("channel", flat=True))
+        for hour, minute in ((6, 30), (7, 30))]
+    assert channels == [[Channel.WEB], [Channel.PUSH, Channel.WEB]]

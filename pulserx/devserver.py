@@ -32,6 +32,10 @@ def spawn(name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[s
     return process
 
 
+def interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def stop_all(processes: list[subprocess.Popen[str]]) -> None:
     for process in processes:
         if process.poll() is None:
@@ -45,6 +49,10 @@ def stop_all(processes: list[subprocess.Popen[str]]) -> None:
 
 
 def main() -> int:
+    # Explicit handlers: a shell may start us with SIGINT ignored, and SIGTERM must stop
+    # everything the same way Ctrl-C does.
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.setdefault("DEBUG", "true")
     os.environ.update(env)
@@ -71,7 +79,6 @@ def main() -> int:
                                        "--host", host, "--port", port], env))
         processes.append(spawn("worker", [sys.executable, "manage.py", "worker"], env))
         print(f"   web | PulseRx is starting on http://{host}:{port}  (Ctrl-C stops everything)")
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         while all(p.poll() is None for p in processes):
             threading.Event().wait(0.5)
         return 1
@@ -81,7 +88,7 @@ def main() -> int:
         stop_all(processes)
         if redis_process is not None:
             embedded_redis.stop(redis_process)
-        print("stopped: web, worker" + (", redis" if redis_process else ""))
+        print("stopped: web, worker" + (", redis" if redis_process else ""), flush=True)
 
 
 if __name__ == "__main__":

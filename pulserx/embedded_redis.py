@@ -42,6 +42,9 @@ def start(socket_path: Path, timeout: float = 10.0) -> subprocess.Popen[bytes]:
         ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
+        # Its own session: a Ctrl-C meant for `make run` must not stop Redis before the
+        # web server and the worker have shut down cleanly.
+        start_new_session=True,
     )
     deadline = time.monotonic() + timeout
     while not is_listening(socket_path):

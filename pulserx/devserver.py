@@ -76,7 +76,8 @@ def main() -> int:
         env["REDIS_URL"] = settings.REDIS_URL
         host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
         processes.append(spawn("web", [sys.executable, "-m", "uvicorn", "pulserx.asgi:application",
-                                       "--host", host, "--port", port], env))
+                                       "--host", host, "--port", port,
+                                       "--ws-per-message-deflate", "false"], env))
         processes.append(spawn("worker", [sys.executable, "manage.py", "worker"], env))
         print(f"   web | PulseRx is starting on http://{host}:{port}  (Ctrl-C stops everything)")
         while all(p.poll() is None for p in processes):

@@ -6,6 +6,7 @@ embedded: SQLite (WAL) and a private redis-server under the var/ directory.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -41,8 +42,9 @@ INSTALLED_APPS = [
     "pulserx.web",
     "pulserx.ops",
     "pulserx.api",
-    "ninja",  # serves the API docs' Swagger UI from our own origin (the CSP forbids CDNs)
 ]
+# The API docs' Swagger UI, from our own origin (see pulserx/api/docs.py).
+NINJA_DIR = Path(importlib.util.find_spec("ninja").submodule_search_locations[0])  # type: ignore[union-attr,index]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -63,7 +65,7 @@ WSGI_APPLICATION = None
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [NINJA_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -134,7 +136,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 PULSERX_LATE_GRACE = env_duration("PULSERX_LATE_GRACE", timedelta(hours=2))
 PULSERX_LOOKAHEAD = env_duration("PULSERX_LOOKAHEAD", timedelta(minutes=10))
 PULSERX_LEASE = env_duration("PULSERX_LEASE", timedelta(seconds=60))
-PULSERX_CLAIM_BATCH = env_int("PULSERX_CLAIM_BATCH", 5000)
+PULSERX_CLAIM_BATCH = env_int("PULSERX_CLAIM_BATCH", 1000)
 PULSERX_TICK_SECONDS = env_duration("PULSERX_TICK", timedelta(seconds=1)).total_seconds()
 PULSERX_WORKER_MAX_RSS_MB = env_int("PULSERX_WORKER_MAX_RSS_MB", 200)
 # The instance's hard memory limit (Render Starter: 512 MB): the guard's budget stays well under it.
@@ -184,6 +186,7 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [NINJA_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -50,7 +50,6 @@ class MemoryGuard:
 guard = MemoryGuard()
 
 
-@task_postrun.connect
 def _check_memory_after_task(**kwargs: Any) -> None:
     guard.check()
 
@@ -105,6 +104,8 @@ class DispatcherStep(bootsteps.StartStopStep):
         self.dispatcher: Dispatcher | None = None
 
     def start(self, worker: Any) -> None:
+        # Connected here, not at import: only PulseRx's own worker has the guard.
+        task_postrun.connect(_check_memory_after_task)
         self.dispatcher = Dispatcher()
         self.dispatcher.start()
 

@@ -18,6 +18,7 @@ from ninja import NinjaAPI, Status
 from pulserx.accounts.models import Patient, new_token
 from pulserx.api import doses, inbox, medications
 from pulserx.api.auth import any_auth, caller, caller_patient, session_auth
+from pulserx.api.docs import LocalSwagger
 from pulserx.api.models import ApiToken
 from pulserx.api.schemas import (
     CalendarOut,
@@ -31,7 +32,7 @@ from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.schedule import TravelPolicy
 
 api = NinjaAPI(
-    title="PulseRx API", version="1", auth=any_auth, urls_namespace="api",
+    title="PulseRx API", version="1", auth=any_auth, urls_namespace="api", docs=LocalSwagger(),
     description="Medications, schedules, doses, the inbox and adherence of the signed-in "
                 "patient. Authenticate with a personal token (`Authorization: Bearer …`, "
                 "created with `POST /tokens` from a signed-in browser) or the session.",

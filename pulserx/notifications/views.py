@@ -29,7 +29,8 @@ from pulserx.notifications.emailactions import (
 )
 from pulserx.notifications.models import PushSubscription
 from pulserx.notifications.push_services import is_push_service
-from pulserx.notifications.transports import dose_facts, vapid_public_key
+from pulserx.notifications.transports import dose_facts
+from pulserx.notifications.webpush import vapid_public_key
 from pulserx.reminders.actions import SNOOZE_CHOICES, DoseActionError, record_dose, snooze_dose
 from pulserx.reminders.models import OPEN_STATUSES, Dose, DoseStatus
 

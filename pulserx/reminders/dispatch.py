@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -80,8 +80,12 @@ def finish_doses(token: str, decided: list[tuple[dict[str, Any], Decision]],
             changes.update(status=DoseStatus.NOTIFIED, late=late, reminded_at=now)
         if action in (Action.MISS, Action.MISS_QUIETLY):
             changes["status"] = DoseStatus.MISSED
-        for start in range(0, len(ids), 900):
-            Dose.objects.filter(id__in=ids[start:start + 900], claim_token=token).update(
+        if len(groups) == 1:  # the usual burst: every dose changes alike
+            Dose.objects.filter(claim_token=token).update(**changes)
+            continue
+        chunk = (connection.features.max_query_params or len(ids) + 1) - 1
+        for start in range(0, len(ids), chunk):
+            Dose.objects.filter(id__in=ids[start:start + chunk], claim_token=token).update(
                 **changes)
 
 

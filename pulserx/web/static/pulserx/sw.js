@@ -1,7 +1,7 @@
 /* PulseRx service worker, served at /sw.js so that its scope is the whole site.
  *
  * It shows the Web Push reminders that arrive while no PulseRx page is open, and runs the
- * Take / Snooze / Skip buttons on them. The push payload (see transports.push_payload) is
+ * Take / Snooze / Skip buttons on them. The push payload (see webpush.push_payload) is
  * {id, kind, title, body, tag, dose_id, actions: [{action, title, minutes?}], url, action_token?}.
  * A button POSTs to /push/action with the session cookie and `action_token`, the signed
  * per-dose token that stands in for the CSRF token a service worker cannot read.

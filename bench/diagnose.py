@@ -21,12 +21,12 @@ from bench.harness import Context, say
 # (short name, label, extra arguments of `manage.py worker`, extra environment)
 VARIANTS: tuple[tuple[str, str, tuple[str, ...], dict[str, str]], ...] = (
     ("production", "production profile (again, for comparison)", (), {}),
-    ("no checks", "no system checks at start: `worker --skip-checks` with CELERY_SKIP_CHECKS=1",
-     ("--skip-checks",), {"CELERY_SKIP_CHECKS": "1"}),
+    ("checks", "with Celery's system checks at start (CELERY_SKIP_CHECKS set empty)",
+     (), {"CELERY_SKIP_CHECKS": ""}),
     ("MALLOC_ARENA_MAX=2", "MALLOC_ARENA_MAX=2 (fewer glibc malloc arenas for the threads)",
      (), {"MALLOC_ARENA_MAX": "2"}),
-    ("CLAIM_BATCH=1000", "PULSERX_CLAIM_BATCH=1000 (default 5000)", (),
-     {"PULSERX_CLAIM_BATCH": "1000"}),
+    ("CLAIM_BATCH=5000", "PULSERX_CLAIM_BATCH=5000 (default 1000)", (),
+     {"PULSERX_CLAIM_BATCH": "5000"}),
 )
 
 
@@ -79,8 +79,7 @@ def probe() -> dict[str, Any]:
         from pulserx.celery import app
 
         app.loader.import_default_modules()
-        stages.append(("+ the Celery app and its task modules (notifications.tasks imports "
-                       "the transports: pywebpush, aiohttp, cryptography, requests)", rss_mb()))
+        stages.append(("+ the Celery app and its task modules", rss_mb()))
         import importlib
 
         for module in ("celery.worker", "celery.apps.worker", "celery.concurrency.thread",
@@ -88,12 +87,14 @@ def probe() -> dict[str, Any]:
             importlib.import_module(module)
 
         stages.append(("+ Celery's worker, thread pool and Redis transport", rss_mb()))
+        importlib.import_module("pulserx.notifications.webpush")
+        stages.append(("+ the Web Push stack, imported on the first push (pywebpush, aiohttp, "
+                       "cryptography, requests)", rss_mb()))
         from django.core.checks import run_checks
 
         run_checks()
-        stages.append(("+ Django system checks, which `manage.py worker` and Celery's Django "
-                       "fixup both run at start (they import the URLconf: every view, the "
-                       "admin, the API schemas)", rss_mb()))
+        stages.append(("+ Django system checks (they import the URLconf; the web process and "
+                       "`migrate` run them, the worker does not)", rss_mb()))
     rows = [(label, round(rss, 1), round(rss - (stages[i - 1][1] if i else 0.0), 1))
             for i, (label, rss) in enumerate(stages)]
     top = sorted(meter.by_package.items(), key=lambda item: -item[1])[:15]

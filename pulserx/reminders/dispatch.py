@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,19 +40,23 @@ DOSE_FIELDS = (
 
 @dataclass
 class BatchReport:
-    reminded: int = 0
+    """What one or more batches did: doses per action, late reminders, live events, time."""
+
+    actions: Counter[Action] = field(default_factory=Counter)
     late: int = 0
-    realerts: int = 0
-    missed: int = 0
-    missed_quietly: int = 0
     published: int = 0
     seconds: float = 0.0
-    counts: dict[Action, int] = field(default_factory=dict)
+
+    reminded = property(lambda self: self.actions[Action.REMIND])
+    realerts = property(lambda self: self.actions[Action.REALERT])
+    missed = property(lambda self: self.actions[Action.MISS])
+    missed_quietly = property(lambda self: self.actions[Action.MISS_QUIETLY])
 
     def add(self, other: BatchReport) -> None:
-        for name in ("reminded", "late", "realerts", "missed", "missed_quietly", "published",
-                     "seconds"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.actions.update(other.actions)
+        self.late += other.late
+        self.published += other.published
+        self.seconds += other.seconds
 
 
 def dose_view(row: dict[str, Any]) -> DoseView:
@@ -99,16 +103,12 @@ def deliver_batch(token: str, now: datetime) -> BatchReport:
         decided = [(row, decide(dose_view(row), now, grace)) for row in rows]
         finish_doses(token, decided, now)
         events = outbox.record(decided, now)
-    report = BatchReport(published=outbox.publish_after_commit(events))
-    for _, decision in decided:
-        report.counts[decision.action] = report.counts.get(decision.action, 0) + 1
-        report.late += decision.late
-    report.reminded = report.counts.get(Action.REMIND, 0)
-    report.realerts = report.counts.get(Action.REALERT, 0)
-    report.missed = report.counts.get(Action.MISS, 0)
-    report.missed_quietly = report.counts.get(Action.MISS_QUIETLY, 0)
-    report.seconds = time.perf_counter() - started
-    return report
+    return BatchReport(
+        actions=Counter(decision.action for _, decision in decided),
+        late=sum(decision.late for _, decision in decided),
+        published=outbox.publish_after_commit(events),
+        seconds=time.perf_counter() - started,
+    )
 
 
 def tick(now: datetime | None = None) -> BatchReport:

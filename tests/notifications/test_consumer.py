@@ -8,6 +8,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 from django.test import Client
 
 from pulserx.asgi import application
@@ -17,6 +18,14 @@ from pulserx.notifications.models import inbox_group
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ORIGIN = (b"origin", b"http://testserver")
+
+
+@pytest.fixture(autouse=True)
+async def close_thread_connections():
+    """The consumer's session and user lookups run in asgiref's sync thread; close the
+    connections they open there, or PostgreSQL cannot drop the test database afterwards."""
+    yield
+    await sync_to_async(connections.close_all)()
 
 
 @sync_to_async

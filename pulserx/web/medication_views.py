@@ -6,12 +6,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pulserx.accounts.models import Patient
 from pulserx.reminders.actions import delete_medication, set_paused
-from pulserx.reminders.clock import patient_zone
+from pulserx.reminders.clock import local_today
 from pulserx.reminders.forms import MedicationEditor
 from pulserx.reminders.models import Medication
 from pulserx.web.access import own_medication, own_patient
@@ -39,7 +38,7 @@ def medication_edit(request: HttpRequest, medication_id: int) -> HttpResponse:
 
 
 def _edit(request: HttpRequest, patient: Patient, medication: Medication | None) -> HttpResponse:
-    today = timezone.now().astimezone(patient_zone(patient)).date()
+    today = local_today(patient)
     if request.method != "POST":
         editor = MedicationEditor(patient, medication, today)
     elif "add_time" in request.POST:  # the no-JavaScript "Add another time" button

@@ -55,18 +55,11 @@ def dose_row(request: HttpRequest, dose_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def take(request: HttpRequest, dose_id: int) -> HttpResponse:
+def record(request: HttpRequest, dose_id: int, status: DoseStatus) -> HttpResponse:
+    """Take or skip (the URL says which)."""
     user = signed_in_user(request)
-    return _act(request, dose_id, lambda dose: record_dose(dose.pk, DoseStatus.TAKEN, user),
-                "Marked as taken.")
-
-
-@login_required
-@require_POST
-def skip(request: HttpRequest, dose_id: int) -> HttpResponse:
-    user = signed_in_user(request)
-    return _act(request, dose_id, lambda dose: record_dose(dose.pk, DoseStatus.SKIPPED, user),
-                "Marked as skipped.")
+    return _act(request, dose_id, lambda dose: record_dose(dose.pk, status, user),
+                f"Marked as {status.label.lower()}.")
 
 
 @login_required

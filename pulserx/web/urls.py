@@ -1,5 +1,6 @@
 from django.urls import path
 
+from pulserx.reminders.models import DoseStatus
 from pulserx.web import dose_views, inbox_views, medication_views, views
 
 urlpatterns = [
@@ -7,8 +8,10 @@ urlpatterns = [
     path("today/timeline", views.today_timeline, name="today_timeline"),
     path("test-reminder", views.test_reminder, name="test_reminder"),
     path("doses/<int:dose_id>/row", dose_views.dose_row, name="dose_row"),
-    path("doses/<int:dose_id>/take", dose_views.take, name="dose_take"),
-    path("doses/<int:dose_id>/skip", dose_views.skip, name="dose_skip"),
+    path("doses/<int:dose_id>/take", dose_views.record, {"status": DoseStatus.TAKEN},
+         name="dose_take"),
+    path("doses/<int:dose_id>/skip", dose_views.record, {"status": DoseStatus.SKIPPED},
+         name="dose_skip"),
     path("doses/<int:dose_id>/snooze", dose_views.snooze, name="dose_snooze"),
     path("medications/", medication_views.medications, name="medications"),
     path("medications/new", medication_views.medication_new, name="medication_new"),

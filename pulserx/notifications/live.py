@@ -19,7 +19,8 @@ Event = tuple[str, dict[str, Any]]  # (group, message)
 
 
 @functools.cache
-def _redis() -> redis.Redis:
+def redis_client() -> redis.Redis:
+    """The process's shared Redis connection pool (live events, heartbeats, pings)."""
     return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, health_check_interval=30)
 
 
@@ -33,7 +34,7 @@ def publish(events: Iterable[Event]) -> int:
     """Publish `events` in one round trip; return how many were published."""
     layer = get_channel_layer()
     assert layer is not None
-    pipe = _redis().pipeline(transaction=False)
+    pipe = redis_client().pipeline(transaction=False)
     count = 0
     for group, message in events:
         pipe.publish(group_channel(group), layer.serialize(message))
@@ -41,8 +42,3 @@ def publish(events: Iterable[Event]) -> int:
     if count:
         pipe.execute()
     return count
-
-
-def redis_client() -> redis.Redis:
-    """The process's shared Redis connection pool (health checks, heartbeats)."""
-    return _redis()

@@ -6,7 +6,7 @@ A `Dose` row is the outbox: its `next_action_at` says when the dispatcher must n
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import time
 from decimal import Decimal
 
 from django.core.validators import MinValueValidator
@@ -144,9 +144,3 @@ class Dose(models.Model):
     def __str__(self) -> str:
         return f"dose {self.pk}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
-
-    def alert_time(self) -> datetime:
-        return self.snoozed_until or self.due_at

@@ -105,15 +105,11 @@ def replan(schedule: Schedule, now: datetime | None = None) -> None:
     Dose.objects.filter(schedule=schedule, status=DoseStatus.SCHEDULED, alerts_sent=0).delete()
     schedule.next_due_at = None
     if not schedule.medication.paused:
-        after = max(now, _last_kept_due(schedule) or now)
+        last_kept = schedule.doses.order_by("-due_at").values_list("due_at", flat=True).first()
+        after = max(now, last_kept or now)
         schedule.next_due_at = next_occurrence(schedule.plan(), patient_zone(schedule.patient),
                                                after)
     schedule.save(update_fields=["next_due_at"])
-
-
-def _last_kept_due(schedule: Schedule) -> datetime | None:
-    last = schedule.doses.order_by("-due_at").values_list("due_at", flat=True).first()
-    return last
 
 
 def replan_patient(patient_id: int) -> None:

@@ -6,14 +6,25 @@ A `Dose` row is the outbox: its `next_action_at` says when the dispatcher must n
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 from decimal import Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
 
 from pulserx.accounts.models import Patient, User
+from pulserx.reminders.anchors import PatientDay
+from pulserx.reminders.intervals import IntervalPlan
+from pulserx.reminders.limits import Limit
 from pulserx.reminders.schedule import Plan, Recurrence
+from pulserx.reminders.tapering import Phase, TaperPlan
+from pulserx.reminders.timetable import (
+    IntervalTimetable,
+    TaperTimetable,
+    Timetable,
+    WallTimetable,
+    wall_amounts,
+)
 
 
 class MedicationForm(models.TextChoices):
@@ -54,6 +65,56 @@ class Medication(models.Model):
                 and self.stock <= self.refill_threshold)
 
 
+class DayRoutine(models.Model):
+    """When the patient usually wakes, eats and goes to bed: what anchored times follow."""
+
+    patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="routine")
+    wake = models.TimeField(default=time(7, 0))
+    breakfast = models.TimeField(default=time(7, 30))
+    lunch = models.TimeField(default=time(12, 30))
+    dinner = models.TimeField(default=time(18, 30))
+    bedtime = models.TimeField(default=time(22, 30))
+
+    def __str__(self) -> str:
+        return f"routine {self.pk}"
+
+    def as_day(self) -> PatientDay:
+        return PatientDay(wake=self.wake, breakfast=self.breakfast, lunch=self.lunch,
+                          dinner=self.dinner, bedtime=self.bedtime)
+
+    @classmethod
+    def day_of(cls, patient: Patient) -> PatientDay:
+        """The patient's day, the defaults until they set theirs."""
+        routine = cls.objects.filter(patient=patient).first()
+        return routine.as_day() if routine else PatientDay()
+
+
+class LimitGroup(models.Model):
+    """A limit shared by several as-needed medications (two paracetamol products)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="limit_groups")
+    name = models.CharField(max_length=80)
+    max_doses = models.PositiveIntegerField(null=True, blank=True)
+    period_hours = models.PositiveIntegerField(default=24)
+    min_gap_minutes = models.PositiveIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"limit group {self.pk}"
+
+    def limit(self) -> Limit:
+        return make_limit(self.max_doses, self.period_hours, self.min_gap_minutes)
+
+
+def make_limit(max_doses: int | None, period_hours: int, min_gap_minutes: int | None) -> Limit:
+    return Limit(max_doses=max_doses, period=timedelta(hours=period_hours),
+                 min_gap=timedelta(minutes=min_gap_minutes) if min_gap_minutes else None)
+
+
+class IntervalFrom(models.TextChoices):
+    SCHEDULED = "scheduled", "From the scheduled time"
+    TAKEN = "taken", "From when the last dose was taken"
+
+
 class Schedule(models.Model):
     """When a medication is taken. `next_due_at` is the next dose not yet materialised."""
 
@@ -71,9 +132,67 @@ class Schedule(models.Model):
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
     next_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Every N hours (recurrence "every_hours"), counted in elapsed time from `anchor_at`.
+    every_minutes = models.PositiveIntegerField(null=True, blank=True)
+    interval_from = models.CharField(max_length=12, choices=IntervalFrom.choices,
+                                     default=IntervalFrom.SCHEDULED)
+    anchor_at = models.DateTimeField(null=True, blank=True)
+    window_start = models.TimeField(null=True, blank=True)
+    window_end = models.TimeField(null=True, blank=True)
+    dose_count = models.PositiveIntegerField(null=True, blank=True)
+    # The amount of an every-N-hours or as-needed dose (wall-time plans keep theirs in times).
+    dose_amount = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(1))
+    # A tapering plan (recurrence "taper"): [{"days": 5, "times": [{"at", "amount"}]}, ...].
+    phases = models.JSONField(default=list, blank=True)
+    continue_last_phase = models.BooleanField(default=False)
+    # As-needed limits, on this medication alone and (optionally) shared with a group.
+    max_doses = models.PositiveIntegerField(null=True, blank=True)
+    limit_period_hours = models.PositiveIntegerField(default=24)
+    min_gap_minutes = models.PositiveIntegerField(null=True, blank=True)
+    limit_group = models.ForeignKey(LimitGroup, on_delete=models.SET_NULL, null=True,
+                                    blank=True, related_name="schedules")
+    alert_caregivers_on_override = models.BooleanField(default=True)
 
     def __str__(self) -> str:
         return f"schedule {self.pk}"
+
+    @property
+    def kind(self) -> Recurrence:
+        return Recurrence(self.recurrence)
+
+    def limit(self) -> Limit:
+        return make_limit(self.max_doses, self.limit_period_hours, self.min_gap_minutes)
+
+    def timetable(self) -> Timetable:
+        """The schedule's doses as the pure schedule math sees them; raises ValueError
+        for a stored schedule that does not make one."""
+        match self.kind:
+            case Recurrence.EVERY_HOURS:
+                return IntervalTimetable(self.interval_plan(), self.dose_amount)
+            case Recurrence.TAPER:
+                return TaperTimetable(self.taper_plan())
+            case _:
+                plan = self.plan()
+                return WallTimetable(plan, wall_amounts(plan.times, self.amounts_by_time()))
+
+    def interval_plan(self) -> IntervalPlan:
+        if self.anchor_at is None or not self.every_minutes:
+            raise ValueError("an every-N-hours schedule needs a first dose and an interval")
+        return IntervalPlan(anchor=self.anchor_at, every=timedelta(minutes=self.every_minutes),
+                            window_start=self.window_start, window_end=self.window_end,
+                            last_day=self.end_date, count=self.dose_count)
+
+    def taper_plan(self) -> TaperPlan:
+        phases = tuple(
+            Phase(days=int(p["days"]),
+                  times=tuple(time.fromisoformat(t["at"]) for t in p["times"]),
+                  amounts=tuple(Decimal(str(t["amount"])) for t in p["times"]))
+            for p in self.phases)
+        return TaperPlan(start=self.start_date, phases=phases,
+                         continue_last=self.continue_last_phase)
+
+    def amounts_by_time(self) -> dict[time, Decimal]:
+        return {time.fromisoformat(t["at"]): Decimal(str(t["amount"])) for t in self.times}
 
     def plan(self) -> Plan:
         return Plan(
@@ -127,6 +246,9 @@ class Dose(models.Model):
     acted_at = models.DateTimeField(null=True, blank=True)
     acted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="+")
+    # An as-needed dose recorded although it broke a limit, and what it broke.
+    limit_override = models.BooleanField(default=False)
+    limit_note = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["due_at", "pk"]

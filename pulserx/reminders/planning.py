@@ -12,7 +12,7 @@ from django.utils import timezone
 from pulserx.accounts.models import Patient
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.models import Dose, DoseStatus, Schedule
-from pulserx.reminders.schedule import next_occurrence, occurrences, to_utc
+from pulserx.reminders.schedule import to_utc
 
 logger = logging.getLogger("pulserx.dispatch")
 _ONE_MICROSECOND = timedelta(microseconds=1)
@@ -23,13 +23,13 @@ def doses_between(schedule: Schedule, zone: ZoneInfo, after: datetime,
     """Unsaved doses of `schedule` due in (after, until], each with the amount of the
     scheduled time it belongs to; none when the stored plan is invalid."""
     try:
-        plan = schedule.plan()
+        timetable = schedule.timetable()
     except ValueError:
         return []
     return [Dose(patient_id=schedule.patient_id, schedule=schedule,
-                 medication_id=schedule.medication_id, due_at=due_at, next_action_at=due_at,
-                 amount=schedule.amount_at(scheduled_wall(plan.times, zone, due_at)))
-            for due_at in occurrences(plan, zone, after, until)]
+                 medication_id=schedule.medication_id, due_at=due.at, next_action_at=due.at,
+                 amount=due.amount)
+            for due in timetable.doses(zone, after, until)]
 
 
 def doses_until(schedule: Schedule, horizon: datetime) -> tuple[list[Dose], datetime | None]:
@@ -37,14 +37,14 @@ def doses_until(schedule: Schedule, horizon: datetime) -> tuple[list[Dose], date
     after them (None when the plan has no more occurrences)."""
     assert schedule.next_due_at is not None
     try:
-        plan = schedule.plan()
+        timetable = schedule.timetable()
     except ValueError:  # an invalid stored plan must not wedge the dispatcher: stop it
         logger.warning("schedule %s has an invalid plan and is stopped", schedule.pk)
         return [], None
     zone = patient_zone(schedule.patient)
     doses = doses_between(schedule, zone, schedule.next_due_at - _ONE_MICROSECOND, horizon)
     after = doses[-1].due_at if doses else schedule.next_due_at - _ONE_MICROSECOND
-    return doses, next_occurrence(plan, zone, after)
+    return doses, timetable.next_after(zone, after)
 
 
 def planned_doses(patient: Patient, start: datetime, end: datetime) -> list[Dose]:
@@ -107,8 +107,8 @@ def replan(schedule: Schedule, now: datetime | None = None) -> None:
     if not schedule.medication.paused:
         last_kept = schedule.doses.order_by("-due_at").values_list("due_at", flat=True).first()
         after = max(now, last_kept or now)
-        schedule.next_due_at = next_occurrence(schedule.plan(), patient_zone(schedule.patient),
-                                               after)
+        schedule.next_due_at = schedule.timetable().next_after(patient_zone(schedule.patient),
+                                                               after)
     schedule.save(update_fields=["next_due_at"])
 
 

@@ -48,6 +48,9 @@ class Recurrence(StrEnum):
     INTERVAL = "interval"  # every N days, counted from the start date
     CYCLE = "cycle"  # N days on, then M days off, repeating from the start date
     AS_NEEDED = "as_needed"  # PRN: never scheduled, the patient logs doses themselves
+    # Not wall-time plans: see reminders/intervals.py and reminders/tapering.py.
+    EVERY_HOURS = "every_hours"  # every N hours of elapsed time from an anchor
+    TAPER = "taper"  # consecutive phases, each with its own dose and times
 
 
 class TravelPolicy(StrEnum):
@@ -111,6 +114,8 @@ def _check_dates(start: date, end: date | None) -> None:
 
 def _check_recurrence(plan: Plan) -> None:
     """Raise ValueError if the recurrence-specific fields are unusable."""
+    if plan.recurrence in (Recurrence.EVERY_HOURS, Recurrence.TAPER):
+        raise ValueError(f"a {plan.recurrence} schedule is not a plan of wall times")
     if plan.every_days < 1:
         raise ValueError(f"every_days must be at least 1, got {plan.every_days}")
     if plan.recurrence is Recurrence.WEEKDAYS:
@@ -142,7 +147,7 @@ def is_dose_day(plan: Plan, day: date) -> bool:
             return offset % plan.every_days == 0
         case Recurrence.CYCLE:
             return offset % (plan.days_on + plan.days_off) < plan.days_on
-        case Recurrence.AS_NEEDED:
+        case _:  # as-needed, and the kinds that are not wall-time plans
             return False
 
 

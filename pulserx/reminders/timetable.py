@@ -1,0 +1,113 @@
+"""One interface over every kind of schedule: which doses fall in a window, and the next one.
+
+Pure and stdlib-only. The dispatcher, the Today page, the iCal feed and the FHIR export all
+ask a :class:`Timetable` and never the kinds directly, so they cannot disagree:
+
+* :class:`WallTimetable` — wall times on dose days (:mod:`~pulserx.reminders.schedule`);
+* :class:`IntervalTimetable` — every N hours of elapsed time (:mod:`~pulserx.reminders.intervals`);
+* :class:`TaperTimetable` — consecutive phases (:mod:`~pulserx.reminders.tapering`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from pulserx.reminders.intervals import IntervalPlan, interval_occurrences, next_interval
+from pulserx.reminders.schedule import Plan, next_occurrence, occurrences, to_utc
+from pulserx.reminders.tapering import TaperPlan, phase_plans
+
+__all__ = ["DueDose", "IntervalTimetable", "TaperTimetable", "Timetable", "WallTimetable"]
+
+_ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class DueDose:
+    """A dose the schedule asks for: when (aware UTC) and how much."""
+
+    at: datetime
+    amount: Decimal
+
+
+class Timetable(Protocol):
+    def doses(self, zone: ZoneInfo, after: datetime, until: datetime) -> list[DueDose]:
+        """The doses due in ``(after, until]``, in increasing time."""
+
+    def next_after(self, zone: ZoneInfo, after: datetime) -> datetime | None:
+        """The first due instant strictly after ``after``; None once the schedule ended."""
+
+
+@dataclass(frozen=True)
+class WallTimetable:
+    """Wall times of day on the dose days of ``plan``; ``amounts[i]`` at ``plan.times[i]``."""
+
+    plan: Plan
+    amounts: tuple[Decimal, ...]
+
+    def doses(self, zone: ZoneInfo, after: datetime, until: datetime) -> list[DueDose]:
+        instants = list(occurrences(self.plan, zone, after, until))
+        if not instants:
+            return []
+        amount_of = self._amounts_by_instant(zone, instants[0], instants[-1])
+        return [DueDose(at, amount_of.get(at, Decimal(1))) for at in instants]
+
+    def next_after(self, zone: ZoneInfo, after: datetime) -> datetime | None:
+        return next_occurrence(self.plan, zone, after)
+
+    def _amounts_by_instant(self, zone: ZoneInfo, first: datetime, last: datetime
+                            ) -> dict[datetime, Decimal]:
+        """Which amount each instant carries: that of the wall time that fires it (02:30 in a
+        gap fires when the clock shows 03:30). The first wall time of an instant wins, as
+        the plan fires it once."""
+        result: dict[datetime, Decimal] = {}
+        day: date = first.astimezone(UTC).date() - _ONE_DAY
+        while day <= last.astimezone(UTC).date() + _ONE_DAY:
+            for wall, amount in zip(self.plan.times, self.amounts, strict=True):
+                result.setdefault(to_utc(day, wall, zone), amount)
+            day += _ONE_DAY
+        return result
+
+
+@dataclass(frozen=True)
+class IntervalTimetable:
+    plan: IntervalPlan
+    amount: Decimal
+
+    def doses(self, zone: ZoneInfo, after: datetime, until: datetime) -> list[DueDose]:
+        return [DueDose(at, self.amount)
+                for at in interval_occurrences(self.plan, zone, after, until)]
+
+    def next_after(self, zone: ZoneInfo, after: datetime) -> datetime | None:
+        return next_interval(self.plan, zone, after)
+
+
+@dataclass(frozen=True)
+class TaperTimetable:
+    plan: TaperPlan
+
+    def doses(self, zone: ZoneInfo, after: datetime, until: datetime) -> list[DueDose]:
+        found: dict[datetime, DueDose] = {}
+        for part in self._parts():
+            for dose in part.doses(zone, after, until):
+                found.setdefault(dose.at, dose)  # phases are disjoint days; be safe anyway
+        return [found[at] for at in sorted(found)]
+
+    def next_after(self, zone: ZoneInfo, after: datetime) -> datetime | None:
+        candidates = [at for part in self._parts()
+                      if (at := part.next_after(zone, after)) is not None]
+        return min(candidates, default=None)
+
+    def _parts(self) -> Iterator[WallTimetable]:
+        for phase, plan in zip(self.plan.phases, phase_plans(self.plan), strict=True):
+            by_time = dict(zip(phase.times, phase.amounts, strict=True))
+            yield WallTimetable(plan, wall_amounts(plan.times, by_time))
+
+
+def wall_amounts(times: tuple[time, ...], by_time: dict[time, Decimal]) -> tuple[Decimal, ...]:
+    """The amounts in the order of a plan's (sorted) times."""
+    return tuple(by_time.get(wall, Decimal(1)) for wall in times)

@@ -40,6 +40,9 @@ def describe(kind: str, facts: DoseFacts | None, *, late: bool = False, count: i
     detail = f" — {facts.instructions}" if facts.instructions else ""
     if kind == "caregiver_missed":
         return (f"{patient_label} missed a dose", f"{what}, due at {at}, was not taken.")
+    if kind == "caregiver_override":
+        return (f"{patient_label} took a dose beyond a limit",
+                f"{what} at {at}, although it broke a dose limit they set.")
     if kind == "realert":
         return (f"Reminder: {what}", f"Still due since {at}. {take}{detail}.")
     late_note = f" (due at {at}, sent late)" if late else f" (due at {at})"

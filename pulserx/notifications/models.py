@@ -18,6 +18,7 @@ class NotificationKind(models.TextChoices):
     REALERT = "realert", "Reminder again"
     MISSED_SUMMARY = "missed_summary", "Missed while away"
     CAREGIVER_MISSED = "caregiver_missed", "Missed dose"
+    CAREGIVER_OVERRIDE = "caregiver_override", "Limit overridden"
 
 
 class Notification(models.Model):

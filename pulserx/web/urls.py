@@ -1,7 +1,7 @@
 from django.urls import path
 
 from pulserx.reminders.models import DoseStatus
-from pulserx.web import dose_views, inbox_views, medication_views, views
+from pulserx.web import as_needed_views, dose_views, inbox_views, medication_views, views
 
 urlpatterns = [
     path("", views.today, name="today"),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("doses/<int:dose_id>/skip", dose_views.record, {"status": DoseStatus.SKIPPED},
          name="dose_skip"),
     path("doses/<int:dose_id>/snooze", dose_views.snooze, name="dose_snooze"),
+    path("medications/<int:medication_id>/took", as_needed_views.took_dose, name="took_dose"),
     path("medications/", medication_views.medications, name="medications"),
     path("medications/new", medication_views.medication_new, name="medication_new"),
     path("medications/<int:medication_id>/edit", medication_views.medication_edit,

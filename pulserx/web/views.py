@@ -16,6 +16,7 @@ from pulserx.accounts.models import Patient
 from pulserx.reminders.actions import send_test_reminder
 from pulserx.reminders.clock import patient_zone
 from pulserx.web.access import cared_patient, own_patient, patient_label, signed_in_user
+from pulserx.web.as_needed_views import as_needed_entries
 from pulserx.web.day import adherence, timeline
 from pulserx.web.responses import is_htmx
 
@@ -30,6 +31,7 @@ def day_context(patient: Patient, readonly: bool, refresh_url: str,
         "patient": patient, "zone": patient_zone(patient), "day": day, "entries": entries,
         "readonly": readonly, "timeline_url": refresh_url, "next": next_url,
         "adherence": [adherence(patient, now, 7), adherence(patient, now, 30)],
+        "as_needed": as_needed_entries(patient, now),
     }
 
 

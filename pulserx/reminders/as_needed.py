@@ -1,0 +1,167 @@
+"""Recording an as-needed ("took a dose") dose, with its limits enforced.
+
+One service for the Today page and the API. A dose that would break a limit (the medication's
+own, or its limit group's shared across medications) is refused with an explanation saying
+why and when the next dose is allowed; recorded anyway when the person confirms, with a flag
+and that explanation kept on the dose, and the caregivers told when the patient wants them to.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from pulserx.accounts.models import CareLink, CareLinkStatus, User
+from pulserx.notifications.models import Notification, NotificationKind
+from pulserx.reminders.actions import DoseActionError, _publish_dose
+from pulserx.reminders.clock import patient_zone
+from pulserx.reminders.limits import Breach, Limit, LimitCheck, check_limit
+from pulserx.reminders.models import Dose, DoseStatus, LimitGroup, Medication, Schedule
+from pulserx.reminders.schedule import Recurrence
+
+MAX_BACKDATE = timedelta(days=7)
+FUTURE_SLACK = timedelta(minutes=2)  # a phone's clock may run a little ahead
+
+
+class LimitExceeded(DoseActionError):
+    """The dose would break a limit; `explanation` says which and when the next is allowed."""
+
+    def __init__(self, explanation: str, next_allowed: datetime | None) -> None:
+        super().__init__(explanation)
+        self.explanation = explanation
+        self.next_allowed = next_allowed
+
+
+def limit_explanation(schedule: Schedule, at: datetime) -> tuple[str, datetime | None] | None:
+    """Why a dose of `schedule` at `at` breaks a limit and when the next one is allowed, or
+    None when it breaks none."""
+    zone = patient_zone(schedule.patient)
+    reasons: list[str] = []
+    next_allowed: datetime | None = at
+    for limit, doses, label in _limits_of(schedule, at):
+        verdict = check_limit(limit, doses, at)
+        if verdict.allowed:
+            continue
+        reasons += [_reason(limit, verdict, breach, zone, label) for breach in verdict.breaches]
+        if verdict.next_allowed is None or next_allowed is None:
+            next_allowed = None
+        else:
+            next_allowed = max(next_allowed, verdict.next_allowed)
+    if not reasons:
+        return None
+    when = (f"The next dose is allowed from {clock_words(next_allowed, at, zone)}."
+            if next_allowed is not None else "")
+    return " ".join([*reasons, when]).strip(), next_allowed
+
+
+def _limits_of(schedule: Schedule, at: datetime
+               ) -> list[tuple[Limit, list[datetime], str]]:
+    """Each limit that applies, with the taken doses it counts and what to call it."""
+    found = []
+    for limit, doses, label in (
+        (schedule.limit(), Dose.objects.filter(schedule=schedule), ""),
+        *((group.limit(), Dose.objects.filter(schedule__limit_group=group),
+           f" of {group.name}") for group in _group(schedule)),
+    ):
+        if not limit.is_set:
+            continue
+        reach = max(limit.period, limit.min_gap or timedelta(0))
+        taken = list(doses.filter(status=DoseStatus.TAKEN, due_at__gt=at - reach,
+                                  due_at__lt=at + reach).values_list("due_at", flat=True))
+        found.append((limit, taken, label))
+    return found
+
+
+def _group(schedule: Schedule) -> list[LimitGroup]:
+    return [schedule.limit_group] if schedule.limit_group_id else []
+
+
+def _reason(limit: Limit, verdict: LimitCheck, breach: Breach, zone: ZoneInfo,
+            label: str) -> str:
+    if breach is Breach.TOO_MANY:
+        return (f"At most {limit.max_doses} doses{label} in {hours_words(limit.period)}: "
+                f"{verdict.in_period} already taken in the {hours_words(limit.period)} "
+                f"before {clock_words(verdict.at, verdict.at, zone)}.")
+    assert limit.min_gap is not None
+    last = verdict.last_before
+    since = f" (the last was at {clock_words(last, verdict.at, zone)})" if last else ""
+    return f"Leave at least {hours_words(limit.min_gap)} between doses{label}{since}."
+
+
+def hours_words(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    if minutes % 60:
+        return f"{minutes} minutes"
+    hours = minutes // 60
+    return "1 hour" if hours == 1 else f"{hours} hours"
+
+
+def clock_words(moment: datetime, reference: datetime, zone: ZoneInfo) -> str:
+    """"14:30" on the reference's local day, else "Tue 3 Mar 14:30" (the patient's clock)."""
+    local = moment.astimezone(zone)
+    if local.date() == reference.astimezone(zone).date():
+        return local.strftime("%H:%M")
+    return f"{local:%a} {local.day} {local:%b %H:%M}"
+
+
+@transaction.atomic
+def record_as_needed(schedule: Schedule, by: User, at: datetime | None = None, *,
+                     override: bool = False, amount: Decimal | None = None,
+                     now: datetime | None = None) -> Dose:
+    """Record an as-needed dose taken at `at` (default now): it lowers the stock and shows
+    in the history. Raises LimitExceeded unless `override`, DoseActionError for a time
+    in the future, more than a week back, or already recorded."""
+    now = now or timezone.now()
+    at = (at or now).replace(microsecond=0)
+    if schedule.kind is not Recurrence.AS_NEEDED:
+        raise DoseActionError("Only an as-needed medication takes doses at any time.")
+    if at > now + FUTURE_SLACK:
+        raise DoseActionError("A dose cannot be recorded in the future.")
+    if at < now - MAX_BACKDATE:
+        raise DoseActionError("Doses more than 7 days ago cannot be recorded.")
+    # Serialise recordings of this medication (and its group) so two at once cannot both
+    # pass a limit that only one of them fits.
+    Schedule.objects.select_for_update().filter(pk=schedule.pk).first()
+    if schedule.limit_group_id:
+        LimitGroup.objects.select_for_update().filter(pk=schedule.limit_group_id).first()
+    broken = limit_explanation(schedule, at)
+    if broken is not None and not override:
+        raise LimitExceeded(*broken)
+    dose = _create_taken(schedule, by, at, amount or schedule.dose_amount, broken)
+    if broken is not None and schedule.alert_caregivers_on_override:
+        alert_caregivers(dose, now)
+    _publish_dose(dose)
+    return dose
+
+
+def _create_taken(schedule: Schedule, by: User, at: datetime, amount: Decimal,
+                  broken: tuple[str, datetime | None] | None) -> Dose:
+    try:
+        with transaction.atomic():
+            dose = Dose.objects.create(
+                patient=schedule.patient, schedule=schedule, medication=schedule.medication,
+                due_at=at, amount=amount, status=DoseStatus.TAKEN, acted_at=at, acted_by=by,
+                limit_override=broken is not None, limit_note=broken[0][:300] if broken else "")
+    except IntegrityError:
+        raise DoseActionError("A dose is already recorded at that time.") from None
+    Medication.objects.filter(pk=schedule.medication_id, stock__isnull=False).update(
+        stock=Greatest(F("stock") - amount, Decimal(0)))
+    return dose
+
+
+def alert_caregivers(dose: Dose, now: datetime) -> int:
+    """An inbox entry for each accepted caregiver who gets alerts: a limit was overridden."""
+    caregiver_ids = CareLink.objects.filter(
+        patient_id=dose.patient_id, status=CareLinkStatus.ACCEPTED, alert_on_missed=True,
+        caregiver__isnull=False).values_list("caregiver_id", flat=True)
+    rows = [Notification(recipient_id=caregiver_id, patient_id=dose.patient_id, dose=dose,
+                         kind=NotificationKind.CAREGIVER_OVERRIDE, created_at=now)
+            for caregiver_id in caregiver_ids]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)

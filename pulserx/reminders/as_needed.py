@@ -79,7 +79,7 @@ def _limits_of(schedule: Schedule, at: datetime
 
 
 def _group(schedule: Schedule) -> list[LimitGroup]:
-    return [schedule.limit_group] if schedule.limit_group_id else []
+    return [schedule.limit_group] if schedule.limit_group is not None else []
 
 
 def _reason(limit: Limit, verdict: LimitCheck, breach: Breach, zone: ZoneInfo,

@@ -60,7 +60,7 @@ def limit_text(medication: Medication) -> str:
         gap = schedule.min_gap_minutes
         parts.append(f"at least {gap // 60} h {gap % 60:02d} min apart" if gap % 60
                      else f"at least {gap // 60} h apart")
-    if schedule.limit_group_id:
+    if schedule.limit_group is not None:
         parts.append(f"shared limit: {schedule.limit_group.name}")
     return ", ".join(parts)
 
@@ -88,7 +88,8 @@ def took_dose(request: HttpRequest, medication_id: int) -> HttpResponse:
     form = TookDoseForm(request.POST)
     patient = medication.patient
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values()
+                                         for e in errors))
         return redirect("today")
     now = timezone.now()
     taken_at = form.taken_at(patient, now)

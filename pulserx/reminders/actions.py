@@ -15,8 +15,9 @@ from django.utils import timezone
 from pulserx.accounts.models import Patient, User
 from pulserx.notifications import live
 from pulserx.notifications.models import Notification, inbox_group
-from pulserx.reminders.models import OPEN_STATUSES, Dose, DoseStatus, Medication
+from pulserx.reminders.models import OPEN_STATUSES, Dose, DoseStatus, IntervalFrom, Medication
 from pulserx.reminders.planning import replan
+from pulserx.reminders.schedule import Recurrence
 
 SNOOZE_CHOICES = (10, 30, 60)
 TEST_REMINDER_DELAY = timedelta(seconds=5)
@@ -56,9 +57,22 @@ def record_dose(dose_id: int, status: DoseStatus, by: User,
     if status == DoseStatus.TAKEN and dose.medication_id is not None:
         Medication.objects.filter(pk=dose.medication_id, stock__isnull=False).update(
             stock=Greatest(F("stock") - dose.amount, Decimal(0)))
+        count_interval_from(dose, now)
     Notification.objects.filter(dose=dose, read_at__isnull=True).update(read_at=now)
     _publish_dose(dose)
     return dose
+
+
+def count_interval_from(dose: Dose, taken_at: datetime) -> None:
+    """An every-N-hours schedule counting "from when the last dose was taken" restarts its
+    series at this dose: the next reminder is N hours after it, not after its planned time."""
+    schedule = dose.schedule
+    if schedule is None or schedule.recurrence != Recurrence.EVERY_HOURS \
+            or schedule.interval_from != IntervalFrom.TAKEN:
+        return
+    schedule.anchor_at = taken_at
+    schedule.save(update_fields=["anchor_at"])
+    replan(schedule, taken_at)
 
 
 @transaction.atomic

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import pairwise
 
+import time_machine
+
 from pulserx.reminders.actions import record_dose
 from pulserx.reminders.models import Dose, DoseStatus, IntervalFrom, Medication, Schedule
 from pulserx.reminders.planning import materialise_upcoming, replan

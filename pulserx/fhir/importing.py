@@ -49,10 +49,11 @@ def parse_document(text: str | bytes) -> list[Any]:
     except (ValueError, UnicodeDecodeError) as error:
         raise unsupported("The document", f"is not valid JSON ({error})") from None
     if isinstance(document, dict) and document.get("resourceType") == "Bundle":
-        resources = [entry.get("resource") for entry in document.get("entry") or []
-                     if isinstance(entry, dict)]
-        resources = [r for r in resources if isinstance(r, dict)
-                     and r.get("resourceType") in IMPORTED_TYPES]
+        entries = [e for e in document.get("entry") or [] if isinstance(e, dict)
+                   and isinstance(e.get("resource"), dict)]
+        by_url = {e.get("fullUrl"): e["resource"] for e in entries}
+        resources = [with_medication_contained(e["resource"], by_url) for e in entries
+                     if e["resource"].get("resourceType") in IMPORTED_TYPES]
         if not resources:
             raise unsupported("Bundle.entry", "holds no MedicationRequest")
     else:
@@ -62,16 +63,38 @@ def parse_document(text: str | bytes) -> list[Any]:
     return resources
 
 
+def with_medication_contained(resource: dict[str, Any], by_url: dict[Any, Any]
+                              ) -> dict[str, Any]:
+    """A resource whose medicationReference points at another entry of the bundle (as the
+    export writes it), with that Medication contained instead."""
+    reference = (resource.get("medicationReference") or {}).get("reference")
+    target = by_url.get(reference)
+    if not isinstance(target, dict) or target.get("resourceType") != "Medication":
+        return resource
+    return {**resource, "contained": [{**target, "id": "med"}],
+            "medicationReference": {"reference": "#med"}}
+
+
 def preview(patient: Patient, text: str | bytes) -> list[Preview]:
     """What importing `text` would create, checked by the same schedule math that fires it."""
     context = patient_context(patient)
     now = timezone.now()
     previews = []
     for resource in parse_document(text):
-        imported = read_medication_resource(resource, context)
+        imported = read_resource(resource, context)
         schedule = unsaved_schedule(patient, imported)
         previews.append(Preview(imported, schedule, next_doses(schedule, now)))
     return previews
+
+
+def read_resource(resource: Any, context: Context) -> ImportedMedication:
+    try:
+        return read_medication_resource(resource, context)
+    except Unsupported:
+        raise
+    except (ValueError, TypeError, AttributeError, KeyError) as error:
+        # Malformed values the element checks did not foresee: still a refusal, not a 500.
+        raise Unsupported(f"The resource could not be read: {error}") from None
 
 
 def unsaved_schedule(patient: Patient, imported: ImportedMedication) -> Schedule:

@@ -149,21 +149,25 @@ def _merge(parts: list[DosageFields]) -> dict[str, Any]:
 
 def _taper(dosages: list[Any], sequences: list[Any], context: Context, start: date | None
            ) -> tuple[dict[str, Any], list[str]]:
-    if any(not isinstance(s, int) for s in sequences) or len(set(sequences)) != len(sequences):
-        raise unsupported("Dosage.sequence", "must number each phase of a tapering plan once")
-    ordered = [d for _, d in sorted(zip(sequences, dosages, strict=True),
-                                    key=lambda pair: pair[0])]
-    parts = [read_dosage(d, context, start) for d in ordered]
-    phases = []
-    for index, part in enumerate(parts):
-        if part.fields["recurrence"] != "daily":
+    """Phases in sequence order; dosages sharing a sequence number are one phase."""
+    if any(not isinstance(s, int) for s in sequences):
+        raise unsupported("Dosage.sequence", "must number every phase of a tapering plan")
+    groups: dict[int, list[DosageFields]] = {}
+    for sequence, dosage in sorted(zip(sequences, dosages, strict=True),
+                                   key=lambda pair: pair[0]):
+        groups.setdefault(sequence, []).append(read_dosage(dosage, context, start))
+    phases, instructions = [], []
+    for index, parts in enumerate(groups.values()):
+        fields = _merge(parts)
+        days = parts[0].days
+        if fields["recurrence"] != "daily":
             raise unsupported("Dosage.sequence", "phases must be daily times of day")
-        is_last = index == len(parts) - 1
-        if part.days is None and not is_last:
+        if days is None and index != len(groups) - 1:
             raise unsupported("Timing.repeat.boundsDuration", "is required on every phase "
                               "but the last")
-        phases.append({"days": part.days or 1, "times": part.fields["times"]})
+        phases.append({"days": days or 1, "times": fields["times"]})
+        instructions += [text for part in parts for text in part.instructions]
+    first = next(iter(groups.values()))[0].fields["start_date"]
     schedule = {"recurrence": "taper", "times": [], "phases": phases,
-                "continue_last_phase": parts[-1].days is None,
-                "start_date": parts[0].fields["start_date"], "end_date": None}
-    return schedule, [text for part in parts for text in part.instructions]
+                "continue_last_phase": days is None, "start_date": first, "end_date": None}
+    return schedule, instructions

@@ -1,7 +1,14 @@
 from django.urls import path
 
 from pulserx.reminders.models import DoseStatus
-from pulserx.web import as_needed_views, dose_views, inbox_views, medication_views, views
+from pulserx.web import (
+    as_needed_views,
+    dose_views,
+    fhir_views,
+    inbox_views,
+    medication_views,
+    views,
+)
 
 urlpatterns = [
     path("", views.today, name="today"),
@@ -14,6 +21,8 @@ urlpatterns = [
          name="dose_skip"),
     path("doses/<int:dose_id>/snooze", dose_views.snooze, name="dose_snooze"),
     path("medications/<int:medication_id>/took", as_needed_views.took_dose, name="took_dose"),
+    path("medications/import", fhir_views.import_page, name="fhir_import"),
+    path("medications/export.fhir.json", fhir_views.export_bundle, name="fhir_export"),
     path("medications/", medication_views.medications, name="medications"),
     path("medications/new", medication_views.medication_new, name="medication_new"),
     path("medications/<int:medication_id>/edit", medication_views.medication_edit,

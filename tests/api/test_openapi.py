@@ -20,6 +20,8 @@ ENDPOINTS = {
     ("/api/v1/doses/{dose_id}/skip", "post"), ("/api/v1/doses/{dose_id}/snooze", "post"),
     ("/api/v1/test-reminder", "post"), ("/api/v1/notifications", "get"),
     ("/api/v1/notifications/read", "post"), ("/api/v1/adherence", "get"),
+    ("/api/v1/medications/{medication_id}/doses", "post"),
+    ("/api/v1/fhir/Bundle", "get"), ("/api/v1/fhir/MedicationRequest", "post"),
 }
 
 

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django import template
 from django.http import HttpRequest
 from django.templatetags.static import static
 
-from pulserx.reminders.models import Medication
+from pulserx.reminders.models import Medication, Schedule
 from pulserx.web import inbox
+from pulserx.web.schedule_words import (
+    as_needed_summary,
+    interval_summary,
+    taper_summary,
+    time_words,
+)
 
 register = template.Library()
 
@@ -97,18 +105,38 @@ def schedule_summary(medication: Medication) -> str:
     schedule = getattr(medication, "schedule", None)
     if schedule is None:
         return "No schedule"
+    return plan_summary(schedule, medication)
+
+
+@register.filter
+def plan_summary(schedule: Schedule, medication: Medication | None = None) -> str:
+    """Any kind of schedule in words (an unsaved one too, as the import preview shows)."""
+    def amount(value: Decimal) -> str:
+        return dose_amount(value, medication)
+
     recurrence = schedule.recurrence
     if recurrence == "as_needed":
-        return "As needed · no reminders"
-    times = ", ".join(f"{t['at']} ({dose_amount(Decimal(str(t['amount'])), medication)})"
-                      for t in schedule.times)
-    when = {
-        "daily": "every day",
-        "weekdays": "on " + ", ".join(WEEKDAY_NAMES[d] for d in sorted(schedule.weekdays)),
-        "interval": f"every {schedule.every_days} days",
-        "cycle": f"{schedule.days_on} days on, {schedule.days_off} off",
-    }.get(recurrence, recurrence)
-    parts = [times, when]
+        return as_needed_summary(schedule)
+    if recurrence == "every_hours":
+        text = interval_summary(schedule, amount)
+    elif recurrence == "taper":
+        return taper_summary(schedule, amount)
+    else:
+        times = ", ".join(time_words(t, amount) for t in schedule.times)
+        when = {
+            "daily": "every day",
+            "weekdays": "on " + ", ".join(WEEKDAY_NAMES[d] for d in sorted(schedule.weekdays)),
+            "interval": f"every {schedule.every_days} days",
+            "cycle": f"{schedule.days_on} days on, {schedule.days_off} off",
+        }.get(recurrence, recurrence)
+        text = f"{times} · {when}"
     if schedule.end_date:
-        parts.append(f"until {schedule.end_date:%-d %b %Y}")
-    return " · ".join(parts)
+        text += f" · until {schedule.end_date:%-d %b %Y}"
+    return text
+
+
+@register.filter
+def local_dt(moment: datetime, zone: ZoneInfo) -> str:
+    """"Wed 25 Mar 08:00" on the given clock."""
+    local = moment.astimezone(zone)
+    return f"{local:%a} {local.day} {local:%b %H:%M}"

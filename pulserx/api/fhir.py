@@ -1,0 +1,69 @@
+"""FHIR R4 in and out: `GET /fhir/Bundle` and `POST /fhir/MedicationRequest`."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+from ninja.params.functions import Query
+
+from pulserx.api.auth import any_auth, caller_patient
+from pulserx.api.schemas import ErrorOut, MedicationOut
+from pulserx.fhir.bundle_out import HISTORY_DAYS, MAX_HISTORY_DAYS, patient_bundle
+from pulserx.fhir.importing import import_document, preview
+from pulserx.fhir.timing_in import Unsupported
+
+router = Router(tags=["fhir"], auth=any_auth)
+FHIR_JSON = "application/fhir+json"
+
+
+class PreviewItem(Schema):
+    name: str
+    strength: str
+    recurrence: str
+    upcoming: list[datetime] = Field(description="The first reminders it would give.")
+
+
+class PreviewOut(Schema):
+    medications: list[PreviewItem]
+
+
+class ImportedOut(Schema):
+    medications: list[MedicationOut]
+
+
+@router.get("/fhir/Bundle", response={200: dict[str, Any]},
+            openapi_extra={"responses": {200: {"content": {FHIR_JSON: {}}}}})
+def export_bundle(request: HttpRequest, days: Annotated[
+        int, Query(ge=1, le=MAX_HISTORY_DAYS, description="Days of dose history.")
+] = HISTORY_DAYS) -> HttpResponse:
+    """The patient's medications (MedicationStatement with Dosage/Timing) and recorded doses
+    (MedicationAdministration) as a FHIR R4 Bundle of type collection."""
+    bundle = patient_bundle(caller_patient(request), timezone.now(), days)
+    return HttpResponse(json.dumps(bundle), content_type=FHIR_JSON)
+
+
+@router.post("/fhir/MedicationRequest",
+             response={201: ImportedOut, 200: PreviewOut, 422: ErrorOut},
+             openapi_extra={"requestBody": {"content": {FHIR_JSON: {}, "application/json": {}},
+                                            "description": "A MedicationRequest (or a Bundle "
+                                            "of them, or of MedicationStatements)."}})
+def import_request(request: HttpRequest, dry_run: Annotated[
+        bool, Query(description="Only say what would be created.")] = False) -> Any:
+    """Import medications with their schedules. Anything PulseRx cannot represent answers
+    422 naming the FHIR element, and nothing is saved."""
+    patient = caller_patient(request)
+    try:
+        if dry_run:
+            items = [PreviewItem(name=p.medication.name, strength=p.medication.strength,
+                                 recurrence=p.schedule.recurrence, upcoming=p.upcoming)
+                     for p in preview(patient, request.body)]
+            return Status(200, PreviewOut(medications=items))
+        created = import_document(patient, request.body)
+    except Unsupported as refused:
+        return Status(422, ErrorOut(detail=str(refused)))
+    return Status(201, {"medications": created})

@@ -1,0 +1,63 @@
+"""FHIR on the pages: download the patient's Bundle; paste or upload a MedicationRequest,
+see what it becomes, then save it (nothing is saved before the patient confirms)."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from pulserx.fhir.bundle_out import patient_bundle
+from pulserx.fhir.importing import MAX_DOCUMENT_BYTES, import_document, preview
+from pulserx.fhir.timing_in import Unsupported
+from pulserx.reminders.clock import patient_zone
+from pulserx.web.access import own_patient
+
+
+@login_required
+@require_GET
+def export_bundle(request: HttpRequest) -> HttpResponse:
+    patient = own_patient(request)
+    now = timezone.now()
+    response = HttpResponse(json.dumps(patient_bundle(patient, now), indent=1),
+                            content_type="application/fhir+json")
+    response["Content-Disposition"] = \
+        f'attachment; filename="pulserx-{now:%Y-%m-%d}.fhir.json"'
+    return response
+
+
+def _document(request: HttpRequest) -> str:
+    upload = request.FILES.get("upload")
+    if upload is not None:
+        if upload.size is not None and upload.size > MAX_DOCUMENT_BYTES:
+            raise Unsupported(f"The file is larger than {MAX_DOCUMENT_BYTES // 1024} KB")
+        return upload.read(MAX_DOCUMENT_BYTES + 1).decode("utf-8", errors="replace")
+    return request.POST.get("document", "")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_page(request: HttpRequest) -> HttpResponse:
+    patient = own_patient(request)
+    context: dict[str, object] = {"zone": patient_zone(patient), "document": ""}
+    if request.method == "POST":
+        try:
+            document = _document(request)
+            context["document"] = document
+            if not document.strip():
+                raise Unsupported("Paste a MedicationRequest or choose a file")
+            if request.POST.get("confirm"):
+                created = import_document(patient, document)
+                messages.success(request, f"Imported {len(created)} medication"
+                                 f"{'' if len(created) == 1 else 's'}.")
+                return redirect("medications")
+            context["previews"] = preview(patient, document)
+        except Unsupported as refused:
+            context["error"] = str(refused)
+    status = 422 if context.get("error") else 200
+    return render(request, "web/fhir_import.html", context, status=status)

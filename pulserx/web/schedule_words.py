@@ -1,0 +1,82 @@
+"""A schedule in words for the pages, for every kind: "every 8 hours from 06:00 (counted in
+real hours: 8 h apart on a clock-change night too)"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pulserx.reminders.anchors import DayAnchor, anchored_label
+from pulserx.reminders.clock import patient_zone
+from pulserx.reminders.models import IntervalFrom, Schedule
+from pulserx.reminders.tapering import phase_dates, phase_index_on
+
+Amount = Callable[[Decimal], str]
+
+
+def time_words(entry: dict[str, Any], amount: Amount) -> str:
+    label = entry["at"]
+    if "anchor" in entry:
+        label += f", {anchored_label(DayAnchor(entry['anchor']), int(entry.get('offset', 0)))}"
+    return f"{label} ({amount(Decimal(str(entry['amount'])))})"
+
+
+def hours_words(minutes: int) -> str:
+    if minutes % 60:
+        return f"{minutes} minutes" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
+    return "hour" if minutes == 60 else f"{minutes // 60} hours"
+
+
+def interval_summary(schedule: Schedule, amount: Amount) -> str:
+    assert schedule.every_minutes is not None and schedule.anchor_at is not None
+    first = schedule.anchor_at.astimezone(patient_zone(schedule.patient))
+    parts = [f"{amount(schedule.dose_amount)} every {hours_words(schedule.every_minutes)}"]
+    if schedule.window_start is not None and schedule.window_end is not None:
+        parts.append(f"between {schedule.window_start:%H:%M} and {schedule.window_end:%H:%M}, "
+                     f"starting again at {schedule.window_start:%H:%M} each day")
+    elif schedule.interval_from == IntervalFrom.TAKEN:
+        parts.append("counted from when you last took it")
+    else:
+        parts.append(f"from {first:%-d %b %H:%M}")
+    parts.append("real elapsed time: the same hours apart on a clock-change night")
+    if schedule.dose_count:
+        parts.append(f"{schedule.dose_count} doses in all")
+    return " · ".join(parts)
+
+
+def taper_summary(schedule: Schedule, amount: Amount) -> str:
+    plan = schedule.taper_plan()
+    steps = []
+    for phase, (first, last) in zip(schedule.phases, phase_dates(plan), strict=True):
+        times = ", ".join(time_words(t, amount) for t in phase["times"])
+        span = f"{first:%-d %b} to {last:%-d %b}" if last else f"from {first:%-d %b} on"
+        steps.append(f"{times} {span}")
+    ending = "then carry on" if schedule.continue_last_phase else "then stop"
+    return f"Tapering: {' · then '.join(steps)} · {ending}"
+
+
+def as_needed_summary(schedule: Schedule) -> str:
+    parts = ["As needed · no reminders"]
+    if schedule.max_doses:
+        parts.append(f"at most {schedule.max_doses} in {schedule.limit_period_hours} h")
+    if schedule.min_gap_minutes:
+        parts.append(f"at least {hours_words(schedule.min_gap_minutes)} apart")
+    return " · ".join(parts)
+
+
+def phase_now(schedule: Schedule, today: date) -> dict[str, Any] | None:
+    """For Today: which phase of a taper applies and what comes next."""
+    if schedule.recurrence != "taper":
+        return None
+    plan = schedule.taper_plan()
+    index = phase_index_on(plan, today)
+    if index is None:
+        return None
+    dates = phase_dates(plan)
+    following = schedule.phases[index + 1] if index + 1 < len(schedule.phases) else None
+    return {"number": index + 1, "of": len(schedule.phases), "last_day": dates[index][1],
+            "phase": schedule.phases[index], "next": following,
+            "next_start": dates[index + 1][0] if following else None,
+            "ends": not schedule.continue_last_phase}

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -21,8 +20,9 @@ from django.views.decorators.http import require_safe
 from pulserx.accounts.models import Patient
 from pulserx.notifications.messages import amount_text
 from pulserx.reminders.clock import day_start, local_today, patient_zone
-from pulserx.reminders.models import Schedule
-from pulserx.reminders.planning import doses_between
+from pulserx.reminders.models import Dose
+from pulserx.reminders.planning import planned_doses
+from pulserx.reminders.schedule import Recurrence
 
 FEED_DAYS = 30
 LINE_OCTETS = 75
@@ -75,29 +75,34 @@ def render_calendar(events: Iterable[Event], now: datetime, name: str) -> str:
     return "".join(physical + CRLF for line in lines for physical in fold(line))
 
 
-def schedule_events(schedule: Schedule, zone: ZoneInfo, after: datetime, until: datetime,
-                    host: str) -> Iterator[Event]:
-    medication = schedule.medication
+def dose_event(dose: Dose, host: str) -> Event:
+    medication = dose.medication
+    assert medication is not None
     what = " ".join(part for part in (medication.name, medication.strength) if part)
-    for dose in doses_between(schedule, zone, after, until):
-        amount = amount_text(dose.amount, medication.form)
-        yield Event(uid=f"dose-{schedule.pk}-{utc_stamp(dose.due_at)}@{host}",
-                    start=dose.due_at, summary=f"Take {amount} of {what}",
-                    description=medication.instructions)
+    amount = amount_text(dose.amount, medication.form)
+    return Event(uid=f"dose-{dose.schedule_id}-{utc_stamp(dose.due_at)}@{host}",
+                 start=dose.due_at, summary=f"Take {amount} of {what}",
+                 description=medication.instructions)
 
 
 def upcoming_events(patient: Patient, now: datetime) -> list[Event]:
-    """Doses from the start of the patient's local today to `FEED_DAYS` days ahead, in the
-    zone the reminders use. Paused medications have none."""
+    """Exactly the reminders the dispatcher fires, from the start of the patient's local
+    today to `FEED_DAYS` days ahead: the dose rows it has already prepared, then what each
+    schedule plans from its `next_due_at` on (never a time before it, which would never
+    fire). One event per instance, so no calendar drops a time inside a DST gap. Paused
+    medications and as-needed records have none."""
     zone = patient_zone(patient)
-    after = day_start(local_today(patient, now), zone) - timedelta(microseconds=1)
+    start = day_start(local_today(patient, now), zone)
     until = now + timedelta(days=FEED_DAYS)
     host = urlsplit(settings.SITE_URL).hostname or "pulserx"
-    schedules = Schedule.objects.filter(patient=patient, medication__paused=False
-                                        ).select_related("medication").order_by("pk")
-    events = [event for schedule in schedules
-              for event in schedule_events(schedule, zone, after, until, host)]
-    return sorted(events, key=lambda event: (event.start, event.uid))
+    stored = list(Dose.objects.filter(
+        patient=patient, medication__isnull=False, medication__paused=False,
+        due_at__gte=start, due_at__lte=until,
+    ).exclude(schedule__recurrence=Recurrence.AS_NEEDED).select_related("medication"))
+    planned = planned_doses(patient, start, until + timedelta(microseconds=1))
+    events = {(event.uid, event.start): event
+              for event in (dose_event(dose, host) for dose in [*stored, *planned])}
+    return sorted(events.values(), key=lambda event: (event.start, event.uid))
 
 
 @require_safe

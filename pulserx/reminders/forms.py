@@ -21,9 +21,11 @@ from django.db import transaction
 from django.http import QueryDict
 
 from pulserx.accounts.models import Patient
-from pulserx.reminders.models import Medication, Schedule
+from pulserx.reminders.clock import patient_zone
+from pulserx.reminders.models import DayRoutine, Medication, Schedule
 from pulserx.reminders.planning import replan
 from pulserx.reminders.schedule import Recurrence
+from pulserx.web.kinds_form import KindsForm
 
 MAX_TIMES = 24
 MAX_DAYS = 365
@@ -34,8 +36,12 @@ RECURRENCE_CHOICES = [
     (Recurrence.WEEKDAYS.value, "On chosen days of the week"),
     (Recurrence.INTERVAL.value, "Every few days"),
     (Recurrence.CYCLE.value, "In a cycle: some days on, some days off"),
+    (Recurrence.EVERY_HOURS.value, "Every few hours"),
+    (Recurrence.TAPER.value, "A tapering plan: the dose changes in steps"),
     (Recurrence.AS_NEEDED.value, "Only when needed (no reminders)"),
 ]
+# The recurrences whose doses are the time rows of the form.
+TIME_ROW_KINDS = (Recurrence.DAILY, Recurrence.WEEKDAYS, Recurrence.INTERVAL, Recurrence.CYCLE)
 WEEKDAY_CHOICES = [(str(i), name) for i, name in
                    enumerate(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])]
 
@@ -190,12 +196,15 @@ class ScheduleForm(forms.Form):
         if recurrence == Recurrence.CYCLE:
             self._check_days("days_on", 1, "A cycle needs at least 1 day on.")
             self._check_days("days_off", 0, "Days off cannot be negative.", default=0)
-        times = self.times.clean(required=recurrence != Recurrence.AS_NEEDED)
+        uses_rows = recurrence in TIME_ROW_KINDS
+        # Times tied to the patient's day (the kinds form) can stand in for the rows.
+        anchored = bool(str(self.data.get("anchored", "")).strip())
+        times = self.times.clean(required=uses_rows and not anchored) if uses_rows else []
         if times is None:
             # The rows carry their own messages; this one keeps the form invalid.
             self.add_error(None, "Check the times of day.")
         else:
-            self.cleaned_times = times if recurrence != Recurrence.AS_NEEDED else []
+            self.cleaned_times = times
         return data
 
     def _check_days(self, name: str, least: int, message: str, default: int | None = None
@@ -236,6 +245,11 @@ class MedicationEditor:
         self.medication = medication or Medication(patient=patient)
         schedule = getattr(medication, "schedule", None) if medication else None
         self.schedule = schedule or Schedule(patient=patient, medication=self.medication)
+        zone, day = patient_zone(patient), DayRoutine.day_of(patient)
+        kinds_initial = KindsForm.initial_for(schedule, zone)
+        self.kinds_form = KindsForm(data if data is not None and not add_row else None,
+                                    initial=kinds_initial if data is None else
+                                    _initial(data, KindsForm), day=day, zone=zone)
         if data is None:
             self.medication_form = MedicationForm(instance=self.medication)
             self.schedule_form = ScheduleForm.for_schedule(schedule, today)
@@ -252,15 +266,30 @@ class MedicationEditor:
     def is_valid(self) -> bool:
         medication_ok = self.medication_form.is_valid()
         schedule_ok = self.schedule_form.is_valid()
-        if medication_ok and schedule_ok:
-            self.schedule_form.apply(self.schedule)
-            try:
-                self.schedule.plan()
-            except ValueError:  # a rule of the schedule module the form did not foresee
-                self.schedule_form.add_error(None, "These dates and times do not make a "
-                                             "schedule. Check them and try again.")
-                return False
-        return medication_ok and schedule_ok
+        kinds_ok = self.kinds_form.is_valid()
+        if schedule_ok and kinds_ok:
+            data = self.schedule_form.cleaned_data
+            self.kinds_form.check(Recurrence(data["recurrence"]), data.get("start_date"))
+            kinds_ok = not self.kinds_form.errors
+        if medication_ok and schedule_ok and kinds_ok:
+            return self._apply()
+        return False
+
+    def _apply(self) -> bool:
+        self.schedule_form.apply(self.schedule)
+        recurrence = Recurrence(self.schedule.recurrence)
+        self.kinds_form.apply(self.schedule, recurrence, self.schedule.start_date)
+        if recurrence in TIME_ROW_KINDS:
+            self.schedule.times = sorted([*self.schedule.times, *self.kinds_form.anchored_times],
+                                         key=lambda entry: entry["at"])
+        try:
+            self.schedule.timetable()
+        except ValueError:  # a rule of the schedule module the form did not foresee
+            self.schedule_form.add_error(None, "These dates and times do not make a "
+                                         "schedule (is a time listed twice?). Check them and "
+                                         "try again.")
+            return False
+        return True
 
     @transaction.atomic
     def save(self) -> Medication:
@@ -269,6 +298,7 @@ class MedicationEditor:
         medication.save()
         self.schedule.medication = medication
         self.schedule.patient = self.patient
+        self.kinds_form.save_group(self.schedule)
         self.schedule.save()
         replan(self.schedule)
         return medication

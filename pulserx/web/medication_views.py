@@ -52,7 +52,7 @@ def _edit(request: HttpRequest, patient: Patient, medication: Medication | None)
             return redirect("medications")
     return render(request, "web/medication_form.html",
                   {"medication": medication, "form": editor.medication_form,
-                   "schedule_form": editor.schedule_form})
+                   "schedule_form": editor.schedule_form, "kinds_form": editor.kinds_form})
 
 
 @login_required

@@ -80,3 +80,18 @@ def phase_now(schedule: Schedule, today: date) -> dict[str, Any] | None:
             "phase": schedule.phases[index], "next": following,
             "next_start": dates[index + 1][0] if following else None,
             "ends": not schedule.continue_last_phase}
+
+
+def taper_entries(patient: Any, today: date) -> list[dict[str, Any]]:
+    """The patient's tapering plans with the phase of `today`, for the Today page."""
+    schedules = Schedule.objects.filter(patient=patient, recurrence="taper",
+                                        medication__paused=False).select_related("medication")
+    entries = []
+    for schedule in schedules:
+        try:
+            now = phase_now(schedule, today)
+        except ValueError:
+            continue
+        if now is not None:
+            entries.append({"medication": schedule.medication, **now})
+    return entries

@@ -7,6 +7,7 @@ from pulserx.web import (
     fhir_views,
     inbox_views,
     medication_views,
+    routine_views,
     views,
 )
 
@@ -21,6 +22,7 @@ urlpatterns = [
          name="dose_skip"),
     path("doses/<int:dose_id>/snooze", dose_views.snooze, name="dose_snooze"),
     path("medications/<int:medication_id>/took", as_needed_views.took_dose, name="took_dose"),
+    path("settings/day", routine_views.day_routine, name="day_routine"),
     path("medications/import", fhir_views.import_page, name="fhir_import"),
     path("medications/export.fhir.json", fhir_views.export_bundle, name="fhir_export"),
     path("medications/", medication_views.medications, name="medications"),

@@ -19,6 +19,7 @@ from pulserx.web.access import cared_patient, own_patient, patient_label, signed
 from pulserx.web.as_needed_views import as_needed_entries
 from pulserx.web.day import adherence, timeline
 from pulserx.web.responses import is_htmx
+from pulserx.web.schedule_words import taper_entries
 
 TEST_REMINDER_SENT = "A test reminder is on its way — it arrives in about 5 seconds."
 
@@ -32,6 +33,7 @@ def day_context(patient: Patient, readonly: bool, refresh_url: str,
         "readonly": readonly, "timeline_url": refresh_url, "next": next_url,
         "adherence": [adherence(patient, now, 7), adherence(patient, now, 30)],
         "as_needed": as_needed_entries(patient, now),
+        "tapers": [] if readonly else taper_entries(patient, day),
     }
 
 

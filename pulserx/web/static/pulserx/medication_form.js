@@ -8,10 +8,10 @@ function showRecurrenceOptions() {
   const chosen = form.querySelector('input[name="recurrence"]:checked');
   const value = chosen ? chosen.value : "daily";
   for (const group of form.querySelectorAll("[data-recurrence-for]")) {
-    group.hidden = group.dataset.recurrenceFor !== value;
+    group.hidden = !group.dataset.recurrenceFor.split(" ").includes(value);
   }
   for (const group of form.querySelectorAll("[data-recurrence-hide]")) {
-    group.hidden = group.dataset.recurrenceHide === value;
+    group.hidden = group.dataset.recurrenceHide.split(" ").includes(value);
   }
 }
 

@@ -1,0 +1,246 @@
+"""The parts of the medication form for the newer kinds of schedule: every few hours, a
+tapering plan, limits on an as-needed medication, and times tied to the patient's day.
+
+Phases and anchored times are typed as short lines ("5 days: 08:00 x4, 20:00 x2",
+"30 min before breakfast x1") that the form reads back with a message per bad line: a person
+sees the whole plan at once, and a no-JavaScript page needs no row machinery.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+
+from pulserx.accounts.models import Patient
+from pulserx.reminders.anchors import DayAnchor, PatientDay, anchored_label, resolve
+from pulserx.reminders.models import IntervalFrom, LimitGroup, Schedule
+from pulserx.reminders.schedule import Recurrence, to_utc
+from pulserx.reminders.tapering import MAX_PHASE_DAYS, MAX_PHASES
+
+HH_MM = r"^([01]?\d|2[0-3]):[0-5]\d$"
+_PHASE = re.compile(r"^\s*(\d{1,3})\s*days?\s*:\s*(.+)$", re.IGNORECASE)
+_TIME_AMOUNT = re.compile(r"^\s*(\d{1,2}:\d{2})\s*(?:[x\u00d7]\s*(\d+(?:[.,]\d{1,2})?))?\s*$")
+_ANCHORED = re.compile(
+    r"^\s*(?:(?:(\d{1,3})\s*min(?:utes)?\s+(before|after)\s+)|at\s+|on\s+)?"
+    r"(waking|wake|breakfast|lunch|dinner|bedtime)\s*(?:[x\u00d7]\s*(\d+(?:[.,]\d{1,2})?))?\s*$",
+    re.IGNORECASE)
+HOURS_HELP = ("Counted in real hours, so doses stay exactly this far apart on the night the "
+              "clocks change.")
+FROM_HELP = {
+    IntervalFrom.SCHEDULED: "From the scheduled time: the times stay fixed (08:00, 16:00, "
+                            "00:00…) even if you take a dose late.",
+    IntervalFrom.TAKEN: "From when you last took it: taking a dose late moves every later "
+                        "reminder by as much, so the times drift through the day.",
+}
+
+
+def _amount(text: str | None) -> str:
+    return f"{Decimal((text or '1').replace(',', '.')).normalize():f}"
+
+
+def parse_anchored(text: str, day: PatientDay) -> list[dict[str, Any]]:
+    """Lines like "30 min before breakfast x1" as stored time entries; ValueError names the
+    line that cannot be read."""
+    entries = []
+    for line in filter(str.strip, text.splitlines()):
+        match = _ANCHORED.match(line)
+        if not match:
+            raise ValueError(f"“{line.strip()}” is not a time of your day. Write for example "
+                             "“at bedtime” or “30 min before breakfast x2”.")
+        minutes, direction, name, amount = match.groups()
+        anchor = DayAnchor("wake" if name.lower().startswith("wak") else name.lower())
+        offset = int(minutes or 0) * (-1 if (direction or "").lower() == "before" else 1)
+        wall = resolve(day, anchor, offset)
+        entries.append({"at": wall.strftime("%H:%M"), "anchor": anchor.value,
+                        "offset": offset, "amount": _amount(amount)})
+    return entries
+
+
+def anchored_lines(entries: list[dict[str, Any]]) -> str:
+    return "\n".join(f"{anchored_label(DayAnchor(e['anchor']), int(e['offset']))} "
+                     f"x{e['amount']}" for e in entries if "anchor" in e)
+
+
+def parse_phases(text: str) -> list[dict[str, Any]]:
+    """Lines like "5 days: 08:00 x4, 20:00 x2", one phase each, in order."""
+    phases = []
+    for line in filter(str.strip, text.splitlines()):
+        match = _PHASE.match(line)
+        if not match:
+            raise ValueError(f"“{line.strip()}” is not a phase. Write for example "
+                             "“5 days: 08:00 x4, 20:00 x2”.")
+        days = int(match[1])
+        if not 1 <= days <= MAX_PHASE_DAYS:
+            raise ValueError(f"A phase lasts 1 to {MAX_PHASE_DAYS} days (“{line.strip()}”).")
+        times = []
+        for part in match[2].split(","):
+            found = _TIME_AMOUNT.match(part)
+            if not found or not re.match(HH_MM, found[1]):
+                raise ValueError(f"“{part.strip()}” is not a time and amount like 08:00 x2.")
+            times.append({"at": found[1].zfill(5), "amount": _amount(found[2])})
+        if len({t["at"] for t in times}) != len(times):
+            raise ValueError(f"A time is listed twice in “{line.strip()}”.")
+        phases.append({"days": days, "times": sorted(times, key=lambda t: t["at"])})
+    if not phases:
+        raise ValueError("Add at least one phase.")
+    if len(phases) > MAX_PHASES:
+        raise ValueError(f"At most {MAX_PHASES} phases.")
+    return phases
+
+
+def phase_lines(phases: list[dict[str, Any]]) -> str:
+    return "\n".join(f"{p['days']} days: " + ", ".join(f"{t['at']} x{t['amount']}"
+                                                        for t in p["times"]) for p in phases)
+
+
+class KindsForm(forms.Form):
+    """Fields of the newer kinds; only those of the chosen recurrence are read."""
+
+    every_hours = forms.DecimalField(required=False, min_value=Decimal("0.25"),
+                                     max_value=168, decimal_places=2, label="Every",
+                                     help_text=HOURS_HELP)
+    first_at = forms.RegexField(HH_MM, required=False, label="First dose at",
+                                help_text="On the first day, on your clock (24-hour HH:MM).")
+    window_start = forms.RegexField(HH_MM, required=False, label="Only from")
+    window_end = forms.RegexField(HH_MM, required=False, label="Until",
+                                  help_text="Leave both empty for day and night. With a "
+                                            "window each day starts again at its start.")
+    interval_from = forms.ChoiceField(choices=[(k.value, v) for k, v in FROM_HELP.items()],
+                                      initial=IntervalFrom.SCHEDULED.value, required=False,
+                                      widget=forms.RadioSelect, label="Count the hours")
+    dose_count = forms.IntegerField(required=False, min_value=1, max_value=1000,
+                                    label="Doses in all")
+    dose_amount = forms.DecimalField(required=False, min_value=Decimal("0.01"),
+                                     max_value=9999, decimal_places=2, initial=1,
+                                     label="Amount each time")
+    phases = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                             label="Phases",
+                             help_text="One line per phase, in order: "
+                                       "“5 days: 08:00 x4” then “5 days: 08:00 x3”…")
+    continue_last_phase = forms.TypedChoiceField(
+        choices=[("0", "Stop after the last phase"), ("1", "Carry on with the last phase")],
+        coerce=lambda v: v == "1", initial="0", required=False, widget=forms.RadioSelect,
+        label="Then")
+    anchored = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                               label="Times tied to your day",
+                               help_text="One per line, like “at bedtime” or “30 min before "
+                                         "breakfast x2”. They move when you change your day "
+                                         "in Settings.")
+    max_doses = forms.IntegerField(required=False, min_value=1, max_value=100,
+                                   label="At most", help_text="doses")
+    limit_period_hours = forms.IntegerField(required=False, min_value=1, max_value=24 * 7,
+                                            initial=24, label="In any")
+    min_gap_hours = forms.DecimalField(required=False, min_value=Decimal("0.25"),
+                                       max_value=72, decimal_places=2,
+                                       label="At least this many hours apart")
+    limit_group = forms.CharField(required=False, max_length=80, label="Shared limit",
+                                  help_text="Give two medications the same name here (e.g. "
+                                            "“paracetamol”) and the limits count both.")
+    alert_caregivers_on_override = forms.BooleanField(
+        required=False, initial=True, label="Tell the people who look after me when I go "
+                                            "over a limit")
+
+    def __init__(self, *args: Any, day: PatientDay, zone: ZoneInfo, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.day, self.zone = day, zone
+        self.anchored_times: list[dict[str, Any]] = []
+        self.phase_rows: list[dict[str, Any]] = []
+        self.group_name = ""
+
+    @classmethod
+    def initial_for(cls, schedule: Schedule | None, zone: ZoneInfo) -> dict[str, Any]:
+        if schedule is None or schedule.pk is None:
+            return {}
+        first = schedule.anchor_at.astimezone(zone) if schedule.anchor_at else None
+        gap = schedule.min_gap_minutes
+        return {
+            "every_hours": Decimal(schedule.every_minutes) / 60 if schedule.every_minutes
+            else None, "first_at": f"{first:%H:%M}" if first else "",
+            "window_start": f"{schedule.window_start:%H:%M}" if schedule.window_start else "",
+            "window_end": f"{schedule.window_end:%H:%M}" if schedule.window_end else "",
+            "interval_from": schedule.interval_from, "dose_count": schedule.dose_count,
+            "dose_amount": schedule.dose_amount, "phases": phase_lines(schedule.phases),
+            "continue_last_phase": "1" if schedule.continue_last_phase else "0",
+            "anchored": anchored_lines(schedule.times), "max_doses": schedule.max_doses,
+            "limit_period_hours": schedule.limit_period_hours,
+            "min_gap_hours": Decimal(gap) / 60 if gap else None,
+            "limit_group": schedule.limit_group.name if schedule.limit_group else "",
+            "alert_caregivers_on_override": schedule.alert_caregivers_on_override,
+        }
+
+    def check(self, recurrence: Recurrence, start: date | None) -> None:
+        """Validate the fields of `recurrence` (after is_valid); errors go on the fields."""
+        data = self.cleaned_data
+        if recurrence is Recurrence.EVERY_HOURS:
+            if data.get("every_hours") is None:
+                self.add_error("every_hours", "Say how many hours apart.")
+            if not data.get("first_at"):
+                self.add_error("first_at", "Give the time of the first dose.")
+            if bool(data.get("window_start")) != bool(data.get("window_end")):
+                self.add_error("window_end", "Give both ends of the window, or neither.")
+            elif data.get("window_start") and \
+                    time.fromisoformat(data["window_start"].zfill(5)) >= \
+                    time.fromisoformat(data["window_end"].zfill(5)):
+                self.add_error("window_end", "The window must end after it starts.")
+        elif recurrence is Recurrence.TAPER:
+            self._read("phases", lambda: parse_phases(data.get("phases") or ""), "phase_rows")
+        elif recurrence is not Recurrence.AS_NEEDED:
+            self._read("anchored", lambda: parse_anchored(data.get("anchored") or "",
+                                                          self.day), "anchored_times")
+
+    def _read(self, name: str, parse: Any, into: str) -> None:
+        try:
+            setattr(self, into, parse())
+        except ValueError as error:
+            self.add_error(name, str(error))
+
+    def apply(self, schedule: Schedule, recurrence: Recurrence, start: date) -> None:
+        data = self.cleaned_data
+        schedule.dose_amount = data.get("dose_amount") or Decimal(1)
+        schedule.phases = self.phase_rows if recurrence is Recurrence.TAPER else []
+        schedule.continue_last_phase = bool(data.get("continue_last_phase"))
+        is_interval = recurrence is Recurrence.EVERY_HOURS
+        schedule.every_minutes = int(data["every_hours"] * 60) if is_interval else None
+        schedule.anchor_at = (to_utc(start, time.fromisoformat(data["first_at"].zfill(5)),
+                                     self.zone) if is_interval else None)
+        schedule.window_start = _time(data.get("window_start")) if is_interval else None
+        schedule.window_end = _time(data.get("window_end")) if is_interval else None
+        schedule.interval_from = data.get("interval_from") or IntervalFrom.SCHEDULED
+        schedule.dose_count = data.get("dose_count") if is_interval else None
+        self._apply_limits(schedule, recurrence is Recurrence.AS_NEEDED)
+
+    def _apply_limits(self, schedule: Schedule, as_needed: bool) -> None:
+        data = self.cleaned_data
+        gap = data.get("min_gap_hours")
+        schedule.max_doses = data.get("max_doses") if as_needed else None
+        schedule.limit_period_hours = data.get("limit_period_hours") or 24
+        schedule.min_gap_minutes = int(gap * 60) if as_needed and gap else None
+        schedule.alert_caregivers_on_override = bool(data.get("alert_caregivers_on_override"))
+        self.group_name = (data.get("limit_group") or "").strip() if as_needed else ""
+        if not self.group_name:
+            schedule.limit_group = None
+
+    def save_group(self, schedule: Schedule) -> None:
+        """Join (or start) the shared limit named on the form; inside the save transaction."""
+        if self.group_name:
+            schedule.limit_group = limit_group_named(schedule.patient, self.group_name,
+                                                     schedule)
+
+
+def limit_group_named(patient: Patient, name: str, schedule: Schedule) -> LimitGroup:
+    """The patient's shared limit of that name; a new one takes this medication's limits."""
+    group = LimitGroup.objects.filter(patient=patient, name__iexact=name).first()
+    if group is None:
+        group = LimitGroup.objects.create(
+            patient=patient, name=name, max_doses=schedule.max_doses,
+            period_hours=schedule.limit_period_hours, min_gap_minutes=schedule.min_gap_minutes)
+    return group
+
+
+def _time(text: str | None) -> time | None:
+    return time.fromisoformat(text.zfill(5)) if text else None

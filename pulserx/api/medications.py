@@ -30,9 +30,14 @@ from pulserx.reminders.schedule import Plan
 router = Router(tags=["medications"], auth=any_auth)
 
 SCHEDULE_FIELDS = ("recurrence", "times", "weekdays", "every_days", "days_on", "days_off",
-                   "start_date", "end_date")
+                   "start_date", "end_date", "every_minutes", "anchor_at", "window_start",
+                   "window_end", "interval_from", "dose_count", "dose_amount", "phases",
+                   "continue_last_phase", "max_doses", "limit_period_hours",
+                   "min_gap_minutes")
+WALL_KINDS = {"daily", "weekdays", "interval", "cycle", "as_needed"}
 # PATCH may set these to null; any other field sent as null is an error, not a wipe.
-NULLABLE = {"stock", "refill_threshold", "end_date"}
+NULLABLE = {"stock", "refill_threshold", "end_date", "every_minutes", "anchor_at",
+            "window_start", "window_end", "dose_count", "max_doses", "min_gap_minutes"}
 # Which schedule field a `Plan` error message is about; the first needle found wins.
 _PLAN_ERROR_FIELDS = (("end (", "end_date"), ("time of day", "times"), ("times", "times"),
                       ("every_days", "every_days"), ("weekday", "weekdays"),
@@ -54,6 +59,8 @@ def schedule_error(field: str, message: str) -> ValidationError:
 def checked_plan(fields: dict[str, Any]) -> Plan:
     """Build the schedule's `Plan` — the one definition of a valid schedule — or raise a 422
     whose location names the offending field."""
+    if fields["recurrence"] not in WALL_KINDS:
+        return checked_timetable(fields)
     try:
         return Plan(
             times=tuple(time.fromisoformat(entry["at"]) for entry in fields["times"]),
@@ -66,6 +73,24 @@ def checked_plan(fields: dict[str, Any]) -> Plan:
         message = str(error)
         field = next((f for needle, f in _PLAN_ERROR_FIELDS if needle in message), "recurrence")
         raise schedule_error(field, message) from None
+
+
+def checked_timetable(fields: dict[str, Any]) -> Any:
+    """Every-N-hours and tapering schedules: the pure schedule math decides (422 if not)."""
+    schedule = Schedule(**{name: fields[name] for name in SCHEDULE_FIELDS
+                           if name not in ("times", "phases")})
+    schedule.times = stored_times(fields["times"])
+    schedule.phases = stored_phases(fields["phases"])
+    try:
+        return schedule.timetable()
+    except ValueError as error:
+        field = "phases" if fields["recurrence"] == "taper" else "every_minutes"
+        raise schedule_error(field, str(error)) from None
+
+
+def stored_phases(phases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"days": phase["days"], "times": stored_times(phase["times"])}
+            for phase in phases or []]
 
 
 def stored_times(times: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -82,6 +107,9 @@ def current_schedule(medication: Medication, default_start: date) -> dict[str, A
     fields = {name: getattr(schedule, name) for name in SCHEDULE_FIELDS}
     fields["times"] = [{"at": t["at"], "amount": Decimal(str(t["amount"]))}
                        for t in schedule.times]
+    fields["phases"] = [{"days": p["days"], "times": [
+        {"at": t["at"], "amount": Decimal(str(t["amount"]))} for t in p["times"]]}
+        for p in schedule.phases]
     return fields
 
 
@@ -104,6 +132,7 @@ def save_medication(medication: Medication, fields: dict[str, Any],
     for name in SCHEDULE_FIELDS:
         setattr(schedule, name, schedule_fields[name])
     schedule.times = stored_times(schedule_fields["times"])
+    schedule.phases = stored_phases(schedule_fields["phases"])
     schedule.save()
     medication.schedule = schedule
     replan(schedule)

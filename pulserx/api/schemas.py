@@ -12,7 +12,14 @@ from ninja import Field, Schema
 from pydantic import PlainSerializer, field_validator, model_validator
 
 from pulserx.reminders.actions import SNOOZE_CHOICES
-from pulserx.reminders.models import Dose, DoseStatus, Medication, MedicationForm, Schedule
+from pulserx.reminders.models import (
+    Dose,
+    DoseStatus,
+    IntervalFrom,
+    Medication,
+    MedicationForm,
+    Schedule,
+)
 from pulserx.reminders.schedule import Recurrence, TravelPolicy
 
 _HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -91,6 +98,11 @@ class DoseTime(Schema):
         return value
 
 
+class PhaseIn(Schema):
+    days: int = Field(ge=1, le=365, description="How many days the phase lasts.")
+    times: list[DoseTime] = Field(min_length=1)
+
+
 class ScheduleFields(Schema):
     """Every field optional: the base of a full schedule and of a partial update."""
 
@@ -102,6 +114,28 @@ class ScheduleFields(Schema):
     days_off: int | None = Field(default=None, ge=0, description="cycle: days off")
     start_date: date | None = Field(default=None, description="Default: today; kept on edit.")
     end_date: date | None = Field(default=None, description="Last dose day, inclusive.")
+    every_minutes: int | None = Field(default=None, ge=15, le=7 * 24 * 60,
+                                      description="every_hours: minutes of elapsed time "
+                                                  "between doses (DST-immune)")
+    anchor_at: datetime | None = Field(default=None, description="every_hours: first dose")
+    window_start: time | None = Field(default=None, description="every_hours: waking window")
+    window_end: time | None = None
+    interval_from: IntervalFrom | None = Field(
+        default=None, description="every_hours: count from the scheduled time or from when "
+                                  "the last dose was taken")
+    dose_count: int | None = Field(default=None, ge=1, le=1000,
+                                   description="every_hours: doses in all")
+    dose_amount: Amount | None = Field(default=None,
+                                       description="every_hours and as_needed: the amount")
+    phases: list[PhaseIn] | None = Field(default=None, max_length=24,
+                                         description="taper: the phases, in order")
+    continue_last_phase: bool | None = None
+    max_doses: int | None = Field(default=None, ge=1, le=100,
+                                  description="as_needed: at most this many…")
+    limit_period_hours: int | None = Field(default=None, ge=1, le=168,
+                                           description="…in any this many hours")
+    min_gap_minutes: int | None = Field(default=None, ge=15, le=72 * 60,
+                                        description="as_needed: minimum gap between doses")
 
 
 class ScheduleIn(ScheduleFields):
@@ -111,6 +145,11 @@ class ScheduleIn(ScheduleFields):
     every_days: int = Field(default=1, ge=1, description="interval: every N days")
     days_on: int = Field(default=0, ge=0, description="cycle: days on")
     days_off: int = Field(default=0, ge=0, description="cycle: days off")
+    interval_from: IntervalFrom = IntervalFrom.SCHEDULED
+    dose_amount: Amount = Decimal(1)
+    phases: list[PhaseIn] = Field(default_factory=list, max_length=24)
+    continue_last_phase: bool = False
+    limit_period_hours: int = Field(default=24, ge=1, le=168)
 
 
 class MedicationFields(Schema):
@@ -165,6 +204,18 @@ class ScheduleOut(Schema):
     start_date: date
     end_date: date | None
     next_due_at: datetime | None
+    every_minutes: int | None
+    anchor_at: datetime | None
+    window_start: time | None
+    window_end: time | None
+    interval_from: IntervalFrom
+    dose_count: int | None
+    dose_amount: Quantity
+    phases: list[dict[str, object]]
+    continue_last_phase: bool
+    max_doses: int | None
+    limit_period_hours: int
+    min_gap_minutes: int | None
 
 
 class MedicationOut(Schema):

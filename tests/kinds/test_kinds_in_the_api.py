@@ -1,0 +1,59 @@
+"""The newer kinds through the medications API: created, checked, returned."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import time_machine
+
+from pulserx.accounts.models import Patient
+from tests.api.conftest import token_client
+
+NOW = datetime(2026, 6, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen() -> Any:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def create(patient: Patient, schedule: dict[str, Any]) -> Any:
+    return token_client(patient).post("/api/v1/medications", {
+        "name": "Amoxicillin", "schedule": schedule}, content_type="application/json")
+
+
+def test_every_8_hours_is_created_and_planned(patient: Patient) -> None:
+    response = create(patient, {"recurrence": "every_hours", "every_minutes": 480,
+                                "anchor_at": "2026-06-02T13:00:00Z", "dose_amount": 2})
+    assert response.status_code == 201
+    schedule = response.json()["schedule"]
+    assert schedule["next_due_at"] == "2026-06-02T13:00:00Z"
+    assert (schedule["every_minutes"], schedule["dose_amount"]) == (480, 2)
+
+
+def test_every_hours_without_a_first_dose_is_a_422_naming_the_field(patient: Patient) -> None:
+    response = create(patient, {"recurrence": "every_hours", "every_minutes": 480})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "every_minutes"
+
+
+def test_a_taper_is_created_with_its_phases(patient: Patient) -> None:
+    response = create(patient, {"recurrence": "taper", "start_date": "2026-06-03", "phases": [
+        {"days": 5, "times": [{"at": "08:00", "amount": 4}]},
+        {"days": 5, "times": [{"at": "08:00", "amount": 2}]}]})
+    assert response.status_code == 201
+    schedule = response.json()["schedule"]
+    assert schedule["phases"][1] == {"days": 5, "times": [{"at": "08:00", "amount": "2"}]}
+    assert schedule["next_due_at"] == "2026-06-03T07:00:00Z"
+
+
+def test_as_needed_limits_are_stored(patient: Patient) -> None:
+    response = create(patient, {"recurrence": "as_needed", "max_doses": 4,
+                                "min_gap_minutes": 240})
+    assert response.status_code == 201
+    schedule = response.json()["schedule"]
+    assert (schedule["max_doses"], schedule["min_gap_minutes"],
+            schedule["limit_period_hours"]) == (4, 240, 24)

@@ -24,6 +24,7 @@ from pulserx.reminders.actions import (
 from pulserx.reminders.clock import day_start, local_today, patient_zone
 from pulserx.reminders.models import Dose, DoseStatus
 from pulserx.reminders.planning import planned_doses
+from pulserx.reminders.schedule import Recurrence
 
 router = Router(tags=["doses"], auth=any_auth)
 
@@ -120,7 +121,7 @@ def adherence(request: HttpRequest,
               days: Annotated[int, Query(description="7 or 30")] = 7) -> Any:
     """Taken, skipped and missed doses due in the last `days` days (as on the Today page)
     and the rate taken / (taken + skipped + missed); null before any dose is recorded.
-    Open doses are counted as `pending`; test reminders are left out."""
+    Open doses are counted as `pending`; test reminders and as-needed doses are left out."""
     if days not in ADHERENCE_DAYS:
         raise ValidationError([{"type": "value_error", "loc": ["query", "days"],
                                 "msg": "must be 7 or 30"}])
@@ -129,6 +130,7 @@ def adherence(request: HttpRequest,
     since = now - timedelta(days=days)
     rows = (Dose.objects.filter(patient=patient, medication__isnull=False, due_at__gt=since,
                                 due_at__lte=now)
+            .exclude(schedule__recurrence=Recurrence.AS_NEEDED)
             .values("medication_id", "medication__name", "status")
             .annotate(n=Count("id")).order_by("medication__name", "medication_id"))
     overall: dict[str, int] = {}

@@ -16,6 +16,7 @@ from pulserx.accounts.models import Patient
 from pulserx.reminders.clock import day_bounds, patient_zone
 from pulserx.reminders.models import Dose, DoseStatus, Medication
 from pulserx.reminders.planning import planned_doses
+from pulserx.reminders.schedule import Recurrence
 
 ACTIONABLE_AFTER_DUE = (DoseStatus.SCHEDULED, DoseStatus.NOTIFIED, DoseStatus.MISSED)
 
@@ -119,11 +120,12 @@ class Adherence:
 
 
 def adherence(patient: Patient, now: datetime, days: int) -> Adherence:
-    """Doses due in the last `days` days (test reminders aside) and how they went."""
+    """Doses due in the last `days` days and how they went; test reminders and as-needed
+    doses (taken when wanted, never due) do not count."""
     counts = Dose.objects.filter(
         patient=patient, medication__isnull=False, due_at__gt=now - timedelta(days=days),
         due_at__lte=now,
-    ).aggregate(
+    ).exclude(schedule__recurrence=Recurrence.AS_NEEDED).aggregate(
         taken=Count("pk", filter=Q(status=DoseStatus.TAKEN)),
         skipped=Count("pk", filter=Q(status=DoseStatus.SKIPPED)),
         missed=Count("pk", filter=Q(status=DoseStatus.MISSED)),

@@ -201,3 +201,10 @@ def test_another_patients_medication_is_not_found(patient: Patient,
     response = token_client(patient).post(f"{API}/medications/{med.pk}/doses", {},
                                           content_type="application/json")
     assert response.status_code == 404
+
+
+def test_as_needed_doses_do_not_count_in_adherence(patient: Patient, browser: Client) -> None:
+    med = as_needed(patient)
+    taken(med, 2, 5)
+    body = token_client(patient).get(f"{API}/adherence?days=7").json()
+    assert (body["taken"], body["rate"]) == (0, None)

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from pulserx.accounts.models import Patient
-from pulserx.notifications.messages import amount_text
+from pulserx.notifications.render import facts_of, take_text
 from pulserx.reminders.clock import day_start, local_today, patient_zone
 from pulserx.reminders.models import Dose
 from pulserx.reminders.planning import planned_doses
@@ -75,13 +76,11 @@ def render_calendar(events: Iterable[Event], now: datetime, name: str) -> str:
     return "".join(physical + CRLF for line in lines for physical in fold(line))
 
 
-def dose_event(dose: Dose, host: str) -> Event:
+def dose_event(dose: Dose, zone: ZoneInfo, host: str) -> Event:
     medication = dose.medication
     assert medication is not None
-    what = " ".join(part for part in (medication.name, medication.strength) if part)
-    amount = amount_text(dose.amount, medication.form)
     return Event(uid=f"dose-{dose.schedule_id}-{utc_stamp(dose.due_at)}@{host}",
-                 start=dose.due_at, summary=f"Take {amount} of {what}",
+                 start=dose.due_at, summary=take_text(facts_of(dose, zone)),
                  description=medication.instructions)
 
 
@@ -101,7 +100,7 @@ def upcoming_events(patient: Patient, now: datetime) -> list[Event]:
     ).exclude(schedule__recurrence=Recurrence.AS_NEEDED).select_related("medication"))
     planned = planned_doses(patient, start, until + timedelta(microseconds=1))
     events = {(event.uid, event.start): event
-              for event in (dose_event(dose, host) for dose in [*stored, *planned])}
+              for event in (dose_event(dose, zone, host) for dose in [*stored, *planned])}
     return sorted(events.values(), key=lambda event: (event.start, event.uid))
 
 

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     name = "pulserx.notifications"
     label = "notifications"
+
+    def ready(self) -> None:
+        from pulserx.notifications.inbox import alert_caregivers_of_override, mark_dose_read
+        from pulserx.reminders.signals import dose_recorded, limit_overridden
+
+        dose_recorded.connect(mark_dose_read, dispatch_uid="pulserx.notifications.read")
+        limit_overridden.connect(alert_caregivers_of_override,
+                                 dispatch_uid="pulserx.notifications.override")

@@ -8,17 +8,18 @@ from pulserx.accounts.models import Patient, User
 from pulserx.reminders.models import Dose
 
 
-def inbox_group(user_id: int) -> str:
-    """The channel-layer group that receives a user's live events: ``inbox.<user id>``."""
-    return f"inbox.{user_id}"
-
-
 class NotificationKind(models.TextChoices):
     REMINDER = "reminder", "Time to take"
     REALERT = "realert", "Reminder again"
     MISSED_SUMMARY = "missed_summary", "Missed while away"
     CAREGIVER_MISSED = "caregiver_missed", "Missed dose"
     CAREGIVER_OVERRIDE = "caregiver_override", "Limit overridden"
+
+
+# The kinds that ask the patient to act on a dose (and offer Take / Skip / Snooze).
+ALERT_KINDS = (NotificationKind.REMINDER, NotificationKind.REALERT)
+# What a caregiver receives about the patient: read on the caregiver's own clock.
+CAREGIVER_KINDS = (NotificationKind.CAREGIVER_MISSED, NotificationKind.CAREGIVER_OVERRIDE)
 
 
 class Notification(models.Model):

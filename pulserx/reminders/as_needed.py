@@ -17,13 +17,13 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from pulserx.accounts.models import CareLink, CareLinkStatus, User
-from pulserx.notifications.models import Notification, NotificationKind
+from pulserx.accounts.models import User
 from pulserx.reminders.actions import DoseActionError, _publish_dose
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.limits import Breach, Limit, LimitCheck, check_limit
 from pulserx.reminders.models import Dose, DoseStatus, LimitGroup, Medication, Schedule
 from pulserx.reminders.schedule import Recurrence
+from pulserx.reminders.signals import limit_overridden
 
 MAX_BACKDATE = timedelta(days=7)
 FUTURE_SLACK = timedelta(minutes=2)  # a phone's clock may run a little ahead
@@ -135,7 +135,7 @@ def record_as_needed(schedule: Schedule, by: User, at: datetime | None = None, *
         raise LimitExceeded(*broken)
     dose = _create_taken(schedule, by, at, amount or schedule.dose_amount, broken)
     if broken is not None and schedule.alert_caregivers_on_override:
-        alert_caregivers(dose, now)
+        limit_overridden.send(Dose, dose=dose, at=now)  # caregivers get an inbox entry
     _publish_dose(dose)
     return dose
 
@@ -153,15 +153,3 @@ def _create_taken(schedule: Schedule, by: User, at: datetime, amount: Decimal,
     Medication.objects.filter(pk=schedule.medication_id, stock__isnull=False).update(
         stock=Greatest(F("stock") - amount, Decimal(0)))
     return dose
-
-
-def alert_caregivers(dose: Dose, now: datetime) -> int:
-    """An inbox entry for each accepted caregiver who gets alerts: a limit was overridden."""
-    caregiver_ids = CareLink.objects.filter(
-        patient_id=dose.patient_id, status=CareLinkStatus.ACCEPTED, alert_on_missed=True,
-        caregiver__isnull=False).values_list("caregiver_id", flat=True)
-    rows = [Notification(recipient_id=caregiver_id, patient_id=dose.patient_id, dose=dose,
-                         kind=NotificationKind.CAREGIVER_OVERRIDE, created_at=now)
-            for caregiver_id in caregiver_ids]
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)

@@ -22,8 +22,8 @@ from django.http import QueryDict
 
 from pulserx.accounts.models import Patient
 from pulserx.reminders.clock import patient_zone
+from pulserx.reminders.medications import save_medication
 from pulserx.reminders.models import DayRoutine, Medication, Schedule
-from pulserx.reminders.planning import replan
 from pulserx.reminders.schedule import Recurrence
 from pulserx.web.kinds_form import KindsForm
 
@@ -295,13 +295,8 @@ class MedicationEditor:
     def save(self) -> Medication:
         medication = self.medication_form.save(commit=False)
         medication.patient = self.patient
-        medication.save()
-        self.schedule.medication = medication
-        self.schedule.patient = self.patient
-        self.kinds_form.save_group(self.schedule)
-        self.schedule.save()
-        replan(self.schedule)
-        return medication
+        self.kinds_form.save_group(self.schedule)  # a new shared limit, in the same transaction
+        return save_medication(medication, self.schedule)
 
 
 def _initial(data: QueryDict, form_class: type[forms.Form | forms.ModelForm]) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from pulserx.reminders.medications import (
     stored_times,
 )
 from pulserx.reminders.models import Medication, Schedule
-from pulserx.reminders.schedule import Plan
+from pulserx.reminders.schedule import WALL_RECURRENCES, Plan
 
 router = Router(tags=["medications"], auth=any_auth)
 
@@ -38,7 +38,6 @@ SCHEDULE_FIELDS = ("recurrence", "times", "weekdays", "every_days", "days_on", "
                    "window_end", "interval_from", "dose_count", "dose_amount", "phases",
                    "continue_last_phase", "max_doses", "limit_period_hours",
                    "min_gap_minutes")
-WALL_KINDS = {"daily", "weekdays", "interval", "cycle", "as_needed"}
 # PATCH may set these to null; any other field sent as null is an error, not a wipe.
 NULLABLE = {"stock", "refill_threshold", "end_date", "every_minutes", "anchor_at",
             "window_start", "window_end", "dose_count", "max_doses", "min_gap_minutes"}
@@ -63,7 +62,7 @@ def schedule_error(field: str, message: str) -> ValidationError:
 def checked_plan(fields: dict[str, Any]) -> object:
     """Build the schedule's `Plan` — the one definition of a valid schedule — or raise a 422
     whose location names the offending field."""
-    if fields["recurrence"] not in WALL_KINDS:
+    if fields["recurrence"] not in WALL_RECURRENCES:
         return checked_timetable(fields)
     try:
         return Plan(

@@ -27,6 +27,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 __all__ = [
+    "WALL_RECURRENCES",
     "Plan",
     "Recurrence",
     "TravelPolicy",
@@ -51,6 +52,11 @@ class Recurrence(StrEnum):
     # Not wall-time plans: see reminders/intervals.py and reminders/tapering.py.
     EVERY_HOURS = "every_hours"  # every N hours of elapsed time from an anchor
     TAPER = "taper"  # consecutive phases, each with its own dose and times
+
+
+# The recurrences a Plan of wall times can hold (the others have their own modules).
+WALL_RECURRENCES = (Recurrence.DAILY, Recurrence.WEEKDAYS, Recurrence.INTERVAL,
+                    Recurrence.CYCLE, Recurrence.AS_NEEDED)
 
 
 class TravelPolicy(StrEnum):
@@ -114,7 +120,7 @@ def _check_dates(start: date, end: date | None) -> None:
 
 def _check_recurrence(plan: Plan) -> None:
     """Raise ValueError if the recurrence-specific fields are unusable."""
-    if plan.recurrence in (Recurrence.EVERY_HOURS, Recurrence.TAPER):
+    if plan.recurrence not in WALL_RECURRENCES:
         raise ValueError(f"a {plan.recurrence} schedule is not a plan of wall times")
     if plan.every_days < 1:
         raise ValueError(f"every_days must be at least 1, got {plan.every_days}")

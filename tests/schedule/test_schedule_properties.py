@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pulserx.reminders.schedule import (
+    WALL_RECURRENCES,
     Plan,
     Recurrence,
     is_dose_day,
@@ -273,7 +274,7 @@ walls = st.one_of(
 @st.composite
 def plans(draw: st.DrawFn, start: date, near: tuple[time, ...] = ()) -> Plan:
     """A random plan starting on `start`; wall times are often drawn from `near`."""
-    recurrence = draw(st.sampled_from(Recurrence))
+    recurrence = draw(st.sampled_from(WALL_RECURRENCES))
     length = draw(st.none() | st.integers(0, 400))
     any_wall = st.sampled_from(near) | st.sampled_from(near) | walls if near else walls
     min_times = 0 if recurrence is Recurrence.AS_NEEDED else 1

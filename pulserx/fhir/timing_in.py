@@ -20,15 +20,16 @@ Mapping (see docs/fhir.md):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from pulserx.reminders.anchors import DayAnchor, PatientDay, resolve
+from pulserx.fhir.base import PULSERX_EXT, Context, Json, Unsupported, unsupported
+from pulserx.fhir.times_in import WEEKDAY_CODES, doses_per_day, times_of_day, wall_time, weekdays
 
-Json = dict[str, Any]
+__all__ = ["PULSERX_EXT", "WEEKDAY_CODES", "Context", "DosageFields", "Json", "Unsupported",
+           "fhir_date", "read_dosage", "unsupported"]
 
 DOSAGE_KEYS = {"sequence", "text", "patientInstruction", "timing", "asNeededBoolean",
                "doseAndRate", "maxDosePerPeriod", "route", "method", "site",
@@ -36,49 +37,9 @@ DOSAGE_KEYS = {"sequence", "text", "patientInstruction", "timing", "asNeededBool
 REPEAT_KEYS = {"frequency", "frequencyMax", "period", "periodMax", "periodUnit", "timeOfDay",
                "when", "offset", "dayOfWeek", "boundsPeriod", "boundsDuration", "count",
                "extension"}
-WEEKDAY_CODES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 UNIT_MINUTES = {"min": 1, "h": 60, "d": 24 * 60, "wk": 7 * 24 * 60}
 DURATION_DAYS = {"d": 1, "wk": 7}
-# FHIR event code -> (anchors, sign of the offset, default minutes when no offset is given).
-WHEN_CODES: dict[str, tuple[tuple[DayAnchor, ...], int, int]] = {
-    "WAKE": ((DayAnchor.WAKE,), 1, 0),
-    "HS": ((DayAnchor.BEDTIME,), -1, 0),
-    "C": ((DayAnchor.BREAKFAST, DayAnchor.LUNCH, DayAnchor.DINNER), 1, 0),
-    "CM": ((DayAnchor.BREAKFAST,), 1, 0),
-    "CD": ((DayAnchor.LUNCH,), 1, 0),
-    "CV": ((DayAnchor.DINNER,), 1, 0),
-    "AC": ((DayAnchor.BREAKFAST, DayAnchor.LUNCH, DayAnchor.DINNER), -1, 30),
-    "ACM": ((DayAnchor.BREAKFAST,), -1, 30),
-    "ACD": ((DayAnchor.LUNCH,), -1, 30),
-    "ACV": ((DayAnchor.DINNER,), -1, 30),
-    "PC": ((DayAnchor.BREAKFAST, DayAnchor.LUNCH, DayAnchor.DINNER), 1, 30),
-    "PCM": ((DayAnchor.BREAKFAST,), 1, 30),
-    "PCD": ((DayAnchor.LUNCH,), 1, 30),
-    "PCV": ((DayAnchor.DINNER,), 1, 30),
-}
-# Times of day when a prescription says "N times a day" and no more.
-SPREAD = {1: (DayAnchor.BREAKFAST,), 2: (DayAnchor.BREAKFAST, DayAnchor.DINNER),
-          3: (DayAnchor.BREAKFAST, DayAnchor.LUNCH, DayAnchor.DINNER),
-          4: (DayAnchor.BREAKFAST, DayAnchor.LUNCH, DayAnchor.DINNER, DayAnchor.BEDTIME)}
-PULSERX_EXT = "https://pulserx.org/fhir/StructureDefinition/"
 MAX_COUNT = 1000
-
-
-class Unsupported(ValueError):
-    """A FHIR element PulseRx cannot represent; the message names it."""
-
-
-def unsupported(element: str, why: str = "is not supported") -> Unsupported:
-    return Unsupported(f"{element} {why}")
-
-
-@dataclass
-class Context:
-    """What the mapping needs to know about the patient."""
-
-    today: date
-    zone: ZoneInfo
-    day: PatientDay = field(default_factory=PatientDay)
 
 
 @dataclass
@@ -279,11 +240,11 @@ def _scheduled(repeat: Json, context: Context, first: date, amount: Decimal) -> 
     days = (period or UNIT_MINUTES["d"]) / UNIT_MINUTES["d"]
     if days != int(days):
         raise unsupported("Timing.repeat.period", "must be whole days")
-    per_day = _doses_per_day(repeat, frequency, int(days))
+    per_day = doses_per_day(repeat, frequency, int(days))
     fields: dict[str, Any] = {"recurrence": "daily",
-                              "times": _times(repeat, context, per_day, amount)}
+                              "times": times_of_day(repeat, context, per_day, amount)}
     if "dayOfWeek" in repeat:
-        fields.update(recurrence="weekdays", weekdays=_weekdays(repeat["dayOfWeek"]))
+        fields.update(recurrence="weekdays", weekdays=weekdays(repeat["dayOfWeek"]))
     elif days > 1:
         fields.update(recurrence="interval", every_days=int(days))
     if "cycle" in extras:
@@ -303,80 +264,6 @@ def _extensions(repeat: Json) -> dict[str, str]:
     return found
 
 
-def _doses_per_day(repeat: Json, frequency: int, days: int) -> int:
-    """Doses on each dose day: `frequency` per day, or per week spread over `dayOfWeek`."""
-    if "dayOfWeek" in repeat:
-        if days not in (1, 7):
-            raise unsupported("Timing.repeat.dayOfWeek", "with a period above 1 week is "
-                              "not supported")
-        if days == 7:
-            weekdays = len(_weekdays(repeat["dayOfWeek"]))
-            if frequency % weekdays:
-                raise unsupported("Timing.repeat.frequency", "must be a multiple of the "
-                                  "days in dayOfWeek")
-            return frequency // weekdays
-    elif frequency > 1 and days != 1:
-        raise unsupported("Timing.repeat.frequency", "above 1 needs a period of 1 day")
-    return frequency
-
-
-def _weekdays(codes: Any) -> list[int]:
-    if not isinstance(codes, list) or not codes:
-        raise unsupported("Timing.repeat.dayOfWeek", "must list days")
-    try:
-        return sorted({WEEKDAY_CODES.index(code) for code in codes})
-    except ValueError:
-        raise unsupported("Timing.repeat.dayOfWeek", "has an unknown day") from None
-
-
-def _times(repeat: Json, context: Context, per_day: int, amount: Decimal) -> list[Json]:
-    """The day's dose times: timeOfDay, else when (+offset), else spread over the day."""
-    if "timeOfDay" in repeat and "when" in repeat:
-        raise unsupported("Timing.repeat.when", "together with timeOfDay is not supported")
-    text = f"{amount.normalize():f}"
-    if "timeOfDay" in repeat:
-        walls = [_wall(value) for value in repeat["timeOfDay"]]
-        entries = [{"at": wall.strftime("%H:%M"), "amount": text} for wall in walls]
-    else:
-        entries = [{**anchored, "amount": text} for anchored in _anchored(repeat, per_day)]
-        for entry in entries:
-            entry["at"] = resolve(context.day, DayAnchor(entry["anchor"]),
-                                  int(entry["offset"])).strftime("%H:%M")
-    if len(entries) != per_day:
-        raise unsupported("Timing.repeat.frequency",
-                          f"of {per_day} a day does not match {len(entries)} times of day")
-    if len({entry["at"] for entry in entries}) != len(entries):
-        raise unsupported("Timing.repeat.timeOfDay", "lists the same time twice")
-    return sorted(entries, key=lambda entry: entry["at"])
-
-
-def _wall(value: Any) -> time:
-    try:
-        wall = time.fromisoformat(str(value))
-    except ValueError:
-        raise unsupported("Timing.repeat.timeOfDay", f"'{value}' is not a time") from None
-    if wall.second or wall.microsecond:
-        raise unsupported("Timing.repeat.timeOfDay", "with seconds is not supported")
-    return wall
-
-
-def _anchored(repeat: Json, frequency: int) -> list[Json]:
-    codes = repeat.get("when")
-    if codes is None:
-        if frequency not in SPREAD:
-            raise unsupported("Timing.repeat.frequency", "above 4 a day needs timeOfDay")
-        return [{"anchor": a.value, "offset": 0} for a in SPREAD[frequency]]
-    offset = repeat.get("offset")
-    entries = []
-    for code in codes:
-        if code not in WHEN_CODES:
-            raise unsupported("Timing.repeat.when", f"'{code}' is not supported")
-        anchors, sign, default = WHEN_CODES[code]
-        minutes = int(offset) if offset is not None else default
-        entries += [{"anchor": a.value, "offset": sign * minutes} for a in anchors]
-    return entries
-
-
 def _every_hours(repeat: Json, context: Context, first: date, amount: Decimal, minutes: int,
                  extras: dict[str, str]) -> dict[str, Any]:
     for key in ("when", "dayOfWeek"):
@@ -387,7 +274,7 @@ def _every_hours(repeat: Json, context: Context, first: date, amount: Decimal, m
     if isinstance(start, str) and len(start) > 10:
         anchor = datetime.fromisoformat(start.replace("Z", "+00:00"))
     else:
-        walls = [_wall(v) for v in repeat.get("timeOfDay", [])] or [context.day.wake]
+        walls = [wall_time(v) for v in repeat.get("timeOfDay", [])] or [context.day.wake]
         if len(walls) != 1:
             raise unsupported("Timing.repeat.timeOfDay", "with an interval in hours takes "
                               "one first time")
@@ -398,7 +285,7 @@ def _every_hours(repeat: Json, context: Context, first: date, amount: Decimal, m
                               "interval_from": extras.get("interval-from", "scheduled")}
     if "waking-window" in extras:
         opens, closes = extras["waking-window"].split("-")
-        fields.update(window_start=_wall(opens), window_end=_wall(closes))
+        fields.update(window_start=wall_time(opens), window_end=wall_time(closes))
     return fields
 
 

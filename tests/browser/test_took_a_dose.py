@@ -32,6 +32,9 @@ def test_took_a_dose_and_confirming_one_beyond_the_gap(page: Page, patient: Pati
     expect(page.get_by_role("status").or_(page.locator(".flash-success"))).to_contain_text(
         "Recorded a dose of Ibuprofen")
     assert Dose.objects.filter(medication=medication, status=DoseStatus.TAKEN).count() == 1
+    # An hour later (doses are recorded to the second; a second one in the same second is a
+    # double submission and refused).
+    Dose.objects.filter(medication=medication).update(due_at=timezone.now() - timedelta(hours=1))
 
     page.locator(f"#as-needed-{medication.pk}").get_by_role("button",
                                                              name="Took a dose").click()

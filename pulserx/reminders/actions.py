@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
-from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from pulserx.accounts.models import Patient, User
@@ -17,6 +15,7 @@ from pulserx.notifications import live
 from pulserx.notifications.models import Notification, inbox_group
 from pulserx.reminders.models import OPEN_STATUSES, Dose, DoseStatus, Medication
 from pulserx.reminders.planning import replan
+from pulserx.reminders.stock import take_for_dose
 
 SNOOZE_CHOICES = (10, 30, 60)
 TEST_REMINDER_DELAY = timedelta(seconds=5)
@@ -54,8 +53,7 @@ def record_dose(dose_id: int, status: DoseStatus, by: User,
     dose.save(update_fields=["status", "acted_at", "acted_by", "next_action_at", "lease_until",
                              "claim_token"])
     if status == DoseStatus.TAKEN and dose.medication_id is not None:
-        Medication.objects.filter(pk=dose.medication_id, stock__isnull=False).update(
-            stock=Greatest(F("stock") - dose.amount, Decimal(0)))
+        take_for_dose(dose, by, now)
     Notification.objects.filter(dose=dose, read_at__isnull=True).update(read_at=now)
     _publish_dose(dose)
     return dose

@@ -16,7 +16,7 @@ from django.urls import reverse
 from ninja import NinjaAPI, Status
 
 from pulserx.accounts.models import Patient, new_token
-from pulserx.api import doses, inbox, medications
+from pulserx.api import doses, inbox, medications, record
 from pulserx.api.auth import any_auth, caller, caller_patient, session_auth
 from pulserx.api.docs import LocalSwagger
 from pulserx.api.models import ApiToken
@@ -40,6 +40,7 @@ api = NinjaAPI(
 api.add_router("", medications.router)
 api.add_router("", doses.router)
 api.add_router("", inbox.router)
+api.add_router("", record.router)
 
 
 def calendar_url(patient: Patient) -> str:

@@ -19,6 +19,7 @@ from pulserx.exports.report import build_report, default_range
 from pulserx.reminders.history import MAX_RANGE_DAYS, RangeError, check_range
 from pulserx.web import charts
 from pulserx.web.history_views import subject_of
+from pulserx.web.responses import attachment
 
 
 def requested_range(request: HttpRequest, patient: Patient) -> tuple[date, date]:
@@ -55,13 +56,6 @@ def report_page(request: HttpRequest, patient_id: int | None = None) -> HttpResp
         "heatmap": charts.heatmap(report.cells, lambda d: f"{subject.base}?day={d}#day"),
         "late_minutes": int(settings.PULSERX_ON_TIME_WINDOW.total_seconds() // 60),
     })
-
-
-def attachment(content: bytes | str, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required

@@ -4,11 +4,11 @@ Two medications in Europe/London: Metformin at 08:00 and 20:00, Lisinopril at 00
 falls on the previous UTC day during summer time). The clock stops on Fri 20 Nov 2026 at
 12:00 UTC. The UK leaves summer time on Sun 25 Oct 2026, inside the last 90 days.
 
-* 22 Aug – 24 Oct: a noisy stretch: statuses from a seeded random draw, with a missed dose
+* 22 Aug - 24 Oct: a noisy stretch: statuses from a seeded random draw, with a missed dose
   every fifth day so no run there is long.
-* 25 Oct – 31 Oct: everything taken on time (the DST day among them).
-* 1 – 7 Nov: both medications paused, so no doses at all.
-* 8 – 19 Nov: everything taken, except Metformin missed on the evening of 12 Nov.
+* 25 Oct - 31 Oct: everything taken on time (the DST day among them).
+* 1 - 7 Nov: both medications paused, so no doses at all.
+* 8 - 19 Nov: everything taken, except Metformin missed on the evening of 12 Nov.
 * 20 Nov (today): Lisinopril taken, Metformin 08:00 still due (open), 20:00 not yet due.
 * A test reminder every day at 10:00, missed: it must never count.
 """

@@ -16,7 +16,7 @@ from pulserx.accounts.models import Patient, User
 from pulserx.api.models import ApiToken
 from pulserx.reminders.history import history
 from pulserx.reminders.models import StockEvent
-from tests.api.conftest import API, api, medication, other_api, token_client  # noqa: F401
+from tests.api.conftest import API, medication, token_client
 from tests.record.seeds import NOW, plant, seeds
 from tests.support import https_client
 

@@ -37,7 +37,7 @@ def heatmap(cells: list[DayCell], link: Callable[[date], str],
     """A calendar of weeks (columns, Monday on top), a link per day to its doses."""
     first = cells[0].day - timedelta(days=cells[0].day.weekday())
     weeks = (cells[-1].day - first).days // 7 + 1
-    width, height = LEFT + weeks * (CELL + GAP), TOP + 7 * (CELL + GAP)
+    width, height = LEFT + weeks * (CELL + GAP) + 16, TOP + 7 * (CELL + GAP)
     summary = heatmap_summary(cells)
     body = [format_html('<text class="chart-label" x="0" y="{}">{}</text>',
                         TOP + row * (CELL + GAP) + CELL - 3, label)
@@ -45,9 +45,10 @@ def heatmap(cells: list[DayCell], link: Callable[[date], str],
     body += month_labels(cells, first)
     body += [heatmap_cell(cell, first, link, cell.day == selected) for cell in cells]
     return format_html(
-        '<svg class="heatmap" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="group" '
+        '<svg class="heatmap {size}" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="group" '
         'aria-labelledby="heatmap-title heatmap-desc"><title id="heatmap-title">Doses taken '
         'per day, {first} to {last}</title><desc id="heatmap-desc">{summary}</desc>{body}</svg>',
+        size="heatmap-year" if weeks > 20 else "heatmap-quarter",
         w=width, h=height, first=f"{cells[0].day:%-d %b %Y}", last=f"{cells[-1].day:%-d %b %Y}",
         summary=summary, body=SafeString("".join(body)))
 

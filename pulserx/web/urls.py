@@ -2,6 +2,7 @@ from django.urls import path
 
 from pulserx.reminders.models import DoseStatus
 from pulserx.web import (
+    calendar_views,
     dose_views,
     export_views,
     history_views,
@@ -40,6 +41,7 @@ urlpatterns = [
          name="care_report_pdf"),
     path("care/<int:patient_id>/history/doses.csv", export_views.doses_csv,
          name="care_doses_csv"),
+    path("calendar/reset", calendar_views.calendar_reset, name="calendar_reset"),
     path("inbox/", inbox_views.inbox_page, name="inbox"),
     path("inbox/read-all", inbox_views.inbox_read_all, name="inbox_read_all"),
     path("inbox/since", inbox_views.inbox_since, name="inbox_since"),

@@ -14,6 +14,7 @@ from pydantic import PlainSerializer, field_validator, model_validator
 from pulserx.reminders.actions import SNOOZE_CHOICES
 from pulserx.reminders.models import Dose, DoseStatus, Medication, MedicationForm, Schedule
 from pulserx.reminders.schedule import Recurrence, TravelPolicy
+from pulserx.reminders.stock import stock_was_short
 
 _HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -203,6 +204,15 @@ class DoseOut(Schema):
     @staticmethod
     def resolve_medication_name(dose: Dose) -> str | None:
         return dose.medication.name if dose.medication is not None else None
+
+
+class TakenOut(DoseOut):
+    stock_was_empty: bool = Field(description="The stock had less than the dose: the dose is "
+                                              "recorded, the stock stays at 0.")
+
+    @staticmethod
+    def resolve_stock_was_empty(dose: Dose) -> bool:
+        return stock_was_short(dose)
 
 
 class SnoozeIn(Schema):

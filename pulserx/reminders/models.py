@@ -59,19 +59,14 @@ class Medication(models.Model):
         return f"medication {self.pk}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """A count set by hand is a correction, kept as a stock event."""
+        """A count set by hand (a form, the API, the admin) is a correction, kept as a stock
+        event. The previous count is read from the row: this instance may be stale."""
         from pulserx.reminders.stock import record_correction  # stock builds on these models
 
-        previous = getattr(self, "_loaded_stock", None)
+        previous = (Medication.objects.filter(pk=self.pk).values_list("stock", flat=True)
+                    .first() if self.pk else None)
         super().save(*args, **kwargs)
         record_correction(self, previous, timezone.now())
-        self._loaded_stock = self.stock
-
-    @classmethod
-    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Medication:
-        medication = super().from_db(db, field_names, values)
-        medication._loaded_stock = medication.__dict__.get("stock")  # type: ignore[attr-defined]
-        return medication
 
     @property
     def needs_refill(self) -> bool:

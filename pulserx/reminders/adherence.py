@@ -19,8 +19,9 @@ The rules, in one place:
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -45,7 +46,7 @@ class DoseRecord:
                 and self.acted_at - self.due_at > late_after)
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class Tally:
     """How a set of doses went."""
 
@@ -54,17 +55,6 @@ class Tally:
     missed: int = 0
     pending: int = 0
     late: int = 0  # taken, but late (a part of `taken`)
-
-    def add(self, record: DoseRecord, late_after: timedelta) -> None:
-        if record.status == TAKEN:
-            self.taken += 1
-            self.late += record.is_late(late_after)
-        elif record.status == SKIPPED:
-            self.skipped += 1
-        elif record.status == MISSED:
-            self.missed += 1
-        else:
-            self.pending += 1
 
     @property
     def recorded(self) -> int:
@@ -75,22 +65,23 @@ class Tally:
         return self.taken - self.late
 
     @property
-    def percent(self) -> int | None:
-        """Taken / recorded, rounded to a whole percent; None before anything is recorded."""
-        if not self.recorded:
-            return None
-        return round(100 * self.taken / self.recorded)
+    def rate(self) -> float | None:
+        """Taken / recorded, or None before any dose is recorded."""
+        return self.taken / self.recorded if self.recorded else None
 
     @property
-    def rate(self) -> float | None:
-        return round(self.taken / self.recorded, 4) if self.recorded else None
+    def percent(self) -> int | None:
+        rate = self.rate
+        return None if rate is None else round(100 * rate)
 
 
 def tally(records: Iterable[DoseRecord], late_after: timedelta) -> Tally:
-    result = Tally()
+    counts: Counter[str] = Counter()
     for record in records:
-        result.add(record, late_after)
-    return result
+        counts[record.status if record.status in RECORDED else "pending"] += 1
+        counts["late"] += record.is_late(late_after)
+    return Tally(taken=counts[TAKEN], skipped=counts[SKIPPED], missed=counts[MISSED],
+                 pending=counts["pending"], late=counts["late"])
 
 
 @dataclass(frozen=True)
@@ -98,7 +89,7 @@ class DayCell:
     """One local day of the heat map."""
 
     day: date
-    tally: Tally = field(default_factory=Tally)
+    tally: Tally
 
     @property
     def has_doses(self) -> bool:
@@ -120,13 +111,11 @@ class DayCell:
 def day_cells(records: Iterable[DoseRecord], zone: ZoneInfo, first: date, last: date,
               late_after: timedelta) -> list[DayCell]:
     """A cell for every local day from `first` to `last` (inclusive), oldest first."""
-    cells = {first + timedelta(days=n): DayCell(first + timedelta(days=n))
-             for n in range((last - first).days + 1)}
+    by_day: dict[date, list[DoseRecord]] = defaultdict(list)
     for record in records:
-        cell = cells.get(record.due_at.astimezone(zone).date())
-        if cell is not None:
-            cell.tally.add(record, late_after)
-    return list(cells.values())
+        by_day[record.due_at.astimezone(zone).date()].append(record)
+    days = (first + timedelta(days=n) for n in range((last - first).days + 1))
+    return [DayCell(day, tally(by_day.get(day, ()), late_after)) for day in days]
 
 
 @dataclass(frozen=True)
@@ -159,12 +148,10 @@ def by_medication(records: Iterable[DoseRecord], now: datetime, windows: Iterabl
                   late_after: timedelta) -> dict[int, MedicationAdherence]:
     """Per medication, a tally of the doses due in (now - days, now] for each window."""
     spans = sorted(set(windows))
-    result: dict[int, MedicationAdherence] = {}
+    by_medication: dict[int, list[DoseRecord]] = defaultdict(list)
     for record in records:
-        entry = result.setdefault(record.medication_id, MedicationAdherence(
-            record.medication_id, {days: Tally() for days in spans}))
-        age = now - record.due_at
-        for days in spans:
-            if timedelta(0) <= age < timedelta(days=days):
-                entry.windows[days].add(record, late_after)
-    return result
+        by_medication[record.medication_id].append(record)
+    return {medication_id: MedicationAdherence(medication_id, {
+        days: tally((r for r in own if timedelta(0) <= now - r.due_at < timedelta(days=days)),
+                    late_after) for days in spans})
+        for medication_id, own in by_medication.items()}

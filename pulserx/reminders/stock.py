@@ -28,7 +28,7 @@ def take_for_dose(dose: Dose, by: User | None, now: datetime) -> StockEvent | No
     None when the medication keeps no count."""
     if dose.medication_id is None:
         return None
-    medication = Medication.objects.select_for_update().select_related(
+    medication = Medication.objects.select_for_update(of=("self",)).select_related(
         "patient", "schedule").filter(pk=dose.medication_id, stock__isnull=False).first()
     if medication is None or medication.stock is None:
         return None
@@ -53,7 +53,7 @@ def refill(medication_id: int, by: User | None, now: datetime,
            amount: Decimal | None = None) -> StockEvent:
     """Add a pack (or `amount`) to the stock and start a new refill cycle, so the next
     running-out is reminded again."""
-    medication = Medication.objects.select_for_update().select_related(
+    medication = Medication.objects.select_for_update(of=("self",)).select_related(
         "patient", "schedule").get(pk=medication_id)
     added = amount if amount is not None else medication.pack_size
     if added is None:

@@ -32,7 +32,7 @@ router = Router(tags=["medications"], auth=any_auth)
 SCHEDULE_FIELDS = ("recurrence", "times", "weekdays", "every_days", "days_on", "days_off",
                    "start_date", "end_date")
 # PATCH may set these to null; any other field sent as null is an error, not a wipe.
-NULLABLE = {"stock", "refill_threshold", "end_date"}
+NULLABLE = {"stock", "refill_threshold", "pack_size", "end_date"}
 # Which schedule field a `Plan` error message is about; the first needle found wins.
 _PLAN_ERROR_FIELDS = (("end (", "end_date"), ("time of day", "times"), ("times", "times"),
                       ("every_days", "every_days"), ("weekday", "weekdays"),

@@ -121,6 +121,10 @@ class MedicationFields(Schema):
     instructions: str | None = Field(default=None, max_length=240)
     stock: Stock | None = None
     refill_threshold: Stock | None = None
+    pack_size: Amount | None = Field(default=None, description="What one refill adds.")
+    refill_lead_days: int = Field(default=7, ge=0, le=90,
+                                  description="Remind this many days before the stock runs "
+                                              "out.")
 
     @field_validator("name", "strength", "instructions")
     @classmethod
@@ -176,6 +180,8 @@ class MedicationOut(Schema):
     instructions: str
     stock: Quantity | None
     refill_threshold: Quantity | None
+    pack_size: Quantity | None
+    refill_lead_days: int
     needs_refill: bool
     paused: bool
     created_at: datetime

@@ -9,11 +9,17 @@ Planning only moves reminders not yet sent; a sent one stays sent for its cycle.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
+from pulserx.accounts.models import Patient
+from pulserx.notifications.outbox import in_quiet_hours
 from pulserx.reminders.models import Medication, RefillReminder, RefillStage
+from pulserx.reminders.schedule import to_utc
 from pulserx.reminders.supply import Forecast, forecast
 
 
@@ -46,3 +52,50 @@ def plan_refill_reminders(medication: Medication, now: datetime) -> None:
             defaults={"patient_id": medication.patient_id, "due_at": due,
                       "runs_out_at": supply.runs_out_at if supply else None,
                       "next_action_at": due, "lease_until": None, "claim_token": ""})
+
+
+class RefillAction(StrEnum):
+    DELIVER = "deliver"
+    REARM = "rearm"    # not yet: look again at `at` (the forecast moved, or quiet hours)
+    DROP = "drop"      # pointless now: sent already, refilled, paused, no count kept
+
+
+@dataclass(frozen=True)
+class RefillDecision:
+    action: RefillAction
+    at: datetime | None = None
+    now_sent: bool = False  # dropped because another stage went out in its place
+
+
+# A forecast that moved by less than this still delivers (the claim itself takes time).
+ON_TIME = timedelta(minutes=1)
+
+
+def decide_refill(reminder: RefillReminder, now: datetime) -> RefillDecision:
+    """What a claimed refill reminder needs at `now`, with the forecast checked again (doses
+    skipped or missed since it was planned leave more stock, so it may be due later)."""
+    medication = reminder.medication
+    if reminder.sent_at is not None or reminder.cycle != medication.refill_cycle:
+        return RefillDecision(RefillAction.DROP)
+    supply = forecast(medication, now)
+    due = stage_due(RefillStage(reminder.stage), supply) if supply is not None else None
+    if due is None:
+        return RefillDecision(RefillAction.DROP)
+    if due > now + ON_TIME:
+        return RefillDecision(RefillAction.REARM, due)
+    quiet_end = quiet_ends_at(medication.patient, now)
+    if quiet_end is not None:
+        return RefillDecision(RefillAction.REARM, quiet_end)
+    return RefillDecision(RefillAction.DELIVER)
+
+
+def quiet_ends_at(patient: Patient, now: datetime) -> datetime | None:
+    """When the patient's quiet hours in force at `now` end (None: not quiet now). Read on
+    the clock where they are now, like every quiet-hours rule."""
+    zone = ZoneInfo(patient.current_timezone or patient.timezone)
+    local = now.astimezone(zone)
+    start, end = patient.quiet_start, patient.quiet_end
+    if start is None or end is None or not in_quiet_hours(local.time(), start, end):
+        return None
+    ends = to_utc(local.date(), end, zone)
+    return ends if ends > now else to_utc(local.date() + timedelta(days=1), end, zone)

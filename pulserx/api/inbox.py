@@ -12,7 +12,7 @@ from ninja.params.functions import Query
 
 from pulserx.api.auth import any_auth, caller
 from pulserx.api.schemas import MarkedOut, MarkReadIn, NotificationOut
-from pulserx.notifications.messages import DoseFacts, describe
+from pulserx.notifications.messages import DoseFacts, describe, refill_words
 from pulserx.notifications.models import Notification, NotificationKind
 from pulserx.reminders.models import OPEN_STATUSES
 
@@ -34,9 +34,12 @@ def notification_out(notification: Notification) -> NotificationOut:
             instructions=medication.instructions if medication else "",
             amount=dose.amount, due_local=dose.due_at.astimezone(ZoneInfo(patient.timezone)),
         )
-    title, body = describe(notification.kind, facts, late=notification.late,
-                           count=notification.count,
-                           patient_label=patient.user.first_name or patient.user.email)
+    if notification.kind == NotificationKind.REFILL:
+        title, body = refill_words(notification)
+    else:
+        title, body = describe(notification.kind, facts, late=notification.late,
+                               count=notification.count,
+                               patient_label=patient.user.first_name or patient.user.email)
     return NotificationOut(
         id=notification.pk, type=notification.kind, dose_id=notification.dose_id,
         patient_id=notification.patient_id, title=title, body=body, late=notification.late,

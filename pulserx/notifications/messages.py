@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
+
+from pulserx.reminders.clock import patient_zone
 
 
 @dataclass(frozen=True)
@@ -44,3 +47,40 @@ def describe(kind: str, facts: DoseFacts | None, *, late: bool = False, count: i
         return (f"Reminder: {what}", f"Still due since {at}. {take}{detail}.")
     late_note = f" (due at {at}, sent late)" if late else f" (due at {at})"
     return (f"Time for {what}", f"{take}{detail}{late_note}.")
+
+
+@dataclass(frozen=True)
+class RefillFacts:
+    """What a refill reminder says: the medication, what is left, when it runs out (on the
+    patient's clock)."""
+
+    medication: str
+    strength: str
+    form: str
+    stock: Decimal | None
+    runs_out_local: datetime | None
+
+
+def describe_refill(facts: RefillFacts) -> tuple[str, str]:
+    """(title, body) of a refill reminder: "Time to refill Metformin 500 mg"."""
+    what = " ".join(part for part in (facts.medication, facts.strength) if part)
+    left = (f"{amount_text(facts.stock, facts.form)} left" if facts.stock is not None
+            else "Running low")
+    when = ""
+    if facts.runs_out_local is not None:
+        day = facts.runs_out_local
+        when = f"; runs out on {day:%a} {day.day} {day:%b}"
+    return (f"Time to refill {what}",
+            f"{left}{when}. When you have the new pack, press Refilled on History.")
+
+
+def refill_words(notification: Any) -> tuple[str, str]:
+    """The words of a stored refill notification (its reminder and medication are read)."""
+    reminder = notification.refill
+    medication = reminder.medication
+    zone = patient_zone(medication.patient)
+    facts = RefillFacts(medication=medication.name, strength=medication.strength,
+                        form=medication.form, stock=medication.stock,
+                        runs_out_local=reminder.runs_out_at.astimezone(zone)
+                        if reminder.runs_out_at else None)
+    return describe_refill(facts)

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 
 from pulserx.accounts.models import CareLink, CareLinkStatus
 from pulserx.notifications import live
-from pulserx.notifications.messages import DoseFacts, describe
+from pulserx.notifications.messages import DoseFacts, describe, refill_words
 from pulserx.notifications.models import (
     Channel,
     Delivery,
@@ -172,8 +172,11 @@ def resend_due_deliveries(now: datetime, limit: int = 1000) -> int:
 def notification_event(notification: Notification, row: Row | None) -> live.Event:
     facts = dose_facts(row) if row is not None else None
     label = (row["patient__user__first_name"] or row["patient__user__email"]) if row else ""
-    title, body = describe(notification.kind, facts, late=notification.late,
-                           count=notification.count, patient_label=label)
+    if notification.kind == NotificationKind.REFILL:
+        title, body = refill_words(notification)
+    else:
+        title, body = describe(notification.kind, facts, late=notification.late,
+                               count=notification.count, patient_label=label)
     payload = {
         "kind": "notification", "id": notification.pk, "type": notification.kind,
         "dose_id": notification.dose_id, "patient_id": notification.patient_id,

@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 
 from pulserx.accounts.models import CareLink, CareLinkStatus
 from pulserx.notifications.emailactions import email_action_url
-from pulserx.notifications.messages import DoseFacts, describe
+from pulserx.notifications.messages import DoseFacts, describe, refill_words
 from pulserx.notifications.models import (
     Channel,
     Delivery,
@@ -82,6 +82,8 @@ def dose_facts(dose: Dose) -> DoseFacts:
 
 
 def compose(notification: Notification) -> Message:
+    if notification.kind == NotificationKind.REFILL:
+        return Message(notification, *refill_words(notification))
     dose = notification.dose
     user = notification.patient.user
     title, body = describe(notification.kind, dose_facts(dose) if dose else None,

@@ -15,6 +15,7 @@ from pulserx.notifications import live
 from pulserx.notifications.models import Notification, inbox_group
 from pulserx.reminders.models import OPEN_STATUSES, Dose, DoseStatus, Medication
 from pulserx.reminders.planning import replan
+from pulserx.reminders.refills import replan_refills
 from pulserx.reminders.stock import take_for_dose
 
 SNOOZE_CHOICES = (10, 30, 60)
@@ -52,8 +53,10 @@ def record_dose(dose_id: int, status: DoseStatus, by: User,
     dose.claim_token = ""
     dose.save(update_fields=["status", "acted_at", "acted_by", "next_action_at", "lease_until",
                              "claim_token"])
-    if status == DoseStatus.TAKEN and dose.medication_id is not None:
-        take_for_dose(dose, by, now)
+    if dose.medication_id is not None:
+        if status == DoseStatus.TAKEN:
+            take_for_dose(dose, by, now)
+        replan_refills(dose.medication_id, now)  # taken or not, the forecast moved
     Notification.objects.filter(dose=dose, read_at__isnull=True).update(read_at=now)
     _publish_dose(dose)
     return dose

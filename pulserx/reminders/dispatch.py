@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from pulserx.dispatch.refills import deliver_due_refills
 from pulserx.notifications import outbox
 from pulserx.reminders.claims import claim_due_doses
 from pulserx.reminders.decide import Action, Decision, DoseView, decide
@@ -123,6 +124,7 @@ def tick(now: datetime | None = None) -> BatchReport:
         report = deliver_batch(token, now)
         log_batch(report)
         total.add(report)
+    deliver_due_refills(now)
     outbox.resend_due_deliveries(now)
     return total
 

@@ -54,6 +54,14 @@ def plan_refill_reminders(medication: Medication, now: datetime) -> None:
                       "next_action_at": due, "lease_until": None, "claim_token": ""})
 
 
+def replan_refills(medication_id: int, now: datetime) -> None:
+    """A dose of the medication was recorded: its supply forecast moved."""
+    medication = (Medication.objects.select_related("schedule", "patient")
+                  .filter(pk=medication_id).first())
+    if medication is not None:
+        plan_refill_reminders(medication, now)
+
+
 class RefillAction(StrEnum):
     DELIVER = "deliver"
     REARM = "rearm"    # not yet: look again at `at` (the forecast moved, or quiet hours)

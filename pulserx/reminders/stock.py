@@ -38,7 +38,6 @@ def take_for_dose(dose: Dose, by: User | None, now: datetime) -> StockEvent | No
     event = StockEvent.objects.create(
         medication=medication, kind=StockEventKind.TAKEN, change=-taken,
         stock_after=medication.stock, was_short=taken < dose.amount, dose=dose, at=now, by=by)
-    plan_refill_reminders(medication, now)
     return event
 
 

@@ -13,8 +13,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from pulserx.accounts.models import Patient
-from pulserx.reminders.claims import claim_due_refills
 from pulserx.notifications.models import Notification
+from pulserx.reminders.claims import claim_due_refills
 from pulserx.reminders.models import Medication, RefillReminder, RefillStage, Schedule
 
 pytestmark = pytest.mark.worker

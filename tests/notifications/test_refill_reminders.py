@@ -10,10 +10,10 @@ import pytest
 import time_machine
 
 from pulserx.accounts.models import Patient
-from pulserx.reminders.dispatch import tick
 from pulserx.notifications.models import Channel, Delivery, DeliveryStatus, Notification
 from pulserx.notifications.sending import attempt_delivery
 from pulserx.reminders.actions import record_dose
+from pulserx.reminders.dispatch import tick
 from pulserx.reminders.models import Dose, DoseStatus, Medication, RefillReminder
 from pulserx.reminders.stock import refill
 from tests.dispatch.factories import medication_with_schedule

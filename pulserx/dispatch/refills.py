@@ -16,7 +16,8 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 
-from pulserx.notifications import outbox as fanout
+from pulserx.dispatch import fanout
+from pulserx.dispatch.claims import claim_due_refills
 from pulserx.notifications.models import (
     Channel,
     Delivery,
@@ -24,7 +25,7 @@ from pulserx.notifications.models import (
     NotificationKind,
     PushSubscription,
 )
-from pulserx.reminders.claims import claim_due_refills
+from pulserx.notifications.tasks import enqueue_deliveries
 from pulserx.reminders.models import RefillReminder
 from pulserx.reminders.refills import RefillAction, RefillDecision, decide_refill
 
@@ -85,7 +86,7 @@ def plan_refill_deliveries(notifications: list[Notification], now: datetime) -> 
     recipients = {n.recipient_id for n in notifications}
     pushable = set(PushSubscription.objects.filter(user_id__in=recipients)
                    .values_list("user_id", flat=True).distinct())
-    lease = now + settings.PULSERX_LEASE
+    lease = now + settings.PULSERX_DELIVERY_LEASE
     deliveries = []
     for notification in notifications:
         patient = notification.refill.patient if notification.refill else None
@@ -97,9 +98,9 @@ def plan_refill_deliveries(notifications: list[Notification], now: datetime) -> 
             deliveries.append(Delivery(notification=notification, channel=Channel.EMAIL,
                                        next_attempt_at=lease))
     Delivery.objects.bulk_create(deliveries)
-    pending = [d.pk for d in deliveries]
+    pending = [(d.pk, d.channel) for d in deliveries]
     if pending:
-        transaction.on_commit(lambda: fanout.enqueue(pending))
+        transaction.on_commit(lambda: enqueue_deliveries(pending))
 
 
 def release(decided: list[tuple[RefillReminder, RefillDecision]], now: datetime) -> None:

@@ -1,12 +1,14 @@
-"""Adherence arithmetic: how doses went, per day, per medication, in streaks and on time.
+"""Adherence: how doses went, per day, per medication, in streaks and on time. The Today
+page, History, the report and the API all count with this one module, so they always agree.
 
-Pure and stdlib-only (no Django): it works on `DoseRecord`s loaded elsewhere
-(`pulserx.reminders.history`), so the Today page, History, the reports and the API all count
-the same way, and the tests can check every figure against their own count.
+The arithmetic works on `DoseRecord`s (plain values, no queries: `pulserx.reminders.history`
+loads them), so the tests can check every figure against their own count; `adherence()` is
+the Today page's and the API's aggregate over the last days.
 
 The rules, in one place:
 
-* Test reminders are not records: the loader never passes them in.
+* Test reminders never count: the loaders leave them out.
+* A window of N days is the doses due in (now - N days, now].
 * Adherence is taken / (taken + skipped + missed). Doses still open (upcoming, due, snoozed)
   are *pending* and count nowhere else; None before anything is recorded.
 * A dose is *late* when it was taken more than `late_after` after its due time (the
@@ -21,12 +23,18 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db.models import Count
+
+from pulserx.accounts.models import Patient
+from pulserx.reminders.models import Dose, DoseStatus
+
 TAKEN, SKIPPED, MISSED = "taken", "skipped", "missed"
 RECORDED = (TAKEN, SKIPPED, MISSED)
+WINDOWS = (7, 30)  # the periods the Today page and the API's /adherence offer, in days
 # Heat-map shades: 0 (nothing taken) .. 4 (all taken), from the share taken.
 LEVELS = 4
 
@@ -155,3 +163,46 @@ def by_medication(records: Iterable[DoseRecord], now: datetime, windows: Iterabl
         days: tally((r for r in own if timedelta(0) <= now - r.due_at < timedelta(days=days)),
                     late_after) for days in spans})
         for medication_id, own in by_medication.items()}
+
+
+# --- the Today page's and the API's aggregate over the last days
+
+@dataclass(frozen=True, kw_only=True)
+class MedicationTally(Tally):
+    medication_id: int
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Adherence(Tally):
+    days: int
+    since: datetime
+    pending: int
+    medications: list[MedicationTally] = field(default_factory=list)
+
+
+def _tally(counts: dict[str, int]) -> dict[str, int]:
+    return {"taken": counts.get(DoseStatus.TAKEN, 0), "skipped": counts.get(DoseStatus.SKIPPED, 0),
+            "missed": counts.get(DoseStatus.MISSED, 0)}
+
+
+def adherence(patient: Patient, now: datetime, days: int) -> Adherence:
+    """The patient's doses due in the last `days` days and how they went, overall and per
+    medication (ordered by name)."""
+    since = now - timedelta(days=days)
+    rows = (Dose.objects.filter(patient=patient, medication__isnull=False, due_at__gt=since,
+                                due_at__lte=now)
+            .values("medication_id", "medication__name", "status")
+            .annotate(n=Count("id")).order_by("medication__name", "medication_id"))
+    overall: dict[str, int] = {}
+    by_medication: dict[int, tuple[str, dict[str, int]]] = {}
+    for row in rows:
+        overall[row["status"]] = overall.get(row["status"], 0) + row["n"]
+        _, counts = by_medication.setdefault(row["medication_id"],
+                                             (row["medication__name"], {}))
+        counts[row["status"]] = row["n"]
+    pending = sum(n for status, n in overall.items() if not DoseStatus(status).is_recorded)
+    medications = [MedicationTally(medication_id=pk, name=name, **_tally(counts))
+                   for pk, (name, counts) in by_medication.items()]
+    return Adherence(days=days, since=since, pending=pending, medications=medications,
+                     **_tally(overall))

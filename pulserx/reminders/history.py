@@ -24,7 +24,7 @@ from pulserx.reminders.adherence import (
 from pulserx.reminders.clock import day_bounds, local_today, patient_zone
 from pulserx.reminders.models import Dose, Medication
 
-WINDOWS = (7, 30, 90)
+HISTORY_WINDOWS = (7, 30, 90)  # per-medication adherence on History
 HEATMAP_DAYS = (90, 365)
 MAX_RANGE_DAYS = 366  # the longest range any page, report or API call may ask for
 STREAK_DAYS = 365  # streaks are counted over the last year
@@ -65,11 +65,6 @@ def records_of_days(patient: Patient, first: date, last: date,
     return records_between(patient, start - _TICK, min(end - _TICK, now))
 
 
-def adherence(patient: Patient, now: datetime, days: int) -> Tally:
-    """How the doses due in (now - days, now] went (the Today page's figures)."""
-    return tally(records_between(patient, now - timedelta(days=days), now), late_after())
-
-
 @dataclass(frozen=True)
 class MedicationRow:
     medication: Medication
@@ -104,7 +99,7 @@ def history(patient: Patient, now: datetime, days: int = 90) -> History:
     records = records_of_days(patient, first, today, now)
     year = day_cells(records, zone, first, today, late_after())
     cells = year[-days:]
-    per_medication = by_medication(records, now, WINDOWS, late_after())
+    per_medication = by_medication(records, now, HISTORY_WINDOWS, late_after())
     medications = Medication.objects.filter(patient=patient, pk__in=per_medication)
     shown_start, _ = day_bounds(cells[0].day, zone)
     return History(

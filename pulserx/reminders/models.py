@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from datetime import time
 from decimal import Decimal
-from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
 
 from pulserx.accounts.models import Patient, User
 from pulserx.reminders.schedule import Plan, Recurrence
@@ -57,16 +55,6 @@ class Medication(models.Model):
 
     def __str__(self) -> str:
         return f"medication {self.pk}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        """A count set by hand (a form, the API, the admin) is a correction, kept as a stock
-        event. The previous count is read from the row: this instance may be stale."""
-        from pulserx.reminders.stock import record_correction  # stock builds on these models
-
-        previous = (Medication.objects.filter(pk=self.pk).values_list("stock", flat=True)
-                    .first() if self.pk else None)
-        super().save(*args, **kwargs)
-        record_correction(self, previous, timezone.now())
 
     @property
     def needs_refill(self) -> bool:
@@ -121,8 +109,25 @@ class DoseStatus(models.TextChoices):
     SKIPPED = "skipped", "Skipped"
     MISSED = "missed", "Missed"
 
+    @property
+    def can_record(self) -> bool:
+        """This dose can still be recorded taken or skipped: it is open, or it was missed
+        (a missed dose can be logged late)."""
+        return self in (DoseStatus.SCHEDULED, DoseStatus.NOTIFIED, DoseStatus.MISSED)
+
+    @property
+    def is_recorded(self) -> bool:
+        """Taken, skipped or missed: what adherence counts."""
+        return self in RECORDED_STATUSES
+
 
 OPEN_STATUSES = (DoseStatus.SCHEDULED, DoseStatus.NOTIFIED)
+RECORDED_STATUSES = (DoseStatus.TAKEN, DoseStatus.SKIPPED, DoseStatus.MISSED)
+# What a person can record of a dose, by the word every surface uses (page, API, email link,
+# push button).
+RECORD_ACTIONS = {"take": DoseStatus.TAKEN, "skip": DoseStatus.SKIPPED}
+# How long a due dose can be snoozed for, in minutes.
+SNOOZE_CHOICES = (10, 30, 60)
 
 
 class Dose(models.Model):

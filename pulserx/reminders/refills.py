@@ -12,14 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from pulserx.accounts.models import Patient
-from pulserx.notifications.outbox import in_quiet_hours
+from pulserx.reminders.clock import quiet_ends_at
 from pulserx.reminders.models import Medication, RefillReminder, RefillStage
-from pulserx.reminders.schedule import to_utc
 from pulserx.reminders.supply import Forecast, forecast
 
 
@@ -95,15 +92,3 @@ def decide_refill(reminder: RefillReminder, now: datetime) -> RefillDecision:
     if quiet_end is not None:
         return RefillDecision(RefillAction.REARM, quiet_end)
     return RefillDecision(RefillAction.DELIVER)
-
-
-def quiet_ends_at(patient: Patient, now: datetime) -> datetime | None:
-    """When the patient's quiet hours in force at `now` end (None: not quiet now). Read on
-    the clock where they are now, like every quiet-hours rule."""
-    zone = ZoneInfo(patient.current_timezone or patient.timezone)
-    local = now.astimezone(zone)
-    start, end = patient.quiet_start, patient.quiet_end
-    if start is None or end is None or not in_quiet_hours(local.time(), start, end):
-        return None
-    ends = to_utc(local.date(), end, zone)
-    return ends if ends > now else to_utc(local.date() + timedelta(days=1), end, zone)

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import receiver
+from django.utils import timezone
 
 from pulserx.accounts.models import User
 from pulserx.reminders.models import Dose, Medication, StockEvent, StockEventKind
 from pulserx.reminders.refills import plan_refill_reminders
 
 MAX_STOCK = Decimal("999999.99")  # what the column holds
+_UNCHANGED = object()
 
 
 class StockError(ValueError):
@@ -71,10 +76,31 @@ def refill(medication_id: int, by: User | None, now: datetime,
     return event
 
 
+@receiver(pre_save, sender=Medication)
+def _read_previous_count(sender: type[Medication], instance: Medication,
+                         update_fields: frozenset[str] | None = None, **kwargs: Any) -> None:
+    """A count set by hand (a form, the API, the admin) becomes a correction. The previous
+    count is read from the row: the instance being saved may be stale."""
+    if update_fields is not None and "stock" not in update_fields:
+        instance._previous_stock = _UNCHANGED  # type: ignore[attr-defined]
+        return
+    previous = (Medication.objects.filter(pk=instance.pk).values_list("stock", flat=True)
+                .first() if instance.pk else None)
+    instance._previous_stock = previous  # type: ignore[attr-defined]
+
+
+@receiver(post_save, sender=Medication)
+def _keep_correction(sender: type[Medication], instance: Medication, **kwargs: Any) -> None:
+    previous = getattr(instance, "_previous_stock", _UNCHANGED)
+    if previous is not _UNCHANGED:
+        assert previous is None or isinstance(previous, Decimal)
+        record_correction(instance, previous, timezone.now())
+
+
 def record_correction(medication: Medication, previous: Decimal | None,
                       now: datetime) -> StockEvent | None:
-    """The count was set by hand (the medication form, the API, the admin): keep the
-    difference as a correction. Nothing when the count did not change or is not kept."""
+    """Keep a count set by hand as a correction (its difference from `previous`). Nothing
+    when the count did not change or is not kept."""
     if medication.stock is None or medication.stock == previous:
         return None
     return StockEvent.objects.create(

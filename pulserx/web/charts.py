@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from pulserx.reminders.adherence import DayCell, Tally
-from pulserx.reminders.history import WINDOWS, MedicationRow
+from pulserx.reminders.history import HISTORY_WINDOWS, MedicationRow
 
 CELL, GAP, TOP, LEFT = 14, 3, 18, 30
 WEEKDAY_LABELS = ((0, "Mon"), (2, "Wed"), (4, "Fri"))
@@ -98,7 +98,7 @@ BAR_H, BAR_GAP, ROW_GAP, NAME_W, BAR_W = 12, 3, 14, 150, 240
 
 def adherence_bars(rows: list[MedicationRow]) -> SafeString:
     """Per medication, a bar per window (7, 30, 90 days) with its percentage written out."""
-    row_h = len(WINDOWS) * (BAR_H + BAR_GAP) + ROW_GAP
+    row_h = len(HISTORY_WINDOWS) * (BAR_H + BAR_GAP) + ROW_GAP
     width, height = NAME_W + BAR_W + 60, max(row_h * len(rows), row_h)
     body = []
     desc = []
@@ -107,7 +107,7 @@ def adherence_bars(rows: list[MedicationRow]) -> SafeString:
         body.append(format_html('<text class="chart-name" x="0" y="{}">{}</text>',
                                 top + BAR_H, row.medication.name))
         figures = []
-        for n, days in enumerate(WINDOWS):
+        for n, days in enumerate(HISTORY_WINDOWS):
             tally = row.adherence.windows[days]
             y = top + n * (BAR_H + BAR_GAP)
             share = (tally.percent or 0) / 100

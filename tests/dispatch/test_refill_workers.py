@@ -13,8 +13,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from pulserx.accounts.models import Patient
+from pulserx.dispatch.claims import claim_due_refills
 from pulserx.notifications.models import Notification
-from pulserx.reminders.claims import claim_due_refills
 from pulserx.reminders.models import Medication, RefillReminder, RefillStage, Schedule
 
 pytestmark = pytest.mark.worker
@@ -56,7 +56,7 @@ def test_a_refill_reminder_claimed_by_a_worker_that_died_is_delivered_once(
         start_worker, patient: Patient) -> None:
     running_low(patient, 1)
     # The state a worker killed right after claiming leaves behind: a lease, no delivery.
-    token, ids = claim_due_refills(timezone.now(), 10, timedelta(seconds=3))
+    _, ids = claim_due_refills(timezone.now(), 10, timedelta(seconds=3))
     assert len(ids) == 1
     start_worker(**LEASE)
     wait_until(lambda: Notification.objects.filter(kind="refill").exists(), timeout=30,

@@ -10,13 +10,13 @@ import pytest
 import time_machine
 
 from pulserx.accounts.models import Patient
+from pulserx.dispatch.tick import tick
 from pulserx.notifications.models import Channel, Delivery, DeliveryStatus, Notification
 from pulserx.notifications.sending import attempt_delivery
 from pulserx.reminders.actions import record_dose
-from pulserx.reminders.dispatch import tick
 from pulserx.reminders.models import Dose, DoseStatus, Medication, RefillReminder
 from pulserx.reminders.stock import refill
-from tests.dispatch.factories import medication_with_schedule
+from tests.factories import medication as medication_with
 
 pytestmark = pytest.mark.django_db
 MONDAY = datetime(2026, 12, 14, 7, 0, tzinfo=UTC)  # London keeps UTC in December
@@ -42,8 +42,8 @@ def live_through(patient: Patient, start: datetime, hours: int) -> list[datetime
 
 def ten_tablets(patient: Patient) -> Medication:
     with time_machine.travel(MONDAY - timedelta(hours=1), tick=False):
-        medication = medication_with_schedule(patient, time(8), time(20),
-                                              start=date(2026, 12, 14), stock=10)
+        medication = medication_with(patient, time(8), time(20), start=date(2026, 12, 14),
+                                     stock=10, refill_threshold=None)
         medication.refill_lead_days = 3
         medication.pack_size = Decimal(30)
         medication.save()

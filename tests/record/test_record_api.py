@@ -16,7 +16,8 @@ from pulserx.accounts.models import Patient, User
 from pulserx.api.models import ApiToken
 from pulserx.reminders.history import history
 from pulserx.reminders.models import StockEvent
-from tests.api.conftest import API, medication, token_client
+from tests.api.conftest import API, token_client
+from tests.factories import medication
 from tests.record.seeds import NOW, plant, seeds
 from tests.support import https_client
 
@@ -86,7 +87,8 @@ def test_report_pdf_and_csv_from_the_api(api: Client, patient: Patient,
 
 def test_forecast_and_refill(patient: Patient) -> None:
     with time_machine.travel(datetime(2026, 12, 14, 6, 0, tzinfo=UTC), tick=False):
-        med = medication(patient, "08:00", "20:00", start=date(2026, 12, 14), stock="10")
+        med = medication(patient, "08:00", "20:00", start=date(2026, 12, 14), stock="10",
+                         refill_threshold=None)
         med.pack_size = 28
         med.save()
         client = token_client(patient)

@@ -23,7 +23,8 @@ from pulserx.reminders.models import (
 )
 from pulserx.reminders.planning import replan
 from pulserx.reminders.stock import StockError, refill
-from tests.api.conftest import API, dose, medication, token_client
+from tests.api.conftest import API, token_client
+from tests.factories import dose, medication
 
 pytestmark = pytest.mark.django_db
 MONDAY = datetime(2026, 12, 14, 6, 0, tzinfo=UTC)
@@ -31,10 +32,11 @@ MONDAY = datetime(2026, 12, 14, 6, 0, tzinfo=UTC)
 
 def test_the_count_is_explained_by_its_events(patient: Patient) -> None:
     with time_machine.travel(MONDAY, tick=False):
-        med = medication(patient, "08:00", start=date(2026, 12, 14), stock="3", amount="2")
+        med = medication(patient, "08:00", start=date(2026, 12, 14), stock="3", amount="2",
+                         refill_threshold=None)
         med.pack_size = Decimal(28)
         med.save()
-        first = dose(patient, med, MONDAY + timedelta(hours=2), amount="2")
+        first = dose(med, MONDAY + timedelta(hours=2), amount="2")
         record_dose(first.pk, DoseStatus.TAKEN, patient.user)
         refill(med.pk, patient.user, MONDAY)
         med.refresh_from_db()
@@ -53,9 +55,10 @@ def test_the_count_is_explained_by_its_events(patient: Patient) -> None:
 def test_taking_at_zero_records_the_dose_and_says_the_stock_was_empty(
         client: Client, patient: Patient) -> None:
     with time_machine.travel(MONDAY, tick=False):
-        med = medication(patient, "08:00", start=date(2026, 12, 14), stock="0.5")
-        first = dose(patient, med, MONDAY - timedelta(hours=1))
-        second = dose(patient, med, MONDAY - timedelta(minutes=30))
+        med = medication(patient, "08:00", start=date(2026, 12, 14), stock="0.5",
+                         refill_threshold=None)
+        first = dose(med, MONDAY - timedelta(hours=1))
+        second = dose(med, MONDAY - timedelta(minutes=30))
         api = token_client(patient)
         body = json.loads(api.post(f"{API}/doses/{first.pk}/take").content)
         assert body["status"] == "taken" and body["stock_was_empty"] is True
@@ -93,7 +96,8 @@ def test_another_patient_cannot_refill(client: Client, patient: Patient,
 
 def test_refill_reminders_are_planned_from_the_forecast(patient: Patient) -> None:
     with time_machine.travel(MONDAY, tick=False):
-        med = medication(patient, "08:00", "20:00", start=date(2026, 12, 14), stock="10")
+        med = medication(patient, "08:00", "20:00", start=date(2026, 12, 14), stock="10",
+                         refill_threshold=None)
         med.refill_lead_days, med.refill_threshold = 3, Decimal(4)
         med.save()
         replan(med.schedule)

@@ -101,3 +101,17 @@ def test_a_skipped_dose_moves_the_reminder_later(patient: Patient) -> None:
         record_dose(dose.pk, DoseStatus.SKIPPED, patient.user)
     armed = RefillReminder.objects.get(medication=medication)
     assert armed.due_at == datetime(2026, 12, 16, 20, 0, tzinfo=UTC)
+
+
+def test_the_refill_reminder_reads_the_same_in_the_inbox_page_and_the_api(
+        patient: Patient, client) -> None:
+    ten_tablets(patient)
+    live_through(patient, MONDAY, hours=24 * 3)
+    title, body = "Time to refill Metformin 500 mg", "runs out on Sat 19 Dec"
+    client.force_login(patient.user)
+    with time_machine.travel(datetime(2026, 12, 16, 9, 0, tzinfo=UTC), tick=False):
+        page = client.get("/inbox/").content.decode()
+        api = client.get("/api/v1/notifications").json()
+    assert title in page and body in page
+    [entry] = [n for n in api if n["type"] == "refill"]
+    assert entry["title"] == title and body in entry["body"] and entry["actionable"] is False

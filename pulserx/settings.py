@@ -144,6 +144,8 @@ PULSERX_WORKER_MEMORY_LIMIT_MB = env_int("PULSERX_WORKER_MEMORY_LIMIT_MB", 512)
 # /healthz and `manage.py doctor` call the worker dead when its last tick is older than this.
 PULSERX_HEALTH_MAX_TICK_AGE = env_duration("PULSERX_HEALTH_MAX_TICK_AGE", timedelta(seconds=30))
 PULSERX_DELIVERY_MAX_ATTEMPTS = env_int("PULSERX_DELIVERY_MAX_ATTEMPTS", 5)
+# A dose taken more than this after its due time counts as late in History and the reports.
+PULSERX_ON_TIME_WINDOW = env_duration("PULSERX_ON_TIME_WINDOW", timedelta(minutes=60))
 # Task threads of the worker; email may use all but one of them, so a push (or any other
 # task) always finds a free thread however many emails are waiting on a slow server.
 PULSERX_WORKER_THREADS = env_int("PULSERX_WORKER_THREADS", 4)

@@ -13,7 +13,14 @@ from ninja.errors import HttpError, ValidationError
 from ninja.params.functions import Query
 
 from pulserx.api.auth import any_auth, caller, caller_patient
-from pulserx.api.schemas import AdherenceOut, DoseOut, ErrorOut, MedicationTally, SnoozeIn
+from pulserx.api.schemas import (
+    AdherenceOut,
+    DoseOut,
+    ErrorOut,
+    MedicationTally,
+    SnoozeIn,
+    TakenOut,
+)
 from pulserx.reminders.actions import (
     DoseActionError,
     record_dose,
@@ -68,9 +75,10 @@ def list_doses(
                     statuses=status or ())
 
 
-@router.post("/doses/{dose_id}/take", response={200: DoseOut, **_ACTION_ERRORS})
+@router.post("/doses/{dose_id}/take", response={200: TakenOut, **_ACTION_ERRORS})
 def take_dose(request: HttpRequest, dose_id: int) -> Any:
-    """Record the dose taken (lowers the medication's stock). 409 if already recorded."""
+    """Record the dose taken (lowers the medication's stock, never below 0:
+    `stock_was_empty` says when it had too little). 409 if already recorded."""
     require_own_dose(request, dose_id)
     return act(lambda: record_dose(dose_id, DoseStatus.TAKEN, by=caller(request)))
 

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from ninja import NinjaAPI, Status
 
-from pulserx.accounts.models import Patient, new_token
-from pulserx.api import as_needed, doses, fhir, inbox, medications
+from pulserx.api import as_needed, doses, fhir, inbox, medications, record
 from pulserx.api.auth import any_auth, caller, caller_patient, session_auth
 from pulserx.api.docs import LocalSwagger
+from pulserx.api.ical import calendar_url, reset_calendar_address
 from pulserx.api.models import ApiToken
 from pulserx.api.schemas import (
     CalendarOut,
@@ -42,10 +40,7 @@ api.add_router("", doses.router)
 api.add_router("", as_needed.router)
 api.add_router("", fhir.router)
 api.add_router("", inbox.router)
-
-
-def calendar_url(patient: Patient) -> str:
-    return settings.SITE_URL + reverse("calendar-feed", args=[patient.calendar_token])
+api.add_router("", record.router)
 
 
 @api.get("/me", response=ProfileOut, tags=["profile"])
@@ -68,10 +63,7 @@ def me(request: HttpRequest) -> Any:
 @api.post("/calendar/rotate", response=CalendarOut, tags=["profile"])
 def rotate_calendar(request: HttpRequest) -> Any:
     """Give the iCal feed a new private address; the old one stops working at once."""
-    patient = caller_patient(request)
-    patient.calendar_token = new_token()
-    patient.save(update_fields=["calendar_token"])
-    return CalendarOut(calendar_url=calendar_url(patient))
+    return CalendarOut(calendar_url=reset_calendar_address(caller_patient(request)))
 
 
 @api.get("/tokens", response=list[TokenOut], tags=["tokens"])

@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from pulserx.accounts.models import Patient
+from pulserx.accounts.models import Patient, new_token
 from pulserx.notifications.render import facts_of, take_text
 from pulserx.reminders.clock import day_start, local_today, patient_zone
 from pulserx.reminders.models import Dose
@@ -26,6 +27,18 @@ from pulserx.reminders.planning import planned_doses
 from pulserx.reminders.schedule import Recurrence
 
 FEED_DAYS = 30
+
+
+def calendar_url(patient: Patient) -> str:
+    """The feed's private address: whoever has it can read the patient's upcoming doses."""
+    return settings.SITE_URL + reverse("calendar-feed", args=[patient.calendar_token])
+
+
+def reset_calendar_address(patient: Patient) -> str:
+    """Give the feed a new address; the old one stops working at once."""
+    patient.calendar_token = new_token()
+    patient.save(update_fields=["calendar_token"])
+    return calendar_url(patient)
 LINE_OCTETS = 75
 CRLF = "\r\n"
 

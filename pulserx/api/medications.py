@@ -39,7 +39,7 @@ SCHEDULE_FIELDS = ("recurrence", "times", "weekdays", "every_days", "days_on", "
                    "continue_last_phase", "max_doses", "limit_period_hours",
                    "min_gap_minutes")
 # PATCH may set these to null; any other field sent as null is an error, not a wipe.
-NULLABLE = {"stock", "refill_threshold", "end_date", "every_minutes", "anchor_at",
+NULLABLE = {"stock", "refill_threshold", "pack_size", "end_date", "every_minutes", "anchor_at",
             "window_start", "window_end", "dose_count", "max_doses", "min_gap_minutes"}
 # Which schedule field a `Plan` error message is about; the first needle found wins.
 _PLAN_ERROR_FIELDS = (("end (", "end_date"), ("time of day", "times"), ("times", "times"),

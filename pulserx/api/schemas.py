@@ -22,6 +22,7 @@ from pulserx.reminders.models import (
     Schedule,
 )
 from pulserx.reminders.schedule import Recurrence, TravelPolicy
+from pulserx.reminders.stock import stock_was_short
 
 _HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -160,6 +161,10 @@ class MedicationFields(Schema):
     instructions: str | None = Field(default=None, max_length=240)
     stock: Stock | None = None
     refill_threshold: Stock | None = None
+    pack_size: Amount | None = Field(default=None, description="What one refill adds.")
+    refill_lead_days: int = Field(default=7, ge=0, le=90,
+                                  description="Remind this many days before the stock runs "
+                                              "out.")
 
     @field_validator("name", "strength", "instructions")
     @classmethod
@@ -227,6 +232,8 @@ class MedicationOut(Schema):
     instructions: str
     stock: Quantity | None
     refill_threshold: Quantity | None
+    pack_size: Quantity | None
+    refill_lead_days: int
     needs_refill: bool
     paused: bool
     created_at: datetime
@@ -255,6 +262,15 @@ class DoseOut(Schema):
     @staticmethod
     def resolve_medication_name(dose: Dose) -> str | None:
         return dose.medication.name if dose.medication is not None else None
+
+
+class TakenOut(DoseOut):
+    stock_was_empty: bool = Field(description="The stock had less than the dose: the dose is "
+                                              "recorded, the stock stays at 0.")
+
+    @staticmethod
+    def resolve_stock_was_empty(dose: Dose) -> bool:
+        return stock_was_short(dose)
 
 
 class SnoozeIn(Schema):

@@ -35,6 +35,7 @@ __all__ = [
     "is_dose_day",
     "next_occurrence",
     "occurrences",
+    "scheduled_wall",
     "to_utc",
 ]
 
@@ -279,6 +280,17 @@ def _require_aware(moment: datetime, name: str) -> None:
     """Raise ValueError unless ``moment`` is an aware datetime."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} must be an aware datetime, got naive {moment.isoformat()}")
+
+
+def scheduled_wall(times: tuple[time, ...], zone: ZoneInfo, due_at: datetime) -> time:
+    """The wall time of the plan that fires at `due_at`. Not simply the local clock reading:
+    02:30 inside a DST gap fires when the clock shows 03:30."""
+    local_day = due_at.astimezone(zone).date()
+    for wall in times:
+        for day in (local_day, local_day - timedelta(days=1)):
+            if to_utc(day, wall, zone) == due_at:
+                return wall
+    return due_at.astimezone(zone).time().replace(tzinfo=None)
 
 
 def clock_zone(home: str, current: str | None, policy: TravelPolicy) -> ZoneInfo:

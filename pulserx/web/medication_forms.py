@@ -49,17 +49,32 @@ WEEKDAY_CHOICES = [(str(i), name) for i, name in
 class MedicationForm(forms.ModelForm):
     class Meta:
         model = Medication
-        fields = ["name", "strength", "form", "instructions", "stock", "refill_threshold"]
-        labels = {"stock": "In stock", "refill_threshold": "Remind me to refill at"}
+        fields = ["name", "strength", "form", "instructions", "stock", "refill_threshold",
+                  "pack_size", "refill_lead_days"]
+        labels = {"stock": "In stock", "refill_threshold": "Remind me to refill at",
+                  "pack_size": "Pack size", "refill_lead_days": "Days of warning"}
         help_texts = {
             "stock": "How many you have now; taking a dose counts it down. Leave empty to skip.",
-            "refill_threshold": "Show a refill warning when the stock falls to this number.",
+            "refill_threshold": "Remind me again when the stock falls to this number.",
+            "pack_size": "How many one refill adds (the Refilled button on History).",
+            "refill_lead_days": "Remind me this many days before the stock runs out.",
         }
         error_messages = {
             "name": {"required": "Give the medication a name."},
             "stock": {"min_value": "Stock cannot be negative."},
             "refill_threshold": {"min_value": "The refill level cannot be negative."},
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["refill_lead_days"].required = False
+
+    def clean_refill_lead_days(self) -> int:
+        """Left empty: the usual week of warning."""
+        value = self.cleaned_data.get("refill_lead_days")
+        if value is None:
+            return int(Medication._meta.get_field("refill_lead_days").default)
+        return int(value)
 
 
 @dataclass

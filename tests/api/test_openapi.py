@@ -22,6 +22,11 @@ ENDPOINTS = {
     ("/api/v1/notifications/read", "post"), ("/api/v1/adherence", "get"),
     ("/api/v1/medications/{medication_id}/doses", "post"),
     ("/api/v1/fhir/Bundle", "get"), ("/api/v1/fhir/MedicationRequest", "post"),
+    ("/api/v1/history", "get"), ("/api/v1/streaks", "get"),
+    ("/api/v1/medications/{medication_id}/forecast", "get"),
+    ("/api/v1/medications/{medication_id}/refill", "post"),
+    ("/api/v1/medications/{medication_id}/stock-events", "get"),
+    ("/api/v1/report.pdf", "get"), ("/api/v1/doses.csv", "get"),
 }
 
 

@@ -7,10 +7,14 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import segno
 from django import template
 from django.http import HttpRequest
 from django.templatetags.static import static
+from django.utils.safestring import mark_safe
 
+from pulserx.accounts.models import Patient
+from pulserx.api.ical import calendar_url
 from pulserx.notifications import inbox
 from pulserx.reminders.amounts import amount_text, quantity_text
 from pulserx.reminders.models import Medication, Schedule
@@ -132,3 +136,15 @@ def local_dt(moment: datetime, zone: ZoneInfo) -> str:
     """"Wed 25 Mar 08:00" on the given clock."""
     local = moment.astimezone(zone)
     return f"{local:%a} {local.day} {local:%b %H:%M}"
+
+
+@register.inclusion_tag("web/_calendar_settings.html")
+def calendar_settings(patient: Patient) -> dict[str, Any]:
+    """The Settings section with the calendar feed's address, its QR code and the API docs."""
+    url = calendar_url(patient)
+    qr = segno.make(url, error="m").svg_inline(
+        scale=4, border=2, svgclass="qr-code", lineclass="qr-line", omitsize=True,
+        dark="#000", light="#fff")
+    # segno writes a bare <svg>: name it for assistive technology.
+    qr = qr.replace("<svg ", '<svg role="img" aria-label="QR code of your calendar address" ', 1)
+    return {"calendar_url": url, "qr_svg": mark_safe(qr)}  # segno's own markup, no user text

@@ -24,6 +24,7 @@ from pulserx.reminders.actions import (
 from pulserx.reminders.clock import day_start, local_today, patient_zone
 from pulserx.reminders.models import Dose, DoseStatus
 from pulserx.reminders.planning import planned_doses
+from pulserx.reminders.schedule import FIRST_DATE, LAST_DATE
 
 router = Router(tags=["doses"], auth=any_auth)
 
@@ -62,6 +63,10 @@ def list_doses(
     patient = caller_patient(request)
     first = start or local_today(patient)
     last = to or first
+    for name, day in (("from", first), ("to", last)):
+        if not FIRST_DATE <= day <= LAST_DATE:
+            raise ValidationError([{"type": "value_error", "loc": ["query", name],
+                                    "msg": f"must be within {FIRST_DATE}..{LAST_DATE}"}])
     if last < first or (last - first).days >= MAX_LIST_DAYS:
         raise ValidationError([{"type": "value_error", "loc": ["query", "to"],
                                 "msg": f"must be within {MAX_LIST_DAYS} days on or after from"}])

@@ -13,9 +13,18 @@ from pydantic import PlainSerializer, field_validator, model_validator
 
 from pulserx.reminders.actions import SNOOZE_CHOICES
 from pulserx.reminders.models import Dose, DoseStatus, Medication, MedicationForm, Schedule
-from pulserx.reminders.schedule import Recurrence, TravelPolicy
+from pulserx.reminders.schedule import (
+    MAX_PERIOD_DAYS,
+    MAX_TIMES_PER_DAY,
+    Recurrence,
+    TravelPolicy,
+)
 
 _HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# Free text without control characters (NUL included: PostgreSQL cannot store it); a name
+# needs at least one visible character. Patterns, so the OpenAPI document says so too.
+_TEXT = r"^[^\x00-\x1f\x7f]*$"
+_NAME = r"^[^\x00-\x1f\x7f]*[^\x00-\x1f\x7f\s][^\x00-\x1f\x7f]*$"
 
 
 def _as_number(value: Decimal) -> int | float:
@@ -95,29 +104,33 @@ class ScheduleFields(Schema):
     """Every field optional: the base of a full schedule and of a partial update."""
 
     recurrence: Recurrence | None = None
-    times: list[DoseTime] | None = None
+    times: list[DoseTime] | None = Field(default=None, max_length=MAX_TIMES_PER_DAY)
     weekdays: list[Weekday] | None = None
-    every_days: int | None = Field(default=None, ge=1, description="interval: every N days")
-    days_on: int | None = Field(default=None, ge=0, description="cycle: days on")
-    days_off: int | None = Field(default=None, ge=0, description="cycle: days off")
+    every_days: int | None = Field(default=None, ge=1, le=MAX_PERIOD_DAYS,
+                                   description="interval: every N days")
+    days_on: int | None = Field(default=None, ge=0, le=MAX_PERIOD_DAYS,
+                                description="cycle: days on")
+    days_off: int | None = Field(default=None, ge=0, le=MAX_PERIOD_DAYS,
+                                 description="cycle: days off")
     start_date: date | None = Field(default=None, description="Default: today; kept on edit.")
     end_date: date | None = Field(default=None, description="Last dose day, inclusive.")
 
 
 class ScheduleIn(ScheduleFields):
     recurrence: Recurrence = Recurrence.DAILY
-    times: list[DoseTime] = Field(default_factory=list)
+    times: list[DoseTime] = Field(default_factory=list, max_length=MAX_TIMES_PER_DAY)
     weekdays: list[Weekday] = Field(default_factory=list)
-    every_days: int = Field(default=1, ge=1, description="interval: every N days")
-    days_on: int = Field(default=0, ge=0, description="cycle: days on")
-    days_off: int = Field(default=0, ge=0, description="cycle: days off")
+    every_days: int = Field(default=1, ge=1, le=MAX_PERIOD_DAYS,
+                            description="interval: every N days")
+    days_on: int = Field(default=0, ge=0, le=MAX_PERIOD_DAYS, description="cycle: days on")
+    days_off: int = Field(default=0, ge=0, le=MAX_PERIOD_DAYS, description="cycle: days off")
 
 
 class MedicationFields(Schema):
-    name: str | None = Field(default=None, min_length=1, max_length=120)
-    strength: str | None = Field(default=None, max_length=60)
+    name: str | None = Field(default=None, min_length=1, max_length=120, pattern=_NAME)
+    strength: str | None = Field(default=None, max_length=60, pattern=_TEXT)
     form: MedicationForm | None = None
-    instructions: str | None = Field(default=None, max_length=240)
+    instructions: str | None = Field(default=None, max_length=240, pattern=_TEXT)
     stock: Stock | None = None
     refill_threshold: Stock | None = None
 
@@ -143,10 +156,10 @@ class MedicationPatch(MedicationFields):
 class MedicationIn(MedicationFields):
     """POST and PUT: the whole medication with its schedule."""
 
-    name: str = Field(min_length=1, max_length=120)
-    strength: str = Field(default="", max_length=60)
+    name: str = Field(min_length=1, max_length=120, pattern=_NAME)
+    strength: str = Field(default="", max_length=60, pattern=_TEXT)
     form: MedicationForm = MedicationForm.TABLET
-    instructions: str = Field(default="", max_length=240)
+    instructions: str = Field(default="", max_length=240, pattern=_TEXT)
     schedule: ScheduleIn
 
 

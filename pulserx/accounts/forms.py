@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
-from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
 from django.db import transaction
 
-from pulserx.accounts.models import AccountType, CareLink, CareLinkStatus, Patient, User
+from pulserx.accounts.models import (
+    AccountType,
+    CareLink,
+    CareLinkStatus,
+    Patient,
+    User,
+    zone_names,
+)
 from pulserx.reminders.schedule import TravelPolicy
 
 ZoneChoices = list[tuple[str, Any]]
@@ -20,7 +26,7 @@ ZoneChoices = list[tuple[str, Any]]
 def timezone_choices() -> ZoneChoices:
     """Every IANA zone this server knows, grouped by region ("Europe", "America", ...)."""
     groups: dict[str, list[tuple[str, str]]] = {}
-    for name in sorted(available_timezones()):
+    for name in sorted(zone_names()):
         region = name.split("/", 1)[0] if "/" in name else "Other"
         groups.setdefault(region, []).append((name, name.replace("_", " ")))
     return [(region, zones) for region, zones in sorted(groups.items())]

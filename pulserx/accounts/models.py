@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import lru_cache
 from zoneinfo import available_timezones
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -11,9 +12,19 @@ from django.db import models
 
 from pulserx.reminders.schedule import TravelPolicy
 
+# Keys of the tz database that name no place: "localtime" is whatever the server's own clock
+# is set to, "Factory" a placeholder zone, "posixrules" a template file.
+_NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> frozenset[str]:
+    """The IANA zones a patient may live in."""
+    return frozenset(available_timezones() - _NOT_PLACES)
+
 
 def validate_timezone(value: str) -> None:
-    if value not in available_timezones():
+    if value not in zone_names():
         raise ValidationError(
             "“%(value)s” is not an IANA time zone (for example Europe/London).",
             params={"value": value},

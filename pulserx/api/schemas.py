@@ -37,6 +37,7 @@ Amount = Annotated[Decimal, Field(max_digits=8, decimal_places=2, gt=0)]
 Stock = Annotated[Decimal, Field(max_digits=8, decimal_places=2, ge=0)]
 # A quantity out: a JSON number.
 Quantity = Annotated[Decimal, PlainSerializer(_as_number, return_type=float)]
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]  # what a database id column can hold
 Weekday = Annotated[int, Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")]
 
 
@@ -246,7 +247,8 @@ class NotificationOut(Schema):
 
 
 class MarkReadIn(Schema):
-    ids: list[int] | None = Field(default=None, description="Mark these notifications read…")
+    ids: list[RowId] | None = Field(default=None, max_length=1000,
+                                    description="Mark these notifications read…")
     all: bool = Field(default=False, description="…or every unread one.")
 
     @model_validator(mode="after")

@@ -121,7 +121,7 @@ def _check_dates(start: date, end: date | None) -> None:
         raise ValueError("start and end must be dates, not datetimes")
     for name, day in (("start", start), ("end", end)):
         if day is not None and not FIRST_DATE <= day <= LAST_DATE:
-            raise ValueError(f"{name} must be within {FIRST_DATE}..{LAST_DATE}, got {day}")
+            raise ValueError(f"{name} ({day}) must be within {FIRST_DATE}..{LAST_DATE}")
     if end is not None and end < start:
         raise ValueError(f"end ({end}) must not be before start ({start})")
 

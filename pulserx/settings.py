@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "pulserx.web",
     "pulserx.ops",
     "pulserx.api",
+    "axes",
 ]
 # The API docs' Swagger UI, from our own origin (see pulserx/api/docs.py).
 NINJA_DIR = Path(importlib.util.find_spec("ninja").submodule_search_locations[0])  # type: ignore[union-attr,index]
@@ -56,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a lockout raised while signing in into a 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pulserx.urls"
@@ -150,6 +153,24 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "today"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes first: it refuses a locked-out client before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in lockout: after PULSERX_LOGIN_FAILURE_LIMIT failures from one client address, that
+# address cannot sign in (nor ask for password resets) until PULSERX_LOGIN_LOCKOUT has passed.
+# The address is REMOTE_ADDR, which uvicorn's --proxy-headers sets from the platform's proxy.
+AXES_FAILURE_LIMIT = env_int("PULSERX_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_duration("PULSERX_LOGIN_LOCKOUT", timedelta(minutes=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "pulserx.accounts.throttle.lockout_response"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False  # its log lines carry the username (an email address)
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_DISABLE_ACCESS_LOG = True
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

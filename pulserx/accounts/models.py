@@ -9,6 +9,7 @@ from zoneinfo import available_timezones
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.dispatch import Signal
 
 from pulserx.reminders.schedule import TravelPolicy
 
@@ -29,6 +30,11 @@ def validate_timezone(value: str) -> None:
             "“%(value)s” is not an IANA time zone (for example Europe/London).",
             params={"value": value},
         )
+
+
+# Sent after a user's new password is saved (change, reset, admin): sessions of other
+# browsers already end through Django's session hash; tokens and sockets listen here.
+password_changed = Signal()
 
 
 def new_token() -> str:
@@ -57,6 +63,9 @@ class User(AbstractUser):
     account_type = models.CharField(
         max_length=16, choices=AccountType.choices, default=AccountType.PATIENT
     )
+    # Set by the link in the verification email. Until then no invitation can be accepted
+    # with this account and no reminder is emailed to the address.
+    email_verified = models.BooleanField(default=False)
 
     USERNAME_FIELD = "email"  # type: ignore[misc]
     REQUIRED_FIELDS = []  # type: ignore[misc]
@@ -64,7 +73,11 @@ class User(AbstractUser):
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         self.username = self.email
+        # Django keeps the raw password in _password until the save that stores its hash.
+        new_password = self.pk is not None and getattr(self, "_password", None) is not None
         super().save(*args, **kwargs)
+        if new_password:
+            password_changed.send(sender=User, user=self)
 
 
 class Patient(models.Model):

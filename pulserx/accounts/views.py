@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -16,7 +18,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from pulserx.accounts import care, emails
+from pulserx.accounts import care, emails, throttle
 from pulserx.accounts.forms import InviteForm, PatientSettingsForm, SignInForm, SignUpForm
 from pulserx.accounts.models import (
     CareLink,
@@ -56,6 +58,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset_form.html"
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not throttle.count_attempt(request, request.POST.get("email", "")[:254]):
+            return throttle.lockout_response(request)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         # Links in emails use the configured public address, not the request's Host header.

@@ -71,7 +71,10 @@ class CalendarOut(Schema):
 
 
 class TokenIn(Schema):
-    name: str = Field(min_length=1, max_length=80)
+    name: str = Field(min_length=1, max_length=80, pattern=_NAME)
+    expires_at: datetime | None = Field(
+        default=None, description="When the token stops working (within a year); "
+                                  "null: it never expires.")
 
 
 class TokenOut(Schema):
@@ -80,6 +83,7 @@ class TokenOut(Schema):
     hint: str = Field(description="The first characters of the token.")
     created_at: datetime
     last_used_at: datetime | None
+    expires_at: datetime | None
 
 
 class TokenCreatedOut(TokenOut):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from django.db.models import Count
@@ -12,9 +12,17 @@ from django.utils import timezone
 from ninja import Router, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.params.functions import Query
+from pydantic import WithJsonSchema
 
 from pulserx.api.auth import any_auth, caller, caller_patient
-from pulserx.api.schemas import AdherenceOut, DoseOut, ErrorOut, MedicationTally, SnoozeIn
+from pulserx.api.schemas import (
+    AdherenceOut,
+    BoundedDate,
+    DoseOut,
+    ErrorOut,
+    MedicationTally,
+    SnoozeIn,
+)
 from pulserx.reminders.actions import (
     DoseActionError,
     record_dose,
@@ -50,9 +58,12 @@ def act(action: Callable[[], Dose]) -> Dose:
 @router.get("/doses", response=list[DoseOut])
 def list_doses(
     request: HttpRequest,
-    start: Annotated[date | None, Query(alias="from", description="First local day (today).")
+    start: Annotated[BoundedDate | None, Query(
+        alias="from", description="First local day (= to when only to is given, else today).")
                      ] = None,
-    to: Annotated[date | None, Query(description="Last local day, inclusive (= from).")] = None,
+    to: Annotated[BoundedDate | None, Query(
+        description=f"Last local day, inclusive (= from); from..to spans at most "
+                    f"{MAX_LIST_DAYS} days.")] = None,
     status: Annotated[list[DoseStatus] | None, Query(description="Only these statuses.")
                       ] = None,
 ) -> Any:
@@ -61,7 +72,7 @@ def list_doses(
     prepared by the dispatcher (it does so minutes ahead) have `id: null`: they can be acted
     on once they have an id."""
     patient = caller_patient(request)
-    first = start or local_today(patient)
+    first = start or (to if to is not None else local_today(patient))
     last = to or first
     for name, day in (("from", first), ("to", last)):
         if not FIRST_DATE <= day <= LAST_DATE:
@@ -122,7 +133,9 @@ def tally(counts: dict[str, int]) -> dict[str, Any]:
 
 @router.get("/adherence", response=AdherenceOut)
 def adherence(request: HttpRequest,
-              days: Annotated[int, Query(description="7 or 30")] = 7) -> Any:
+              days: Annotated[int, Query(description="7 or 30"),
+                              WithJsonSchema({"type": "integer", "enum": ADHERENCE_DAYS})
+                              ] = 7) -> Any:
     """Taken, skipped and missed doses due in the last `days` days (as on the Today page)
     and the rate taken / (taken + skipped + missed); null before any dose is recorded.
     Open doses are counted as `pending`; test reminders are left out."""

@@ -13,13 +13,14 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from ninja import NinjaAPI, Status
+from ninja import Status
 from ninja.errors import HttpError, ValidationError
 
 from pulserx.accounts import throttle
 from pulserx.accounts.models import Patient, new_token
 from pulserx.api import doses, inbox, medications
 from pulserx.api.auth import any_auth, caller, caller_patient, session_auth
+from pulserx.api.contract import DocumentedAPI
 from pulserx.api.docs import LocalSwagger
 from pulserx.api.models import ApiToken, TokenLimitError
 from pulserx.api.schemas import (
@@ -33,7 +34,7 @@ from pulserx.api.schemas import (
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.schedule import TravelPolicy
 
-api = NinjaAPI(
+api = DocumentedAPI(
     title="PulseRx API", version="1", auth=any_auth, urls_namespace="api", docs=LocalSwagger(),
     description="Medications, schedules, doses, the inbox and adherence of the signed-in "
                 "patient. Authenticate with a personal token (`Authorization: Bearer …`, "

@@ -55,7 +55,8 @@ def redis_server() -> Iterator[str]:
 
 
 def make_patient(email: str, tz: str = "Europe/London", **fields: object) -> Patient:
-    user = User.objects.create_user(email, "correct horse battery", first_name=email.split("@")[0])
+    user = User.objects.create_user(email, "correct horse battery", first_name=email.split("@")[0],
+                                    email_verified=True)
     return Patient.objects.create(user=user, timezone=tz, **fields)
 
 
@@ -72,6 +73,7 @@ def other_patient(db: None) -> Patient:
 @pytest.fixture
 def caregiver(patient: Patient) -> User:
     user = User.objects.create_user("carol@example.org", "correct horse battery",
+                                    email_verified=True,
                                     first_name="Carol", account_type=AccountType.CAREGIVER)
     CareLink.objects.create(patient=patient, caregiver=user, invited_email=user.email,
                             status=CareLinkStatus.ACCEPTED)

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from pulserx.accounts import care, emails, throttle
+from pulserx.accounts import care, emails, throttle, verification
 from pulserx.accounts.forms import InviteForm, PatientSettingsForm, SignInForm, SignUpForm
 from pulserx.accounts.models import (
     CareLink,
@@ -81,7 +81,9 @@ def sign_up(request: HttpRequest) -> HttpResponse:
             form.add_error("email", "An account with this email already exists.")
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "Welcome to PulseRx. Your account is ready.")
+            verification.send_verification(user)
+            messages.success(request, "Welcome to PulseRx. Your account is ready: open the "
+                                      "link we emailed you to confirm your address.")
             return redirect(safe_next(request) or home_url(user))
     return render(request, "accounts/signup.html", {"form": form, "next": safe_next(request)})
 
@@ -200,6 +202,27 @@ def care_accept(request: HttpRequest, token: str) -> HttpResponse:
         context["problem"] = problem.reason
         return render(request, "accounts/accept.html", context, status=problem.status)
     return render(request, "accounts/accept.html", context)
+
+
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the verification email (it works signed in or not)."""
+    user = verification.verify(token)
+    if user is None:
+        return render(request, "accounts/verify.html", {"ok": False}, status=400)
+    return render(request, "accounts/verify.html", {"ok": True, "email": user.email})
+
+
+@login_required
+@require_POST
+def resend_verification(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    if request.user.email_verified:
+        messages.success(request, "Your address is already confirmed.")
+    elif verification.send_verification(request.user):
+        messages.success(request, f"We sent a new link to {request.user.email}.")
+    else:
+        messages.error(request, "The mail server refused the message; try again later.")
+    return redirect(safe_next(request) or home_url(request.user))
 
 
 @login_required

@@ -13,6 +13,11 @@ def inbox_group(user_id: int) -> str:
     return f"inbox.{user_id}"
 
 
+def session_group(session_key: str) -> str:
+    """The group of every WebSocket opened with one browser session."""
+    return f"session.{session_key}"
+
+
 class NotificationKind(models.TextChoices):
     REMINDER = "reminder", "Time to take"
     REALERT = "realert", "Reminder again"

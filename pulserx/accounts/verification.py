@@ -38,7 +38,9 @@ def verify(token: str) -> User | None:
         data = signing.loads(token, salt=_SALT, max_age=VERIFY_MAX_AGE)
     except signing.BadSignature:
         return None
-    user = User.objects.filter(pk=data.get("user")).first() if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not isinstance(data.get("user"), int):
+        return None
+    user = User.objects.filter(pk=data["user"]).first()
     if user is None or user.email.lower() != data.get("email"):
         return None
     if not user.email_verified:

@@ -56,8 +56,8 @@ class SignUpForm(BaseUserCreationForm):
     )
     timezone = timezone_field(
         label="Home time zone", required=False,
-        help_text="Reminders follow this clock. Filled in from your browser; "
-                  "caregiver accounts can leave it.",
+        help_text="Reminders follow this clock; a caregiver sees the times of the people "
+                  "they look after on it. Filled in from your browser.",
         widget=forms.Select(attrs={"data-timezone-autofill": ""}),
     )
 
@@ -83,12 +83,17 @@ class SignUpForm(BaseUserCreationForm):
         self.fields["password2"].help_text = "Type the same password again."
 
     def clean_email(self) -> str:
-        email = normalise_email(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this email already exists. Sign in, or reset your password "
-                "if you have forgotten it.", code="duplicate")
-        return email
+        # Whether the address already has an account is never said here (that would tell
+        # anyone who has an account): the sign-up view emails the owner instead.
+        return normalise_email(self.cleaned_data["email"])
+
+    def validate_unique(self) -> None:
+        exclude = self._get_validation_exclusions()  # type: ignore[attr-defined]
+        exclude.add("email")
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except forms.ValidationError as error:
+            self._update_errors(error)  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -106,6 +111,9 @@ class SignUpForm(BaseUserCreationForm):
             user.save()
             if user.account_type == AccountType.PATIENT:
                 Patient.objects.create(user=user, timezone=self.cleaned_data["timezone"])
+            elif self.cleaned_data["timezone"]:  # a caregiver's own clock
+                User.objects.filter(pk=user.pk).update(timezone=self.cleaned_data["timezone"])
+                user.timezone = self.cleaned_data["timezone"]
         return user
 
 
@@ -193,11 +201,22 @@ class PatientSettingsForm(forms.ModelForm):
         return bool({"timezone", "travel_policy"} & set(self.changed_data))
 
 
+class CaregiverSettingsForm(forms.ModelForm):
+    """A caregiver's own clock: the patients' times are shown with their zone named when it
+    differs from this one. The browser keeps it up to date too."""
+
+    timezone = timezone_field(label="My time zone", required=True)
+
+    class Meta:
+        model = User
+        fields = ("timezone",)
+
+
 class InviteForm(forms.Form):
     """Invite someone by email to look after a patient."""
 
     email = forms.EmailField(
-        label="Their email",
+        label="Their email", max_length=254,  # RFC 5321's limit; SQLite would store more
         help_text="They get a link to accept. You can revoke it at any time.",
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )

@@ -66,6 +66,9 @@ class User(AbstractUser):
     # Set by the link in the verification email. Until then no invitation can be accepted
     # with this account and no reminder is emailed to the address.
     email_verified = models.BooleanField(default=False)
+    # A caregiver's own clock (a patient's lives on their profile), kept up to date by
+    # their browser; times of a patient's doses are shown to them with the zone named.
+    timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone])
 
     USERNAME_FIELD = "email"  # type: ignore[misc]
     REQUIRED_FIELDS = []  # type: ignore[misc]

@@ -8,6 +8,7 @@ from pulserx.accounts import views
 
 urlpatterns = [
     path("signup/", views.sign_up, name="signup"),
+    path("signup/sent/", views.signup_sent, name="signup_sent"),
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(

@@ -19,7 +19,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from pulserx.accounts import care, emails, throttle, verification
-from pulserx.accounts.forms import InviteForm, PatientSettingsForm, SignInForm, SignUpForm
+from pulserx.accounts.forms import (
+    CaregiverSettingsForm,
+    InviteForm,
+    PatientSettingsForm,
+    SignInForm,
+    SignUpForm,
+)
 from pulserx.accounts.models import (
     CareLink,
     CareLinkStatus,
@@ -71,28 +77,34 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 def sign_up(request: HttpRequest) -> HttpResponse:
+    """Create the account and email a link that confirms the address and signs in. An
+    address that already has an account gets an email saying so, and the page answers the
+    same either way: sign-up does not tell strangers who has an account."""
     if request.user.is_authenticated:
         return redirect(home_url(request.user))  # type: ignore[arg-type]
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            user = form.save()
-        except IntegrityError:  # the same address signed up a moment ago
-            form.add_error("email", "An account with this email already exists.")
-        else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            verification.send_verification(user)
-            messages.success(request, "Welcome to PulseRx. Your account is ready: open the "
-                                      "link we emailed you to confirm your address.")
-            return redirect(safe_next(request) or home_url(user))
+        existing = User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
+        if existing is None:
+            try:
+                verification.send_verification(form.save(), then=safe_next(request))
+            except IntegrityError:  # the same address signed up a moment ago
+                existing = User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
+        if existing is not None:
+            verification.send_account_exists(existing)
+        return redirect("signup_sent")
     return render(request, "accounts/signup.html", {"form": form, "next": safe_next(request)})
+
+
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/signup_sent.html")
 
 
 @login_required
 def account_settings(request: HttpRequest) -> HttpResponse:
     patient = patient_of(request.user)
     if patient is None:
-        return render(request, "accounts/settings.html", {})
+        return caregiver_settings(request)
     form = PatientSettingsForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -102,6 +114,16 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Settings saved.")
         return redirect("account_settings")
     return render_settings(request, patient, form=form)
+
+
+def caregiver_settings(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    form = CaregiverSettingsForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Settings saved.")
+        return redirect("account_settings")
+    return render(request, "accounts/settings.html", {"caregiver_form": form})
 
 
 def render_settings(request: HttpRequest, patient: Patient, *,
@@ -125,15 +147,20 @@ def patient_or_404(request: HttpRequest) -> Patient:
 
 @require_POST
 def report_timezone(request: HttpRequest) -> JsonResponse:
-    """The browser says where the patient is now. Re-plan only if that moves their clock."""
+    """The browser says where the person is now. A patient's reminders are re-planned only
+    if that moves their clock; a caregiver's own clock simply follows."""
     if not request.user.is_authenticated:
         return JsonResponse({"error": "Sign in first."}, status=401)
-    patient = patient_or_404(request)
     zone = request.POST.get("timezone", "")
     try:
         validate_timezone(zone)
     except ValidationError as exc:
         return JsonResponse({"errors": {"timezone": exc.messages}}, status=400)
+    patient = patient_of(request.user)
+    if patient is None:
+        changed = bool(User.objects.filter(pk=request.user.pk).exclude(timezone=zone)
+                       .update(timezone=zone))
+        return JsonResponse({"timezone": zone, "changed": changed, "replanned": False})
     with transaction.atomic():
         changed = bool(Patient.objects.filter(pk=patient.pk).exclude(current_timezone=zone)
                        .update(current_timezone=zone))
@@ -205,10 +232,15 @@ def care_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
-    """The link in the verification email (it works signed in or not)."""
-    user = verification.verify(token)
+    """The link in the verification email. Its first use also signs the new account in;
+    after that it only confirms (a link in a mailbox must not stay a way in)."""
+    first_use, user = verification.verify(token)
     if user is None:
         return render(request, "accounts/verify.html", {"ok": False}, status=400)
+    if first_use and not request.user.is_authenticated:
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Welcome to PulseRx: your address is confirmed.")
+        return redirect(verification.continue_path(token) or home_url(user))
     return render(request, "accounts/verify.html", {"ok": True, "email": user.email})
 
 

@@ -18,8 +18,15 @@ from pydantic import (
     model_validator,
 )
 
-from pulserx.reminders.actions import SNOOZE_CHOICES
-from pulserx.reminders.models import Dose, DoseStatus, Medication, MedicationForm, Schedule
+from pulserx.reminders.actions import DoseActionError, snooze_minutes
+from pulserx.reminders.models import (
+    SNOOZE_CHOICES,
+    Dose,
+    DoseStatus,
+    Medication,
+    MedicationForm,
+    Schedule,
+)
 from pulserx.reminders.schedule import (
     FIRST_DATE,
     LAST_DATE,
@@ -303,9 +310,10 @@ class SnoozeIn(Schema):
     @field_validator("minutes")
     @classmethod
     def _offered(cls, value: int) -> int:
-        if value not in SNOOZE_CHOICES:
-            raise ValueError(f"must be one of {', '.join(map(str, SNOOZE_CHOICES))}")
-        return value
+        try:
+            return snooze_minutes(value)
+        except DoseActionError as refused:
+            raise ValueError(str(refused)) from None
 
 
 # --- the inbox

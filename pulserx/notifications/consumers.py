@@ -6,7 +6,7 @@ from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from pulserx.notifications.models import inbox_group, session_group
+from pulserx.live import inbox_group, session_group
 
 UNAUTHENTICATED = 4401
 SESSION_ENDED = 4403

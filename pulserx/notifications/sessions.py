@@ -11,9 +11,9 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from pulserx import live
 from pulserx.accounts.models import User, password_changed
-from pulserx.notifications import live
-from pulserx.notifications.models import inbox_group, session_group
+from pulserx.live import inbox_group, session_group
 
 _END = {"type": "session.end"}
 

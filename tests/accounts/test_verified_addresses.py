@@ -43,11 +43,15 @@ def test_sign_up_emails_a_link_that_verifies_the_address() -> None:
     assert not user.email_verified
     assert mail.outbox[-1].to == [user.email]
 
-    page = https_client().get(link_in_last_email())
+    browser = https_client()
+    first = browser.get(link_in_last_email())
+    again = https_client().get(link_in_last_email())
 
-    assert page.status_code == 200 and "is confirmed" in page.content.decode()
+    assert first.status_code == 302 and browser.session["_auth_user_id"] == str(user.pk)
     user.refresh_from_db()
     assert user.email_verified
+    # Used once, the link only confirms: it is not a way to sign in.
+    assert again.status_code == 200 and "is confirmed" in again.content.decode()
 
 
 def test_a_forged_or_stale_verification_link_verifies_nothing() -> None:

@@ -16,7 +16,8 @@ from pulserx.reminders import schedule as schedule_math
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.models import MAX_MEDICATIONS_PER_PATIENT, Medication, Schedule
 from pulserx.reminders.planning import doses_between
-from tests.api.conftest import API, medication
+from tests.api.conftest import API
+from tests.factories import medication
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 EVERY_HOUR = [f"{hour:02d}:00" for hour in range(24)]

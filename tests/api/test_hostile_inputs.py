@@ -16,7 +16,8 @@ from django.test import Client
 
 from pulserx.accounts.models import Patient
 from pulserx.reminders.models import Medication, Schedule
-from tests.api.conftest import API, medication
+from tests.api.conftest import API
+from tests.factories import medication
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 BIG = 2**63

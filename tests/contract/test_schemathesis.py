@@ -21,7 +21,7 @@ from schemathesis.checks import CHECKS
 
 from pulserx.api.doses import MAX_LIST_DAYS
 from pulserx.api.models import ApiToken
-from tests.conftest import make_patient
+from tests.factories import make_patient
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
 

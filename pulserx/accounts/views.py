@@ -128,14 +128,17 @@ def caregiver_settings(request: HttpRequest) -> HttpResponse:
 
 def render_settings(request: HttpRequest, patient: Patient, *,
                     form: PatientSettingsForm | None = None,
-                    invite_form: InviteForm | None = None) -> HttpResponse:
+                    invite_form: InviteForm | None = None, status: int = 200,
+                    extra: dict[str, Any] | None = None) -> HttpResponse:
     links = patient.care_links.select_related("caregiver").order_by("status", "-created_at")
     return render(request, "accounts/settings.html", {
         "patient": patient,
         "form": form or PatientSettingsForm(instance=patient),
         "invite_form": invite_form or InviteForm(patient=patient),
         "care_links": [(link, emails.accept_url(link)) for link in links],
-    })
+        "api_tokens": patient.user.api_tokens.order_by("-created_at", "-pk"),
+        **(extra or {}),
+    }, status=status)
 
 
 def patient_or_404(request: HttpRequest) -> Patient:

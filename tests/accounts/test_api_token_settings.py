@@ -61,6 +61,7 @@ def test_an_expired_token_is_refused(patient: Patient) -> None:
             "name": "Short lived", "expires": "30"}).content.decode())
         clock.shift(timedelta(days=30, seconds=1))
         assert api_me(token) == 401
+        client.force_login(patient.user)  # the session of a month ago has ended too
         assert "Expired" in client.get(reverse("account_settings")).content.decode()
 
 

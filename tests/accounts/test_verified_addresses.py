@@ -120,3 +120,17 @@ def test_revoking_a_caregiver_removes_their_past_alerts(patient: Patient,
     assert after["notifications"] == [] and after["unread"] == 0
     assert not Notification.objects.filter(recipient=caregiver).exists()
     assert "Metformin" not in reader.get(reverse("inbox")).content.decode()
+
+
+def test_settings_offer_to_resend_the_confirmation_link(patient: Patient) -> None:
+    User.objects.filter(pk=patient.user_id).update(email_verified=False)
+    client = https_client()
+    client.force_login(patient.user)
+    assert "not confirmed yet" in client.get(reverse("account_settings")).content.decode()
+
+    response = client.post(reverse("resend_verification"),
+                           {"next": reverse("account_settings")})
+
+    assert response["Location"] == reverse("account_settings")
+    assert mail.outbox[-1].to == [patient.user.email]
+    assert mail.outbox[-1].subject == "Confirm your PulseRx email address"

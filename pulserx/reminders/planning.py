@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -14,7 +15,7 @@ from pulserx.accounts.models import Patient
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.models import Dose, DoseStatus, Schedule
 from pulserx.reminders.refills import plan_refill_reminders
-from pulserx.reminders.schedule import next_occurrence, occurrences, scheduled_wall
+from pulserx.reminders.schedule import next_occurrence, timed_occurrences
 
 logger = logging.getLogger("pulserx.dispatch")
 _ONE_MICROSECOND = timedelta(microseconds=1)
@@ -28,10 +29,11 @@ def doses_between(schedule: Schedule, zone: ZoneInfo, after: datetime,
         plan = schedule.plan()
     except ValueError:
         return []
+    amounts = schedule.amounts()  # once per schedule: the cost stays linear in doses
     return [Dose(patient_id=schedule.patient_id, schedule=schedule,
                  medication_id=schedule.medication_id, due_at=due_at, next_action_at=due_at,
-                 amount=schedule.amount_at(scheduled_wall(plan.times, zone, due_at)))
-            for due_at in occurrences(plan, zone, after, until)]
+                 amount=amounts.get(wall, Decimal(1)))
+            for due_at, wall in timed_occurrences(plan, zone, after, until)]
 
 
 def doses_until(schedule: Schedule, horizon: datetime) -> tuple[list[Dose], datetime | None]:

@@ -6,6 +6,7 @@ The address holds the credential (`Patient.calendar_token`): calendar apps canno
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,9 @@ from pulserx.reminders.planning import planned_doses
 from pulserx.reminders.schedule import Recurrence
 
 FEED_DAYS = 30
+# 100 medications x 24 times x 30 days would be 72,000 events; calendar apps choke long
+# before that, so the feed stops at the earliest FEED_EVENT_LIMIT doses.
+FEED_EVENT_LIMIT = 3000
 
 
 def calendar_url(patient: Patient) -> str:
@@ -41,6 +45,7 @@ def reset_calendar_address(patient: Patient) -> str:
     return calendar_url(patient)
 LINE_OCTETS = 75
 CRLF = "\r\n"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,9 @@ class Event:
 
 
 def escape_text(value: str) -> str:
-    """A TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and newline escaped."""
+    """A TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and newline escaped;
+    other control characters (forbidden in TEXT, §3.1) dropped."""
+    value = _CONTROL.sub("", value)
     value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
     return value.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
 
@@ -114,7 +121,7 @@ def upcoming_events(patient: Patient, now: datetime) -> list[Event]:
     planned = planned_doses(patient, start, until + timedelta(microseconds=1))
     events = {(event.uid, event.start): event
               for event in (dose_event(dose, zone, host) for dose in [*stored, *planned])}
-    return sorted(events.values(), key=lambda event: (event.start, event.uid))
+    return sorted(events.values(), key=lambda event: (event.start, event.uid))[:FEED_EVENT_LIMIT]
 
 
 @require_safe

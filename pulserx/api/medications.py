@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
-from ninja.errors import ValidationError
+from ninja.errors import HttpError, ValidationError
 
 from pulserx.accounts.models import Patient
 from pulserx.api.auth import any_auth, caller_patient
@@ -28,7 +28,12 @@ from pulserx.reminders.medications import (
     stored_phases,
     stored_times,
 )
-from pulserx.reminders.models import Medication, Schedule
+from pulserx.reminders.models import (
+    Medication,
+    MedicationLimitError,
+    Schedule,
+    check_room_for_medication,
+)
 from pulserx.reminders.schedule import WALL_RECURRENCES, Plan
 
 router = Router(tags=["medications"], auth=any_auth)
@@ -128,11 +133,16 @@ def list_medications(request: HttpRequest) -> Any:
     return Medication.objects.filter(patient=caller_patient(request)).select_related("schedule")
 
 
-@router.post("/medications", response={201: MedicationOut})
+@router.post("/medications", response={201: MedicationOut, 409: ErrorOut})
 def create_medication(request: HttpRequest, payload: MedicationIn) -> Any:
     """Create a medication and its schedule in one transaction. `start_date` defaults to
-    today in the patient's clock."""
+    today in the patient's clock. 409 when the patient already has the most medications
+    one account may hold."""
     patient = caller_patient(request)
+    try:
+        check_room_for_medication(patient)
+    except MedicationLimitError as error:
+        raise HttpError(409, str(error)) from None
     fields = payload.model_dump()
     schedule_fields = fields.pop("schedule")
     schedule_fields["start_date"] = schedule_fields["start_date"] or local_today(patient)

@@ -38,6 +38,22 @@ class MedicationForm(models.TextChoices):
     OTHER = "other", "Other"
 
 
+MAX_MEDICATIONS_PER_PATIENT = 100
+
+
+class MedicationLimitError(Exception):
+    """The patient already has as many medications as one account may hold."""
+
+
+def check_room_for_medication(patient: Patient) -> None:
+    """Raise MedicationLimitError (with a message for people) if `patient` cannot add one
+    more medication: the cap keeps every page, feed and dispatcher pass bounded."""
+    if Medication.objects.filter(patient=patient).count() >= MAX_MEDICATIONS_PER_PATIENT:
+        raise MedicationLimitError(
+            f"At most {MAX_MEDICATIONS_PER_PATIENT} medications per patient: delete one "
+            "you no longer take first.")
+
+
 class Medication(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="medications")
     name = models.CharField(max_length=120)
@@ -214,11 +230,10 @@ class Schedule(models.Model):
             days_off=self.days_off,
         )
 
-    def amount_at(self, wall: time) -> Decimal:
-        for entry in self.times:
-            if time.fromisoformat(entry["at"]) == wall:
-                return Decimal(str(entry["amount"]))
-        return Decimal(1)
+    def amounts(self) -> dict[time, Decimal]:
+        """The dose amount of each wall time of the plan."""
+        return {time.fromisoformat(entry["at"]): Decimal(str(entry["amount"]))
+                for entry in self.times}
 
 
 class DoseStatus(models.TextChoices):

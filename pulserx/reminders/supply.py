@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.models import OPEN_STATUSES, Dose, Medication, Schedule
-from pulserx.reminders.schedule import Recurrence, occurrences, scheduled_wall, to_utc
+from pulserx.reminders.schedule import Recurrence, timed_occurrences, to_utc
 
 HORIZON = timedelta(days=366)
 
@@ -77,8 +77,9 @@ def forecast(medication: Medication, now: datetime) -> Forecast | None:
     threshold = medication.refill_threshold
     threshold_at = now if threshold is not None and left <= threshold else None
     runs_out_at = None
-    for due_at in occurrences(plan, zone, now, now + HORIZON):
-        amount = schedule.amount_at(scheduled_wall(plan.times, zone, due_at))
+    amounts = schedule.amounts()
+    for due_at, wall in timed_occurrences(plan, zone, now, now + HORIZON):
+        amount = amounts.get(wall, Decimal(1))
         if left < amount:
             runs_out_at = due_at
             break

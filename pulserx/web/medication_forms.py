@@ -23,12 +23,24 @@ from django.http import QueryDict
 from pulserx.accounts.models import Patient
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.medications import save_medication
-from pulserx.reminders.models import DayRoutine, Medication, Schedule
-from pulserx.reminders.schedule import Recurrence
+from pulserx.reminders.models import (
+    DayRoutine,
+    Medication,
+    MedicationLimitError,
+    Schedule,
+    check_room_for_medication,
+)
+from pulserx.reminders.schedule import (
+    FIRST_DATE,
+    LAST_DATE,
+    MAX_PERIOD_DAYS,
+    MAX_TIMES_PER_DAY,
+    Recurrence,
+)
 from pulserx.web.kinds_form import KindsForm
 
-MAX_TIMES = 24
-MAX_DAYS = 365
+MAX_TIMES = MAX_TIMES_PER_DAY
+MAX_DAYS = MAX_PERIOD_DAYS
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::00)?\s*$")
 
 RECURRENCE_CHOICES = [
@@ -200,6 +212,11 @@ class ScheduleForm(forms.Form):
         super().clean()
         data = self.cleaned_data
         recurrence = data.get("recurrence")
+        for name in ("start_date", "end_date"):
+            day = data.get(name)
+            if day is not None and not FIRST_DATE <= day <= LAST_DATE:
+                self.add_error(name, f"Choose a day between {FIRST_DATE:%Y-%m-%d} and "
+                                     f"{LAST_DATE:%Y-%m-%d}.")
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", "The last day is before the first day.")
@@ -280,6 +297,12 @@ class MedicationEditor:
 
     def is_valid(self) -> bool:
         medication_ok = self.medication_form.is_valid()
+        if medication_ok and self.medication.pk is None:
+            try:
+                check_room_for_medication(self.patient)
+            except MedicationLimitError as error:
+                self.medication_form.add_error(None, str(error))
+                medication_ok = False
         schedule_ok = self.schedule_form.is_valid()
         kinds_ok = self.kinds_form.is_valid()
         if schedule_ok and kinds_ok:

@@ -11,8 +11,63 @@ COLUMNS = ("scenario", "doses due", "delivered", "missed (caught up too late)", 
            "duplicated", "marked late", "early", "lateness p50 / p99 / max")
 
 
+METHOD = """\
+## How it is measured
+
+Every scenario runs real `python manage.py worker` processes (the production command: Celery
+plus the dispatcher thread) against a PostgreSQL cluster and a redis-server that the suite
+starts for itself (`initdb` in a temporary directory, a free loopback port; both removed
+afterwards). The shared servers are never touched. Doses are inserted the way the materialise
+step inserts them; 1 % of each scenario's count is added as a backlog already 3 h overdue
+(past `PULSERX_LATE_GRACE`, 2 h) and 1 % already 10 min overdue (within it). Workers run with
+`PULSERX_LEASE=5s` (production: 60 s) so that a killed worker's claims come back within
+seconds; everything else is the production configuration.
+
+Counted from the database after the doses have drained and the workers have stopped:
+
+- **doses due**: every dose of the scenario, backlog included;
+- **delivered**: doses with a reminder in the patient's inbox;
+- **missed**: doses with no reminder and marked missed, as the catch-up rule does for those
+  found more than the grace late. Each must be counted in a "missed while away" summary in
+  the patient's inbox; any that is not would be reported (and fails the run);
+- **lost**: doses with neither a reminder nor the missed mark;
+- **duplicated**: reminders beyond the first for one dose, plus any alert written twice for
+  one (recipient, dose, kind, sequence);
+- **marked late**: reminders flagged late (sent more than 60 s after their time);
+- **early**: reminders written before their dose was due;
+- **lateness**: when the reminder's inbox row was written, by the database server's clock
+  (a statement trigger the suite adds to its private database), minus the due time, over the
+  doses that were not backlog.
+
+`make faults` exits non-zero when any scenario loses, duplicates, or leaves a missed dose
+unannounced. `make faults FAULTS_SCALE=small` is the short version `.ci/run` runs.
+"""
+
+SCENARIO_NOTES = """\
+## The scenarios
+
+- **sigkill**: doses come due steadily; the worker is SIGKILLed (its whole process group)
+  while it holds a claim, restarted at once, and killed again at its next claim, `kills`
+  times; then one last worker drains. "kills inside a batch" counts kills after which the
+  killed batch's claim was still uncommitted.
+- **postgres**: the worker's backends are terminated (`pg_terminate_backend`) three times
+  while it holds a claim, then the server is crashed (`pg_ctl stop -m immediate`), left down
+  for the outage and started again (crash recovery).
+- **redis**: redis-server is SIGKILLed under load, left down for the outage, and started again
+  empty on the same port.
+- **netcut**: the worker reaches Redis through a relay on loopback that goes silent for the
+  outage: no bytes move either way and new connections get no answer, but nothing is reset,
+  as when packets are dropped. PostgreSQL stays reachable.
+- **clock**: the worker process's wall clock (time-machine, driven from outside through a
+  file by `bench/faults/clocked.py`; no hook in the product) is stepped 1 h back, held for the
+  outage, put right, then 1 h forward, held, and put right.
+- **race2 / race3**: two or three workers started, then the whole count due in the same
+  second.
+"""
+
+
 def _s(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f} s"
+    return "-" if value is None else f"{value:.1f} s"
 
 
 def cells(name: str, c: Census) -> list[str]:
@@ -60,7 +115,7 @@ def write(path: Path, meta: dict[str, Any], results: dict[str, dict[str, Any]]) 
         "# Reliability under faults",
         "",
         f"Produced by `make faults` (`{meta['command']}`, scale {meta['scale'].name}) at commit "
-        f"{meta['commit']}, {meta['started']} – {meta['finished']}.",
+        f"{meta['commit']}, {meta['started']} to {meta['finished']}.",
         "",
         f"Machine: {m.get('cpu', '?')}, {m.get('cores', '?')} cores, {m.get('ram_gb', '?')} GB "
         f"RAM, Linux {m.get('kernel', '?')}; Python {m.get('python', '?')}, Django "
@@ -73,6 +128,8 @@ def write(path: Path, meta: dict[str, Any], results: dict[str, dict[str, Any]]) 
         "",
         *_facts(results),
         "",
+        METHOD,
+        SCENARIO_NOTES,
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines))

@@ -24,18 +24,20 @@ def _finish(r: Rig, start: Any, facts: dict[str, Any]) -> Outcome:
 
 
 def sigkill(r: Rig) -> Outcome:
-    """One burst; the worker is SIGKILLed while it holds a claim, `kills` times in a row,
-    and started again each time. Its claims are taken again when their lease runs out."""
-    worker = r.worker(PULSERX_CLAIM_BATCH="250")
-    start = rig.seed(r, r.scale.burst)
+    """The worker SIGKILLed while it holds a claim, `kills` times in a row, doses coming due
+    all the while: each restart faces the burst that piled up while it was down. A killed
+    worker's claim is taken again when its lease runs out."""
+    start = rig.seed(r, r.scale.steady, window=r.scale.window)
     known: set[str] = set()
     inside = 0
     for _ in range(r.scale.kills):
+        worker = r.worker(ready=False)
         fresh = rig.wait_for_new_claim(known)
         rig.kill(worker)
-        inside += bool(fresh & rig.claim_tokens())  # its batch never committed
-        known |= rig.claim_tokens()
-        worker = r.worker(PULSERX_CLAIM_BATCH="250")
+        held = rig.claim_tokens()
+        inside += bool(fresh & held)  # that batch never committed
+        known |= held
+    r.worker()
     return _finish(r, start, {"kills": r.scale.kills, "kills_inside_a_batch": inside})
 
 
@@ -52,16 +54,18 @@ def postgres(r: Rig) -> Outcome:
     (`pg_ctl -m immediate`), down for the outage, and started again."""
 
     def fault() -> dict[str, Any]:
-        terminated = 0
+        terminated = inside = 0
         for _ in range(3):
-            if rig.wait_for_new_claim(rig.claim_tokens(), timeout=10):
-                terminated += _terminate_backends()
+            fresh = rig.wait_for_new_claim(rig.claim_tokens(), timeout=10)
+            terminated += _terminate_backends()
+            inside += bool(fresh & rig.claim_tokens())  # that batch never committed
             time.sleep(1)
         r.postgres.crash()
         time.sleep(r.scale.outage)
         r.postgres.start()
         rig.reconnect()
-        return {"backends_terminated": terminated, "server_down_s": r.scale.outage}
+        return {"backends_terminated": terminated, "terminations_inside_a_batch": inside,
+                "server_down_s": r.scale.outage}
 
     return _steady(r, fault)
 

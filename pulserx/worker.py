@@ -82,7 +82,8 @@ class Dispatcher(threading.Thread):
 
     def tick_once(self) -> BatchReport:
         """One tick on the database's clock, not this machine's: see `database_now`."""
-        from pulserx.reminders.dispatch import database_now, tick
+        from pulserx.reminders.claims import database_now
+        from pulserx.reminders.dispatch import tick
 
         return tick(database_now())
 

@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import F
-from django.utils import timezone
 
 from pulserx.notifications.models import Delivery, DeliveryStatus
 from pulserx.notifications.transports import TransportError, transport_for
+from pulserx.reminders.claims import database_now
 
 logger = logging.getLogger("pulserx.delivery")
 
@@ -38,7 +38,7 @@ def claim_attempt(delivery: Delivery, now: datetime) -> bool:
 
 def attempt_delivery(delivery_id: int) -> None:
     delivery = Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).first()
-    now = timezone.now()
+    now = database_now()
     if delivery is None or not claim_attempt(delivery, now):
         return
     attempts = delivery.attempts + 1
@@ -52,7 +52,7 @@ def attempt_delivery(delivery_id: int) -> None:
         record_failure(delivery, attempts, TransportError(f"unexpected {type(error).__name__}"))
         return
     Delivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error="")
+        status=DeliveryStatus.SENT, sent_at=database_now(), next_attempt_at=None, last_error="")
 
 
 def record_failure(delivery: Delivery, attempts: int, error: TransportError) -> None:
@@ -61,6 +61,6 @@ def record_failure(delivery: Delivery, attempts: int, error: TransportError) -> 
                    delivery.channel, attempts, "final" if final else "will retry", error.reason)
     Delivery.objects.filter(pk=delivery.pk).update(
         status=error.status if final else DeliveryStatus.PENDING,
-        next_attempt_at=None if final else timezone.now() + backoff(attempts),
+        next_attempt_at=None if final else database_now() + backoff(attempts),
         last_error=error.reason[:300],
     )

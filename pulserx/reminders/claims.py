@@ -1,4 +1,8 @@
-"""Claiming due work with a lease: one statement, safe with any number of workers."""
+"""Claiming due work with a lease: one statement, safe with any number of workers.
+
+Leases and due times are compared on one clock, the database server's (`database_now`):
+every worker's claims, and every attempt's lease, are then measured alike however far a
+worker machine's own clock has drifted or been stepped."""
 
 from __future__ import annotations
 
@@ -6,6 +10,22 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
+from django.utils import timezone
+
+
+def database_now() -> datetime:
+    """The time by the database server's clock. A worker whose own clock runs an hour fast
+    would otherwise remind an hour early (and call it late); one an hour slow would hold
+    every reminder back an hour. SQLite runs on this machine: there the clocks are one."""
+    if connection.vendor != "postgresql":
+        return timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement_timestamp()")
+        row = cursor.fetchone()
+    assert row is not None
+    moment: datetime = row[0]
+    return moment
+
 
 _SKIP_LOCKED = {"postgresql": "FOR UPDATE SKIP LOCKED"}
 

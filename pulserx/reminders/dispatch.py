@@ -111,21 +111,6 @@ def deliver_batch(token: str, now: datetime) -> BatchReport:
     )
 
 
-def database_now() -> datetime:
-    """The time by the database server's clock: one clock for every worker. A worker whose
-    own clock runs an hour fast would otherwise remind an hour early (and call it late);
-    one an hour slow would hold every reminder back an hour. SQLite runs on this machine,
-    so there the two clocks are the same one."""
-    if connection.vendor != "postgresql":
-        return timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement_timestamp()")
-        row = cursor.fetchone()
-    assert row is not None
-    moment: datetime = row[0]
-    return moment
-
-
 def tick(now: datetime | None = None) -> BatchReport:
     """One pass of the dispatcher. Returns the sum of the batches it delivered."""
     now = now or timezone.now()

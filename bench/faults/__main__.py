@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from bench import harness
 from bench.faults import census, report
-from bench.faults.rig import Rig, Scale
+from bench.faults.rig import EMAIL_SHARE, Rig, Scale
 from bench.faults.scenarios import SCENARIOS
 from bench.faults.services import PrivatePostgres, PrivateRedis
 
@@ -47,8 +47,12 @@ def prepare(rig: Rig) -> None:
                       CELERY_BROKER_URL=rig.redis.url,
                       DJANGO_SETTINGS_MODULE="pulserx.settings", LOG_LEVEL="WARNING")
     harness.setup_django(os.environ["DATABASE_URL"])
+    from pulserx.accounts.models import Patient
+
     census.install_stamp()
     rig.people = harness.seed_patients(rig.scale.patients)
+    emailed = [person.patient_id for person in rig.people[::EMAIL_SHARE]]
+    Patient.objects.filter(pk__in=emailed).update(notify_email=True)
 
 
 def run_all(rig: Rig, chosen: list[str]) -> dict[str, dict]:

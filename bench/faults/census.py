@@ -73,6 +73,33 @@ LEFT JOIN (
 """
 
 
+# Email, the slow channel: one delivery row per reminder to a patient who asked for email,
+# sent by a Celery task; at least once by nature (SMTP has no exactly-once).
+_EMAIL = """
+SELECT
+  (SELECT count(*) FROM notifications_notification n
+   JOIN accounts_patient p ON p.id = n.patient_id WHERE n.kind = 'reminder' AND p.notify_email),
+  count(*) FILTER (WHERE e.status = 'sent'),
+  count(*) FILTER (WHERE e.status = 'skipped'),
+  count(*) FILTER (WHERE e.status IN ('pending', 'failed')),
+  count(*) FILTER (WHERE e.attempts > 1)
+FROM notifications_delivery e WHERE e.channel = 'email'
+"""
+
+
+@dataclass
+class Emails:
+    wanted: int   # reminders whose patient asked for email
+    sent: int
+    skipped: int  # refused on purpose by the transport (e.g. the dose is no longer open)
+    unsent: int   # still pending, or failed
+    resent: int   # attempted more than once: the patient may have two emails
+
+    @property
+    def missing(self) -> int:
+        return self.wanted - self.sent - self.skipped - self.unsent
+
+
 @dataclass
 class Census:
     """What the database says about every dose of one scenario."""
@@ -89,10 +116,13 @@ class Census:
     p99_s: float | None
     max_s: float | None
     unannounced_missed: int = 0
+    emails: Emails | None = None
 
     @property
     def clean(self) -> bool:
-        return self.lost == 0 and self.duplicated == 0 and self.unannounced_missed == 0
+        emails_ok = self.emails is None or (self.emails.missing == 0 and self.emails.unsent == 0)
+        return (self.lost == 0 and self.duplicated == 0 and self.unannounced_missed == 0
+                and emails_ok)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -119,7 +149,8 @@ def count(start: datetime) -> Census:
     def seconds(value: Any) -> float | None:
         return None if value is None else round(float(value), 3)
 
-    return Census(due=due, delivered=delivered, missed=missed, lost=lost,
+    emails = Emails(*(int(v) for v in _fetch(_EMAIL, {})))
+    return Census(emails=emails, due=due, delivered=delivered, missed=missed, lost=lost,
                   duplicated=int(extra_reminders) + int(twice), marked_late=late, early=early,
                   backlog=backlog, p50_s=seconds(p50), p99_s=seconds(p99), max_s=seconds(worst),
                   unannounced_missed=int(unannounced))
@@ -140,10 +171,11 @@ def reset() -> None:
         cursor.execute("TRUNCATE reminders_dose, faults_seen RESTART IDENTITY CASCADE")
 
 
-def open_doses() -> int:
-    """Doses still waiting for their first alert (or re-taken claims not yet finished)."""
+def open_work() -> int:
+    """Doses still waiting for their first alert, plus emails still waiting to be sent."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM reminders_dose WHERE status = 'scheduled'")
+        cursor.execute("SELECT (SELECT count(*) FROM reminders_dose WHERE status = 'scheduled')"
+                       " + (SELECT count(*) FROM notifications_delivery WHERE status = 'pending')")
         return int(cursor.fetchone()[0])

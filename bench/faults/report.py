@@ -8,7 +8,8 @@ from typing import Any
 from bench.faults.census import Census
 
 COLUMNS = ("scenario", "doses due", "delivered", "missed (caught up too late)", "lost",
-           "duplicated", "marked late", "early", "lateness p50 / p99 / max")
+           "duplicated", "marked late", "early", "lateness p50 / p99 / max",
+           "emails wanted / sent / unsent / sent twice")
 
 
 METHOD = """\
@@ -35,6 +36,12 @@ Counted from the database after the doses have drained and the workers have stop
   one (recipient, dose, kind, sequence);
 - **marked late**: reminders flagged late (sent more than 60 s after their time);
 - **early**: reminders written before their dose was due;
+- **emails**: every tenth patient also asked for email reminders (sent through Django's dummy
+  backend by the worker's Celery tasks): how many reminders wanted an email, how many were
+  sent, how many are still unsent (pending or failed, or with no delivery row at all; this
+  fails the run), and how many were attempted more than once, which can mean the patient got
+  the same email twice (email is at least once: a task killed between sending and recording
+  is sent again);
 - **lateness**: when the reminder's inbox row was written, by the database server's clock
   (a statement trigger the suite adds to its private database), minus the due time, over the
   doses that were not backlog.
@@ -73,7 +80,15 @@ def _s(value: float | None) -> str:
 def cells(name: str, c: Census) -> list[str]:
     return [name, f"{c.due:,}", f"{c.delivered:,}", f"{c.missed:,}", f"{c.lost:,}",
             f"{c.duplicated:,}", f"{c.marked_late:,}", f"{c.early:,}",
-            f"{_s(c.p50_s)} / {_s(c.p99_s)} / {_s(c.max_s)}"]
+            f"{_s(c.p50_s)} / {_s(c.p99_s)} / {_s(c.max_s)}", _emails(c)]
+
+
+def _emails(c: Census) -> str:
+    e = c.emails
+    if e is None:
+        return "-"
+    skipped = f" ({e.skipped:,} skipped)" if e.skipped else ""
+    return f"{e.wanted:,} / {e.sent:,}{skipped} / {e.unsent + e.missing:,} / {e.resent:,}"
 
 
 def line(name: str, c: Census) -> str:
@@ -81,7 +96,8 @@ def line(name: str, c: Census) -> str:
     return (f"{name}: {c.due:,} due, {c.delivered:,} delivered, {c.missed:,} missed, "
             f"{c.lost:,} lost, {c.duplicated:,} duplicated, {c.marked_late:,} marked late, "
             f"{c.early:,} early, {c.unannounced_missed} missed without a summary, "
-            f"lateness p50 {_s(c.p50_s)} p99 {_s(c.p99_s)} max {_s(c.max_s)}")
+            f"lateness p50 {_s(c.p50_s)} p99 {_s(c.p99_s)} max {_s(c.max_s)}, "
+            f"emails wanted/sent/unsent/sent twice {_emails(c)}")
 
 
 def table(results: dict[str, dict[str, Any]]) -> str:

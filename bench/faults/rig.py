@@ -19,6 +19,7 @@ from bench.faults.services import PrivatePostgres, PrivateRedis
 # Short enough that a claim left by a killed worker is taken again within seconds, so ten
 # kills fit in a run; every scenario uses it, which also makes leases expire under load.
 LEASE = "5s"
+EMAIL_SHARE = 10  # every tenth patient also asked for email reminders (sent to a dummy backend)
 BACKLOG_SHARE = 0.01  # of each scenario's doses: overdue past the grace, and overdue within
 
 
@@ -64,7 +65,7 @@ class Rig:
         redis_url = redis_url or self.redis.url
         full_env = {"DATABASE_URL": os.environ["DATABASE_URL"], "REDIS_URL": redis_url,
                     "CELERY_BROKER_URL": redis_url, "LOG_LEVEL": "WARNING",
-                    "PULSERX_LEASE": LEASE, **env}
+                    "PULSERX_LEASE": LEASE, "EMAIL_URL": "dummymail://", **env}
         argv = [sys.executable, *wrapper, "manage.py", "worker"]
         process = harness.Process(f"worker-{self.started}", argv, self.log_dir, full_env)
         self.workers.append(process)
@@ -114,9 +115,10 @@ def seed(rig: Rig, count: int, lead: float = 2.0, window: float = 0.0) -> dateti
 
 
 def drain(rig: Rig, timeout: float) -> float:
-    """Wait until no dose is left waiting for its first alert; return how long it took."""
+    """Wait until no dose waits for its first alert and no email for its sending; return
+    how long it took."""
     started = time.monotonic()
-    while census.open_doses() and time.monotonic() - started < timeout:
+    while census.open_work() and time.monotonic() - started < timeout:
         time.sleep(0.25)
     return round(time.monotonic() - started, 1)
 

@@ -13,9 +13,10 @@ from django.core.management.base import BaseCommand
 from pulserx.celery import app
 from pulserx.worker import guard
 
-# A worker that stops on its own this soon after starting is misconfigured, not unlucky:
-# re-executing it would only loop.
-MIN_RUN_BEFORE_RESTART_S = 10.0
+# A worker that stops on its own this soon after starting may keep doing so: wait a little
+# before each restart so that a loop costs a restart every few seconds, not a busy CPU.
+QUICK_STOP_S = 10.0
+RESTART_PAUSE_S = 5.0
 
 # One process. Tasks run on a few threads so a slow SMTP or push server never holds up the
 # others; the dispatcher tick has a thread of its own. Nothing is prefetched beyond what the
@@ -59,9 +60,9 @@ class Command(BaseCommand):
         try:
             app.worker_main(argv)
         except SystemExit as stop:
-            if not guard.tripped and asked_to_stop:
-                raise
-            del stop
+            quick = time.monotonic() - started < QUICK_STOP_S
+            if not guard.tripped and (asked_to_stop or (stop.code and quick)):
+                raise  # asked to stop, or refused to start (bad arguments, configuration)
         if guard.tripped:
             self.restart("memory guard: restarting the worker")
         if not asked_to_stop:
@@ -69,8 +70,8 @@ class Command(BaseCommand):
             # with tasks in flight) and would exit 0 with the dispatcher stopped: no more
             # reminders. Start again, as the memory guard does; the broker and the
             # database are retried from scratch and claimed doses are safe by their lease.
-            if time.monotonic() - started < MIN_RUN_BEFORE_RESTART_S:
-                raise SystemExit("the worker stopped on its own right after starting")
+            if time.monotonic() - started < QUICK_STOP_S:
+                time.sleep(RESTART_PAUSE_S)
             self.restart("the worker stopped without being asked to; restarting it")
 
     def restart(self, why: str) -> None:

@@ -50,6 +50,32 @@ Counted from the database after the doses have drained and the workers have stop
 unannounced. `make faults FAULTS_SCALE=small` is the short version `.ci/run` runs.
 """
 
+FINDINGS = """\
+## What the suite found, and what changed
+
+Two faults made the product fail before this table could read as it does; both are fixed,
+each with a regression test that fails without the fix.
+
+- **Redis restarted with tasks in flight stopped all reminders.** When the broker connection
+  drops while a task is unacknowledged, kombu's close path fails (`AttributeError: 'NoneType'
+  object has no attribute 'hostname'` in `_connparams`) and Celery stops the worker with exit
+  status 0, dispatcher thread included. With `make faults FAULTS_SCALE=small redis`, before
+  the fix: 2,040 doses due, 403 delivered, **1,617 lost**. Now `manage.py worker` starts itself
+  again (the same re-exec as the memory guard) whenever Celery stops without being asked to.
+  Test: `tests/dispatch/test_worker_broker_loss.py`.
+- **A worker's clock was the dispatcher's clock.** Stepped 1 h forward, the worker reminded
+  every dose of the coming hour at once, early, and flagged them late; stepped back, it held
+  reminders. Small-scale run before the fix: 409 of 2,040 reminders written before their dose
+  was due, 606 falsely marked late. The dispatcher thread and delivery attempts now take the
+  time from PostgreSQL (`statement_timestamp()`), one clock for every worker.
+  Test: `tests/dispatch/test_worker_clock.py`.
+
+Left as they are, and visible above: during a network cut each live-event publish waits out
+its 5 s socket timeout after the batch has committed, so reminders keep being written but
+ticks slow down; the heartbeat the web's `/healthz` reads is still stamped with the worker's
+own clock.
+"""
+
 SCENARIO_NOTES = """\
 ## The scenarios
 
@@ -144,6 +170,7 @@ def write(path: Path, meta: dict[str, Any], results: dict[str, dict[str, Any]]) 
         "",
         *_facts(results),
         "",
+        FINDINGS,
         METHOD,
         SCENARIO_NOTES,
     ]

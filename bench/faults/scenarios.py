@@ -17,8 +17,12 @@ from bench.faults.services import CuttableLink
 Outcome = tuple[census.Census, dict[str, Any]]
 
 
+RESTART_LINE = "the worker stopped without being asked to"  # manage.py worker's own words
+
+
 def _finish(r: Rig, start: Any, facts: dict[str, Any]) -> Outcome:
     facts["drain_s"] = rig.drain(r, r.scale.drain_timeout)
+    facts["self_restarts"] = sum(w.output().count(RESTART_LINE) for w in r.workers)
     facts["workers_died"] = r.stop_workers()
     return census.count(start), facts
 

@@ -105,7 +105,7 @@ def plan_deliveries(notifications: list[Notification], sources: list[Row | None]
                   for notification, row in zip(notifications, sources, strict=True)
                   for channel in slow_channels(notification, row, pushable)]
     Delivery.objects.bulk_create(deliveries, batch_size=1000)
-    pending = [d.pk for d in deliveries]
+    pending = [(d.pk, 0) for d in deliveries]
     if pending:
         transaction.on_commit(lambda: enqueue(pending))
 
@@ -154,19 +154,22 @@ def slow_channels(notification: Notification, row: Row | None,
     return channels
 
 
-def enqueue(delivery_ids: list[int]) -> None:
+def enqueue(attempts: list[tuple[int, int]]) -> None:
+    """Send tasks for (delivery id, attempts made so far) pairs. The count travels with the
+    task so that two tasks for one attempt (the first waited in the queue past its lease and
+    the delivery was enqueued again) send it once: the second finds the count moved on."""
     from pulserx.notifications.tasks import send_deliveries
 
-    for start in range(0, len(delivery_ids), TASK_CHUNK):
-        send_deliveries.delay(delivery_ids[start:start + TASK_CHUNK])
+    for start in range(0, len(attempts), TASK_CHUNK):
+        send_deliveries.delay([list(pair) for pair in attempts[start:start + TASK_CHUNK]])
 
 
 def resend_due_deliveries(now: datetime, limit: int = 1000) -> int:
     """Re-send deliveries whose retry time (or lost task's lease) has come."""
-    ids = claim_due_deliveries(now, limit, settings.PULSERX_LEASE)
-    if ids:
-        enqueue(ids)
-    return len(ids)
+    due = claim_due_deliveries(now, limit, settings.PULSERX_LEASE)
+    if due:
+        enqueue(due)
+    return len(due)
 
 
 def notification_event(notification: Notification, row: Row | None) -> live.Event:

@@ -36,10 +36,14 @@ def claim_attempt(delivery: Delivery, now: datetime) -> bool:
     )
 
 
-def attempt_delivery(delivery_id: int) -> None:
+def attempt_delivery(delivery_id: int, expected_attempts: int | None = None) -> None:
+    """Make the next attempt at a pending delivery. With `expected_attempts` (what the
+    enqueuer saw), do nothing if another task has taken an attempt since: it is sending."""
     delivery = Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).first()
+    if delivery is None or expected_attempts not in (None, delivery.attempts):
+        return
     now = database_now()
-    if delivery is None or not claim_attempt(delivery, now):
+    if not claim_attempt(delivery, now):
         return
     attempts = delivery.attempts + 1
     try:

@@ -15,7 +15,7 @@ from django.db.models import F
 
 from pulserx.notifications.models import Delivery, DeliveryStatus
 from pulserx.notifications.transports import TransportError, transport_for
-from pulserx.reminders.claims import database_now
+from pulserx.reminders.clock import database_now
 
 logger = logging.getLogger("pulserx.delivery")
 
@@ -32,7 +32,8 @@ def claim_attempt(delivery: Delivery, now: datetime) -> bool:
     return bool(
         Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING,
                                 attempts=delivery.attempts)
-        .update(attempts=F("attempts") + 1, next_attempt_at=now + settings.PULSERX_LEASE)
+        .update(attempts=F("attempts") + 1,
+                next_attempt_at=now + settings.PULSERX_DELIVERY_LEASE)
     )
 
 

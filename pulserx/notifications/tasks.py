@@ -1,17 +1,61 @@
-"""Slow channels as thin Celery tasks: delivery ids in, one attempt each, state in the row."""
+"""Slow channels as thin Celery tasks: delivery ids in, one attempt each, state in the row.
+
+Each channel has its own queue and a task holds deliveries of one channel only, so a push
+never waits in line behind emails. Email may occupy at most PULSERX_EMAIL_THREADS of the
+worker's threads: a chunk that finds them all busy goes back to its rows (due again shortly,
+re-sent by the dispatcher) instead of taking the last free thread.
+"""
 
 from __future__ import annotations
 
-from celery import shared_task
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import timedelta
 
+from celery import shared_task
+from django.conf import settings
+
+from pulserx.notifications.models import Channel, Delivery, DeliveryStatus
 from pulserx.notifications.sending import attempt_delivery
+from pulserx.reminders.clock import database_now
+
+QUEUES = {Channel.EMAIL: "email", Channel.PUSH: "push"}
+# How soon a chunk turned away by a full email lane is due again.
+LANE_FULL_RETRY = timedelta(seconds=15)
+_lanes = {Channel.EMAIL: threading.BoundedSemaphore(settings.PULSERX_EMAIL_THREADS)}
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def send_deliveries(deliveries: list[list[int] | int]) -> None:
-    """[delivery id, attempts made when enqueued] pairs (a bare id: from an older worker)."""
-    for item in deliveries:
-        if isinstance(item, int):
-            attempt_delivery(item)
-        else:
-            attempt_delivery(item[0], expected_attempts=item[1])
+def send_deliveries(deliveries: list[list[int] | int], channel: str = "") -> None:
+    """[delivery id, attempts made when enqueued] pairs (a bare id: from an older worker).
+    The count travels with the task so that two tasks for one attempt (the first waited in
+    the queue past its lease and the delivery was enqueued again) send it once: the second
+    finds the count moved on."""
+    pairs = [(item, None) if isinstance(item, int) else (item[0], item[1])
+             for item in deliveries]
+    lane = _lanes.get(channel)  # type: ignore[call-overload]
+    if lane is not None and not lane.acquire(blocking=False):
+        Delivery.objects.filter(pk__in=[pk for pk, _ in pairs],
+                                status=DeliveryStatus.PENDING).update(
+            next_attempt_at=database_now() + LANE_FULL_RETRY)
+        return
+    try:
+        for delivery_id, attempts in pairs:
+            attempt_delivery(delivery_id, expected_attempts=attempts)
+    finally:
+        if lane is not None:
+            lane.release()
+
+
+def enqueue_deliveries(pending: Iterable[tuple[int, str, int]]) -> None:
+    """Send (delivery id, channel, attempts made) rows to their channel's queue, a chunk
+    per task."""
+    by_channel: dict[str, list[list[int]]] = defaultdict(list)
+    for delivery_id, channel, attempts in pending:
+        by_channel[channel].append([delivery_id, attempts])
+    chunk = settings.PULSERX_DELIVERY_CHUNK
+    for channel, ids in by_channel.items():
+        queue = QUEUES.get(channel)  # type: ignore[call-overload]
+        for start in range(0, len(ids), chunk):
+            send_deliveries.apply_async((ids[start:start + chunk], channel), queue=queue)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from pulserx import embedded_redis
 from pulserx.celery import app
 from pulserx.notifications.models import Notification
-from tests.dispatch.factories import due_doses
+from tests.factories import due_doses
 
 pytestmark = pytest.mark.worker
 

@@ -14,10 +14,10 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
+from pulserx.dispatch.worker import TickThread
 from pulserx.notifications.models import Notification
 from pulserx.reminders.models import Dose, DoseStatus
-from pulserx.worker import Dispatcher
-from tests.dispatch.factories import due_doses
+from tests.factories import due_doses
 
 pytestmark = [
     pytest.mark.django_db,
@@ -30,7 +30,7 @@ def test_a_worker_whose_clock_runs_an_hour_fast_reminds_nobody_early():
     due_doses(3, timezone.now() + timedelta(minutes=30), patients=1)
 
     with time_machine.travel(timezone.now() + timedelta(hours=1), tick=True):
-        Dispatcher().tick_once()
+        TickThread().tick_once()
 
     assert not Notification.objects.exists()
     assert set(Dose.objects.values_list("status", flat=True)) == {DoseStatus.SCHEDULED}
@@ -40,7 +40,7 @@ def test_a_worker_whose_clock_runs_an_hour_slow_still_reminds_on_time():
     due_doses(3, timezone.now() - timedelta(seconds=1), patients=1)
 
     with time_machine.travel(timezone.now() - timedelta(hours=1), tick=True):
-        report = Dispatcher().tick_once()
+        report = TickThread().tick_once()
 
     assert report.reminded == 3
     assert Notification.objects.count() == 3

@@ -1,8 +1,4 @@
-"""Claiming due work with a lease: one statement, safe with any number of workers.
-
-Leases and due times are compared on one clock, the database server's (`database_now`):
-every worker's claims, and every attempt's lease, are then measured alike however far a
-worker machine's own clock has drifted or been stepped."""
+"""Claiming due work with a lease: one statement, safe with any number of workers."""
 
 from __future__ import annotations
 
@@ -10,22 +6,6 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.utils import timezone
-
-
-def database_now() -> datetime:
-    """The time by the database server's clock. A worker whose own clock runs an hour fast
-    would otherwise remind an hour early (and call it late); one an hour slow would hold
-    every reminder back an hour. SQLite runs on this machine: there the clocks are one."""
-    if connection.vendor != "postgresql":
-        return timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement_timestamp()")
-        row = cursor.fetchone()
-    assert row is not None
-    moment: datetime = row[0]
-    return moment
-
 
 _SKIP_LOCKED = {"postgresql": "FOR UPDATE SKIP LOCKED"}
 
@@ -64,18 +44,18 @@ WHERE id IN (
     WHERE next_attempt_at <= %s AND status = 'pending'
     ORDER BY next_attempt_at LIMIT %s {lock}
 )
-RETURNING id, attempts
+RETURNING id, channel, attempts
 """
 
 
 def claim_due_deliveries(now: datetime, limit: int,
-                         lease: timedelta) -> list[tuple[int, int]]:
+                         lease: timedelta) -> list[tuple[int, str, int]]:
     """Take pending deliveries whose (re)try time has come, pushing that time to
-    `now + lease`: the (id, attempts made) pairs returned are this caller's to send. If the
-    send never happens (the task is lost, a worker dies), the delivery comes due again when
-    the lease ends."""
+    `now + lease`: the (id, channel, attempts made) rows returned are this caller's to send.
+    If the send never happens (the task is lost, a worker dies), the delivery comes due
+    again when the lease ends."""
     adapt = connection.ops.adapt_datetimefield_value
     sql = _CLAIM_DELIVERIES.format(lock=_SKIP_LOCKED.get(connection.vendor, ""))
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, [adapt(now + lease), adapt(now), limit])
-        return [(row[0], row[1]) for row in cursor.fetchall()]
+        return [(row[0], row[1], row[2]) for row in cursor.fetchall()]

@@ -19,6 +19,9 @@ from bench.faults.services import PrivatePostgres, PrivateRedis
 # Short enough that a claim left by a killed worker is taken again within seconds, so ten
 # kills fit in a run; every scenario uses it, which also makes leases expire under load.
 LEASE = "5s"
+# The same for email tasks lost with Redis (production: 460 s), and a lease that a task
+# waiting in a busy queue does outlive, so the delivery is enqueued twice.
+DELIVERY_LEASE = "10s"
 EMAIL_SHARE = 10  # every tenth patient also asked for email reminders (sent to a dummy backend)
 BACKLOG_SHARE = 0.01  # of each scenario's doses: overdue past the grace, and overdue within
 
@@ -39,8 +42,8 @@ class Scale:
     @classmethod
     def named(cls, name: str) -> Scale:
         if name == "small":
-            return cls("small", patients=200, kills=3, steady=2_000, window=15,
-                       outage=5, race=10_000, drain_timeout=90)
+            return cls("small", patients=200, kills=3, steady=1_500, window=12,
+                       outage=4, race=6_000, drain_timeout=120)
         if name == "full":
             return cls("full", patients=1_000, kills=10, steady=20_000,
                        window=60, outage=10, race=100_000, drain_timeout=600)
@@ -65,7 +68,8 @@ class Rig:
         redis_url = redis_url or self.redis.url
         full_env = {"DATABASE_URL": os.environ["DATABASE_URL"], "REDIS_URL": redis_url,
                     "CELERY_BROKER_URL": redis_url, "LOG_LEVEL": "WARNING",
-                    "PULSERX_LEASE": LEASE, "EMAIL_URL": "dummymail://", **env}
+                    "PULSERX_LEASE": LEASE, "PULSERX_DELIVERY_LEASE": DELIVERY_LEASE,
+                    "EMAIL_URL": "dummymail://", **env}
         argv = [sys.executable, *wrapper, "manage.py", "worker"]
         process = harness.Process(f"worker-{self.started}", argv, self.log_dir, full_env)
         self.workers.append(process)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 import traceback
@@ -75,6 +76,8 @@ def run_all(rig: Rig, chosen: list[str]) -> dict[str, dict]:
 
 
 def main(argv: list[str]) -> int:
+    # A SIGTERM must still stop the workers and remove the private cluster (finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args = parse(argv)
     scale = Scale.named(args.scale)
     chosen = args.scenarios or list(SCENARIOS)

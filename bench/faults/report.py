@@ -60,7 +60,7 @@ each with a regression test that fails without the fix.
 - **Redis restarted with tasks in flight stopped all reminders.** When the broker connection
   drops while a task is unacknowledged, kombu's close path fails (`AttributeError: 'NoneType'
   object has no attribute 'hostname'` in `_connparams`) and Celery stops the worker with exit
-  status 0, dispatcher thread included. With `make faults FAULTS_SCALE=small redis`, before
+  status 0, dispatcher thread included. With `python -m bench.faults --scale small redis sigkill`, before
   the fix: 2,040 doses due, 403 delivered, **1,617 lost**. Now `manage.py worker` starts itself
   again (the same re-exec as the memory guard) whenever Celery stops without being asked to.
   Test: `tests/dispatch/test_worker_broker_loss.py`.
@@ -76,10 +76,20 @@ each with a regression test that fails without the fix.
   attempted twice. Tasks now carry the attempt count they were enqueued for, and a task
   whose count has moved on sends nothing. Test: `tests/notifications/test_delivery_tasks.py`.
 
-Left as they are, and visible above: during a network cut each live-event publish waits out
-its 5 s socket timeout after the batch has committed, so reminders keep being written but
-ticks slow down; the heartbeat the web's `/healthz` reads is still stamped with the worker's
-own clock.
+Left as they are, and visible above:
+
+- **A silent network cut to Redis stalls the dispatcher for as long as it lasts.** The worker
+  logged nothing during the 10 s cut and the reminders due in it were written when it healed
+  (netcut lateness max ≈ the cut): after each commit the tick publishes the batch's email
+  tasks to the broker, and kombu's socket has no timeout, so the tick waits on it. Nothing is
+  lost (within the grace a reminder is late; past it, missed with a summary), but a long
+  partition delays every reminder. The likely remedy, not yet measured: a `socket_timeout`
+  in `CELERY_BROKER_TRANSPORT_OPTIONS` and a robust `on_commit` for the enqueue (the delivery
+  lease already re-sends what was not enqueued).
+- Email is at least once: a send whose "sent" could not be recorded (PostgreSQL went away
+  between the two) is sent again when its lease ends; the "sent twice" column counts them.
+- The heartbeat `/healthz` reads is still stamped with the worker's own clock; the web
+  process's own times (a snooze) use the web machine's clock.
 """
 
 SCENARIO_NOTES = """\

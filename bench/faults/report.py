@@ -60,9 +60,10 @@ each with a regression test that fails without the fix.
 - **Redis restarted with tasks in flight stopped all reminders.** When the broker connection
   drops while a task is unacknowledged, kombu's close path fails (`AttributeError: 'NoneType'
   object has no attribute 'hostname'` in `_connparams`) and Celery stops the worker with exit
-  status 0, dispatcher thread included. With `python -m bench.faults --scale small redis sigkill`, before
-  the fix: 2,040 doses due, 403 delivered, **1,617 lost**. Now `manage.py worker` starts itself
-  again (the same re-exec as the memory guard) whenever Celery stops without being asked to.
+  status 0, dispatcher thread included. With `python -m bench.faults --scale small redis
+  sigkill`, before the fix: 2,040 doses due, 403 delivered, **1,617 lost**. Now
+  `manage.py worker` starts itself again (the same re-exec as the memory guard) whenever
+  Celery stops without being asked to.
   Test: `tests/dispatch/test_worker_broker_loss.py`.
 - **A worker's clock was the dispatcher's clock.** Stepped 1 h forward, the worker reminded
   every dose of the coming hour at once, early, and flagged them late; stepped back, it held

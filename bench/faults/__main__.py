@@ -48,12 +48,14 @@ def prepare(rig: Rig) -> None:
                       CELERY_BROKER_URL=rig.redis.url,
                       DJANGO_SETTINGS_MODULE="pulserx.settings", LOG_LEVEL="WARNING")
     harness.setup_django(os.environ["DATABASE_URL"])
-    from pulserx.accounts.models import Patient
+    from pulserx.accounts.models import Patient, User
 
     census.install_stamp()
     rig.people = harness.seed_patients(rig.scale.patients)
     emailed = [person.patient_id for person in rig.people[::EMAIL_SHARE]]
     Patient.objects.filter(pk__in=emailed).update(notify_email=True)
+    # Reminders go only to verified addresses: these patients have verified theirs.
+    User.objects.filter(patient__pk__in=emailed).update(email_verified=True)
 
 
 def run_all(rig: Rig, chosen: list[str]) -> dict[str, dict]:

@@ -107,7 +107,7 @@ def plan_deliveries(notifications: list[Notification], sources: list[DoseRow | N
                   for notification, row in zip(notifications, sources, strict=True)
                   for channel in slow_channels(notification, row, pushable)]
     Delivery.objects.bulk_create(deliveries, batch_size=1000)
-    pending = [(d.pk, d.channel) for d in deliveries]
+    pending = [(d.pk, d.channel, 0) for d in deliveries]
     if pending:
         transaction.on_commit(lambda: enqueue_deliveries(pending))
 

@@ -26,6 +26,7 @@ SCENARIOS = {
     "soak": "bench.soak",
     "classic": "bench.baseline",
     "web": "bench.web",
+    "web-pair": "bench.web_pair",
     "slow": "bench.slow_channel",
     "diagnose": "bench.diagnose",
 }

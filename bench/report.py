@@ -344,8 +344,18 @@ def diagnosis_section(diag: dict[str, Any]) -> list[str]:
     return lines
 
 
-SECTIONS = (("burst", burst_section), ("classic", classic_section),
+def _module_section(module: str) -> Any:
+    def section(result: dict[str, Any]) -> list[str]:
+        import importlib
+
+        return list(importlib.import_module(module).section(result))
+    return section
+
+
+SECTIONS = (("burst", burst_section), ("rival", _module_section("bench.rival")),
+            ("classic", classic_section), ("scale-out", _module_section("bench.scale_out")),
             ("pending", pending_section), ("soak", soak_section), ("web", web_section),
+            ("web-pair", _module_section("bench.web_pair")),
             ("slow", slow_section), ("diagnose", diagnosis_section))
 
 
@@ -353,7 +363,8 @@ def render(meta: dict[str, Any], results: dict[str, Any]) -> str:
     lines = ["# PulseRx benchmarks", "",
              "Written by `make bench` (`python -m bench`): every figure below was measured in "
              "the run described here. Run one scenario with `python -m bench burst` (also "
-             "`pending`, `soak`, `classic`, `web`, `slow`, `diagnose`), or all of them small "
+             "`rival`, `classic`, `scale-out`, `pending`, `soak`, `web`, `web-pair`, `slow`, "
+             "`diagnose`), or all of them small "
              "with `--quick`. The benchmarks use PostgreSQL (`DATABASE_URL`, default "
              "`postgresql://root@127.0.0.1:5432/pulserx_bench`, created and migrated if "
              "missing) and Redis (`REDIS_URL`, default `redis://127.0.0.1:6379/15`; only that "

@@ -25,6 +25,7 @@ SCENARIOS = {
     "pending": "bench.pending",
     "soak": "bench.soak",
     "classic": "bench.baseline",
+    "scale-out": "bench.scale_out",
     "web": "bench.web",
     "web-pair": "bench.web_pair",
     "slow": "bench.slow_channel",

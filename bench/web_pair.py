@@ -133,7 +133,7 @@ def measure(ctx: Context, sessions: dict[int, str]) -> dict[str, Any]:
             sockets, server_of, errors, first = await connect_all(
                 [p for _, p, _ in servers], sessions, [s for _, _, s in servers])
             opened_s = time.time() - opening
-            started, delays, wrong = await deliver_one_each(sockets)
+            _, delays, wrong = await deliver_one_each(sockets)
             held = [await asyncio.to_thread(s.settled, 3.0) for _, _, s in servers]
             await asyncio.gather(*(s.close() for s in sockets.values()),
                                  return_exceptions=True)
@@ -236,7 +236,8 @@ def section(result: dict[str, Any]) -> list[str]:
         lines += ["", f"**Projection**: one {INSTANCE_MB} MB web instance, keeping "
                   f"{1 - HEADROOM:.0%} free, has {proj['usable_mb']:.0f} MB for sockets after "
                   f"its {proj['idle_mb']:.1f} MB idle process; at the measured "
-                  f"{proj['kb_per_socket']} KB per further socket (the costlier process) that is about "
+                  f"{proj['kb_per_socket']} KB per further socket (the costlier process) that "
+                  "is about "
                   f"**{proj['sockets_per_instance']:,} patients with the app open** per "
                   "instance. CPU is not the limit at one event per user per dose time; memory "
                   "is, and it grows linearly with open sockets (see the one-process curve)."]

@@ -22,6 +22,7 @@ from bench import harness
 
 SCENARIOS = {
     "burst": "bench.burst",
+    "rival": "bench.rival",
     "pending": "bench.pending",
     "soak": "bench.soak",
     "classic": "bench.baseline",

@@ -100,34 +100,55 @@ def target_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def ratio_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+def ratio_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
+    """figure | PulseRx | procrastinate | PulseRx/procrastinate | classic | PulseRx/classic"""
     burst, classic, pending = ok(results, "burst"), ok(results, "classic"), ok(results, "pending")
-    if not (burst and classic):
+    rival = ok(results, "rival")
+    best = rival["best"] if rival else {}
+    classic = classic or {}
+    if not (burst and (classic or rival)):
         return []
-    total = classic["total_s"]
+    total = classic.get("total_s")
     classic_time = (f"{fmt(total, ' s')} (extrapolated: {classic['completed']:,} done in "
-                    f"{classic_timeout(classic)})" if classic["extrapolated"] else
+                    f"{classic_timeout(classic)})" if classic.get("extrapolated") else
                     fmt(total, " s", 2))
-    rows = [
-        (f"time from the due second until all {burst['doses']:,} reminders are committed and "
-         "published", fmt(burst["published_s"], " s", 2), classic_time,
-         ratio(burst["published_s"], total)),
-        ("worker RSS, idle", fmt(burst["idle_rss_mb"], " MB"), fmt(classic["idle_rss_mb"], " MB"),
-         ratio(burst["idle_rss_mb"], classic["idle_rss_mb"])),
-    ]
-    if pending:
+
+    def row(label: str, ours: float | None, theirs: float | None, old: float | None,
+            unit: str, digits: int = 1, old_text: str | None = None) -> tuple[str, ...]:
+        return (label, fmt(ours, unit, digits), fmt(theirs, unit, digits),
+                ratio(ours, theirs), old_text or fmt(old, unit, digits), ratio(ours, old))
+
+    label = (f"time from the due second until all {burst['doses']:,} reminders are committed "
+             "and published" + (f" (procrastinate: concurrency {best['concurrency']}, its "
+                                "fastest)" if best else ""))
+    rows = [row(label, burst["published_s"], best.get("published_s"), total, " s", 2,
+                classic_time),
+            row("worker RSS, idle", burst["idle_rss_mb"], best.get("idle_rss_mb"),
+                classic.get("idle_rss_mb"), " MB")]
+    if pending and classic:
+        per_dose = pending["difference_mb"] * 1024 / pending["doses"]
         rows.append((f"worker RSS with reminders pending (PulseRx: {pending['doses']:,} rows in "
                      f"the database; classic: {classic['doses']:,} eta tasks in RAM)",
-                     fmt(pending["full"]["rss_mb"], " MB"), fmt(classic["waiting_rss_mb"], " MB"),
+                     fmt(pending["full"]["rss_mb"], " MB"), "-", "-",
+                     fmt(classic["waiting_rss_mb"], " MB"),
                      ratio(pending["full"]["rss_mb"], classic["waiting_rss_mb"])))
-        per_dose = pending["difference_mb"] * 1024 / pending["doses"]
         rows.append(("worker RAM per pending reminder",
                      f"{per_dose:.4f} KB" if per_dose > 0 else "none measurable",
-                     f"{classic['per_task_kb']:.2f} KB",
+                     "rows in the database", "-", f"{classic['per_task_kb']:.2f} KB",
                      ratio(per_dose, classic["per_task_kb"]) if per_dose > 0 else "~0"))
-    rows.append(("worker RSS peak during the burst (VmHWM)", fmt(burst["hwm_mb"], " MB"),
-                 fmt(classic["hwm_mb"], " MB"), ratio(burst["hwm_mb"], classic["hwm_mb"])))
+    rows.append(row("worker RSS peak during the burst (VmHWM)", burst["hwm_mb"],
+                    best.get("hwm_mb"), classic.get("hwm_mb"), " MB"))
+    dup = classic.get("duplicates") or {}
+    rows.append(("reminders delivered twice (live events)",
+                 str(burst["events"] - burst["distinct_doses_in_events"]),
+                 str(best["duplicate_live_events"]) if best else "-", "-",
+                 (f"{dup['doses_run_more_than_once']} of {dup['tasks']} after a broker "
+                  "redelivery") if "tasks" in dup else "-", "-"))
     return rows
+
+
+RATIO_HEADER = ("side by side, same data", "PulseRx", "procrastinate", "PulseRx/procrastinate",
+                "classic (Celery eta)", "PulseRx/classic")
 
 
 def classic_timeout(classic: dict[str, Any]) -> str:
@@ -145,8 +166,7 @@ def summary_table(meta: dict[str, Any], results: dict[str, Any]) -> str:
     parts = [table(("figure", "target", "measured", "verdict"), target_rows(results))]
     ratios = ratio_rows(results)
     if ratios:
-        parts.append(table(("side by side, same data", "PulseRx", "classic", "PulseRx/classic"),
-                           ratios))
+        parts.append(table(RATIO_HEADER, ratios))
     failed = [name for name, result in results.items() if "error" in result]
     if failed:
         parts.append("scenarios that failed: " + ", ".join(failed))
@@ -379,9 +399,9 @@ def render(meta: dict[str, Any], results: dict[str, Any]) -> str:
                                       target_rows(results)), ""]
     ratios = ratio_rows(results)
     if ratios:
-        lines += ["## PulseRx and the classic approach, side by side", "",
+        lines += ["## PulseRx, procrastinate and the classic approach, side by side", "",
                   "Same run, same patients, same number of doses due in one second.", "",
-                  table(("", "PulseRx", "classic", "PulseRx/classic"), ratios), ""]
+                  table(RATIO_HEADER, ratios), ""]
     lines += ["![Worker and web RSS over time](rss.png)", ""]
     for name, section in SECTIONS:
         result = ok(results, name)

@@ -17,7 +17,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from pulserx.accounts import care, emails
-from pulserx.accounts.forms import InviteForm, PatientSettingsForm, SignInForm, SignUpForm
+from pulserx.accounts.forms import (
+    CaregiverSettingsForm,
+    InviteForm,
+    PatientSettingsForm,
+    SignInForm,
+    SignUpForm,
+)
 from pulserx.accounts.models import (
     CareLink,
     CareLinkStatus,
@@ -83,7 +89,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
 def account_settings(request: HttpRequest) -> HttpResponse:
     patient = patient_of(request.user)
     if patient is None:
-        return render(request, "accounts/settings.html", {})
+        return caregiver_settings(request)
     form = PatientSettingsForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -93,6 +99,16 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Settings saved.")
         return redirect("account_settings")
     return render_settings(request, patient, form=form)
+
+
+def caregiver_settings(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    form = CaregiverSettingsForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Settings saved.")
+        return redirect("account_settings")
+    return render(request, "accounts/settings.html", {"caregiver_form": form})
 
 
 def render_settings(request: HttpRequest, patient: Patient, *,
@@ -116,15 +132,20 @@ def patient_or_404(request: HttpRequest) -> Patient:
 
 @require_POST
 def report_timezone(request: HttpRequest) -> JsonResponse:
-    """The browser says where the patient is now. Re-plan only if that moves their clock."""
+    """The browser says where the person is now. A patient's reminders are re-planned only
+    if that moves their clock; a caregiver's own clock simply follows."""
     if not request.user.is_authenticated:
         return JsonResponse({"error": "Sign in first."}, status=401)
-    patient = patient_or_404(request)
     zone = request.POST.get("timezone", "")
     try:
         validate_timezone(zone)
     except ValidationError as exc:
         return JsonResponse({"errors": {"timezone": exc.messages}}, status=400)
+    patient = patient_of(request.user)
+    if patient is None:
+        changed = bool(User.objects.filter(pk=request.user.pk).exclude(timezone=zone)
+                       .update(timezone=zone))
+        return JsonResponse({"timezone": zone, "changed": changed, "replanned": False})
     with transaction.atomic():
         changed = bool(Patient.objects.filter(pk=patient.pk).exclude(current_timezone=zone)
                        .update(current_timezone=zone))

@@ -8,16 +8,15 @@ from pulserx.accounts.models import Patient, User
 from pulserx.reminders.models import Dose
 
 
-def inbox_group(user_id: int) -> str:
-    """The channel-layer group that receives a user's live events: ``inbox.<user id>``."""
-    return f"inbox.{user_id}"
-
-
 class NotificationKind(models.TextChoices):
     REMINDER = "reminder", "Time to take"
     REALERT = "realert", "Reminder again"
     MISSED_SUMMARY = "missed_summary", "Missed while away"
     CAREGIVER_MISSED = "caregiver_missed", "Missed dose"
+
+
+# The kinds that ask the patient to act on a dose (and offer Take / Skip / Snooze).
+ALERT_KINDS = (NotificationKind.REMINDER, NotificationKind.REALERT)
 
 
 class Notification(models.Model):

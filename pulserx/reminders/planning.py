@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -59,6 +60,21 @@ def planned_doses(patient: Patient, start: datetime, end: datetime) -> list[Dose
         after = max(schedule.next_due_at, start) - _ONE_MICROSECOND
         planned += doses_between(schedule, zone, after, end - _ONE_MICROSECOND)
     return planned
+
+
+def doses_in(patient: Patient, start: datetime, end: datetime,
+             statuses: Collection[str] = ()) -> list[Dose]:
+    """The patient's doses due in [start, end), in due order: the stored rows (with their
+    medication) and the planned times the dispatcher has not materialised yet (unsaved, no
+    id; they count as scheduled). With `statuses`, only doses in those."""
+    stored = list(Dose.objects.filter(patient=patient, due_at__gte=start, due_at__lt=end)
+                  .select_related("medication").order_by("due_at", "pk"))
+    existing = {(dose.schedule_id, dose.due_at) for dose in stored}
+    doses = [dose for dose in stored if not statuses or dose.status in statuses]
+    if not statuses or DoseStatus.SCHEDULED in statuses:
+        doses += [dose for dose in planned_doses(patient, start, end)
+                  if (dose.schedule_id, dose.due_at) not in existing]
+    return sorted(doses, key=lambda dose: (dose.due_at, dose.pk or 0))
 
 
 def scheduled_wall(times: tuple[time, ...], zone: ZoneInfo, due_at: datetime) -> time:

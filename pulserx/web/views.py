@@ -14,9 +14,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from pulserx.accounts.models import Patient
 from pulserx.reminders.actions import send_test_reminder
+from pulserx.reminders.adherence import WINDOWS, adherence
 from pulserx.reminders.clock import patient_zone
 from pulserx.web.access import cared_patient, own_patient, patient_label, signed_in_user
-from pulserx.web.day import adherence, timeline
+from pulserx.web.day import timeline
 from pulserx.web.responses import is_htmx
 
 TEST_REMINDER_SENT = "A test reminder is on its way — it arrives in about 5 seconds."
@@ -29,7 +30,7 @@ def day_context(patient: Patient, readonly: bool, refresh_url: str,
     return {
         "patient": patient, "zone": patient_zone(patient), "day": day, "entries": entries,
         "readonly": readonly, "timeline_url": refresh_url, "next": next_url,
-        "adherence": [adherence(patient, now, 7), adherence(patient, now, 30)],
+        "adherence": [adherence(patient, now, days) for days in WINDOWS],
     }
 
 

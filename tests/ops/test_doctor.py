@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from pulserx.notifications.live import redis_client
+from pulserx.dispatch.worker import HEARTBEAT_KEY
+from pulserx.live import redis_client
 from pulserx.ops.health import Health
 from pulserx.ops.management.commands.doctor import PingResult, backlog, worker
-from pulserx.worker import HEARTBEAT_KEY
 from tests.conftest import database_url
 
 ROOT = Path(__file__).resolve().parents[2]

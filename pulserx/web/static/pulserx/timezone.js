@@ -1,5 +1,6 @@
 // The browser's time zone: pre-fills sign-up and settings forms, and tells the server where a
-// signed-in patient is now (so "follow the clock where I am" reminders move with them).
+// signed-in person is now (a patient's "follow the clock where I am" reminders move with them;
+// a caregiver's own clock follows).
 // Loaded as a module on every page; does nothing where its hooks are absent.
 
 const browserZone = (() => {

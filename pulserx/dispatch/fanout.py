@@ -1,0 +1,167 @@
+"""Fanning a batch's decisions out: inbox rows, a delivery per channel, live events.
+
+Runs inside the batch's transaction; the words of every notification come from the one
+renderer (`pulserx.notifications.render`), the same as every other channel's.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from pulserx import live
+from pulserx.accounts.models import CareLink, CareLinkStatus
+from pulserx.dispatch.claims import claim_due_deliveries
+from pulserx.dispatch.decide import Action, Decision
+from pulserx.dispatch.rows import DoseRow
+from pulserx.notifications import render
+from pulserx.notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    NotificationKind,
+    PushSubscription,
+)
+from pulserx.notifications.tasks import enqueue_deliveries
+from pulserx.reminders.clock import is_quiet, reader_zone
+
+logger = logging.getLogger("pulserx.dispatch")
+_ALERT_KIND = {Action.REMIND: NotificationKind.REMINDER, Action.REALERT: NotificationKind.REALERT}
+# Who a notification is about, and the clock its reader keeps (None: the patient's own).
+Source = tuple[DoseRow | None, ZoneInfo | None]
+
+
+def record(decided: list[tuple[DoseRow, Decision]], now: datetime) -> list[live.Event]:
+    """Write the inbox rows and deliveries for a batch (inside its transaction) and return
+    the live events to publish once it commits."""
+    sources: list[Source] = []
+    notifications: list[Notification] = []
+
+    def add(row: DoseRow | None, reader: ZoneInfo | None = None, **fields: Any) -> None:
+        notifications.append(Notification(created_at=now, **fields))
+        sources.append((row, reader))
+
+    missed: list[DoseRow] = []
+    away: Counter[tuple[int, int]] = Counter()
+    for row, decision in decided:
+        if decision.action in _ALERT_KIND:
+            add(row, recipient_id=row.patient.user_id, patient_id=row.patient.id,
+                dose_id=row.id, kind=_ALERT_KIND[decision.action],
+                sequence=row.alerts_sent, late=decision.late)
+        elif decision.action == Action.MISS:
+            missed.append(row)
+        elif decision.action == Action.MISS_QUIETLY:
+            away[(row.patient.id, row.patient.user_id)] += 1
+    for row, caregiver_id, reader in caregivers_of(missed):
+        add(row, reader, recipient_id=caregiver_id, patient_id=row.patient.id,
+            dose_id=row.id, kind=NotificationKind.CAREGIVER_MISSED)
+    for (patient_id, user_id), count in away.items():
+        add(None, recipient_id=user_id, patient_id=patient_id,
+            kind=NotificationKind.MISSED_SUMMARY, count=count)
+    Notification.objects.bulk_create(notifications, batch_size=1000)
+    plan_deliveries(notifications, [row for row, _ in sources], now)
+    events = [notification_event(n, row, reader)
+              for n, (row, reader) in zip(notifications, sources, strict=True)]
+    events += [live.dose_event(row.patient.user_id, row.id, "missed") for row, d in decided
+               if d.action in (Action.MISS, Action.MISS_QUIETLY)]
+    return events
+
+
+def caregivers_of(missed: list[DoseRow]) -> Iterable[tuple[DoseRow, int, ZoneInfo | None]]:
+    """Each missed dose with each caregiver who asked to hear of it, and the clock that
+    caregiver reads (their own patient clock, else their stored zone, else unknown)."""
+    if not missed:
+        return
+    links = CareLink.objects.filter(
+        patient_id__in={row.patient.id for row in missed}, status=CareLinkStatus.ACCEPTED,
+        alert_on_missed=True, caregiver__isnull=False,
+    ).select_related("caregiver__patient")
+    by_patient: dict[int, list[tuple[int, ZoneInfo | None]]] = {}
+    for link in links:
+        assert link.caregiver is not None
+        by_patient.setdefault(link.patient_id, []).append(
+            (link.caregiver.pk, reader_zone(link.caregiver)))
+    for row in missed:
+        for caregiver_id, reader in by_patient.get(row.patient.id, []):
+            yield row, caregiver_id, reader
+
+
+def plan_deliveries(notifications: list[Notification], sources: list[DoseRow | None],
+                    now: datetime) -> None:
+    """A Delivery row per channel: the inbox row itself is the web delivery; push and email
+    go to tasks, sent when the batch commits, with a lease that re-sends them if lost."""
+    record_web_deliveries([n.pk for n in notifications], now)
+    recipients = {n.recipient_id for n in notifications}
+    pushable = set(PushSubscription.objects.filter(user_id__in=recipients)
+                   .values_list("user_id", flat=True).distinct())
+    lease = now + settings.PULSERX_DELIVERY_LEASE
+    deliveries = [Delivery(notification=notification, channel=channel, next_attempt_at=lease)
+                  for notification, row in zip(notifications, sources, strict=True)
+                  for channel in slow_channels(notification, row, pushable)]
+    Delivery.objects.bulk_create(deliveries, batch_size=1000)
+    pending = [(d.pk, d.channel) for d in deliveries]
+    if pending:
+        transaction.on_commit(lambda: enqueue_deliveries(pending))
+
+
+def record_web_deliveries(notification_ids: list[int], now: datetime) -> None:
+    """The web delivery of each notification, sent with the batch's live events. One
+    INSERT … SELECT per chunk: no model instance per row on the dispatcher's hot path."""
+    sql = (f"INSERT INTO {Delivery._meta.db_table} "
+           "(notification_id, channel, status, attempts, last_error, sent_at) "
+           f"SELECT id, %s, %s, 1, '', %s FROM {Notification._meta.db_table} WHERE id IN ")
+    sent_at = connection.ops.adapt_datetimefield_value(now)
+    chunk = (connection.features.max_query_params or 10_000) - 3
+    with connection.cursor() as cursor:
+        for start in range(0, len(notification_ids), chunk):
+            ids = notification_ids[start:start + chunk]
+            cursor.execute(sql + f"({', '.join(['%s'] * len(ids))})",
+                           [Channel.WEB, DeliveryStatus.SENT, sent_at, *ids])
+
+
+def slow_channels(notification: Notification, row: DoseRow | None,
+                  pushable: set[int]) -> list[Channel]:
+    is_caregiver = notification.kind == NotificationKind.CAREGIVER_MISSED
+    wants_email = is_caregiver or (row is not None and row.patient.notify_email)
+    channels = []
+    if notification.recipient_id in pushable and (is_caregiver or row is None or (
+            row.patient.notify_push and not is_quiet(row.patient, notification.created_at))):
+        channels.append(Channel.PUSH)
+    if wants_email and notification.kind != NotificationKind.MISSED_SUMMARY:
+        channels.append(Channel.EMAIL)
+    return channels
+
+
+def resend_due_deliveries(now: datetime, limit: int = 1000) -> int:
+    """Re-send deliveries whose retry time (or lost task's lease) has come."""
+    due = claim_due_deliveries(now, limit, settings.PULSERX_DELIVERY_LEASE)
+    enqueue_deliveries(due)
+    return len(due)
+
+
+def notification_event(notification: Notification, row: DoseRow | None,
+                       reader: ZoneInfo | None = None) -> live.Event:
+    facts = row.facts() if row is not None else None
+    label = row.patient.label if row is not None else ""
+    message = render.message(notification, facts, label, reader)
+    return live.event_for(notification.recipient_id, render.event_payload(message))
+
+
+def publish_after_commit(events: list[live.Event]) -> int:
+    """Publish a committed batch's events. A failure loses only the live push: the inbox row
+    is committed and the page reconciles on its next (re)connect."""
+    try:
+        return live.publish(events)
+    except Exception:
+        logger.warning(
+            "could not publish %d live events; browsers will catch up on reconnect",
+            len(events), exc_info=True)
+        return 0

@@ -12,8 +12,11 @@ from typing import Any
 
 # (label, how to recognise the statement): the first match names a SQL statement.
 SQL_KINDS = (
+    ("claim due deliveries (retries)", "UPDATE notifications_delivery"),
     ("claim doses (UPDATE … RETURNING)", "UPDATE reminders_dose SET lease_until"),
+    ("claim by row lock (SELECT … FOR UPDATE SKIP LOCKED)", "SKIP LOCKED"),
     ("fetch claimed rows (SELECT … FOR UPDATE)", 'FROM "reminders_dose"'),
+    ("insert notifications + web deliveries (one statement)", "WITH inbox AS"),
     ("mark doses notified (UPDATE)", 'UPDATE "reminders_dose"'),
     ("insert notifications", 'INSERT INTO "notifications_notification"'),
     ("insert deliveries", 'INSERT INTO "notifications_delivery"'),
@@ -27,9 +30,12 @@ STEPS = (
     ("pulserx.dispatch.tick", "materialise_upcoming", "materialise"),
     ("pulserx.dispatch.tick", "claim_due_doses", "claim"),
     ("pulserx.dispatch.tick", "deliver_batch", "deliver_batch"),
+    ("pulserx.dispatch.tick", "deliver_due", "deliver_due (claim, deliver, commit)"),
+    ("pulserx.dispatch.tick", "due_rows", "due_rows (typed rows)"),
     ("pulserx.dispatch.tick", "decide", "decide (per dose)"),
     ("pulserx.dispatch.tick", "finish_doses", "finish_doses"),
     ("pulserx.dispatch.fanout", "record", "outbox.record"),
+    ("pulserx.dispatch.fanout", "insert_notifications", "insert_notifications"),
     ("pulserx.dispatch.fanout", "plan_deliveries", "plan_deliveries"),
     ("pulserx.dispatch.fanout", "notification_event", "notification_event (per dose)"),
     ("pulserx.dispatch.fanout", "publish_after_commit", "publish (pipelined PUBLISH)"),
@@ -109,7 +115,9 @@ def instrumented(timings: Timings) -> Iterator[None]:
     originals = []
     for module_name, attribute, label in STEPS:
         module = importlib.import_module(module_name)
-        original = getattr(module, attribute)
+        original = getattr(module, attribute, None)
+        if original is None:  # a step this version of the dispatcher does not have
+            continue
         originals.append((module, attribute, original))
         setattr(module, attribute, _timed(original, label, timings))
 

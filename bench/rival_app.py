@@ -10,7 +10,6 @@ database (DATABASE_URL) and Redis (REDIS_URL).
 from __future__ import annotations
 
 import os
-from zoneinfo import ZoneInfo
 
 import django
 
@@ -28,9 +27,9 @@ app = procrastinate.App(
 @app.task(name="rival.remind", queue="reminders")
 def remind(dose_id: int) -> None:
     """Mark the dose notified and write its inbox row in one transaction, then publish."""
-    from pulserx.notifications import live
-    from pulserx.notifications.messages import DoseFacts, describe
-    from pulserx.notifications.models import Notification, NotificationKind, inbox_group
+    from pulserx import live
+    from pulserx.notifications.models import Notification, NotificationKind
+    from pulserx.notifications.render import event_payload, facts_of, message
     from pulserx.reminders.models import Dose, DoseStatus
 
     now = timezone.now()
@@ -44,13 +43,5 @@ def remind(dose_id: int) -> None:
         notification = Notification.objects.create(
             recipient_id=dose.patient.user_id, patient=dose.patient, dose=dose,
             kind=NotificationKind.REMINDER, created_at=now)
-    medication = dose.medication
-    assert medication is not None
-    title, body = describe(NotificationKind.REMINDER, DoseFacts(
-        medication=medication.name, strength=medication.strength, form=medication.form,
-        instructions=medication.instructions, amount=dose.amount,
-        due_local=dose.due_at.astimezone(ZoneInfo(dose.patient.timezone))))
-    event = {"kind": "notification", "id": notification.pk, "type": notification.kind,
-             "dose_id": dose.pk, "patient_id": dose.patient_id, "title": title, "body": body,
-             "late": False, "actionable": True, "created_at": now.isoformat()}
-    live.publish([(inbox_group(dose.patient.user_id), {"type": "inbox.event", "event": event})])
+    payload = event_payload(message(notification, facts_of(dose), "", None))
+    live.publish([live.event_for(dose.patient.user_id, payload)])

@@ -18,7 +18,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from pulserx.notifications.live import redis_client
+from pulserx.live import redis_client
 from pulserx.notifications.models import Channel, Delivery, DeliveryStatus
 from pulserx.reminders.models import Dose, Medication
 from tests.notifications.conftest import Mailbox, PushService

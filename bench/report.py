@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 # (figure, target, unit): the targets PulseRx is held to, at the full sizes.
-BURST_TARGET_S, BURST_AIM_S = 2.0, 1.0
+BURST_TARGET_S, BURST_AIM_S = 1.0, 0.8
 IDLE_TARGET_MB, PEAK_TARGET_MB = 75.0, 90.0
 PENDING_TARGET_MB, SOAK_TARGET_MB, WEB_TARGET_MB = 5.0, 5.0, 150.0
 LATENESS_TARGET_S = 1.0
@@ -54,7 +54,8 @@ def target_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     if burst:
         n = burst["doses"]
         done = burst["published_s"]
-        rows.append((f"burst: {n:,} doses due in one second, all committed and published",
+        rows.append((f"burst: {n:,} doses due in one second, all committed and published "
+                     f"(median of {len(burst.get('runs') or [1])} runs)",
                      f"<= {BURST_TARGET_S:g} s (aim <= {BURST_AIM_S:g} s)",
                      f"committed {fmt(burst['committed_s'], ' s', 2)}, "
                      f"published {fmt(done, ' s', 2)}",
@@ -85,6 +86,13 @@ def target_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         rows.append((f"web: one uvicorn process, {main['sockets']:,} open authenticated "
                      "WebSockets (production command)", f"<= {WEB_TARGET_MB:g} MB",
                      fmt(main["rss_mb"], " MB"), verdict(main["rss_mb"], WEB_TARGET_MB, " MB")))
+    scale = ok(results, "scale-out")
+    if scale:
+        runs = scale["burst"] + scale["peak"]
+        dups = sum(r["duplicate_inbox_rows"] + r["alerted_more_than_once"] +
+                   max(0, r["logged_total"] - r["doses"]) for r in runs)
+        rows.append((f"scale-out: duplicates over {len(runs)} runs of 1, 2 and 4 workers",
+                     "0", str(dups), "met" if dups == 0 else f"missed by {dups}"))
     if slow:
         skipped = slow["seconds_without_tick"]
         rows.append(("slow channel: tick start after its whole second, while 10 s emails run",
@@ -204,6 +212,18 @@ def machine_lines(meta: dict[str, Any]) -> list[str]:
     ]
 
 
+def runs_lines(burst: dict[str, Any]) -> list[str]:
+    runs = burst.get("runs") or []
+    if not runs:
+        return []
+    each = "; ".join(f"run {n}: published {fmt(r['published_s'], ' s', 3)} (committed "
+                     f"{fmt(r['committed_s'], ' s', 3)}), idle {fmt(r['idle_rss_mb'], ' MB')}, "
+                     f"VmHWM {fmt(r['hwm_mb'], ' MB')}, load {r['load'][0]:.2f}"
+                     for n, r in enumerate(runs, 1))
+    return [f"- {len(runs)} runs, each with a fresh worker; the figures judged are the median "
+            f"run's time and the worst run's memory. {each}"]
+
+
 def burst_section(burst: dict[str, Any]) -> list[str]:
     lines = ["## Burst", "",
              f"{burst['doses']:,} doses due in the same second across {burst['patients']:,} "
@@ -211,11 +231,12 @@ def burst_section(burst: dict[str, Any]) -> list[str]:
              "due second: *committed* is when every dose is `notified` with its Notification "
              "row (the database polled every 20 ms), *published* when the last live event "
              "reached a subscriber on the channel layer (PSUBSCRIBE `asgi__group__inbox.*`).", "",
-             f"- committed: {fmt(burst['committed_s'], ' s', 3)}; first live event "
+             *runs_lines(burst),
+             f"- the median run: committed {fmt(burst['committed_s'], ' s', 3)}; first live event "
              f"{fmt(burst['first_event_s'], ' s', 3)}; last live event "
              f"{fmt(burst['published_s'], ' s', 3)} ({burst['events']:,} events, "
              f"{burst['distinct_doses_in_events']:,} distinct doses)",
-             f"- worker RSS: idle {fmt(burst['idle_rss_mb'], ' MB')}, peak "
+             f"- worker RSS (the worst of the runs): idle {fmt(burst['idle_rss_mb'], ' MB')}, peak "
              f"{fmt(burst['peak_rss_mb'], ' MB')} (VmRSS every 50 ms), VmHWM "
              f"{fmt(burst['hwm_mb'], ' MB')}"]
     for beat in burst["worker_ticks"]:

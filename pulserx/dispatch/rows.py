@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 
-from pulserx.dispatch.decide import DoseView
 from pulserx.notifications.render import DoseFacts
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.models import Dose
@@ -29,11 +28,13 @@ _MEDICATION = ("medication_id", "medication__name", "medication__strength",
                "medication__form", "medication__instructions")
 FIELDS = _DOSE + _PATIENT + _MEDICATION
 _P, _M = len(_DOSE), len(_DOSE) + len(_PATIENT)
+_UTC = ZoneInfo("UTC")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PatientRow:
-    """The patient settings the dispatcher needs; `zone` is their reminder clock."""
+    """The patient settings the dispatcher needs; `zone` is their reminder clock (set once
+    per batch by `claimed_rows`, with `patient_zone` like everywhere else)."""
 
     id: int
     user_id: int
@@ -48,11 +49,7 @@ class PatientRow:
     realert_every: timedelta
     realert_limit: int
     label: str  # how caregivers' alerts name the patient
-
-    @property
-    def zone(self) -> ZoneInfo:
-        """The clock the patient's reminders follow (zoneinfo caches the zones)."""
-        return patient_zone(self)
+    zone: ZoneInfo = _UTC
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +63,9 @@ class MedicationRow:
 
 @dataclass(frozen=True, slots=True)
 class DoseRow:
+    """A claimed dose: what `decide` reads (it is a `DoseView`), and what the fan-out
+    needs to write and word its notifications."""
+
     id: int
     status: str
     due_at: datetime
@@ -75,13 +75,9 @@ class DoseRow:
     amount: Decimal
     patient: PatientRow
     medication: MedicationRow | None  # None: a test reminder
-
-    def view(self) -> DoseView:
-        patient = self.patient
-        return DoseView(status=self.status, due_at=self.due_at, snoozed_until=self.snoozed_until,
-                        reminded_at=self.reminded_at, alerts_sent=self.alerts_sent,
-                        missed_after=patient.missed_after, realert_every=patient.realert_every,
-                        realert_limit=patient.realert_limit)
+    missed_after: timedelta  # the patient's settings, copied for `decide`
+    realert_every: timedelta
+    realert_limit: int
 
     def facts(self) -> DoseFacts:
         medication = self.medication
@@ -97,9 +93,11 @@ class DoseRow:
 def _patient(values: tuple) -> PatientRow:  # type: ignore[type-arg]
     (pk, user_id, home, current, policy, quiet_start, quiet_end, push, email, missed_after,
      realert_every, realert_limit, first_name, address) = values
-    return PatientRow(pk, user_id, home, current or "", policy, quiet_start, quiet_end, push,
-                      email, timedelta(minutes=missed_after), timedelta(minutes=realert_every),
-                      realert_limit, first_name or address)
+    row = PatientRow(pk, user_id, home, current or "", policy, quiet_start, quiet_end, push,
+                     email, timedelta(minutes=missed_after), timedelta(minutes=realert_every),
+                     realert_limit, first_name or address)
+    row.zone = patient_zone(row)
+    return row
 
 
 def _medication(values: tuple) -> MedicationRow | None:  # type: ignore[type-arg]
@@ -138,5 +136,6 @@ def typed_rows(doses: QuerySet[Dose]) -> list[DoseRow]:
             medications[medication_id] = _medication(values[_M:])
         pk, status, due_at, snoozed_until, reminded_at, alerts_sent, amount = values[:_P]
         rows.append(DoseRow(pk, status, due_at, snoozed_until, reminded_at, alerts_sent,
-                            amount, patient, medications[medication_id]))
+                            amount, patient, medications[medication_id], patient.missed_after,
+                            patient.realert_every, patient.realert_limit))
     return rows

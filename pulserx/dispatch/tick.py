@@ -79,7 +79,7 @@ def deliver(rows: list[DoseRow], now: datetime, token: str | None = None
     """Decide, write the doses' new state and their inbox rows: inside the caller's
     transaction, so all of it commits together or not at all."""
     grace = settings.PULSERX_LATE_GRACE
-    decided = [(row, decide(row.view(), now, grace)) for row in rows]
+    decided = [(row, decide(row, now, grace)) for row in rows]
     finish_doses(decided, now, token)
     return decided, fanout.record(decided, now)
 

@@ -92,13 +92,21 @@ def place(zone: ZoneInfo) -> str:
     return zone.key.rsplit("/", 1)[-1].replace("_", " ")
 
 
+def place_for(zone: ZoneInfo, reader: ZoneInfo | None, moment: datetime) -> str:
+    """The place to name after a time on `zone`'s clock ("Tokyo"), or "" when the reader's
+    clock shows the same time then; unknown reader clocks always get it."""
+    if reader is zone or (reader is not None and reader.utcoffset(moment) == zone.utcoffset(
+            moment)):
+        return ""
+    return place(zone)
+
+
 def clock_time(moment: datetime, zone: ZoneInfo, reader: ZoneInfo | None = None) -> str:
     """`moment` on `zone`'s clock, "08:00"; with the zone named ("08:00 in Tokyo") when the
     reader's clock shows another time then, or the reader's clock is unknown."""
     text = moment.astimezone(zone).strftime("%H:%M")
-    if reader is None or reader.utcoffset(moment) != zone.utcoffset(moment):
-        return f"{text} in {place(zone)}"
-    return text
+    where = place_for(zone, reader, moment)
+    return f"{text} in {where}" if where else text
 
 
 def take_text(facts: DoseFacts) -> str:

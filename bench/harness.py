@@ -48,7 +48,7 @@ class Sizes:
     pair_sockets: int = 5_000
     scale_burst: int = 100_000
     scale_workers: tuple[int, ...] = (1, 2, 4)
-    peak_compression: float = 60.0
+    peak_compression: float = 120.0
     rival: int = 10_000
 
     @classmethod

@@ -112,7 +112,9 @@ def ratio_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
     """figure | PulseRx | procrastinate | PulseRx/procrastinate | classic | PulseRx/classic"""
     burst, classic, pending = ok(results, "burst"), ok(results, "classic"), ok(results, "pending")
     rival = ok(results, "rival")
-    best = rival["best"] if rival else {}
+    from bench.rival import best_of, time_text
+
+    best = best_of(rival) if rival else {}
     classic = classic or {}
     if not (burst and (classic or rival)):
         return []
@@ -122,15 +124,16 @@ def ratio_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
                     fmt(total, " s", 2))
 
     def row(label: str, ours: float | None, theirs: float | None, old: float | None,
-            unit: str, digits: int = 1, old_text: str | None = None) -> tuple[str, ...]:
-        return (label, fmt(ours, unit, digits), fmt(theirs, unit, digits),
+            unit: str, digits: int = 1, old_text: str | None = None,
+            their_text: str | None = None) -> tuple[str, ...]:
+        return (label, fmt(ours, unit, digits), their_text or fmt(theirs, unit, digits),
                 ratio(ours, theirs), old_text or fmt(old, unit, digits), ratio(ours, old))
 
     label = (f"time from the due second until all {burst['doses']:,} reminders are committed "
              "and published" + (f" (procrastinate: concurrency {best['concurrency']}, its "
                                 "fastest)" if best else ""))
-    rows = [row(label, burst["published_s"], best.get("published_s"), total, " s", 2,
-                classic_time),
+    rows = [row(label, burst["published_s"], best.get("total_s"), total, " s", 2,
+                classic_time, time_text(best) if best else None),
             row("worker RSS, idle", burst["idle_rss_mb"], best.get("idle_rss_mb"),
                 classic.get("idle_rss_mb"), " MB")]
     if pending and classic:
@@ -441,3 +444,14 @@ def write(meta: dict[str, Any], results: dict[str, Any], out_dir: Path) -> Path:
 
     plot(results, out_dir / "rss.png")
     return markdown
+
+
+if __name__ == "__main__":
+    # `python -m bench.report [results.json] [out dir]`: render a run's saved figures again.
+    import json
+    import sys
+
+    raw = Path(sys.argv[1] if len(sys.argv) > 1 else "var/bench/results.json")
+    saved = json.loads(raw.read_text())
+    print(write(saved["meta"], saved["results"], Path(sys.argv[2] if len(sys.argv) > 2
+                                                       else "docs")))

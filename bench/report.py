@@ -212,6 +212,7 @@ def machine_lines(meta: dict[str, Any]) -> list[str]:
         f"- load average (1 min, includes the benchmark's own processes): "
         f"{meta['load_before'][0]:.2f} before; after each scenario: {loads}",
         busy_text(meta),
+        *(f"- {note}" for note in meta.get("notes", [])),
     ]
 
 

@@ -97,8 +97,8 @@ async def connect_all(ports: list[int], sessions: dict[int, str],
 
 async def deliver_one_each(sockets: dict[int, Any]) -> tuple[float, list[float], int]:
     """Publish one event per user; return (publish start, arrival delays, wrong events)."""
-    from pulserx.notifications import live
-    from pulserx.notifications.models import inbox_group
+    from pulserx import live
+    from pulserx.live import inbox_group
 
     await asyncio.sleep(2.0)  # the last group_add subscriptions settle
     wrong = 0

@@ -34,7 +34,7 @@ STEPS = (
     ("pulserx.dispatch.tick", "due_rows", "due_rows (typed rows)"),
     ("pulserx.dispatch.tick", "decide", "decide (per dose)"),
     ("pulserx.dispatch.tick", "finish_doses", "finish_doses"),
-    ("pulserx.dispatch.fanout", "record", "outbox.record"),
+    ("pulserx.dispatch.fanout", "record", "fanout.record"),
     ("pulserx.dispatch.fanout", "insert_notifications", "insert_notifications"),
     ("pulserx.dispatch.fanout", "plan_deliveries", "plan_deliveries"),
     ("pulserx.dispatch.fanout", "notification_event", "notification_event (per dose)"),

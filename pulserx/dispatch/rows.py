@@ -90,14 +90,39 @@ class DoseRow:
         )
 
 
-def _patient(values: tuple) -> PatientRow:  # type: ignore[type-arg]
-    (pk, user_id, home, current, policy, quiet_start, quiet_end, push, email, missed_after,
-     realert_every, realert_limit, first_name, address) = values
-    row = PatientRow(pk, user_id, home, current or "", policy, quiet_start, quiet_end, push,
-                     email, timedelta(minutes=missed_after), timedelta(minutes=realert_every),
-                     realert_limit, first_name or address)
-    row.zone = patient_zone(row)
-    return row
+class _Patients:
+    """The batch's patients, each built once; clocks and durations are shared between
+    patients with the same settings (a burst has many patients and few zones)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, PatientRow] = {}
+        self.zones: dict[tuple[str, str, str], ZoneInfo] = {}
+        self.minutes: dict[int, timedelta] = {}
+
+    def get(self, values: tuple) -> PatientRow:  # type: ignore[type-arg]
+        row = self.rows.get(values[0])
+        if row is None:
+            row = self.rows[values[0]] = self.build(values)
+        return row
+
+    def duration(self, minutes: int) -> timedelta:
+        found = self.minutes.get(minutes)
+        if found is None:
+            found = self.minutes[minutes] = timedelta(minutes=minutes)
+        return found
+
+    def build(self, values: tuple) -> PatientRow:  # type: ignore[type-arg]
+        (pk, user_id, home, current, policy, quiet_start, quiet_end, push, email, missed_after,
+         realert_every, realert_limit, first_name, address) = values
+        row = PatientRow(pk, user_id, home, current or "", policy, quiet_start, quiet_end, push,
+                         email, self.duration(missed_after), self.duration(realert_every),
+                         realert_limit, first_name or address)
+        clock = (home, row.current_timezone, policy)
+        zone = self.zones.get(clock)
+        if zone is None:
+            zone = self.zones[clock] = patient_zone(row)
+        row.zone = zone
+        return row
 
 
 def _medication(values: tuple) -> MedicationRow | None:  # type: ignore[type-arg]
@@ -124,13 +149,11 @@ def due_rows(now: datetime, limit: int) -> list[DoseRow]:
 
 
 def typed_rows(doses: QuerySet[Dose]) -> list[DoseRow]:
-    patients: dict[int, PatientRow] = {}
+    patients = _Patients()
     medications: dict[int | None, MedicationRow | None] = {None: None}
     rows = []
     for values in doses.values_list(*FIELDS):
-        patient = patients.get(values[_P])
-        if patient is None:
-            patient = patients[values[_P]] = _patient(values[_P:_M])
+        patient = patients.get(values[_P:_M])
         medication_id = values[_M]
         if medication_id not in medications:
             medications[medication_id] = _medication(values[_M:])

@@ -24,6 +24,7 @@ from pulserx import live
 from pulserx.dispatch import fanout
 from pulserx.dispatch.claims import claim_due_doses
 from pulserx.dispatch.decide import Action, Decision, decide
+from pulserx.dispatch.refills import deliver_due_refills
 from pulserx.dispatch.rows import DoseRow, claimed_rows, due_rows
 from pulserx.reminders.models import Dose, DoseStatus
 from pulserx.reminders.planning import materialise_upcoming
@@ -132,6 +133,7 @@ def tick(now: datetime | None = None) -> BatchReport:
         log_batch(report)
         total.add(report)
     fanout.resend_due_deliveries(now)
+    deliver_due_refills(now)  # after the doses' slow channels: a refill is never urgent
     return total
 
 

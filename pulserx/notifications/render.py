@@ -84,7 +84,7 @@ def medication_label(name: str | None, strength: str) -> str:
     """"Metformin 500 mg"; "Test reminder" for a dose without a medication."""
     if name is None:
         return "Test reminder"
-    return " ".join(part for part in (name, strength) if part)
+    return f"{name} {strength}" if strength and name else name or strength
 
 
 def place(zone: ZoneInfo) -> str:
@@ -104,14 +104,17 @@ def place_for(zone: ZoneInfo, reader: ZoneInfo | None, moment: datetime) -> str:
 def clock_time(moment: datetime, zone: ZoneInfo, reader: ZoneInfo | None = None) -> str:
     """`moment` on `zone`'s clock, "08:00"; with the zone named ("08:00 in Tokyo") when the
     reader's clock shows another time then, or the reader's clock is unknown."""
-    text = moment.astimezone(zone).strftime("%H:%M")
+    local = moment.astimezone(zone)
+    text = f"{local.hour:02d}:{local.minute:02d}"
+    if reader is zone:  # the patient reading their own clock: the usual case, kept quick
+        return text
     where = place_for(zone, reader, moment)
     return f"{text} in {where}" if where else text
 
 
-def take_text(facts: DoseFacts) -> str:
+def take_text(facts: DoseFacts, what: str | None = None) -> str:
     """"Take 2 tablets of Metformin 500 mg" (also the calendar event's summary)."""
-    return f"Take {amount_text(facts.amount, facts.form)} of {facts.what}"
+    return f"Take {amount_text(facts.amount, facts.form)} of {what or facts.what}"
 
 
 def describe(kind: str, facts: DoseFacts | None, *, late: bool = False, count: int = 1,
@@ -126,16 +129,50 @@ def describe(kind: str, facts: DoseFacts | None, *, late: bool = False, count: i
     at = clock_time(facts.due_at, facts.zone, reader)
     if facts.medication is None:
         return ("Test reminder", f"Your reminders work. This one was due at {at}.")
-    take = take_text(facts)
-    detail = f" — {facts.instructions}" if facts.instructions else ""
+    what = facts.what
     if kind == NotificationKind.CAREGIVER_MISSED:
         return (f"{patient_label} missed a dose",
-                f"{facts.what} ({amount_text(facts.amount, facts.form)}), due at {at}, "
+                f"{what} ({amount_text(facts.amount, facts.form)}), due at {at}, "
                 "was not taken.")
+    take = take_text(facts, what)
+    detail = f" — {facts.instructions}" if facts.instructions else ""
     if kind == NotificationKind.REALERT:
-        return (f"Reminder: {facts.what}", f"Still due since {at}. {take}{detail}.")
+        return (f"Reminder: {what}", f"Still due since {at}. {take}{detail}.")
     late_note = f" (due at {at}, sent late)" if late else f" (due at {at})"
-    return (f"Time for {facts.what}", f"{take}{detail}{late_note}.")
+    return (f"Time for {what}", f"{take}{detail}{late_note}.")
+
+
+@dataclass(frozen=True)
+class RefillFacts:
+    """What a refill reminder says: the medication, what is left, when it runs out."""
+
+    what: str
+    form: str
+    stock: Decimal | None
+    runs_out_at: datetime | None
+    zone: ZoneInfo
+
+
+def refill_facts(notification: Notification) -> RefillFacts:
+    """The facts of a refill notification (its `refill__medication__patient` loaded)."""
+    reminder = notification.refill
+    assert reminder is not None
+    medication = reminder.medication
+    return RefillFacts(what=medication_label(medication.name, medication.strength),
+                       form=medication.form, stock=medication.stock,
+                       runs_out_at=reminder.runs_out_at, zone=patient_zone(medication.patient))
+
+
+def describe_refill(facts: RefillFacts) -> tuple[str, str]:
+    """(title, body) of a refill reminder: "Time to refill Metformin 500 mg"."""
+    left = (f"{amount_text(facts.stock, facts.form)} left" if facts.stock is not None
+            else "Running low")
+    when = ""
+    if facts.runs_out_at is not None:
+        day = facts.runs_out_at.astimezone(facts.zone)
+        when = f"; runs out on {day:%a} {day.day} {day:%b}"
+    return (f"Time to refill {facts.what}",
+            f"{left}{when}. When you have the new pack, press Refilled on History.")
 
 
 def patient_label(user: User) -> str:
@@ -171,8 +208,11 @@ def message(notification: NotificationFields, facts: DoseFacts | None, label: st
     reminder offers its buttons."""
     if facts is not None and notification.kind != NotificationKind.CAREGIVER_MISSED:
         reader = facts.zone  # the patient reads their own clock
-    title, body = describe(notification.kind, facts, late=notification.late,
-                           count=notification.count, patient_label=label, reader=reader)
+    if notification.kind == NotificationKind.REFILL:
+        title, body = describe_refill(refill_facts(notification))
+    else:
+        title, body = describe(notification.kind, facts, late=notification.late,
+                               count=notification.count, patient_label=label, reader=reader)
     return Message(
         id=notification.pk, kind=notification.kind, dose_id=notification.dose_id,
         patient_id=notification.patient_id, recipient_id=notification.recipient_id,

@@ -80,3 +80,15 @@ def is_quiet(patient: QuietHours, now: datetime) -> bool:
     now (their sleep follows the place, whatever clock their reminders keep)."""
     zone = ZoneInfo(patient.current_timezone or patient.timezone)
     return in_quiet_hours(now.astimezone(zone).time(), patient.quiet_start, patient.quiet_end)
+
+
+def quiet_ends_at(patient: QuietHours, now: datetime) -> datetime | None:
+    """When the patient's quiet hours in force at `now` end (None: not quiet now). Read on
+    the clock where they are now, like every quiet-hours rule."""
+    zone = ZoneInfo(patient.current_timezone or patient.timezone)
+    local = now.astimezone(zone)
+    start, end = patient.quiet_start, patient.quiet_end
+    if start is None or end is None or not in_quiet_hours(local.time(), start, end):
+        return None
+    ends = to_utc(local.date(), end, zone)
+    return ends if ends > now else to_utc(local.date() + timedelta(days=1), end, zone)

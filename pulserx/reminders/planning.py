@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -13,7 +14,8 @@ from django.utils import timezone
 from pulserx.accounts.models import Patient
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.models import Dose, DoseStatus, Schedule
-from pulserx.reminders.schedule import next_occurrence, occurrences, to_utc
+from pulserx.reminders.refills import plan_refill_reminders
+from pulserx.reminders.schedule import next_occurrence, timed_occurrences
 
 logger = logging.getLogger("pulserx.dispatch")
 _ONE_MICROSECOND = timedelta(microseconds=1)
@@ -27,10 +29,11 @@ def doses_between(schedule: Schedule, zone: ZoneInfo, after: datetime,
         plan = schedule.plan()
     except ValueError:
         return []
+    amounts = schedule.amounts()  # once per schedule: the cost stays linear in doses
     return [Dose(patient_id=schedule.patient_id, schedule=schedule,
                  medication_id=schedule.medication_id, due_at=due_at, next_action_at=due_at,
-                 amount=schedule.amount_at(scheduled_wall(plan.times, zone, due_at)))
-            for due_at in occurrences(plan, zone, after, until)]
+                 amount=amounts.get(wall, Decimal(1)))
+            for due_at, wall in timed_occurrences(plan, zone, after, until)]
 
 
 def doses_until(schedule: Schedule, horizon: datetime) -> tuple[list[Dose], datetime | None]:
@@ -77,17 +80,6 @@ def doses_in(patient: Patient, start: datetime, end: datetime,
     return sorted(doses, key=lambda dose: (dose.due_at, dose.pk or 0))
 
 
-def scheduled_wall(times: tuple[time, ...], zone: ZoneInfo, due_at: datetime) -> time:
-    """The wall time of the plan that fires at `due_at`. Not simply the local clock reading:
-    02:30 inside a DST gap fires when the clock shows 03:30."""
-    local_day = due_at.astimezone(zone).date()
-    for wall in times:
-        for day in (local_day, local_day - timedelta(days=1)):
-            if to_utc(day, wall, zone) == due_at:
-                return wall
-    return due_at.astimezone(zone).time().replace(tzinfo=None)
-
-
 def materialise_upcoming(now: datetime, lookahead: timedelta, batch: int = 500) -> int:
     """Insert the Dose rows of every active schedule due before `now + lookahead` and move
     each schedule's `next_due_at` past them. Returns how many schedules were advanced.
@@ -126,6 +118,7 @@ def replan(schedule: Schedule, now: datetime | None = None) -> None:
         schedule.next_due_at = next_occurrence(schedule.plan(), patient_zone(schedule.patient),
                                                after)
     schedule.save(update_fields=["next_due_at"])
+    plan_refill_reminders(schedule.medication, now)
 
 
 def replan_patient(patient_id: int) -> None:

@@ -48,7 +48,8 @@ class Navigation:
             return []
         wanted: list[tuple[str, str, str]] = []  # (label, url name, fragment)
         if self.patient is not None:
-            wanted += [("Today", "today", ""), ("Medications", "medications", "")]
+            wanted += [("Today", "today", ""), ("Medications", "medications", ""),
+                       ("History", "history", "")]
         if self.patient is None or self.cares_for_someone:
             wanted.append(("Caring for", "care_home", ""))
         wanted += [("Inbox", "inbox", ""), ("Settings", "account_settings", "")]

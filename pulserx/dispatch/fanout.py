@@ -187,6 +187,21 @@ def plan_deliveries(notifications: list[Pending], sources: list[DoseRow | None],
     transaction.on_commit(lambda: enqueue_deliveries(pending))
 
 
+def record_web_deliveries(notification_ids: list[int], now: datetime) -> None:
+    """The web delivery of each stored notification (refills): one INSERT … SELECT per
+    chunk. A dose batch writes its web deliveries with its inbox rows instead."""
+    sql = (f"INSERT INTO {Delivery._meta.db_table} "
+           "(notification_id, channel, status, attempts, last_error, sent_at) "
+           f"SELECT id, %s, %s, 1, '', %s FROM {Notification._meta.db_table} WHERE id IN ")
+    sent_at = connection.ops.adapt_datetimefield_value(now)
+    chunk = (connection.features.max_query_params or 10_000) - 3
+    with connection.cursor() as cursor:
+        for start in range(0, len(notification_ids), chunk):
+            ids = notification_ids[start:start + chunk]
+            cursor.execute(sql + f"({', '.join(['%s'] * len(ids))})",
+                           [Channel.WEB, DeliveryStatus.SENT, sent_at, *ids])
+
+
 def slow_channels(notification: Pending, row: DoseRow | None,
                   pushable: set[int]) -> list[Channel]:
     is_caregiver = notification.kind == NotificationKind.CAREGIVER_MISSED
@@ -207,7 +222,7 @@ def resend_due_deliveries(now: datetime, limit: int = 1000) -> int:
     return len(due)
 
 
-def notification_event(notification: Pending, row: DoseRow | None,
+def notification_event(notification: render.NotificationFields, row: DoseRow | None,
                        reader: ZoneInfo | None = None) -> live.Event:
     facts = row.facts() if row is not None else None
     label = row.patient.label if row is not None else ""

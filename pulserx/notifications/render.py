@@ -209,6 +209,7 @@ def message(notification: NotificationFields, facts: DoseFacts | None, label: st
     if facts is not None and notification.kind != NotificationKind.CAREGIVER_MISSED:
         reader = facts.zone  # the patient reads their own clock
     if notification.kind == NotificationKind.REFILL:
+        assert isinstance(notification, Notification)  # refills are stored rows, never batched
         title, body = describe_refill(refill_facts(notification))
     else:
         title, body = describe(notification.kind, facts, late=notification.late,

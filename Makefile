@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench install clean
+.PHONY: run test lint typecheck bench faults install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 ## make bench: every benchmark, writing docs/benchmarks.md and docs/scaling.md's figures.
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench
+
+## make faults: kill, restart and cut things under real workers (private PostgreSQL and Redis)
+## and count from the database what reached the inbox. FAULTS_SCALE=small for the short CI run.
+FAULTS_SCALE ?= full
+faults: $(STAMP)
+	$(BIN)/python -m bench.faults --scale $(FAULTS_SCALE)
 
 clean:
 	rm -rf var/test var/static

@@ -183,7 +183,7 @@ def plan_deliveries(notifications: list[Pending], sources: list[DoseRow | None],
     deliveries = Delivery.objects.bulk_create(
         [Delivery(notification_id=n.pk, channel=channel, next_attempt_at=lease)
          for n, channel in wanted], batch_size=1000)
-    pending = [(d.pk, d.channel) for d in deliveries]
+    pending = [(d.pk, d.channel, 0) for d in deliveries]
     transaction.on_commit(lambda: enqueue_deliveries(pending))
 
 

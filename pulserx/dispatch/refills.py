@@ -98,7 +98,7 @@ def plan_refill_deliveries(notifications: list[Notification], now: datetime) -> 
             deliveries.append(Delivery(notification=notification, channel=Channel.EMAIL,
                                        next_attempt_at=lease))
     Delivery.objects.bulk_create(deliveries)
-    pending = [(d.pk, d.channel) for d in deliveries]
+    pending = [(d.pk, d.channel, 0) for d in deliveries]
     if pending:
         transaction.on_commit(lambda: enqueue_deliveries(pending))
 

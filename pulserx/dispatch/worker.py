@@ -15,11 +15,14 @@ import logging
 import os
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import bootsteps
 from celery.signals import task_postrun
 from celery.worker import state as worker_state
+
+if TYPE_CHECKING:
+    from pulserx.dispatch.tick import BatchReport
 
 logger = logging.getLogger("pulserx.worker")
 HEARTBEAT_KEY = "pulserx:dispatcher:heartbeat"
@@ -64,20 +67,25 @@ class TickThread(threading.Thread):
     def run(self) -> None:
         from django.db import close_old_connections
 
-        from pulserx.dispatch.tick import tick
-
         period = self._period()
         while not self.stopping.is_set():
             started = time.time()
             close_old_connections()
             try:
-                report = tick()
+                report = self.tick_once()
                 self.beat(started, report.reminded)
             except Exception:
                 logger.exception("dispatcher tick failed; retrying next tick")
             guard.check()
             self.stopping.wait(period - (time.time() % period))
         close_old_connections()
+
+    def tick_once(self) -> BatchReport:
+        """One tick on the database's clock, not this machine's: see `database_now`."""
+        from pulserx.dispatch.tick import tick
+        from pulserx.reminders.clock import database_now
+
+        return tick(database_now())
 
     def _period(self) -> float:
         from django.conf import settings

@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import F
-from django.utils import timezone
 
 from pulserx.notifications.models import Delivery, DeliveryStatus
 from pulserx.notifications.transports import TransportError, transport_for
+from pulserx.reminders.clock import database_now
 
 logger = logging.getLogger("pulserx.delivery")
 
@@ -37,10 +37,14 @@ def claim_attempt(delivery: Delivery, now: datetime) -> bool:
     )
 
 
-def attempt_delivery(delivery_id: int) -> None:
+def attempt_delivery(delivery_id: int, expected_attempts: int | None = None) -> None:
+    """Make the next attempt at a pending delivery. With `expected_attempts` (what the
+    enqueuer saw), do nothing if another task has taken an attempt since: it is sending."""
     delivery = Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).first()
-    now = timezone.now()
-    if delivery is None or not claim_attempt(delivery, now):
+    if delivery is None or expected_attempts not in (None, delivery.attempts):
+        return
+    now = database_now()
+    if not claim_attempt(delivery, now):
         return
     attempts = delivery.attempts + 1
     try:
@@ -53,7 +57,7 @@ def attempt_delivery(delivery_id: int) -> None:
         record_failure(delivery, attempts, TransportError(f"unexpected {type(error).__name__}"))
         return
     Delivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error="")
+        status=DeliveryStatus.SENT, sent_at=database_now(), next_attempt_at=None, last_error="")
 
 
 def record_failure(delivery: Delivery, attempts: int, error: TransportError) -> None:
@@ -62,6 +66,6 @@ def record_failure(delivery: Delivery, attempts: int, error: TransportError) -> 
                    delivery.channel, attempts, "final" if final else "will retry", error.reason)
     Delivery.objects.filter(pk=delivery.pk).update(
         status=error.status if final else DeliveryStatus.PENDING,
-        next_attempt_at=None if final else timezone.now() + backoff(attempts),
+        next_attempt_at=None if final else database_now() + backoff(attempts),
         last_error=error.reason[:300],
     )

@@ -15,10 +15,10 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.utils import timezone
 
 from pulserx.notifications.models import Channel, Delivery, DeliveryStatus
 from pulserx.notifications.sending import attempt_delivery
+from pulserx.reminders.clock import database_now
 
 QUEUES = {Channel.EMAIL: "email", Channel.PUSH: "push"}
 # How soon a chunk turned away by a full email lane is due again.
@@ -27,25 +27,33 @@ _lanes = {Channel.EMAIL: threading.BoundedSemaphore(settings.PULSERX_EMAIL_THREA
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def send_deliveries(delivery_ids: list[int], channel: str = "") -> None:
+def send_deliveries(deliveries: list[list[int] | int], channel: str = "") -> None:
+    """[delivery id, attempts made when enqueued] pairs (a bare id: from an older worker).
+    The count travels with the task so that two tasks for one attempt (the first waited in
+    the queue past its lease and the delivery was enqueued again) send it once: the second
+    finds the count moved on."""
+    pairs = [(item, None) if isinstance(item, int) else (item[0], item[1])
+             for item in deliveries]
     lane = _lanes.get(channel)  # type: ignore[call-overload]
     if lane is not None and not lane.acquire(blocking=False):
-        Delivery.objects.filter(pk__in=delivery_ids, status=DeliveryStatus.PENDING).update(
-            next_attempt_at=timezone.now() + LANE_FULL_RETRY)
+        Delivery.objects.filter(pk__in=[pk for pk, _ in pairs],
+                                status=DeliveryStatus.PENDING).update(
+            next_attempt_at=database_now() + LANE_FULL_RETRY)
         return
     try:
-        for delivery_id in delivery_ids:
-            attempt_delivery(delivery_id)
+        for delivery_id, attempts in pairs:
+            attempt_delivery(delivery_id, expected_attempts=attempts)
     finally:
         if lane is not None:
             lane.release()
 
 
-def enqueue_deliveries(pending: Iterable[tuple[int, str]]) -> None:
-    """Send (delivery id, channel) pairs to their channel's queue, a chunk per task."""
-    by_channel: dict[str, list[int]] = defaultdict(list)
-    for delivery_id, channel in pending:
-        by_channel[channel].append(delivery_id)
+def enqueue_deliveries(pending: Iterable[tuple[int, str, int]]) -> None:
+    """Send (delivery id, channel, attempts made) rows to their channel's queue, a chunk
+    per task."""
+    by_channel: dict[str, list[list[int]]] = defaultdict(list)
+    for delivery_id, channel, attempts in pending:
+        by_channel[channel].append([delivery_id, attempts])
     chunk = settings.PULSERX_DELIVERY_CHUNK
     for channel, ids in by_channel.items():
         queue = QUEUES.get(channel)  # type: ignore[call-overload]

@@ -11,10 +11,26 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.utils import timezone
 
 from pulserx.accounts.models import User
 from pulserx.reminders.schedule import TravelPolicy, clock_zone, to_utc
+
+
+def database_now() -> datetime:
+    """The time by the database server's clock: the one clock every worker reads for due
+    times, claims and leases. A worker whose own clock runs an hour fast would otherwise
+    remind an hour early (and call it late); one an hour slow would hold every reminder
+    back an hour. SQLite runs on this machine, so there the two clocks are one."""
+    if connection.vendor != "postgresql":
+        return timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement_timestamp()")
+        row = cursor.fetchone()
+    assert row is not None
+    moment: datetime = row[0]
+    return moment
 
 
 class PatientClock(Protocol):

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import Any
 
+from celery.signals import worker_shutting_down
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from pulserx.celery import app
 from pulserx.dispatch.worker import guard
+
+# A worker that stops on its own this soon after starting may keep doing so: wait a little
+# before each restart so that a loop costs a restart every few seconds, not a busy CPU.
+QUICK_STOP_S = 10.0
+RESTART_PAUSE_S = 5.0
 
 # One process. Tasks run on a few threads so a slow SMTP or push server never holds up the
 # others; the dispatcher tick has a thread of its own. Nothing is prefetched beyond what the
@@ -49,13 +56,27 @@ class Command(BaseCommand):
         argv.append(f"--concurrency={threads}")
         if options["include"]:
             argv.append(f"--include={','.join(options['include'])}")
+        asked_to_stop: list[str] = []
+        worker_shutting_down.connect(lambda sig, **_: asked_to_stop.append(sig), weak=False)
+        started = time.monotonic()
         try:
             app.worker_main(argv)
         except SystemExit as stop:
-            if not guard.tripped:
-                raise
-            del stop
+            quick = time.monotonic() - started < QUICK_STOP_S
+            if not guard.tripped and (asked_to_stop or (stop.code and quick)):
+                raise  # asked to stop, or refused to start (bad arguments, configuration)
         if guard.tripped:
-            self.stderr.write("memory guard: restarting the worker")
-            sys.stderr.flush()
-            os.execv(sys.executable, [sys.executable, *sys.argv])
+            self.restart("memory guard: restarting the worker")
+        if not asked_to_stop:
+            # Celery gave up by itself (kombu can fail to reconnect after Redis restarts
+            # with tasks in flight) and would exit 0 with the dispatcher stopped: no more
+            # reminders. Start again, as the memory guard does; the broker and the
+            # database are retried from scratch and claimed doses are safe by their lease.
+            if time.monotonic() - started < QUICK_STOP_S:
+                time.sleep(RESTART_PAUSE_S)
+            self.restart("the worker stopped without being asked to; restarting it")
+
+    def restart(self, why: str) -> None:
+        self.stderr.write(why)
+        sys.stderr.flush()
+        os.execv(sys.executable, [sys.executable, *sys.argv])

@@ -22,10 +22,13 @@ from bench import harness
 
 SCENARIOS = {
     "burst": "bench.burst",
+    "rival": "bench.rival",
     "pending": "bench.pending",
     "soak": "bench.soak",
     "classic": "bench.baseline",
+    "scale-out": "bench.scale_out",
     "web": "bench.web",
+    "web-pair": "bench.web_pair",
     "slow": "bench.slow_channel",
     "diagnose": "bench.diagnose",
 }

@@ -12,8 +12,11 @@ from typing import Any
 
 # (label, how to recognise the statement): the first match names a SQL statement.
 SQL_KINDS = (
+    ("claim due deliveries (retries)", "UPDATE notifications_delivery"),
     ("claim doses (UPDATE … RETURNING)", "UPDATE reminders_dose SET lease_until"),
+    ("claim by row lock (SELECT … FOR UPDATE SKIP LOCKED)", "SKIP LOCKED"),
     ("fetch claimed rows (SELECT … FOR UPDATE)", 'FROM "reminders_dose"'),
+    ("insert notifications + web deliveries (one statement)", "WITH inbox AS"),
     ("mark doses notified (UPDATE)", 'UPDATE "reminders_dose"'),
     ("insert notifications", 'INSERT INTO "notifications_notification"'),
     ("insert deliveries", 'INSERT INTO "notifications_delivery"'),
@@ -27,9 +30,12 @@ STEPS = (
     ("pulserx.dispatch.tick", "materialise_upcoming", "materialise"),
     ("pulserx.dispatch.tick", "claim_due_doses", "claim"),
     ("pulserx.dispatch.tick", "deliver_batch", "deliver_batch"),
+    ("pulserx.dispatch.tick", "deliver_due", "deliver_due (claim, deliver, commit)"),
+    ("pulserx.dispatch.tick", "due_rows", "due_rows (typed rows)"),
     ("pulserx.dispatch.tick", "decide", "decide (per dose)"),
     ("pulserx.dispatch.tick", "finish_doses", "finish_doses"),
     ("pulserx.dispatch.fanout", "record", "fanout.record"),
+    ("pulserx.dispatch.fanout", "insert_notifications", "insert_notifications"),
     ("pulserx.dispatch.fanout", "plan_deliveries", "plan_deliveries"),
     ("pulserx.dispatch.fanout", "notification_event", "notification_event (per dose)"),
     ("pulserx.dispatch.fanout", "publish_after_commit", "publish (pipelined PUBLISH)"),
@@ -109,7 +115,9 @@ def instrumented(timings: Timings) -> Iterator[None]:
     originals = []
     for module_name, attribute, label in STEPS:
         module = importlib.import_module(module_name)
-        original = getattr(module, attribute)
+        original = getattr(module, attribute, None)
+        if original is None:  # a step this version of the dispatcher does not have
+            continue
         originals.append((module, attribute, original))
         setattr(module, attribute, _timed(original, label, timings))
 
@@ -140,3 +148,39 @@ def profile_tick() -> tuple[float, Timings, Any]:
             report = tick()
         wall = time.perf_counter() - started
     return wall, timings, report
+
+
+def main() -> None:
+    """`python -m bench.breakdown [runs]`: the burst through `tick()` here, `runs` times
+    (default 3), each printed with the machine's load, then the median and the last run's
+    steps. PULSERX_CLAIM_BATCH and BURST (doses, default 10,000) change the load."""
+    import os
+    import statistics
+    import sys
+
+    from bench import harness
+
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    count = int(os.environ.get("BURST", "10000"))
+    harness.setup_django(harness.configure_environment()[0])
+    harness.reset_all()
+    people = harness.seed_patients(1000)
+    walls = []
+    for n in range(runs):
+        harness.truncate_doses()
+        due = harness.next_whole_second(time.time()) - 1.0
+        harness.insert_doses(harness.due_burst(people, count, harness.as_datetime(due)))
+        wall, timings, report = profile_tick()
+        walls.append(wall)
+        print(f"run {n + 1}: {report.reminded:,} reminded in {wall:.3f} s; "
+              f"load {os.getloadavg()[0]:.2f}", flush=True)
+    for row in timings.as_rows():
+        own = f"  (own Python {row['own']:.3f} s)" if row["own"] is not None else ""
+        print(f"  {'  ' * row['depth'] + row['step']:<62} {row['seconds']:7.3f} s "
+              f"{row['calls']:>6} calls{own}")
+    print(f"median {statistics.median(walls):.3f} s of {', '.join(f'{w:.3f}' for w in walls)}")
+    harness.reset_all()
+
+
+if __name__ == "__main__":
+    main()

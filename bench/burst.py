@@ -127,6 +127,21 @@ def measure_burst(ctx: Context, people: list[harness.Person], counter: observe.E
     }
 
 
+RUNS = 3  # the burst is judged on the median of this many runs, each with a fresh worker
+
+
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median publish time; memory figures are the worst of all runs."""
+    timed = sorted(runs, key=lambda r: (r["published_s"] is None, r["published_s"] or 0.0))
+    result = dict(timed[len(timed) // 2])
+    for key in ("idle_rss_mb", "peak_rss_mb", "hwm_mb"):
+        result[key] = max(r[key] for r in runs)
+    result["runs"] = [{k: r[k] for k in ("committed_s", "published_s", "first_event_s",
+                                         "idle_rss_mb", "peak_rss_mb", "hwm_mb", "load")}
+                      for r in runs]
+    return result
+
+
 def run(ctx: Context) -> dict[str, Any]:
     sizes = ctx.sizes
     say(f"\n== burst: {sizes.burst:,} doses due in one second across {sizes.patients:,} "
@@ -134,13 +149,22 @@ def run(ctx: Context) -> dict[str, Any]:
     harness.reset_all()
     people = harness.seed_patients(sizes.patients)
     counter = observe.EventCounter(p.user_id for p in people)
+    runs = []
     try:
-        result = measure_burst(ctx, people, counter, "burst-worker")
+        for n in range(RUNS):
+            run_result = measure_burst(ctx, people, counter, f"burst-worker-{n + 1}")
+            run_result["load"] = harness.load_average()
+            runs.append(run_result)
+            say(f"  run {n + 1}: committed {run_result['committed_s']} s, published "
+                f"{run_result['published_s']} s; idle {run_result['idle_rss_mb']} MB, VmHWM "
+                f"{run_result['hwm_mb']} MB; load {run_result['load'][0]:.2f}")
     finally:
         counter.stop()
+    result = median_run(runs)
     say(f"worker idle RSS: {result['idle_rss_mb']} MB (after startup and 5+ ticks); "
         f"{sizes.burst:,} doses inserted in {result['insert_s']:.2f} s before their due second")
-    say(f"committed all {sizes.burst:,} (notified + inbox rows) {result['committed_s']} s "
+    say(f"median of {RUNS} runs: committed all {sizes.burst:,} (notified + inbox rows) "
+        f"{result['committed_s']} s "
         f"after the due second; last live event at {result['published_s']} s "
         f"({result['events']:,} events, first at {result['first_event_s']} s)")
     for beat in result["worker_ticks"]:

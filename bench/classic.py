@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import os
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import django
 
@@ -59,7 +58,7 @@ def remind(dose_id: int) -> None:
     """Mark the dose notified, write its inbox row, push the live event."""
     from pulserx.live import inbox_group
     from pulserx.notifications.models import Notification, NotificationKind
-    from pulserx.notifications.render import DoseFacts, describe
+    from pulserx.notifications.render import event_payload, facts_of, message
     from pulserx.reminders.models import Dose, DoseStatus
 
     _redis().hincrby(RUNS_KEY, str(dose_id), 1)
@@ -72,15 +71,8 @@ def remind(dose_id: int) -> None:
     notification = Notification.objects.create(
         recipient_id=dose.patient.user_id, patient=dose.patient, dose=dose,
         kind=NotificationKind.REMINDER, created_at=now)
-    medication = dose.medication
-    assert medication is not None
-    title, body = describe(NotificationKind.REMINDER, DoseFacts(
-        medication=medication.name, strength=medication.strength, form=medication.form,
-        instructions=medication.instructions, amount=dose.amount,
-        due_local=dose.due_at.astimezone(ZoneInfo(dose.patient.timezone))))
-    event = {"kind": "notification", "id": notification.pk, "type": notification.kind,
-             "dose_id": dose.pk, "patient_id": dose.patient_id, "title": title, "body": body,
-             "late": False, "actionable": True, "created_at": now.isoformat()}
+    # The words come from the product's one renderer, as PulseRx's own events do.
+    event = event_payload(message(notification, facts_of(dose), "", None))
     async_to_sync(get_channel_layer().group_send)(
         inbox_group(dose.patient.user_id), {"type": "inbox.event", "event": event})
 

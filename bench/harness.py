@@ -45,12 +45,18 @@ class Sizes:
     sockets: int = 1_000
     slow_window: int = 15
     smtp_delay: float = 10.0
+    pair_sockets: int = 5_000
+    scale_burst: int = 100_000
+    scale_workers: tuple[int, ...] = (1, 2, 4)
+    peak_compression: float = 120.0
+    rival: int = 10_000
 
     @classmethod
     def quick(cls) -> Sizes:
         return cls(patients=100, burst=1_000, pending=20_000, soak_waves=3, soak_wave=1_000,
                    classic=1_000, classic_timeout=30.0, duplicates=30, sockets=100,
-                   slow_window=12)
+                   slow_window=12, pair_sockets=200, scale_burst=5_000,
+                   peak_compression=3_600.0, rival=1_000)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,14 +40,30 @@ _ALERT_KIND = {Action.REMIND: NotificationKind.REMINDER, Action.REALERT: Notific
 Source = tuple[DoseRow | None, ZoneInfo | None]
 
 
+@dataclass(slots=True)
+class Pending:
+    """An inbox row the batch writes: a plain record, no model instance on the hot path.
+    `pk` is set once the row is inserted; the renderer reads it like a Notification."""
+
+    recipient_id: int
+    patient_id: int
+    kind: str
+    created_at: datetime
+    dose_id: int | None = None
+    sequence: int = 0
+    count: int = 1
+    late: bool = False
+    pk: int = 0
+
+
 def record(decided: list[tuple[DoseRow, Decision]], now: datetime) -> list[live.Event]:
     """Write the inbox rows and deliveries for a batch (inside its transaction) and return
     the live events to publish once it commits."""
     sources: list[Source] = []
-    notifications: list[Notification] = []
+    pending: list[Pending] = []
 
     def add(row: DoseRow | None, reader: ZoneInfo | None = None, **fields: Any) -> None:
-        notifications.append(Notification(created_at=now, **fields))
+        pending.append(Pending(created_at=now, **fields))
         sources.append((row, reader))
 
     missed: list[DoseRow] = []
@@ -66,13 +83,69 @@ def record(decided: list[tuple[DoseRow, Decision]], now: datetime) -> list[live.
     for (patient_id, user_id), count in away.items():
         add(None, recipient_id=user_id, patient_id=patient_id,
             kind=NotificationKind.MISSED_SUMMARY, count=count)
-    Notification.objects.bulk_create(notifications, batch_size=1000)
-    plan_deliveries(notifications, [row for row, _ in sources], now)
+    insert_notifications(pending, now)
+    plan_deliveries(pending, [row for row, _ in sources], now)
     events = [notification_event(n, row, reader)
-              for n, (row, reader) in zip(notifications, sources, strict=True)]
+              for n, (row, reader) in zip(pending, sources, strict=True)]
     events += [live.dose_event(row.patient.user_id, row.id, "missed") for row, d in decided
                if d.action in (Action.MISS, Action.MISS_QUIETLY)]
     return events
+
+
+# PostgreSQL: the batch's inbox rows and their web deliveries in one statement, the rows
+# passed as one array per column (no per-row SQL, no model instances).
+_INSERT_NOTIFICATIONS = f"""
+WITH inbox AS (
+    INSERT INTO {Notification._meta.db_table}
+        (recipient_id, patient_id, dose_id, kind, sequence, count, late, created_at)
+    SELECT recipient_id, patient_id, dose_id, kind, sequence, count, late, %(now)s
+    FROM unnest(%(recipient)s::bigint[], %(patient)s::bigint[], %(dose)s::bigint[],
+                %(kind)s::varchar[], %(sequence)s::integer[], %(count)s::integer[],
+                %(late)s::boolean[]) WITH ORDINALITY
+         AS row (recipient_id, patient_id, dose_id, kind, sequence, count, late, position)
+    ORDER BY position
+    RETURNING id
+), web AS (
+    INSERT INTO {Delivery._meta.db_table}
+        (notification_id, channel, status, attempts, last_error, sent_at)
+    SELECT id, %(web)s, %(sent)s, 1, '', %(now)s FROM inbox
+)
+SELECT id FROM inbox
+"""
+
+
+def insert_notifications(pending: list[Pending], now: datetime) -> None:
+    """Insert the inbox rows (setting each `pk`) and the web delivery of each: the inbox
+    row itself is the web delivery, sent with the batch's live events."""
+    if not pending:
+        return
+    if connection.vendor != "postgresql":
+        _insert_with_models(pending, now)
+        return
+    params: dict[str, Any] = {
+        "now": now, "web": Channel.WEB, "sent": DeliveryStatus.SENT,
+        "recipient": [p.recipient_id for p in pending],
+        "patient": [p.patient_id for p in pending], "dose": [p.dose_id for p in pending],
+        "kind": [p.kind for p in pending], "sequence": [p.sequence for p in pending],
+        "count": [p.count for p in pending], "late": [p.late for p in pending],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_NOTIFICATIONS, params)
+        for item, (pk,) in zip(pending, cursor.fetchall(), strict=True):
+            item.pk = pk
+
+
+def _insert_with_models(pending: list[Pending], now: datetime) -> None:
+    """The same on SQLite, through the ORM."""
+    notifications = Notification.objects.bulk_create([
+        Notification(recipient_id=p.recipient_id, patient_id=p.patient_id, dose_id=p.dose_id,
+                     kind=p.kind, sequence=p.sequence, count=p.count, late=p.late,
+                     created_at=now) for p in pending], batch_size=1000)
+    for item, notification in zip(pending, notifications, strict=True):
+        item.pk = notification.pk
+    Delivery.objects.bulk_create([
+        Delivery(notification_id=p.pk, channel=Channel.WEB, status=DeliveryStatus.SENT,
+                 attempts=1, sent_at=now) for p in pending], batch_size=1000)
 
 
 def caregivers_of(missed: list[DoseRow]) -> Iterable[tuple[DoseRow, int, ZoneInfo | None]]:
@@ -94,27 +167,29 @@ def caregivers_of(missed: list[DoseRow]) -> Iterable[tuple[DoseRow, int, ZoneInf
             yield row, caregiver_id, reader
 
 
-def plan_deliveries(notifications: list[Notification], sources: list[DoseRow | None],
+def plan_deliveries(notifications: list[Pending], sources: list[DoseRow | None],
                     now: datetime) -> None:
-    """A Delivery row per channel: the inbox row itself is the web delivery; push and email
-    go to tasks, sent when the batch commits, with a lease that re-sends them if lost."""
-    record_web_deliveries([n.pk for n in notifications], now)
+    """A Delivery row per slow channel: push and email go to tasks, sent when the batch
+    commits, with a lease that re-sends them if lost."""
     recipients = {n.recipient_id for n in notifications}
     pushable = set(PushSubscription.objects.filter(user_id__in=recipients)
                    .values_list("user_id", flat=True).distinct())
+    wanted = [(notification, channel)
+              for notification, row in zip(notifications, sources, strict=True)
+              for channel in slow_channels(notification, row, pushable)]
+    if not wanted:
+        return
     lease = now + settings.PULSERX_DELIVERY_LEASE
-    deliveries = [Delivery(notification=notification, channel=channel, next_attempt_at=lease)
-                  for notification, row in zip(notifications, sources, strict=True)
-                  for channel in slow_channels(notification, row, pushable)]
-    Delivery.objects.bulk_create(deliveries, batch_size=1000)
+    deliveries = Delivery.objects.bulk_create(
+        [Delivery(notification_id=n.pk, channel=channel, next_attempt_at=lease)
+         for n, channel in wanted], batch_size=1000)
     pending = [(d.pk, d.channel, 0) for d in deliveries]
-    if pending:
-        transaction.on_commit(lambda: enqueue_deliveries(pending))
+    transaction.on_commit(lambda: enqueue_deliveries(pending))
 
 
 def record_web_deliveries(notification_ids: list[int], now: datetime) -> None:
-    """The web delivery of each notification, sent with the batch's live events. One
-    INSERT … SELECT per chunk: no model instance per row on the dispatcher's hot path."""
+    """The web delivery of each stored notification (refills): one INSERT … SELECT per
+    chunk. A dose batch writes its web deliveries with its inbox rows instead."""
     sql = (f"INSERT INTO {Delivery._meta.db_table} "
            "(notification_id, channel, status, attempts, last_error, sent_at) "
            f"SELECT id, %s, %s, 1, '', %s FROM {Notification._meta.db_table} WHERE id IN ")
@@ -127,7 +202,7 @@ def record_web_deliveries(notification_ids: list[int], now: datetime) -> None:
                            [Channel.WEB, DeliveryStatus.SENT, sent_at, *ids])
 
 
-def slow_channels(notification: Notification, row: DoseRow | None,
+def slow_channels(notification: Pending, row: DoseRow | None,
                   pushable: set[int]) -> list[Channel]:
     is_caregiver = notification.kind == NotificationKind.CAREGIVER_MISSED
     wants_email = is_caregiver or (row is not None and row.patient.notify_email)
@@ -147,7 +222,7 @@ def resend_due_deliveries(now: datetime, limit: int = 1000) -> int:
     return len(due)
 
 
-def notification_event(notification: Notification, row: DoseRow | None,
+def notification_event(notification: render.NotificationFields, row: DoseRow | None,
                        reader: ZoneInfo | None = None) -> live.Event:
     facts = row.facts() if row is not None else None
     label = row.patient.label if row is not None else ""

@@ -12,6 +12,8 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.db.models import Q, QuerySet
+
 from pulserx.notifications.render import DoseFacts
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.models import Dose
@@ -132,11 +134,25 @@ def _medication(values: tuple) -> MedicationRow | None:  # type: ignore[type-arg
 
 def claimed_rows(token: str) -> list[DoseRow]:
     """The doses claimed under `token`, locked for this transaction, as typed rows."""
+    return typed_rows(Dose.objects.select_for_update(of=("self",)).filter(claim_token=token))
+
+
+def due_rows(now: datetime, limit: int) -> list[DoseRow]:
+    """Claim by row lock (PostgreSQL): up to `limit` doses whose next action is due, locked
+    for this transaction and skipped by every other. Nothing is written to claim them: if
+    the transaction ends without committing (the worker dies), the locks go with it and
+    the doses are due again for the next claimer."""
+    return typed_rows(
+        Dose.objects.select_for_update(of=("self",), skip_locked=True)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now), next_action_at__lte=now)
+        .order_by("next_action_at")[:limit])
+
+
+def typed_rows(doses: QuerySet[Dose]) -> list[DoseRow]:
     patients = _Patients()
     medications: dict[int | None, MedicationRow | None] = {None: None}
     rows = []
-    for values in (Dose.objects.select_for_update(of=("self",)).filter(claim_token=token)
-                   .values_list(*FIELDS)):
+    for values in doses.values_list(*FIELDS):
         patient = patients.get(values[_P:_M])
         medication_id = values[_M]
         if medication_id not in medications:

@@ -20,11 +20,12 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from pulserx import live
 from pulserx.dispatch import fanout
 from pulserx.dispatch.claims import claim_due_doses
 from pulserx.dispatch.decide import Action, Decision, decide
 from pulserx.dispatch.refills import deliver_due_refills
-from pulserx.dispatch.rows import DoseRow, claimed_rows
+from pulserx.dispatch.rows import DoseRow, claimed_rows, due_rows
 from pulserx.reminders.models import Dose, DoseStatus
 from pulserx.reminders.planning import materialise_upcoming
 
@@ -51,12 +52,16 @@ class BatchReport:
         self.seconds += other.seconds
 
 
-def finish_doses(token: str, decided: list[tuple[DoseRow, Decision]],
-                 now: datetime) -> None:
-    """Write each dose's new state and release the claim, one UPDATE per kind of change."""
+def finish_doses(decided: list[tuple[DoseRow, Decision]], now: datetime,
+                 token: str | None = None) -> None:
+    """Write each dose's new state and release any claim, one UPDATE per kind of change
+    (a burst's doses all change alike: one UPDATE). With `token`, only doses still
+    claimed under it are written."""
     groups: dict[tuple[Action, bool, datetime | None], list[int]] = defaultdict(list)
     for row, decision in decided:
         groups[(decision.action, decision.late, decision.next_action_at)].append(row.id)
+    guard = {"claim_token": token} if token is not None else {}
+    chunk = (connection.features.max_query_params or 65_000) - 1
     for (action, late, next_action_at), ids in groups.items():
         changes: dict[str, Any] = {"next_action_at": next_action_at, "lease_until": None,
                                    "claim_token": ""}
@@ -66,23 +71,22 @@ def finish_doses(token: str, decided: list[tuple[DoseRow, Decision]],
             changes.update(status=DoseStatus.NOTIFIED, late=late, reminded_at=now)
         if action in (Action.MISS, Action.MISS_QUIETLY):
             changes["status"] = DoseStatus.MISSED
-        if len(groups) == 1:  # the usual burst: every dose changes alike
-            Dose.objects.filter(claim_token=token).update(**changes)
-            continue
-        chunk = (connection.features.max_query_params or len(ids) + 1) - 1
         for start in range(0, len(ids), chunk):
-            Dose.objects.filter(id__in=ids[start:start + chunk], claim_token=token).update(
-                **changes)
+            Dose.objects.filter(id__in=ids[start:start + chunk], **guard).update(**changes)
 
 
-def deliver_batch(token: str, now: datetime) -> BatchReport:
-    """Deliver the doses claimed under `token` and release them; return what happened."""
-    started = time.perf_counter()
+def deliver(rows: list[DoseRow], now: datetime, token: str | None = None
+            ) -> tuple[list[tuple[DoseRow, Decision]], list[live.Event]]:
+    """Decide, write the doses' new state and their inbox rows: inside the caller's
+    transaction, so all of it commits together or not at all."""
     grace = settings.PULSERX_LATE_GRACE
-    with transaction.atomic():
-        decided = [(row, decide(row, now, grace)) for row in claimed_rows(token)]
-        finish_doses(token, decided, now)
-        events = fanout.record(decided, now)
+    decided = [(row, decide(row, now, grace)) for row in rows]
+    finish_doses(decided, now, token)
+    return decided, fanout.record(decided, now)
+
+
+def report_of(decided: list[tuple[DoseRow, Decision]], events: list[live.Event],
+              started: float) -> BatchReport:
     return BatchReport(
         actions=Counter(decision.action for _, decision in decided),
         late=sum(decision.late for _, decision in decided),
@@ -91,16 +95,41 @@ def deliver_batch(token: str, now: datetime) -> BatchReport:
     )
 
 
+def deliver_batch(token: str, now: datetime) -> BatchReport:
+    """Deliver the doses claimed under `token` and release them; return what happened."""
+    started = time.perf_counter()
+    with transaction.atomic():
+        decided, events = deliver(claimed_rows(token), now, token)
+    return report_of(decided, events, started)
+
+
+def deliver_due(now: datetime, limit: int) -> BatchReport:
+    """PostgreSQL: claim up to `limit` due doses by row lock, deliver them and commit, all
+    in one transaction: no lease to write first and no second round of statements."""
+    started = time.perf_counter()
+    with transaction.atomic():
+        decided, events = deliver(due_rows(now, limit), now)
+    return report_of(decided, events, started)
+
+
+def claim_and_deliver(now: datetime, limit: int) -> BatchReport:
+    """SQLite: lease a batch in one guarded UPDATE (it serialises writers), then deliver it."""
+    token, ids = claim_due_doses(now, limit, settings.PULSERX_LEASE)
+    if not ids:
+        return BatchReport()
+    return deliver_batch(token, now)
+
+
 def tick(now: datetime | None = None) -> BatchReport:
     """One pass of the dispatcher. Returns the sum of the batches it delivered."""
     now = now or timezone.now()
     materialise_upcoming(now, settings.PULSERX_LOOKAHEAD)
+    batch = deliver_due if connection.vendor == "postgresql" else claim_and_deliver
     total = BatchReport()
     while True:
-        token, ids = claim_due_doses(now, settings.PULSERX_CLAIM_BATCH, settings.PULSERX_LEASE)
-        if not ids:
+        report = batch(now, settings.PULSERX_CLAIM_BATCH)
+        if not report.actions:
             break
-        report = deliver_batch(token, now)
         log_batch(report)
         total.add(report)
     fanout.resend_due_deliveries(now)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -189,13 +189,36 @@ def patient_label(user: User) -> str:
     return user.first_name or user.email
 
 
-def message(notification: Notification, facts: DoseFacts | None, label: str,
+class NotificationFields(Protocol):
+    """What the renderer reads of a notification: a stored `Notification`, or the
+    dispatcher's row for one it is inserting in bulk."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def dose_id(self) -> int | None: ...
+    @property
+    def patient_id(self) -> int: ...
+    @property
+    def recipient_id(self) -> int: ...
+    @property
+    def late(self) -> bool: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def message(notification: NotificationFields, facts: DoseFacts | None, label: str,
             reader: ZoneInfo | None, *, recordable: bool = True) -> Message:
     """The words of `notification`. `recordable`: the dose can still be recorded, so a
     reminder offers its buttons."""
     if facts is not None and notification.kind not in CAREGIVER_KINDS:
         reader = facts.zone  # the patient reads their own clock
     if notification.kind == NotificationKind.REFILL:
+        assert isinstance(notification, Notification)  # refills are stored rows, never batched
         title, body = describe_refill(refill_facts(notification))
     else:
         title, body = describe(notification.kind, facts, late=notification.late,

@@ -24,6 +24,7 @@ urlpatterns = [
         template_name="accounts/password_reset_complete.html"), name="password_reset_complete"),
     path("settings/", views.account_settings, name="account_settings"),
     path("timezone/", views.report_timezone, name="report_timezone"),
+    path("timezone/choose/", views.choose_clock, name="choose_clock"),
     path("care/", views.care_home, name="care_home"),
     path("care/invite/", views.care_invite, name="care_invite"),
     path("care/<int:link_id>/revoke/", views.care_revoke, name="care_revoke"),

@@ -26,6 +26,7 @@ from pulserx.accounts.models import (
     patient_of,
     validate_timezone,
 )
+from pulserx.reminders import travel
 from pulserx.reminders.planning import replan_patient
 from pulserx.reminders.schedule import TravelPolicy
 
@@ -116,7 +117,7 @@ def patient_or_404(request: HttpRequest) -> Patient:
 
 @require_POST
 def report_timezone(request: HttpRequest) -> JsonResponse:
-    """The browser says where the patient is now. Re-plan only if that moves their clock."""
+    """The browser says where the patient is now. Nothing moves until the patient chooses."""
     if not request.user.is_authenticated:
         return JsonResponse({"error": "Sign in first."}, status=401)
     patient = patient_or_404(request)
@@ -125,13 +126,30 @@ def report_timezone(request: HttpRequest) -> JsonResponse:
         validate_timezone(zone)
     except ValidationError as exc:
         return JsonResponse({"errors": {"timezone": exc.messages}}, status=400)
-    with transaction.atomic():
-        changed = bool(Patient.objects.filter(pk=patient.pk).exclude(current_timezone=zone)
-                       .update(current_timezone=zone))
-        replanned = changed and patient.travel_policy == TravelPolicy.LOCAL_CLOCK
-        if replanned:
-            replan_patient(patient.pk)
-    return JsonResponse({"timezone": zone, "changed": changed, "replanned": replanned})
+    report = travel.report_zone(patient, zone)
+    return JsonResponse({"timezone": zone, "changed": report.changed, "ask": report.ask})
+
+
+@login_required
+@require_POST
+def choose_clock(request: HttpRequest) -> HttpResponse:
+    """The answer to Today's travel question: follow the local clock or keep the home one."""
+    patient = patient_or_404(request)
+    choice = request.POST.get("travel_policy", "")
+    if choice not in {policy.value for policy in TravelPolicy}:
+        return HttpResponse("travel_policy must be home or local.", status=400)
+    policy = TravelPolicy(choice)
+    moved = travel.choose_clock(patient, policy)
+    patient.refresh_from_db()
+    zone = patient.current_timezone.replace("_", " ")
+    if policy == TravelPolicy.LOCAL_CLOCK:
+        text = f"Reminders now follow the clock in {zone}."
+    else:
+        text = f"Reminders keep your home clock ({patient.timezone.replace('_', ' ')})."
+    if not moved:
+        text += " Nothing needed to move."
+    messages.success(request, text)
+    return redirect("today")
 
 
 @login_required

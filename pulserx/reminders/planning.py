@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -26,10 +26,14 @@ def doses_between(schedule: Schedule, zone: ZoneInfo, after: datetime,
         plan = schedule.plan()
     except ValueError:
         return []
-    return [Dose(patient_id=schedule.patient_id, schedule=schedule,
-                 medication_id=schedule.medication_id, due_at=due_at, next_action_at=due_at,
-                 amount=schedule.amount_at(scheduled_wall(plan.times, zone, due_at)))
-            for due_at in occurrences(plan, zone, after, until)]
+    doses = []
+    for due_at in occurrences(plan, zone, after, until):
+        day, wall = slot_of(plan.times, zone, due_at)
+        doses.append(Dose(patient_id=schedule.patient_id, schedule=schedule,
+                          medication_id=schedule.medication_id, due_at=due_at,
+                          next_action_at=due_at, local_day=day, wall_time=wall,
+                          amount=schedule.amount_at(wall)))
+    return doses
 
 
 def doses_until(schedule: Schedule, horizon: datetime) -> tuple[list[Dose], datetime | None]:
@@ -49,7 +53,8 @@ def doses_until(schedule: Schedule, horizon: datetime) -> tuple[list[Dose], date
 
 def planned_doses(patient: Patient, start: datetime, end: datetime) -> list[Dose]:
     """The doses of [start, end) the dispatcher has not materialised yet (it does so minutes
-    ahead), as unsaved rows for display: only the dispatcher writes Dose rows."""
+    ahead), as unsaved rows for display: only the dispatcher writes Dose rows. A slot that
+    already has a dose (reminded, taken… perhaps on another clock) is not planned again."""
     zone = patient_zone(patient)
     planned: list[Dose] = []
     for schedule in Schedule.objects.filter(
@@ -58,18 +63,27 @@ def planned_doses(patient: Patient, start: datetime, end: datetime) -> list[Dose
         assert schedule.next_due_at is not None
         after = max(schedule.next_due_at, start) - _ONE_MICROSECOND
         planned += doses_between(schedule, zone, after, end - _ONE_MICROSECOND)
-    return planned
+    return unfilled(planned)
 
 
-def scheduled_wall(times: tuple[time, ...], zone: ZoneInfo, due_at: datetime) -> time:
-    """The wall time of the plan that fires at `due_at`. Not simply the local clock reading:
-    02:30 inside a DST gap fires when the clock shows 03:30."""
-    local_day = due_at.astimezone(zone).date()
+def unfilled(doses: list[Dose]) -> list[Dose]:
+    """The doses among `doses` whose slot has no Dose row yet."""
+    schedules = {d.schedule_id for d in doses}
+    days = {d.local_day for d in doses}
+    filled = set(Dose.objects.filter(schedule_id__in=schedules, local_day__in=days)
+                 .values_list("schedule_id", "local_day", "wall_time"))
+    return [d for d in doses if (d.schedule_id, d.local_day, d.wall_time) not in filled]
+
+
+def slot_of(times: tuple[time, ...], zone: ZoneInfo, due_at: datetime) -> tuple[date, time]:
+    """The slot (local day, wall time of the plan) that fires at `due_at`. Not simply the
+    local clock reading: 02:30 inside a DST gap fires when the clock shows 03:30."""
+    local = due_at.astimezone(zone)
     for wall in times:
-        for day in (local_day, local_day - timedelta(days=1)):
+        for day in (local.date(), local.date() - timedelta(days=1)):
             if to_utc(day, wall, zone) == due_at:
-                return wall
-    return due_at.astimezone(zone).time().replace(tzinfo=None)
+                return day, wall
+    return local.date(), local.time().replace(tzinfo=None)
 
 
 def materialise_upcoming(now: datetime, lookahead: timedelta, batch: int = 500) -> int:
@@ -99,8 +113,9 @@ def materialise_upcoming(now: datetime, lookahead: timedelta, batch: int = 500) 
 
 @transaction.atomic
 def replan(schedule: Schedule, now: datetime | None = None) -> None:
-    """Apply a changed (or paused, or resumed) schedule at once: drop its doses that have not
-    reminded anyone yet and plan again from now. Doses already delivered are history."""
+    """Apply a changed (or paused, or resumed) schedule, or a new reminder clock, at once:
+    drop its doses that have not reminded anyone yet and plan again from now. Doses already
+    delivered are history, and their slots stay filled: materialising skips them."""
     now = now or timezone.now()
     Dose.objects.filter(schedule=schedule, status=DoseStatus.SCHEDULED, alerts_sent=0).delete()
     schedule.next_due_at = None

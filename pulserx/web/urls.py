@@ -6,6 +6,7 @@ from pulserx.web import dose_views, inbox_views, medication_views, views
 urlpatterns = [
     path("", views.today, name="today"),
     path("today/timeline", views.today_timeline, name="today_timeline"),
+    path("today/travel", views.today_travel, name="today_travel"),
     path("test-reminder", views.test_reminder, name="test_reminder"),
     path("doses/<int:dose_id>/row", dose_views.dose_row, name="dose_row"),
     path("doses/<int:dose_id>/take", dose_views.record, {"status": DoseStatus.TAKEN},

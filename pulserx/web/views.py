@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from pulserx.accounts.models import Patient
 from pulserx.reminders.actions import send_test_reminder
 from pulserx.reminders.clock import patient_zone
+from pulserx.reminders.travel import needs_choice
 from pulserx.web.access import cared_patient, own_patient, patient_label, signed_in_user
 from pulserx.web.day import adherence, timeline
 from pulserx.web.responses import is_htmx
@@ -41,7 +43,26 @@ def today(request: HttpRequest) -> HttpResponse:
         return redirect("care_home")
     context = day_context(patient, readonly=False, refresh_url=reverse("today_timeline"),
                           next_url=reverse("today"))
-    return render(request, "web/today.html", context)
+    return render(request, "web/today.html", {**context, **travel_context(patient)})
+
+
+def travel_context(patient: Patient) -> dict[str, Any]:
+    """Today's travel question, when the browser is somewhere no clock was chosen for."""
+    if not needs_choice(patient):
+        return {"travel": None}
+    now = timezone.now()
+    clock = patient_zone(patient)
+    return {"travel": {
+        "where": patient.reported_timezone.replace("_", " "),
+        "local_now": now.astimezone(ZoneInfo(patient.reported_timezone)),
+        "clock": clock.key.replace("_", " "), "clock_now": now.astimezone(clock),
+    }}
+
+
+@login_required
+@require_GET
+def today_travel(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/_travel_prompt.html", travel_context(own_patient(request)))
 
 
 @login_required

@@ -59,8 +59,8 @@ def record(decided: list[tuple[Row, Decision]], now: datetime) -> list[live.Even
             add(row, recipient_id=row["patient__user_id"], patient_id=row["patient_id"],
                 dose_id=row["id"], kind=_ALERT_KIND[decision.action],
                 sequence=row["alerts_sent"], late=decision.late)
-        elif decision.action == Action.MISS:
-            missed.append(row)
+        elif decision.action == Action.MISS and row["medication_id"] is not None:
+            missed.append(row)  # a test reminder that nobody answered concerns nobody else
         elif decision.action == Action.MISS_QUIETLY:
             away[(row["patient_id"], row["patient__user_id"])] += 1
     for row, caregiver_id in caregivers_of(missed):

@@ -65,7 +65,7 @@ def dose_view(row: dict[str, Any]) -> DoseView:
         reminded_at=row["reminded_at"], alerts_sent=row["alerts_sent"],
         missed_after=timedelta(minutes=row["patient__missed_after_minutes"]),
         realert_every=timedelta(minutes=row["patient__realert_every_minutes"]),
-        realert_limit=row["patient__realert_limit"],
+        realert_limit=row["patient__realert_limit"], is_test=row["medication_id"] is None,
     )
 
 

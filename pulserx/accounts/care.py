@@ -72,3 +72,14 @@ def pending_invites_for(user: User) -> QuerySet[CareLink]:
     """Invitations sent to `user`'s address that nobody has accepted yet."""
     return CareLink.objects.filter(invited_email__iexact=user.email,
                                    status=CareLinkStatus.INVITED).exclude(patient__user=user)
+
+
+def caregivers_watching(patient_ids: set[int]) -> dict[int, list[int]]:
+    """For each patient, the user ids of caregivers with an accepted link: they see the
+    patient's day, so they hear of every change to it."""
+    watching: dict[int, list[int]] = {}
+    for patient_id, caregiver_id in CareLink.objects.filter(
+        patient_id__in=patient_ids, status=CareLinkStatus.ACCEPTED, caregiver__isnull=False,
+    ).values_list("patient_id", "caregiver_id"):
+        watching.setdefault(patient_id, []).append(caregiver_id)
+    return watching

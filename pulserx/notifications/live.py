@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -16,6 +17,20 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 Event = tuple[str, dict[str, Any]]  # (group, message)
+
+
+@dataclass(frozen=True)
+class DoseChange:
+    """A dose's new state, as the pages hear of it."""
+
+    dose_id: int
+    patient_id: int
+    patient_user_id: int
+    status: str
+    is_test: bool
+    snoozed_until: str | None = None  # ISO 8601
+    # False when the patient already hears of it another way (a reminder's own event).
+    patient_hears: bool = True
 
 
 @functools.cache
@@ -42,3 +57,22 @@ def publish(events: Iterable[Event]) -> int:
     if count:
         pipe.execute()
     return count
+
+
+def dose_events(changes: list[DoseChange]) -> list[Event]:
+    """The live event of each dose change, for the patient and every caregiver watching
+    their day (each in their own inbox group). A test reminder is the patient's alone."""
+    from pulserx.accounts.care import caregivers_watching
+    from pulserx.notifications.models import inbox_group
+
+    watching = caregivers_watching({c.patient_id for c in changes if not c.is_test})
+    events: list[Event] = []
+    for change in changes:
+        payload = {"kind": "dose", "dose_id": change.dose_id, "patient_id": change.patient_id,
+                   "status": change.status, "snoozed_until": change.snoozed_until}
+        message = {"type": "inbox.event", "event": payload}
+        audience = [change.patient_user_id] if change.patient_hears else []
+        if not change.is_test:
+            audience += watching.get(change.patient_id, [])
+        events += [(inbox_group(user_id), message) for user_id in audience]
+    return events

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,11 +26,14 @@ from pulserx.notifications.models import (
 )
 from pulserx.reminders.claims import claim_due_deliveries
 from pulserx.reminders.decide import Action, Decision
+from pulserx.reminders.quiet import quiet_until
 
 logger = logging.getLogger("pulserx.dispatch")
 Row = dict[str, Any]
 TASK_CHUNK = 50
 _ALERT_KIND = {Action.REMIND: NotificationKind.REMINDER, Action.REALERT: NotificationKind.REALERT}
+# What a caregiver's open page must hear of: the dose became due, or was missed.
+_CHANGES_STATUS = (Action.REMIND, Action.MISS, Action.MISS_QUIETLY)
 
 
 def dose_facts(row: Row) -> DoseFacts:
@@ -58,7 +61,8 @@ def record(decided: list[tuple[Row, Decision]], now: datetime) -> list[live.Even
         if decision.action in _ALERT_KIND:
             add(row, recipient_id=row["patient__user_id"], patient_id=row["patient_id"],
                 dose_id=row["id"], kind=_ALERT_KIND[decision.action],
-                sequence=row["alerts_sent"], late=decision.late)
+                sequence=row["alerts_sent"], late=decision.late,
+                quiet_until=quiet_until_for(row, now))
         elif decision.action == Action.MISS and row["medication_id"] is not None:
             missed.append(row)  # a test reminder that nobody answered concerns nobody else
         elif decision.action == Action.MISS_QUIETLY:
@@ -72,8 +76,8 @@ def record(decided: list[tuple[Row, Decision]], now: datetime) -> list[live.Even
     Notification.objects.bulk_create(notifications, batch_size=1000)
     plan_deliveries(notifications, sources, now)
     events = [notification_event(n, row) for n, row in zip(notifications, sources, strict=True)]
-    events += [dose_event(row, "missed") for row, d in decided
-               if d.action in (Action.MISS, Action.MISS_QUIETLY)]
+    events += live.dose_events([dose_change(row, d) for row, d in decided
+                                if d.action in _CHANGES_STATUS])
     return events
 
 
@@ -101,13 +105,29 @@ def plan_deliveries(notifications: list[Notification], sources: list[Row | None]
     pushable = set(PushSubscription.objects.filter(user_id__in=recipients)
                    .values_list("user_id", flat=True).distinct())
     lease = now + settings.PULSERX_LEASE
-    deliveries = [Delivery(notification=notification, channel=channel, next_attempt_at=lease)
+    deliveries = [Delivery(notification=notification, channel=channel,
+                           next_attempt_at=notification.quiet_until or lease)
                   for notification, row in zip(notifications, sources, strict=True)
                   for channel in slow_channels(notification, row, pushable)]
     Delivery.objects.bulk_create(deliveries, batch_size=1000)
-    pending = [d.pk for d in deliveries]
+    supersede_held(notifications)
+    pending = [d.pk for d in deliveries if d.notification.quiet_until is None]
     if pending:
         transaction.on_commit(lambda: enqueue(pending))
+
+
+def supersede_held(notifications: list[Notification]) -> None:
+    """A re-alert held back by quiet hours replaces the held-back alerts of its dose: when
+    quiet hours end the patient hears of the dose once."""
+    held = [n for n in notifications if n.quiet_until is not None and n.sequence > 0]
+    if not held:
+        return
+    Delivery.objects.filter(
+        notification__dose_id__in={n.dose_id for n in held},
+        notification__sequence__lt=max(n.sequence for n in held),
+        notification__quiet_until__isnull=False, status=DeliveryStatus.PENDING,
+    ).update(status=DeliveryStatus.SKIPPED, next_attempt_at=None,
+             last_error="replaced by a later reminder of the same dose")
 
 
 def record_web_deliveries(notification_ids: list[int], now: datetime) -> None:
@@ -125,19 +145,12 @@ def record_web_deliveries(notification_ids: list[int], now: datetime) -> None:
                            [Channel.WEB, DeliveryStatus.SENT, sent_at, *ids])
 
 
-def in_quiet_hours(local: time, start: time | None, end: time | None) -> bool:
-    """True when `local` falls in [start, end); the window may run past midnight."""
-    if start is None or end is None or start == end:
-        return False
-    if start < end:
-        return start <= local < end
-    return local >= start or local < end
-
-
-def is_quiet_for_patient(row: Row, now: datetime) -> bool:
-    zone = ZoneInfo(row["patient__current_timezone"] or row["patient__timezone"])
-    local = now.astimezone(zone).time()
-    return in_quiet_hours(local, row["patient__quiet_start"], row["patient__quiet_end"])
+def quiet_until_for(row: Row, now: datetime) -> datetime | None:
+    """When the patient's quiet hours around `now` end (None: not in quiet hours). They are
+    read on the clock where the patient is, as reported by their browser."""
+    zone = ZoneInfo(row["patient__reported_timezone"] or row["patient__current_timezone"]
+                    or row["patient__timezone"])
+    return quiet_until(now, zone, row["patient__quiet_start"], row["patient__quiet_end"])
 
 
 def slow_channels(notification: Notification, row: Row | None,
@@ -145,9 +158,8 @@ def slow_channels(notification: Notification, row: Row | None,
     is_caregiver = notification.kind == NotificationKind.CAREGIVER_MISSED
     wants_email = is_caregiver or (row is not None and row["patient__notify_email"])
     channels = []
-    if notification.recipient_id in pushable and (is_caregiver or row is None or (
-            row["patient__notify_push"]
-            and not is_quiet_for_patient(row, notification.created_at))):
+    if notification.recipient_id in pushable and (
+            is_caregiver or row is None or row["patient__notify_push"]):
         channels.append(Channel.PUSH)
     if wants_email and notification.kind != NotificationKind.MISSED_SUMMARY:
         channels.append(Channel.EMAIL)
@@ -179,14 +191,18 @@ def notification_event(notification: Notification, row: Row | None) -> live.Even
         "dose_id": notification.dose_id, "patient_id": notification.patient_id,
         "title": title, "body": body, "late": notification.late,
         "actionable": notification.kind in (NotificationKind.REMINDER, NotificationKind.REALERT),
+        "quiet": notification.quiet_until is not None,
         "created_at": notification.created_at.isoformat(),
     }
     return inbox_group(notification.recipient_id), {"type": "inbox.event", "event": payload}
 
 
-def dose_event(row: Row, status: str) -> live.Event:
-    payload = {"kind": "dose", "dose_id": row["id"], "status": status}
-    return inbox_group(row["patient__user_id"]), {"type": "inbox.event", "event": payload}
+def dose_change(row: Row, decision: Decision) -> live.DoseChange:
+    status = "notified" if decision.action == Action.REMIND else "missed"
+    return live.DoseChange(dose_id=row["id"], patient_id=row["patient_id"],
+                           patient_user_id=row["patient__user_id"], status=status,
+                           is_test=row["medication_id"] is None,
+                           patient_hears=decision.action != Action.REMIND)
 
 
 def publish_after_commit(events: list[live.Event]) -> int:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from pulserx.accounts.models import Patient, User
 from pulserx.notifications import live
-from pulserx.notifications.models import Notification, inbox_group
+from pulserx.notifications.models import Notification
 from pulserx.reminders.models import OPEN_STATUSES, Dose, DoseStatus, Medication
 from pulserx.reminders.planning import replan
 
@@ -27,15 +27,17 @@ class DoseActionError(Exception):
 
 
 def _publish_dose(dose: Dose) -> None:
-    event = {"kind": "dose", "dose_id": dose.pk, "status": dose.status,
-             "snoozed_until": dose.snoozed_until.isoformat() if dose.snoozed_until else None}
-    transaction.on_commit(lambda: _quietly_publish(dose.patient.user_id, event))
+    change = live.DoseChange(
+        dose_id=dose.pk, patient_id=dose.patient_id, patient_user_id=dose.patient.user_id,
+        status=dose.status, is_test=dose.is_test,
+        snoozed_until=dose.snoozed_until.isoformat() if dose.snoozed_until else None)
+    transaction.on_commit(lambda: _quietly_publish(change))
 
 
-def _quietly_publish(user_id: int, event: dict[str, object]) -> None:
+def _quietly_publish(change: live.DoseChange) -> None:
     # The action is committed; if Redis is away the page reconciles on reconnect.
     with contextlib.suppress(Exception):
-        live.publish([(inbox_group(user_id), {"type": "inbox.event", "event": event})])
+        live.publish(live.dose_events([change]))
 
 
 @transaction.atomic

@@ -34,7 +34,8 @@ DOSE_FIELDS = (
     "patient__realert_every_minutes", "patient__realert_limit", "patient__notify_push",
     "patient__notify_email", "medication__name", "medication__strength", "medication__form",
     "medication__instructions", "patient__user__first_name", "patient__user__email",
-    "patient__current_timezone", "patient__quiet_start", "patient__quiet_end",
+    "patient__current_timezone", "patient__reported_timezone", "patient__quiet_start",
+    "patient__quiet_end",
 )
 
 

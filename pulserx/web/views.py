@@ -24,15 +24,38 @@ from pulserx.web.responses import is_htmx
 TEST_REMINDER_SENT = "A test reminder is on its way — it arrives in about 5 seconds."
 
 
+def adherence_context(patient: Patient, url: str) -> dict[str, Any]:
+    now = timezone.now()
+    return {"adherence": [adherence(patient, now, 7), adherence(patient, now, 30)],
+            "adherence_url": url, "patient": patient}
+
+
 def day_context(patient: Patient, readonly: bool, refresh_url: str,
                 next_url: str = "") -> dict[str, Any]:
     now = timezone.now()
     day, entries = timeline(patient, now)
+    adherence_url = (reverse("care_patient_adherence", args=[patient.pk]) if readonly
+                     else reverse("today_adherence"))
     return {
-        "patient": patient, "zone": patient_zone(patient), "day": day, "entries": entries,
+        "zone": patient_zone(patient), "day": day, "entries": entries,
         "readonly": readonly, "timeline_url": refresh_url, "next": next_url,
-        "adherence": [adherence(patient, now, 7), adherence(patient, now, 30)],
+        **adherence_context(patient, adherence_url),
     }
+
+
+@login_required
+@require_GET
+def today_adherence(request: HttpRequest) -> HttpResponse:
+    context = adherence_context(own_patient(request), reverse("today_adherence"))
+    return render(request, "web/_adherence.html", context)
+
+
+@login_required
+@require_GET
+def care_patient_adherence(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = cared_patient(request, patient_id)
+    url = reverse("care_patient_adherence", args=[patient.pk])
+    return render(request, "web/_adherence.html", adherence_context(patient, url))
 
 
 @login_required

@@ -17,11 +17,13 @@ const RETRY_FIRST_MS = 1000;
 const RETRY_CAP_MS = 30000;
 const PING_EVERY_MS = 25000;
 const PONG_WAIT_MS = 10000;
-const MAX_TOASTS = 4;
+const MAX_TOASTS = 3;
 const DONE_TOAST_MS = 4000;
 const INFO_TOAST_MS = 15000;
-const SNOOZES = [[10, "10 min", "Snooze 10 minutes"], [30, "30 min", "Snooze 30 minutes"],
-                 [60, "1 h", "Snooze 1 hour"]];
+const SNOOZES = [[10, "10 min"], [30, "30 min"], [60, "1 h"]];
+// What a toast says when its dose changed elsewhere (another tab, device, the timeline).
+const CHANGED_ELSEWHERE = {taken: "Marked as taken.", skipped: "Marked as skipped.",
+                           missed: "Missed. You can still record it."};
 
 const page = document.getElementById("pulserx-live");
 const userId = document.body.dataset.userId || (page && page.dataset.userId);
@@ -200,8 +202,9 @@ function handleEvent(event) {
   } else if (event.kind === "notification") {
     if (handleNotification(event)) setUnread((state.unread || 0) + 1);
   } else if (event.kind === "dose") {
-    if (event.status === "taken" || event.status === "skipped") retireToasts(event.dose_id);
-    refreshDose(event.dose_id);
+    updateToast(event);
+    refreshDose(event.dose_id, event.patient_id);
+    refreshAdherence(event.patient_id);
     sync();  // recording a dose marks its reminders read: fetch the true unread count
   }
 }
@@ -215,8 +218,8 @@ function handleNotification(event) {
   state.seen.add(id);
   saveCursor(id);
   showToast(event);
-  showSystemNotification(event);
-  refreshDose(event.dose_id);
+  if (!event.quiet) showSystemNotification(event);  // quiet hours: silent, in-page only
+  refreshDose(event.dose_id, event.patient_id);
   return true;
 }
 
@@ -247,7 +250,17 @@ function swapFrom(element, url) {
 /* Re-render what shows this dose: the inbox lists whole (a new item, read marks), each
  * row outside them, and a day's timeline that does not show the dose yet (a test reminder,
  * a dose planned since the page loaded). */
-function refreshDose(doseId) {
+function aboutPatient(region, patientId) {
+  return !patientId || !region.dataset.patientId || region.dataset.patientId === String(patientId);
+}
+
+function refreshAdherence(patientId) {
+  for (const card of document.querySelectorAll('[data-live-region="adherence"]')) {
+    if (aboutPatient(card, patientId)) swapFrom(card, card.dataset.refreshUrl).catch(() => {});
+  }
+}
+
+function refreshDose(doseId, patientId) {
   const lists = Array.from(document.querySelectorAll('[data-live-region="notifications"]'));
   for (const list of lists) swapFrom(list, list.dataset.refreshUrl).catch(() => {});
   if (!doseId) return;
@@ -258,7 +271,7 @@ function refreshDose(doseId) {
     }
   }
   for (const timeline of document.querySelectorAll('[data-live-region="doses"]')) {
-    if (!timeline.querySelector(selector)) {
+    if (!timeline.querySelector(selector) && aboutPatient(timeline, patientId)) {
       swapFrom(timeline, timeline.dataset.refreshUrl).catch(() => {});
     }
   }
@@ -284,11 +297,17 @@ function element(tag, attributes = {}, text = "") {
   return node;
 }
 
+function toastFor(doseId) {
+  return document.querySelector(`#toasts [data-toast-dose="${CSS.escape(String(doseId))}"]`);
+}
+
+/* One toast per dose: a re-alert replaces the toast of its dose where it stands. At most
+ * MAX_TOASTS stay; the oldest idle one goes first. */
 function showToast(event) {
   const container = toastContainer();
   // No role of its own: #toasts is the live region that announces it.
   const toast = element("div", {
-    class: `toast toast-${event.type || "info"}${event.late ? " toast-late" : ""}`,
+    class: `toast toast-${event.type || "info"}${event.late ? " toast-late" : ""}${event.quiet ? " toast-quiet" : ""}`,
     "data-notification-id": String(event.id),
   });
   if (event.dose_id) toast.dataset.toastDose = String(event.dose_id);
@@ -301,22 +320,56 @@ function showToast(event) {
   } else {
     setTimeout(() => toast.remove(), INFO_TOAST_MS);
   }
-  container.append(toast);
-  while (container.children.length > MAX_TOASTS) container.firstElementChild.remove();
+  const previous = event.dose_id ? toastFor(event.dose_id) : null;
+  if (previous && !previous.dataset.busy) previous.replaceWith(toast);
+  else container.append(toast);
+  while (container.children.length > MAX_TOASTS) {
+    const idle = Array.from(container.children).find((t) => !t.dataset.busy);
+    (idle || container.firstElementChild).remove();
+  }
+}
+
+/* The dose of a toast changed somewhere else: say so, and offer only what still works. */
+function updateToast(event) {
+  const toast = toastFor(event.dose_id);
+  if (!toast || toast.dataset.busy || !toast.querySelector(".toast-actions")) return;
+  const snoozed = event.status === "scheduled" && event.snoozed_until;
+  const text = snoozed ? `Snoozed until ${clockTime(event.snoozed_until)}.` : CHANGED_ELSEWHERE[event.status];
+  if (!text) return;
+  const note = toast.querySelector(".toast-result") || element("p", {class: "toast-result"});
+  note.textContent = text;
+  toast.append(note);
+  if (event.status === "missed") {  // still recordable: Take and Skip stay, Snooze cannot
+    for (const button of toast.querySelectorAll('[data-action="snooze"]')) button.remove();
+    const group = toast.querySelector(".toast-snooze");
+    if (group) group.remove();
+    toast.classList.add("toast-missed");
+    return;
+  }
+  toast.querySelector(".toast-actions").remove();
+  toast.classList.add("toast-done");
+  setTimeout(() => toast.remove(), DONE_TOAST_MS);
+}
+
+function clockTime(iso) {
+  const when = new Date(iso);
+  if (Number.isNaN(when.getTime())) return "later";
+  return when.toLocaleTimeString([], {hour: "2-digit", minute: "2-digit", hourCycle: "h23"});
 }
 
 function toastActions(toast, doseId) {
   const actions = element("div", {class: "toast-actions"});
   const take = element("button", {type: "button", "data-action": "take"}, "Take");
   const skip = element("button", {type: "button", class: "btn-secondary", "data-action": "skip"}, "Skip");
-  actions.append(take, skip);
-  for (const [minutes, label, name] of SNOOZES) {
-    const button = element("button", {
+  // The snooze buttons are named by what they show ("10 min"), inside a group named Snooze.
+  const snooze = element("div", {class: "toast-snooze", role: "group", "aria-label": "Snooze"});
+  for (const [minutes, label] of SNOOZES) {
+    snooze.append(element("button", {
       type: "button", class: "btn-secondary", "data-action": "snooze",
-      "data-minutes": String(minutes), "aria-label": name,
-    }, label);
-    actions.append(button);
+      "data-minutes": String(minutes),
+    }, label));
   }
+  actions.append(take, skip, snooze);
   actions.addEventListener("click", (click) => {
     const button = click.target.closest("button[data-action]");
     if (button) act(toast, actions, doseId, button.dataset.action, button.dataset.minutes);
@@ -363,13 +416,6 @@ async function act(toast, actions, doseId, action, minutes) {
     setTimeout(() => toast.remove(), DONE_TOAST_MS);
   } else {
     for (const button of buttons) button.disabled = false;
-  }
-}
-
-/* Close a dose's open toasts once it is recorded anywhere (another tab, the row). */
-function retireToasts(doseId) {
-  for (const toast of document.querySelectorAll(`#toasts [data-toast-dose="${CSS.escape(String(doseId))}"]`)) {
-    if (toast.querySelector(".toast-actions") && !toast.dataset.busy) toast.remove();
   }
 }
 

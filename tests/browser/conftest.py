@@ -141,3 +141,26 @@ def wait_live(page: Page, timeout: float = 10_000) -> None:
     """Until the page's notifications socket is open."""
     # A locator, not wait_for_function: the page's CSP forbids evaluating strings.
     page.locator("html[data-live='connected']").wait_for(state="attached", timeout=timeout)
+
+
+AXE_SOURCE = ROOT / "tests" / "browser" / "vendor" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "var" / "screenshots"
+
+
+def axe_violations(page: Page) -> list[str]:
+    """axe-core's WCAG 2.x A/AA (and best-practice) violations on the page as it is now,
+    one line each. Evaluated through the DevTools protocol, so the page's CSP stays on."""
+    if not page.evaluate("() => Boolean(window.axe)"):
+        page.evaluate(AXE_SOURCE.read_text())
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])}: "
+            f"{', '.join(n['target'][0] for n in v['nodes'][:3])})"
+            for v in result["violations"]]
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save what the page shows under var/screenshots/ for people to review."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path

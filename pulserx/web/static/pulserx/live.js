@@ -239,8 +239,12 @@ function setUnread(count) {
   document.title = (value ? `(${value}) ` : "") + document.title.replace(/^\(\d+\) /, "");
 }
 
+/* The element is also the request's source: htmx lets one request per source run at once
+ * and drops the rest, so without it a row's refresh would drop the adherence card's. */
 function swapFrom(element, url) {
-  if (window.htmx) return window.htmx.ajax("GET", url, {target: element, swap: "outerHTML"});
+  if (window.htmx) {
+    return window.htmx.ajax("GET", url, {source: element, target: element, swap: "outerHTML"});
+  }
   return fetch(url, {credentials: "same-origin"}).then((response) => {
     if (!response.ok) return;
     return response.text().then((html) => { element.outerHTML = html; });

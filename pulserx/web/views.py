@@ -77,8 +77,8 @@ def travel_context(patient: Patient) -> dict[str, Any]:
     clock = patient_zone(patient)
     return {"travel": {
         "where": patient.reported_timezone.replace("_", " "),
-        "local_now": now.astimezone(ZoneInfo(patient.reported_timezone)),
-        "clock": clock.key.replace("_", " "), "clock_now": now.astimezone(clock),
+        "local_now": f"{now.astimezone(ZoneInfo(patient.reported_timezone)):%H:%M}",
+        "clock": clock.key.replace("_", " "), "clock_now": f"{now.astimezone(clock):%H:%M}",
     }}
 
 

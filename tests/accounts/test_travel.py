@@ -105,6 +105,7 @@ def test_a_reported_zone_moves_nothing_until_the_patient_chooses(client: Client)
         client.post("/accounts/timezone/", {"timezone": "America/New_York"})
         page = client.get("/").content.decode()
     assert "You seem to be in America/New York" in page
+    assert "It is 02:30 there" in page and "Europe/Berlin (now 08:30)" in page
     assert "Follow the clock where I am" in page and "Keep my home clock" in page
     patient.refresh_from_db()
     assert patient.schedules.get().next_due_at == datetime(2027, 3, 3, 19, 0, tzinfo=UTC)

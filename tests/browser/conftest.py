@@ -25,6 +25,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASSWORD = "correct horse battery"  # tests/conftest.py make_patient
+HOME_ZONE = "Europe/London"  # tests/conftest.py make_patient
 
 
 class WebServer:
@@ -114,7 +115,8 @@ def console_errors() -> list[str]:
 
 @pytest.fixture
 def page(browser: Browser, web_server: WebServer, console_errors: list[str]) -> Iterator[Page]:
-    context = browser.new_context(base_url=web_server.url,
+    # The browser is where make_patient's patients live: no travel question on Today.
+    context = browser.new_context(base_url=web_server.url, timezone_id=HOME_ZONE,
                                   viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.on("pageerror", lambda error: console_errors.append(str(error)))

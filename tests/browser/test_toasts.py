@@ -14,7 +14,14 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from pulserx.accounts.models import Patient
 from pulserx.reminders.models import Dose, DoseStatus, Medication
-from tests.browser.conftest import WebServer, axe_violations, screenshot, sign_in, wait_live
+from tests.browser.conftest import (
+    HOME_ZONE,
+    WebServer,
+    axe_violations,
+    screenshot,
+    sign_in,
+    wait_live,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -98,7 +105,7 @@ def test_at_most_three_toasts_clear_of_the_navigation_and_of_most_of_the_page(
         browser: Browser, web_server: WebServer, patient: Patient,
         start_worker: Callable[..., object], width: int, height: int):
     start_worker()
-    context = browser.new_context(base_url=web_server.url,
+    context = browser.new_context(base_url=web_server.url, timezone_id=HOME_ZONE,
                                   viewport={"width": width, "height": height})
     page = context.new_page()
     names = ["Metformin", "Lisinopril", "Atorvastatin", "Levothyroxine"]
@@ -128,7 +135,7 @@ def test_today_with_a_due_dose_and_its_toast_has_no_axe_violations(
         start_worker: Callable[..., object]):
     start_worker()
     for width, height, kind in ((1280, 800, "desktop"), (390, 844, "phone")):
-        context = browser.new_context(base_url=web_server.url,
+        context = browser.new_context(base_url=web_server.url, timezone_id=HOME_ZONE,
                                       viewport={"width": width, "height": height})
         page = context.new_page()
         sign_in(page, patient.user.email)

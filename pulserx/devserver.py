@@ -11,7 +11,10 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
+
+from pulserx.siteurl import dev_site_url
 
 ROOT = Path(__file__).resolve().parent.parent
 COLOURS = {"redis": "31", "web": "36", "worker": "35"}
@@ -48,13 +51,25 @@ def stop_all(processes: list[subprocess.Popen[str]]) -> None:
             process.wait()
 
 
+def dev_environment(base: Mapping[str, str]) -> dict[str, str]:
+    """The environment of the processes `make run` starts."""
+    env = {**base, "PYTHONUNBUFFERED": "1"}
+    env.setdefault("DEBUG", "true")
+    env.setdefault("HOST", "127.0.0.1")
+    env.setdefault("PORT", "8000")
+    # Links in emails and pages (invitations, password reset, Take/Skip, calendar) point at
+    # the server that sent them unless SITE_URL says otherwise.
+    env.setdefault("SITE_URL", dev_site_url(env["HOST"], env["PORT"]))
+    return env
+
+
 def main() -> int:
     # Explicit handlers: a shell may start us with SIGINT ignored, and SIGTERM must stop
     # everything the same way Ctrl-C does.
     signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.setdefault("DEBUG", "true")
+    env = dev_environment(os.environ)
+    host, port = env["HOST"], env["PORT"]
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pulserx.settings")
     import django
@@ -74,7 +89,6 @@ def main() -> int:
         call_command("migrate", interactive=False, verbosity=0)
         call_command("demo")
         env["REDIS_URL"] = settings.REDIS_URL
-        host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
         processes.append(spawn("web", [sys.executable, "-m", "uvicorn", "pulserx.asgi:application",
                                        "--host", host, "--port", port,
                                        "--ws-per-message-deflate", "false"], env))

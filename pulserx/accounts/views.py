@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -29,6 +28,7 @@ from pulserx.accounts.models import (
 from pulserx.reminders import travel
 from pulserx.reminders.planning import replan_patient
 from pulserx.reminders.schedule import TravelPolicy
+from pulserx.siteurl import site_url
 
 
 def home_url(user: User) -> str:
@@ -60,7 +60,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         # Links in emails use the configured public address, not the request's Host header.
-        self.extra_email_context = {"site_url": settings.SITE_URL}
+        self.extra_email_context = {"site_url": site_url(self.request)}
         return super().form_valid(form)
 
 
@@ -104,7 +104,7 @@ def render_settings(request: HttpRequest, patient: Patient, *,
         "patient": patient,
         "form": form or PatientSettingsForm(instance=patient),
         "invite_form": invite_form or InviteForm(patient=patient),
-        "care_links": [(link, emails.accept_url(link)) for link in links],
+        "care_links": [(link, emails.accept_url(link, request)) for link in links],
     })
 
 
@@ -160,7 +160,7 @@ def care_invite(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render_settings(request, patient, invite_form=form)
     link = care.invite_caregiver(patient, form.cleaned_data["email"])
-    if emails.send_invite(link):
+    if emails.send_invite(link, request):
         messages.success(request, f"Invitation sent to {link.invited_email}.")
     else:
         messages.warning(request, "We could not send the email. Copy the invitation link "

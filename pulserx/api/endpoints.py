@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -30,6 +29,7 @@ from pulserx.api.schemas import (
 )
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.schedule import TravelPolicy
+from pulserx.siteurl import site_url
 
 api = NinjaAPI(
     title="PulseRx API", version="1", auth=any_auth, urls_namespace="api", docs=LocalSwagger(),
@@ -42,8 +42,8 @@ api.add_router("", doses.router)
 api.add_router("", inbox.router)
 
 
-def calendar_url(patient: Patient) -> str:
-    return settings.SITE_URL + reverse("calendar-feed", args=[patient.calendar_token])
+def calendar_url(patient: Patient, request: HttpRequest | None = None) -> str:
+    return site_url(request) + reverse("calendar-feed", args=[patient.calendar_token])
 
 
 @api.get("/me", response=ProfileOut, tags=["profile"])
@@ -59,7 +59,7 @@ def me(request: HttpRequest) -> Any:
         notify_email=patient.notify_email, notify_push=patient.notify_push,
         missed_after_minutes=patient.missed_after_minutes,
         realert_every_minutes=patient.realert_every_minutes,
-        realert_limit=patient.realert_limit, calendar_url=calendar_url(patient),
+        realert_limit=patient.realert_limit, calendar_url=calendar_url(patient, request),
     )
 
 
@@ -69,7 +69,7 @@ def rotate_calendar(request: HttpRequest) -> Any:
     patient = caller_patient(request)
     patient.calendar_token = new_token()
     patient.save(update_fields=["calendar_token"])
-    return CalendarOut(calendar_url=calendar_url(patient))
+    return CalendarOut(calendar_url=calendar_url(patient, request))
 
 
 @api.get("/tokens", response=list[TokenOut], tags=["tokens"])

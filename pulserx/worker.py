@@ -66,6 +66,7 @@ class Dispatcher(threading.Thread):
 
         from pulserx.reminders.dispatch import tick
 
+        self.settle_tz_database()
         period = self._period()
         while not self.stopping.is_set():
             started = time.time()
@@ -78,6 +79,16 @@ class Dispatcher(threading.Thread):
             guard.check()
             self.stopping.wait(period - (time.time() % period))
         close_old_connections()
+
+    def settle_tz_database(self) -> None:
+        """Doses planned with another tz database release are planned again first."""
+        from pulserx.reminders.planning import replan_if_tz_database_changed
+        from pulserx.tzdb import in_use
+
+        try:
+            replan_if_tz_database_changed(in_use().version)
+        except Exception:
+            logger.exception("could not re-plan for the tz database; the next start retries")
 
     def _period(self) -> float:
         from django.conf import settings

@@ -155,3 +155,14 @@ class Dose(models.Model):
         """A test reminder: proves delivery, never escalates, never counts in adherence."""
         return self.medication_id is None
 
+
+
+class TzDatabaseSeen(models.Model):
+    """The tz database release the doses were last planned with (one row). When a process
+    starts with another release, undelivered doses are planned again."""
+
+    version = models.CharField(max_length=16)
+    planned_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"tz database {self.version}"

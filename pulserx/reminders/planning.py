@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from pulserx.accounts.models import Patient
 from pulserx.reminders.clock import patient_zone
-from pulserx.reminders.models import Dose, DoseStatus, Schedule
+from pulserx.reminders.models import Dose, DoseStatus, Schedule, TzDatabaseSeen
 from pulserx.reminders.schedule import next_occurrence, occurrences, to_utc
 
 logger = logging.getLogger("pulserx.dispatch")
@@ -133,3 +133,18 @@ def replan_patient(patient_id: int) -> None:
         "patient", "medication"
     ):
         replan(schedule)
+
+
+def replan_if_tz_database_changed(version: str) -> bool:
+    """Re-plan every schedule when the tz database differs from the one the stored doses
+    were planned with (or nobody recorded one yet); returns whether it did."""
+    with transaction.atomic():
+        seen = TzDatabaseSeen.objects.select_for_update().filter(pk=1).first()
+        if seen is not None and seen.version == version:
+            return False
+        TzDatabaseSeen.objects.update_or_create(pk=1, defaults={"version": version})
+        schedules = Schedule.objects.select_related("patient", "medication").order_by("pk")
+        for schedule in schedules.iterator(chunk_size=500):
+            replan(schedule)
+    logger.info("tz database is now %s: undelivered doses planned again", version)
+    return True

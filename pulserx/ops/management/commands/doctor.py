@@ -54,7 +54,15 @@ def ping_worker(timeout: float) -> PingResult:
 
 def infrastructure(report: Health) -> list[Verdict]:
     database, store = report["database"], report["redis"]
+    tz = report["tz_database"]
+    planned = tz["planned_with"]
+    zones = (True, f"tz database: {tz['version']} ({tz['source']}); doses planned with "
+                   f"{planned or 'nothing yet'}")
+    if planned is not None and planned != tz["version"]:
+        zones = (False, f"tz database: {tz['version']} here but doses were planned with "
+                        f"{planned} (restart the worker to re-plan them)")
     return [
+        zones,
         (True, f"database: ok ({database['latency_ms']} ms)") if database["ok"]
         else (False, "database: DOWN (could not run SELECT 1; check DATABASE_URL)"),
         (True, f"redis: ok ({store['latency_ms']} ms)") if store["ok"]

@@ -6,6 +6,7 @@ then runs the web server (uvicorn) and the worker with prefixed output.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -51,6 +52,24 @@ def stop_all(processes: list[subprocess.Popen[str]]) -> None:
             process.wait()
 
 
+def dev_vapid_keys(var_dir: Path) -> tuple[str, str]:
+    """Development Web Push keys, made once and kept in var/ (never used in production,
+    where VAPID_* come from the environment)."""
+    path = var_dir / "vapid-dev.json"
+    try:
+        stored = json.loads(path.read_text())
+        return str(stored["public"]), str(stored["private"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    from pulserx.notifications.management.commands.vapid_keys import new_vapid_keys
+
+    public, private = new_vapid_keys()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(json.dumps({"public": public, "private": private}))
+    return public, private
+
+
 def dev_environment(base: Mapping[str, str]) -> dict[str, str]:
     """The environment of the processes `make run` starts."""
     env = {**base, "PYTHONUNBUFFERED": "1"}
@@ -60,6 +79,9 @@ def dev_environment(base: Mapping[str, str]) -> dict[str, str]:
     # Links in emails and pages (invitations, password reset, Take/Skip, calendar) point at
     # the server that sent them unless SITE_URL says otherwise.
     env.setdefault("SITE_URL", dev_site_url(env["HOST"], env["PORT"]))
+    if not env.get("VAPID_PUBLIC_KEY") and not env.get("VAPID_PRIVATE_KEY"):
+        var_dir = Path(env.get("PULSERX_VAR_DIR", ROOT / "var"))
+        env["VAPID_PUBLIC_KEY"], env["VAPID_PRIVATE_KEY"] = dev_vapid_keys(var_dir)
     return env
 
 

@@ -64,3 +64,17 @@ def test_a_configured_site_url_wins(local_server: Client, patient: Patient,
     local_server.force_login(patient.user)
     assert local_server.get("/api/v1/me").json()["calendar_url"].startswith(
         "https://rx.example.org/")
+
+
+def test_make_run_makes_development_push_keys_once(tmp_path) -> None:
+    from pulserx.notifications.webpush import read_vapid
+
+    first = dev_environment({"PULSERX_VAR_DIR": str(tmp_path)})
+    again = dev_environment({"PULSERX_VAR_DIR": str(tmp_path)})
+    keys = (first["VAPID_PUBLIC_KEY"], first["VAPID_PRIVATE_KEY"])
+    assert keys == (again["VAPID_PUBLIC_KEY"], again["VAPID_PRIVATE_KEY"])
+    signer, public = read_vapid(keys[1], keys[0], "mailto:dev@localhost")
+    assert signer is not None and public == ""
+    assert (tmp_path / "vapid-dev.json").stat().st_mode & 0o077 == 0
+    given = {"PULSERX_VAR_DIR": str(tmp_path), "VAPID_PUBLIC_KEY": "p", "VAPID_PRIVATE_KEY": "k"}
+    assert dev_environment(given)["VAPID_PUBLIC_KEY"] == "p"

@@ -8,8 +8,17 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 
-from pulserx.accounts.models import CareLink, CareLinkStatus, Patient, User, new_token
+from pulserx.accounts.models import (
+    AccountType,
+    CareLink,
+    CareLinkStatus,
+    Patient,
+    User,
+    new_token,
+    patient_of,
+)
 
 
 class InviteUnavailable(Exception):
@@ -83,3 +92,14 @@ def caregivers_watching(patient_ids: set[int]) -> dict[int, list[int]]:
     ).values_list("patient_id", "caregiver_id"):
         watching.setdefault(patient_id, []).append(caregiver_id)
     return watching
+
+
+def home_url(user: User) -> str:
+    """Where a signed-in person starts: their day, the people they look after, or (staff
+    who are neither patient nor caregiver) the admin."""
+    if patient_of(user) is not None:
+        return reverse("today")
+    if user.is_staff and user.account_type != AccountType.CAREGIVER and not (
+            links_cared_for_by(user).exists() or pending_invites_for(user).exists()):
+        return reverse("admin:index")
+    return reverse("care_home")

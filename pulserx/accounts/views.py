@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from pulserx.accounts import care, emails
+from pulserx.accounts.care import home_url
 from pulserx.accounts.forms import InviteForm, PatientSettingsForm, SignInForm, SignUpForm
 from pulserx.accounts.models import (
     CareLink,
@@ -29,11 +30,6 @@ from pulserx.reminders import travel
 from pulserx.reminders.planning import replan_patient
 from pulserx.reminders.schedule import TravelPolicy
 from pulserx.siteurl import site_url
-
-
-def home_url(user: User) -> str:
-    """Where a signed-in person starts: their day, or the people they look after."""
-    return reverse("today") if patient_of(user) is not None else reverse("care_home")
 
 
 def safe_next(request: HttpRequest) -> str:

@@ -49,7 +49,12 @@ class Navigation:
         wanted: list[tuple[str, str, str]] = []  # (label, url name, fragment)
         if self.patient is not None:
             wanted += [("Today", "today", ""), ("Medications", "medications", "")]
-        if self.patient is None or self.cares_for_someone:
+        staff_only = (self.patient is None and getattr(self.user, "is_staff", False)
+                      and getattr(self.user, "account_type", "") != "caregiver"
+                      and not self.cares_for_someone)
+        if staff_only:
+            wanted.append(("Admin", "admin:index", ""))
+        elif self.patient is None or self.cares_for_someone:
             wanted.append(("Caring for", "care_home", ""))
         wanted += [("Inbox", "inbox", ""), ("Settings", "account_settings", "")]
         if self.patient is not None:

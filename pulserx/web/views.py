@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from pulserx.accounts.care import home_url
 from pulserx.accounts.models import Patient
 from pulserx.reminders.actions import send_test_reminder
 from pulserx.reminders.clock import patient_zone
@@ -62,8 +63,8 @@ def care_patient_adherence(request: HttpRequest, patient_id: int) -> HttpRespons
 @require_GET
 def today(request: HttpRequest) -> HttpResponse:
     patient = Patient.objects.filter(user=signed_in_user(request)).first()
-    if patient is None:  # a caregiver: their home is the people they look after
-        return redirect("care_home")
+    if patient is None:  # a caregiver's home is the people they look after; staff: the admin
+        return redirect(home_url(signed_in_user(request)))
     context = day_context(patient, readonly=False, refresh_url=reverse("today_timeline"),
                           next_url=reverse("today"))
     return render(request, "web/today.html", {**context, **travel_context(patient)})

@@ -99,7 +99,11 @@ def home_url(user: User) -> str:
     who are neither patient nor caregiver) the admin."""
     if patient_of(user) is not None:
         return reverse("today")
-    if user.is_staff and user.account_type != AccountType.CAREGIVER and not (
-            links_cared_for_by(user).exists() or pending_invites_for(user).exists()):
-        return reverse("admin:index")
-    return reverse("care_home")
+    return reverse("admin:index") if is_staff_only(user) else reverse("care_home")
+
+
+def is_staff_only(user: User) -> bool:
+    """Staff who neither take medications here nor look after anyone."""
+    return (user.is_staff and patient_of(user) is None
+            and user.account_type != AccountType.CAREGIVER
+            and not links_cared_for_by(user).exists() and not pending_invites_for(user).exists())

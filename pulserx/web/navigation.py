@@ -9,7 +9,7 @@ from functools import cached_property
 from django.http import HttpRequest
 from django.urls import reverse
 
-from pulserx.accounts.care import links_cared_for_by, pending_invites_for
+from pulserx.accounts.care import is_staff_only, links_cared_for_by, pending_invites_for
 from pulserx.accounts.models import Patient, User, patient_of
 from pulserx.web import inbox
 
@@ -49,10 +49,8 @@ class Navigation:
         wanted: list[tuple[str, str, str]] = []  # (label, url name, fragment)
         if self.patient is not None:
             wanted += [("Today", "today", ""), ("Medications", "medications", "")]
-        staff_only = (self.patient is None and getattr(self.user, "is_staff", False)
-                      and getattr(self.user, "account_type", "") != "caregiver"
-                      and not self.cares_for_someone)
-        if staff_only:
+        assert isinstance(self.user, User)
+        if is_staff_only(self.user):
             wanted.append(("Admin", "admin:index", ""))
         elif self.patient is None or self.cares_for_someone:
             wanted.append(("Caring for", "care_home", ""))

@@ -137,3 +137,20 @@ def test_medications_inbox_and_settings_have_no_axe_violations(
                  "/accounts/settings/"):
         page.goto(path)
         assert (path, axe_violations(page)) == (path, [])
+
+
+def test_on_a_phone_the_menu_collapses_into_one_row_and_opens(page: Page, patient: Patient):
+    sign_in(page, patient.user.email)
+    header = page.locator(".site-header")
+    toggle = page.get_by_role("button", name="Menu")
+    expect(toggle).to_be_visible()
+    expect(page.get_by_role("link", name="Settings")).to_be_hidden()
+    closed = header.bounding_box()
+    assert closed is not None and closed["height"] < 60, closed  # one row
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_role("link", name="Settings")).to_be_visible()
+    assert axe_violations(page) == []
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect(toggle).to_be_hidden()
+    expect(page.get_by_role("link", name="Medications")).to_be_visible()

@@ -23,9 +23,10 @@ from bench.harness import Context, Person, say
 CELERY = str(Path(sys.executable).parent / "celery")
 
 
-# Importing the project (its URLconf imports pulserx.ops.health, which imports pulserx.worker)
-# connects PulseRx's memory guard to Celery's task_postrun signal in *any* worker process; the
-# classic system had no such guard, so its budget is set out of reach here.
+# Importing the project (its URLconf imports pulserx.ops.health, which imports
+# pulserx.dispatch.worker) connects PulseRx's memory guard to Celery's task_postrun signal in
+# *any* worker process; the classic system had no such guard, so its budget is set out of
+# reach here.
 NO_GUARD = {"PULSERX_WORKER_MAX_RSS_MB": "1000000"}
 
 

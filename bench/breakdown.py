@@ -24,16 +24,16 @@ SQL_KINDS = (
 
 # Python steps timed by wrapping the name a caller looks up: (module, attribute, label).
 STEPS = (
-    ("pulserx.reminders.dispatch", "materialise_upcoming", "materialise"),
-    ("pulserx.reminders.dispatch", "claim_due_doses", "claim"),
-    ("pulserx.reminders.dispatch", "deliver_batch", "deliver_batch"),
-    ("pulserx.reminders.dispatch", "decide", "decide (per dose)"),
-    ("pulserx.reminders.dispatch", "finish_doses", "finish_doses"),
-    ("pulserx.notifications.outbox", "record", "outbox.record"),
-    ("pulserx.notifications.outbox", "plan_deliveries", "plan_deliveries"),
-    ("pulserx.notifications.outbox", "notification_event", "notification_event (per dose)"),
-    ("pulserx.notifications.outbox", "publish_after_commit", "publish (pipelined PUBLISH)"),
-    ("pulserx.notifications.outbox", "resend_due_deliveries", "resend_due_deliveries"),
+    ("pulserx.dispatch.tick", "materialise_upcoming", "materialise"),
+    ("pulserx.dispatch.tick", "claim_due_doses", "claim"),
+    ("pulserx.dispatch.tick", "deliver_batch", "deliver_batch"),
+    ("pulserx.dispatch.tick", "decide", "decide (per dose)"),
+    ("pulserx.dispatch.tick", "finish_doses", "finish_doses"),
+    ("pulserx.dispatch.fanout", "record", "outbox.record"),
+    ("pulserx.dispatch.fanout", "plan_deliveries", "plan_deliveries"),
+    ("pulserx.dispatch.fanout", "notification_event", "notification_event (per dose)"),
+    ("pulserx.dispatch.fanout", "publish_after_commit", "publish (pipelined PUBLISH)"),
+    ("pulserx.dispatch.fanout", "resend_due_deliveries", "resend_due_deliveries"),
 )
 
 
@@ -131,7 +131,7 @@ def instrumented(timings: Timings) -> Iterator[None]:
 
 def profile_tick() -> tuple[float, Timings, Any]:
     """Run one real `tick()` here with timers; return (wall seconds, timings, its report)."""
-    from pulserx.reminders.dispatch import tick
+    from pulserx.dispatch.tick import tick
 
     timings = Timings()
     with instrumented(timings):

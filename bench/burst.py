@@ -62,8 +62,8 @@ def measure_floors(count: int) -> dict[str, float]:
     from django.db import transaction
     from django.utils import timezone
 
+    from pulserx import live
     from pulserx.accounts.models import Patient
-    from pulserx.notifications import live
     from pulserx.notifications.models import Notification
 
     patient = Patient.objects.select_related("user").first()

@@ -57,8 +57,9 @@ def _redis() -> Any:
 @app.task(name="classic.remind")
 def remind(dose_id: int) -> None:
     """Mark the dose notified, write its inbox row, push the live event."""
-    from pulserx.notifications.messages import DoseFacts, describe
-    from pulserx.notifications.models import Notification, NotificationKind, inbox_group
+    from pulserx.live import inbox_group
+    from pulserx.notifications.models import Notification, NotificationKind
+    from pulserx.notifications.render import DoseFacts, describe
     from pulserx.reminders.models import Dose, DoseStatus
 
     _redis().hincrby(RUNS_KEY, str(dose_id), 1)

@@ -25,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgresql://root@127.0.0.1:5432/pulserx_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
-HEARTBEAT_KEY = "pulserx:dispatcher:heartbeat"  # the same key as pulserx.worker
+HEARTBEAT_KEY = "pulserx:dispatcher:heartbeat"  # the same key as pulserx.dispatch.worker
 
 
 # --- configuration

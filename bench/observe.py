@@ -80,7 +80,7 @@ class EventCounter(threading.Thread):
         super().__init__(name="event-counter", daemon=True)
         from channels.layers import get_channel_layer
 
-        from pulserx.notifications.live import group_channel
+        from pulserx.live import group_channel
 
         self.user_ids = set(user_ids)
         self.layer = get_channel_layer()

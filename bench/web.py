@@ -74,8 +74,8 @@ async def open_sockets(port: int, sessions: dict[int, str], sampler: observe.Rss
 
 async def prove_live(sockets: list[Any], user_ids: list[int]) -> int:
     """Publish one event per user; count the sockets that receive it within 15 s."""
-    from pulserx.notifications import live
-    from pulserx.notifications.models import inbox_group
+    from pulserx import live
+    from pulserx.live import inbox_group
 
     await asyncio.sleep(1.0)  # group_add subscriptions settle
     events = [(inbox_group(uid), {"type": "inbox.event",

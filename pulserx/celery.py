@@ -1,4 +1,5 @@
-"""The Celery app. Worker behaviour (the dispatcher tick, the memory guard) lives in worker.py."""
+"""The Celery app. Worker behaviour (the dispatcher tick, the memory guard) lives in
+pulserx/dispatch/worker.py."""
 
 from __future__ import annotations
 
@@ -12,6 +13,6 @@ app = Celery("pulserx")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-from pulserx.worker import DispatcherStep  # noqa: E402  (needs the app configured first)
+from pulserx.dispatch.worker import DispatcherStep  # noqa: E402  (needs the app configured first)
 
 app.steps["worker"].add(DispatcherStep)

@@ -145,6 +145,12 @@ PULSERX_WORKER_MEMORY_LIMIT_MB = env_int("PULSERX_WORKER_MEMORY_LIMIT_MB", 512)
 # /healthz and `manage.py doctor` call the worker dead when its last tick is older than this.
 PULSERX_HEALTH_MAX_TICK_AGE = env_duration("PULSERX_HEALTH_MAX_TICK_AGE", timedelta(seconds=30))
 PULSERX_DELIVERY_MAX_ATTEMPTS = env_int("PULSERX_DELIVERY_MAX_ATTEMPTS", 5)
+# Task threads of the worker; email may use all but one of them, so a push (or any other
+# task) always finds a free thread however many emails are waiting on a slow server.
+PULSERX_WORKER_THREADS = env_int("PULSERX_WORKER_THREADS", 4)
+PULSERX_EMAIL_THREADS = env_int("PULSERX_EMAIL_THREADS", max(PULSERX_WORKER_THREADS - 1, 1))
+# Deliveries per task; a task holds one channel only (its own queue: "email" or "push").
+PULSERX_DELIVERY_CHUNK = env_int("PULSERX_DELIVERY_CHUNK", 20)
 
 # --- accounts
 AUTH_USER_MODEL = "accounts.User"
@@ -163,6 +169,11 @@ vars().update(environ.Env.email_url_config(env_str("EMAIL_URL", "consolemail://"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PulseRx <reminders@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+PULSERX_PUSH_TIMEOUT = env_int("PULSERX_PUSH_TIMEOUT", 10)
+# A queued chunk of deliveries is this long the task's: long enough for every send of a
+# chunk to time out (then a lost task's deliveries are sent again). Not the dose lease.
+PULSERX_DELIVERY_LEASE = env_duration("PULSERX_DELIVERY_LEASE", timedelta(
+    seconds=PULSERX_DELIVERY_CHUNK * max(EMAIL_TIMEOUT, PULSERX_PUSH_TIMEOUT) + 60))
 # How long the Take/Skip links in a reminder email keep working (they need no sign-in).
 PULSERX_EMAIL_LINK_MAX_AGE = env_duration("PULSERX_EMAIL_LINK_MAX_AGE", timedelta(hours=12))
 
@@ -199,7 +210,7 @@ STORAGES = {
     },
 }
 
-# --- production hardening (see the deploy checks in accounts/checks.py)
+# --- production hardening (see the deploy checks in ops/checks.py)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

@@ -19,6 +19,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from pulserx import embedded_redis
 from pulserx.accounts.models import AccountType, CareLink, CareLinkStatus, Patient, User
+from tests.factories import make_patient
 from tests.support import https_client
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,11 +53,6 @@ def redis_server() -> Iterator[str]:
     yield settings.REDIS_URL
     if process is not None:
         embedded_redis.stop(process)
-
-
-def make_patient(email: str, tz: str = "Europe/London", **fields: object) -> Patient:
-    user = User.objects.create_user(email, "correct horse battery", first_name=email.split("@")[0])
-    return Patient.objects.create(user=user, timezone=tz, **fields)
 
 
 @pytest.fixture

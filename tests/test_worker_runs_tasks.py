@@ -3,7 +3,7 @@ from __future__ import annotations
 import secrets
 import time
 
-from pulserx.notifications.live import redis_client
+from pulserx.live import redis_client
 from pulserx.ops.tasks import PING_KEY, ping
 
 

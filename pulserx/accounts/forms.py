@@ -50,8 +50,8 @@ class SignUpForm(BaseUserCreationForm):
     )
     timezone = timezone_field(
         label="Home time zone", required=False,
-        help_text="Reminders follow this clock. Filled in from your browser; "
-                  "caregiver accounts can leave it.",
+        help_text="Reminders follow this clock; a caregiver sees the times of the people "
+                  "they look after on it. Filled in from your browser.",
         widget=forms.Select(attrs={"data-timezone-autofill": ""}),
     )
 
@@ -107,6 +107,9 @@ class SignUpForm(BaseUserCreationForm):
             user.save()
             if user.account_type == AccountType.PATIENT:
                 Patient.objects.create(user=user, timezone=self.cleaned_data["timezone"])
+            elif self.cleaned_data["timezone"]:  # a caregiver's own clock
+                User.objects.filter(pk=user.pk).update(timezone=self.cleaned_data["timezone"])
+                user.timezone = self.cleaned_data["timezone"]
         return user
 
 
@@ -192,6 +195,17 @@ class PatientSettingsForm(forms.ModelForm):
     def changes_clock(self) -> bool:
         """Whether saving moves the times reminders fire at (so doses must be re-planned)."""
         return bool({"timezone", "travel_policy"} & set(self.changed_data))
+
+
+class CaregiverSettingsForm(forms.ModelForm):
+    """A caregiver's own clock: the patients' times are shown with their zone named when it
+    differs from this one. The browser keeps it up to date too."""
+
+    timezone = timezone_field(label="My time zone", required=True)
+
+    class Meta:
+        model = User
+        fields = ("timezone",)
 
 
 class InviteForm(forms.Form):

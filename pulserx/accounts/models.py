@@ -46,6 +46,9 @@ class User(AbstractUser):
     account_type = models.CharField(
         max_length=16, choices=AccountType.choices, default=AccountType.PATIENT
     )
+    # A caregiver's own clock (a patient's lives on their profile), kept up to date by
+    # their browser; times of a patient's doses are shown to them with the zone named.
+    timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone])
 
     USERNAME_FIELD = "email"  # type: ignore[misc]
     REQUIRED_FIELDS = []  # type: ignore[misc]

@@ -17,7 +17,13 @@ from django.views.decorators.http import require_POST
 
 from pulserx.accounts import care, emails
 from pulserx.accounts.care import home_url
-from pulserx.accounts.forms import InviteForm, PatientSettingsForm, SignInForm, SignUpForm
+from pulserx.accounts.forms import (
+    CaregiverSettingsForm,
+    InviteForm,
+    PatientSettingsForm,
+    SignInForm,
+    SignUpForm,
+)
 from pulserx.accounts.models import (
     CareLink,
     CareLinkStatus,
@@ -80,7 +86,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
 def account_settings(request: HttpRequest) -> HttpResponse:
     patient = patient_of(request.user)
     if patient is None:
-        return render(request, "accounts/settings.html", {})
+        return caregiver_settings(request)
     form = PatientSettingsForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -90,6 +96,16 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Settings saved.")
         return redirect("account_settings")
     return render_settings(request, patient, form=form)
+
+
+def caregiver_settings(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    form = CaregiverSettingsForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Settings saved.")
+        return redirect("account_settings")
+    return render(request, "accounts/settings.html", {"caregiver_form": form})
 
 
 def render_settings(request: HttpRequest, patient: Patient, *,
@@ -113,15 +129,20 @@ def patient_or_404(request: HttpRequest) -> Patient:
 
 @require_POST
 def report_timezone(request: HttpRequest) -> JsonResponse:
-    """The browser says where the patient is now. Nothing moves until the patient chooses."""
+    """The browser says where the person is now. A patient's reminders move only when they
+    choose (Today asks); a caregiver's own clock simply follows."""
     if not request.user.is_authenticated:
         return JsonResponse({"error": "Sign in first."}, status=401)
-    patient = patient_or_404(request)
     zone = request.POST.get("timezone", "")
     try:
         validate_timezone(zone)
     except ValidationError as exc:
         return JsonResponse({"errors": {"timezone": exc.messages}}, status=400)
+    patient = patient_of(request.user)
+    if patient is None:
+        changed = bool(User.objects.filter(pk=request.user.pk).exclude(timezone=zone)
+                       .update(timezone=zone))
+        return JsonResponse({"timezone": zone, "changed": changed, "ask": False})
     report = travel.report_zone(patient, zone)
     return JsonResponse({"timezone": zone, "changed": report.changed, "ask": report.ask})
 

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from django.db.models import Count
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Router, Status
@@ -21,16 +20,15 @@ from pulserx.reminders.actions import (
     send_test_reminder,
     snooze_dose,
 )
+from pulserx.reminders.adherence import WINDOWS, Tally, adherence
 from pulserx.reminders.clock import day_start, local_today, patient_zone
 from pulserx.reminders.models import Dose, DoseStatus
-from pulserx.reminders.planning import planned_doses
+from pulserx.reminders.planning import doses_in
 
 router = Router(tags=["doses"], auth=any_auth)
 
 MAX_LIST_DAYS = 92
-ADHERENCE_DAYS = [7, 30]
 _ACTION_ERRORS = {404: ErrorOut, 409: ErrorOut}
-RECORDED = (DoseStatus.TAKEN, DoseStatus.SKIPPED, DoseStatus.MISSED)
 
 
 def require_own_dose(request: HttpRequest, dose_id: int) -> None:
@@ -66,19 +64,8 @@ def list_doses(
         raise ValidationError([{"type": "value_error", "loc": ["query", "to"],
                                 "msg": f"must be within {MAX_LIST_DAYS} days on or after from"}])
     zone = patient_zone(patient)
-    window_start, window_end = day_start(first, zone), day_start(last + timedelta(1), zone)
-    stored = Dose.objects.filter(patient=patient, due_at__gte=window_start,
-                                 due_at__lt=window_end).select_related("medication")
-    if status:
-        stored = stored.filter(status__in=status)
-    doses = list(stored)
-    if not status or DoseStatus.SCHEDULED in status:
-        materialised = set(Dose.objects.filter(
-            patient=patient, due_at__gte=window_start, due_at__lt=window_end
-        ).values_list("schedule_id", "due_at"))
-        doses += [dose for dose in planned_doses(patient, window_start, window_end)
-                  if (dose.schedule_id, dose.due_at) not in materialised]
-    return sorted(doses, key=lambda dose: (dose.due_at, dose.pk or 0))
+    return doses_in(patient, day_start(first, zone), day_start(last + timedelta(1), zone),
+                    statuses=status or ())
 
 
 @router.post("/doses/{dose_id}/take", response={200: DoseOut, **_ACTION_ERRORS})
@@ -108,38 +95,23 @@ def test_reminder(request: HttpRequest) -> Any:
     return Status(201, send_test_reminder(caller_patient(request)))
 
 
-def tally(counts: dict[str, int]) -> dict[str, Any]:
-    taken, skipped, missed = (counts.get(s, 0) for s in RECORDED)
-    total = taken + skipped + missed
-    return {"taken": taken, "skipped": skipped, "missed": missed,
-            "rate": round(taken / total, 4) if total else None}
-
-
 @router.get("/adherence", response=AdherenceOut)
-def adherence(request: HttpRequest,
-              days: Annotated[int, Query(description="7 or 30")] = 7) -> Any:
+def get_adherence(request: HttpRequest,
+                  days: Annotated[int, Query(description="7 or 30")] = 7) -> Any:
     """Taken, skipped and missed doses due in the last `days` days (as on the Today page)
     and the rate taken / (taken + skipped + missed); null before any dose is recorded.
     Open doses are counted as `pending`; test reminders are left out."""
-    if days not in ADHERENCE_DAYS:
+    if days not in WINDOWS:
         raise ValidationError([{"type": "value_error", "loc": ["query", "days"],
                                 "msg": "must be 7 or 30"}])
-    patient = caller_patient(request)
-    now = timezone.now()
-    since = now - timedelta(days=days)
-    rows = (Dose.objects.filter(patient=patient, medication__isnull=False, due_at__gt=since,
-                                due_at__lte=now)
-            .values("medication_id", "medication__name", "status")
-            .annotate(n=Count("id")).order_by("medication__name", "medication_id"))
-    overall: dict[str, int] = {}
-    by_medication: dict[int, tuple[str, dict[str, int]]] = {}
-    for row in rows:
-        overall[row["status"]] = overall.get(row["status"], 0) + row["n"]
-        _, counts = by_medication.setdefault(row["medication_id"],
-                                             (row["medication__name"], {}))
-        counts[row["status"]] = row["n"]
-    pending = sum(n for status, n in overall.items() if status not in RECORDED)
-    medications = [MedicationTally(medication_id=pk, name=name, **tally(counts))
-                   for pk, (name, counts) in by_medication.items()]
-    return AdherenceOut(days=days, since=since, pending=pending, medications=medications,
-                        **tally(overall))
+    result = adherence(caller_patient(request), timezone.now(), days)
+    return AdherenceOut(
+        days=days, since=result.since, pending=result.pending, **rated(result),
+        medications=[MedicationTally(medication_id=m.medication_id, name=m.name, **rated(m))
+                     for m in result.medications])
+
+
+def rated(tally: Tally) -> dict[str, Any]:
+    rate = tally.rate
+    return {"taken": tally.taken, "skipped": tally.skipped, "missed": tally.missed,
+            "rate": None if rate is None else round(rate, 4)}

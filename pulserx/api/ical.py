@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from pulserx.accounts.models import Patient
-from pulserx.notifications.messages import amount_text
+from pulserx.notifications.render import facts_of, take_text
 from pulserx.reminders.clock import day_start, local_today, patient_zone
 from pulserx.reminders.models import Schedule
 from pulserx.reminders.planning import doses_between
@@ -78,11 +78,10 @@ def render_calendar(events: Iterable[Event], now: datetime, name: str) -> str:
 def schedule_events(schedule: Schedule, zone: ZoneInfo, after: datetime, until: datetime,
                     host: str) -> Iterator[Event]:
     medication = schedule.medication
-    what = " ".join(part for part in (medication.name, medication.strength) if part)
     for dose in doses_between(schedule, zone, after, until):
-        amount = amount_text(dose.amount, medication.form)
+        dose.medication = medication
         yield Event(uid=f"dose-{schedule.pk}-{utc_stamp(dose.due_at)}@{host}",
-                    start=dose.due_at, summary=f"Take {amount} of {what}",
+                    start=dose.due_at, summary=take_text(facts_of(dose, zone)),
                     description=medication.instructions)
 
 

@@ -3,46 +3,27 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Router
 from ninja.params.functions import Query
 
 from pulserx.api.auth import any_auth, caller
 from pulserx.api.schemas import MarkedOut, MarkReadIn, NotificationOut
-from pulserx.notifications.messages import DoseFacts, describe
-from pulserx.notifications.models import Notification, NotificationKind
-from pulserx.reminders.models import OPEN_STATUSES
+from pulserx.notifications import inbox
+from pulserx.notifications.models import Notification
+from pulserx.notifications.render import Message
 
 router = Router(tags=["notifications"], auth=any_auth)
 
-ALERT_KINDS = (NotificationKind.REMINDER, NotificationKind.REALERT)
 
-
-def notification_out(notification: Notification) -> NotificationOut:
-    """The inbox entry in the words of the live event (same `describe`, same clock)."""
-    dose, patient = notification.dose, notification.patient
-    facts = None
-    if dose is not None:
-        medication = dose.medication
-        facts = DoseFacts(
-            medication=medication.name if medication else None,
-            strength=medication.strength if medication else "",
-            form=medication.form if medication else "",
-            instructions=medication.instructions if medication else "",
-            amount=dose.amount, due_local=dose.due_at.astimezone(ZoneInfo(patient.timezone)),
-        )
-    title, body = describe(notification.kind, facts, late=notification.late,
-                           count=notification.count,
-                           patient_label=patient.user.first_name or patient.user.email)
+def notification_out(notification: Notification, message: Message) -> NotificationOut:
+    """The inbox entry in the words of the live event (the same renderer, the same clock)."""
     return NotificationOut(
-        id=notification.pk, type=notification.kind, dose_id=notification.dose_id,
-        patient_id=notification.patient_id, title=title, body=body, late=notification.late,
-        actionable=(notification.kind in ALERT_KINDS and dose is not None
-                    and dose.status in OPEN_STATUSES),
-        created_at=notification.created_at, read_at=notification.read_at,
+        id=message.id, type=message.kind, dose_id=message.dose_id,
+        patient_id=message.patient_id, title=message.title, body=message.body,
+        late=message.late, actionable=message.actionable, created_at=message.created_at,
+        read_at=notification.read_at,
     )
 
 
@@ -55,22 +36,20 @@ def list_notifications(
 ) -> Any:
     """The caller's inbox. With `after`, oldest first, so a client catching up after a
     disconnect pages forward from the last id it saw; without, newest first."""
-    entries = Notification.objects.filter(recipient=caller(request)).select_related(
-        "dose__medication", "patient__user")
+    entries = inbox.with_words(Notification.objects.filter(recipient=caller(request)))
     if unread:
         entries = entries.filter(read_at__isnull=True)
     if after is not None:
         entries = entries.filter(pk__gt=after).order_by("pk")
     else:
         entries = entries.order_by("-pk")
-    return [notification_out(n) for n in entries[:limit]]
+    found = list(entries[:limit])
+    return [notification_out(n, m) for n, m in zip(found, inbox.messages(found), strict=True)]
 
 
 @router.post("/notifications/read", response=MarkedOut)
 def mark_read(request: HttpRequest, payload: MarkReadIn) -> Any:
     """Mark some (`ids`) or all (`all: true`) of the caller's unread entries read. Ids that
     are not the caller's are ignored."""
-    unread = Notification.objects.filter(recipient=caller(request), read_at__isnull=True)
-    if not payload.all:
-        unread = unread.filter(pk__in=payload.ids or [])
-    return MarkedOut(marked=unread.update(read_at=timezone.now()))
+    ids = None if payload.all else (payload.ids or [])
+    return MarkedOut(marked=inbox.mark_read(caller(request), ids))

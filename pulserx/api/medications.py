@@ -6,7 +6,6 @@ from datetime import date, time
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
@@ -23,8 +22,8 @@ from pulserx.api.schemas import (
 )
 from pulserx.reminders.actions import delete_medication, set_paused
 from pulserx.reminders.clock import local_today
-from pulserx.reminders.models import Medication, Schedule
-from pulserx.reminders.planning import replan
+from pulserx.reminders.medications import save_medication, schedule_of
+from pulserx.reminders.models import Medication
 from pulserx.reminders.schedule import Plan
 
 router = Router(tags=["medications"], auth=any_auth)
@@ -40,7 +39,7 @@ _PLAN_ERROR_FIELDS = (("end (", "end_date"), ("time of day", "times"), ("times",
 _NOT_FOUND = {404: ErrorOut}
 
 
-def own_medication(patient: Patient, medication_id: int) -> Medication:
+def caller_medication(patient: Patient, medication_id: int) -> Medication:
     """The caller's medication, or 404 (whether it belongs to someone else or to no one)."""
     return get_object_or_404(Medication.objects.select_related("schedule"),
                              pk=medication_id, patient=patient)
@@ -68,12 +67,6 @@ def checked_plan(fields: dict[str, Any]) -> Plan:
         raise schedule_error(field, message) from None
 
 
-def stored_times(times: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """The `Schedule.times` JSON: sorted by time, amounts as plain decimal strings."""
-    return sorted(({"at": entry["at"], "amount": f"{entry['amount'].normalize():f}"}
-                   for entry in times), key=lambda entry: entry["at"])
-
-
 def current_schedule(medication: Medication, default_start: date) -> dict[str, Any]:
     """The medication's schedule as API fields (the defaults when it has none)."""
     schedule = getattr(medication, "schedule", None)
@@ -92,22 +85,15 @@ def reject_nulls(data: dict[str, Any], *prefix: str) -> None:
                                     "loc": ["body", "payload", *prefix, name]}])
 
 
-@transaction.atomic
-def save_medication(medication: Medication, fields: dict[str, Any],
-                    schedule_fields: dict[str, Any]) -> Medication:
-    """Write the medication and its schedule (already checked) and re-plan reminders."""
+def write(medication: Medication, fields: dict[str, Any],
+          schedule_fields: dict[str, Any]) -> Medication:
+    """Apply the (already checked) fields and save both through the one service."""
     for name, value in fields.items():
         setattr(medication, name, value)
-    medication.save()
-    schedule = getattr(medication, "schedule", None) or Schedule(
-        patient=medication.patient, medication=medication)
+    schedule = schedule_of(medication)
     for name in SCHEDULE_FIELDS:
         setattr(schedule, name, schedule_fields[name])
-    schedule.times = stored_times(schedule_fields["times"])
-    schedule.save()
-    medication.schedule = schedule
-    replan(schedule)
-    return medication
+    return save_medication(medication, schedule)
 
 
 @router.get("/medications", response=list[MedicationOut])
@@ -124,12 +110,12 @@ def create_medication(request: HttpRequest, payload: MedicationIn) -> Any:
     schedule_fields = fields.pop("schedule")
     schedule_fields["start_date"] = schedule_fields["start_date"] or local_today(patient)
     checked_plan(schedule_fields)
-    return Status(201, save_medication(Medication(patient=patient), fields, schedule_fields))
+    return Status(201, write(Medication(patient=patient), fields, schedule_fields))
 
 
 @router.get("/medications/{medication_id}", response={200: MedicationOut, **_NOT_FOUND})
 def get_medication(request: HttpRequest, medication_id: int) -> Any:
-    return own_medication(caller_patient(request), medication_id)
+    return caller_medication(caller_patient(request), medication_id)
 
 
 @router.put("/medications/{medication_id}", response={200: MedicationOut, **_NOT_FOUND})
@@ -137,13 +123,13 @@ def replace_medication(request: HttpRequest, medication_id: int, payload: Medica
     """Replace the medication and its schedule; reminders not yet sent are re-planned.
     Without `start_date` the schedule keeps its start."""
     patient = caller_patient(request)
-    medication = own_medication(patient, medication_id)
+    medication = caller_medication(patient, medication_id)
     fields = payload.model_dump()
     schedule_fields = fields.pop("schedule")
     current_start = current_schedule(medication, local_today(patient))["start_date"]
     schedule_fields["start_date"] = schedule_fields["start_date"] or current_start
     checked_plan(schedule_fields)
-    return save_medication(medication, fields, schedule_fields)
+    return write(medication, fields, schedule_fields)
 
 
 @router.patch("/medications/{medication_id}", response={200: MedicationOut, **_NOT_FOUND})
@@ -151,7 +137,7 @@ def update_medication(request: HttpRequest, medication_id: int,
                       payload: MedicationPatch) -> Any:
     """Change only the fields sent (the schedule's too); reminders are re-planned."""
     patient = caller_patient(request)
-    medication = own_medication(patient, medication_id)
+    medication = caller_medication(patient, medication_id)
     fields = payload.model_dump(exclude_unset=True)
     schedule_patch = fields.pop("schedule", None) or {}
     if payload.schedule is not None and payload.schedule.times is not None:
@@ -161,13 +147,13 @@ def update_medication(request: HttpRequest, medication_id: int,
     reject_nulls(schedule_patch, "schedule")
     schedule_fields = {**current_schedule(medication, local_today(patient)), **schedule_patch}
     checked_plan(schedule_fields)
-    return save_medication(medication, fields, schedule_fields)
+    return write(medication, fields, schedule_fields)
 
 
 @router.delete("/medications/{medication_id}", response={204: None, **_NOT_FOUND})
 def remove_medication(request: HttpRequest, medication_id: int) -> Any:
     """Delete the medication with its schedule and its dose history."""
-    delete_medication(own_medication(caller_patient(request), medication_id))
+    delete_medication(caller_medication(caller_patient(request), medication_id))
     return Status(204, None)
 
 
@@ -175,7 +161,7 @@ def remove_medication(request: HttpRequest, medication_id: int) -> Any:
              response={200: MedicationOut, **_NOT_FOUND})
 def pause_medication(request: HttpRequest, medication_id: int) -> Any:
     """Stop reminders (including snoozed and re-alerting doses) until resumed."""
-    medication = own_medication(caller_patient(request), medication_id)
+    medication = caller_medication(caller_patient(request), medication_id)
     set_paused(medication, True)
     return medication
 
@@ -183,6 +169,6 @@ def pause_medication(request: HttpRequest, medication_id: int) -> Any:
 @router.post("/medications/{medication_id}/resume",
              response={200: MedicationOut, **_NOT_FOUND})
 def resume_medication(request: HttpRequest, medication_id: int) -> Any:
-    medication = own_medication(caller_patient(request), medication_id)
+    medication = caller_medication(caller_patient(request), medication_id)
     set_paused(medication, False)
     return medication

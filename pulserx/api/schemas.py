@@ -11,8 +11,15 @@ from typing import Annotated
 from ninja import Field, Schema
 from pydantic import PlainSerializer, field_validator, model_validator
 
-from pulserx.reminders.actions import SNOOZE_CHOICES
-from pulserx.reminders.models import Dose, DoseStatus, Medication, MedicationForm, Schedule
+from pulserx.reminders.actions import DoseActionError, snooze_minutes
+from pulserx.reminders.models import (
+    SNOOZE_CHOICES,
+    Dose,
+    DoseStatus,
+    Medication,
+    MedicationForm,
+    Schedule,
+)
 from pulserx.reminders.schedule import Recurrence, TravelPolicy
 
 _HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -211,9 +218,10 @@ class SnoozeIn(Schema):
     @field_validator("minutes")
     @classmethod
     def _offered(cls, value: int) -> int:
-        if value not in SNOOZE_CHOICES:
-            raise ValueError(f"must be one of {', '.join(map(str, SNOOZE_CHOICES))}")
-        return value
+        try:
+            return snooze_minutes(value)
+        except DoseActionError as refused:
+            raise ValueError(str(refused)) from None
 
 
 # --- the inbox

@@ -6,7 +6,7 @@ from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from pulserx.notifications.models import inbox_group
+from pulserx.live import inbox_group
 
 UNAUTHENTICATED = 4401
 

@@ -8,16 +8,15 @@ from pulserx.accounts.models import Patient, User
 from pulserx.reminders.models import Dose
 
 
-def inbox_group(user_id: int) -> str:
-    """The channel-layer group that receives a user's live events: ``inbox.<user id>``."""
-    return f"inbox.{user_id}"
-
-
 class NotificationKind(models.TextChoices):
     REMINDER = "reminder", "Time to take"
     REALERT = "realert", "Reminder again"
     MISSED_SUMMARY = "missed_summary", "Missed while away"
     CAREGIVER_MISSED = "caregiver_missed", "Missed dose"
+
+
+# The kinds that ask the patient to act on a dose (and offer Take / Skip / Snooze).
+ALERT_KINDS = (NotificationKind.REMINDER, NotificationKind.REALERT)
 
 
 class Notification(models.Model):
@@ -33,7 +32,7 @@ class Notification(models.Model):
     count = models.PositiveIntegerField(default=1, help_text="Doses summarised by this entry.")
     late = models.BooleanField(default=False)
     # Written inside the patient's quiet hours: shown silently, and push and email held back
-    # until then (pulserx.reminders.quiet).
+    # until then (pulserx.reminders.clock.quiet_until).
     quiet_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)

@@ -32,7 +32,8 @@ def claim_attempt(delivery: Delivery, now: datetime) -> bool:
     return bool(
         Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING,
                                 attempts=delivery.attempts)
-        .update(attempts=F("attempts") + 1, next_attempt_at=now + settings.PULSERX_LEASE)
+        .update(attempts=F("attempts") + 1,
+                next_attempt_at=now + settings.PULSERX_DELIVERY_LEASE)
     )
 
 

@@ -20,8 +20,8 @@ from django.db.models import Min
 from django.utils import timezone
 
 from pulserx.celery import app
+from pulserx.dispatch.worker import HEARTBEAT_KEY
 from pulserx.reminders.models import Dose, DoseStatus
-from pulserx.worker import HEARTBEAT_KEY
 
 # Kombu's Redis transport keeps a queue's prioritised messages in sibling lists named
 # "<queue>\x06\x16<priority>"; unprioritised tasks (all of ours) go to the bare name.
@@ -106,7 +106,7 @@ def probe_redis() -> tuple[Probe, bytes | None]:
 
 
 def read_heartbeat(raw: bytes | None, now: float) -> Dispatcher:
-    """The dispatcher's last tick as written by `pulserx.worker.Dispatcher.beat`."""
+    """The dispatcher's last tick as written by `pulserx.dispatch.worker.TickThread.beat`."""
     try:
         beat = json.loads(raw) if raw else None
         at = float(beat["at"]) if beat else None

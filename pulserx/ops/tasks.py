@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from pulserx.notifications.live import redis_client
+from pulserx.live import redis_client
 
 PING_KEY = "pulserx:ping:{token}"
 

@@ -3,7 +3,6 @@ go through these functions, so the rules live in one place."""
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -12,32 +11,42 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from pulserx import live
+from pulserx.accounts.care import caregivers_watching
 from pulserx.accounts.models import Patient, User
-from pulserx.notifications import live
-from pulserx.notifications.models import Notification
-from pulserx.reminders.models import OPEN_STATUSES, Dose, DoseStatus, Medication
+from pulserx.reminders.models import (
+    OPEN_STATUSES,
+    SNOOZE_CHOICES,
+    Dose,
+    DoseStatus,
+    Medication,
+)
 from pulserx.reminders.planning import replan
+from pulserx.reminders.signals import dose_recorded
 
-SNOOZE_CHOICES = (10, 30, 60)
 TEST_REMINDER_DELAY = timedelta(seconds=5)
+SNOOZE_REFUSED = "Snooze for " + ", ".join(map(str, SNOOZE_CHOICES[:-1])) + \
+    f" or {SNOOZE_CHOICES[-1]} minutes."
 
 
 class DoseActionError(Exception):
     """The dose cannot take this action (already recorded, not yet due…)."""
 
 
+def snooze_minutes(value: object) -> int:
+    """`value` (an int: a JSON "10" is refused) as a snooze length, or DoseActionError
+    saying which lengths there are."""
+    if type(value) is not int or value not in SNOOZE_CHOICES:
+        raise DoseActionError(SNOOZE_REFUSED)
+    return value
+
+
 def _publish_dose(dose: Dose) -> None:
     change = live.DoseChange(
         dose_id=dose.pk, patient_id=dose.patient_id, patient_user_id=dose.patient.user_id,
-        status=dose.status, is_test=dose.is_test,
-        snoozed_until=dose.snoozed_until.isoformat() if dose.snoozed_until else None)
-    transaction.on_commit(lambda: _quietly_publish(change))
-
-
-def _quietly_publish(change: live.DoseChange) -> None:
-    # The action is committed; if Redis is away the page reconciles on reconnect.
-    with contextlib.suppress(Exception):
-        live.publish(live.dose_events([change]))
+        status=dose.status, is_test=dose.is_test, snoozed_until=dose.snoozed_until)
+    events = live.dose_events([change], caregivers_watching({dose.patient_id}))
+    transaction.on_commit(lambda: live.publish_quietly(events))
 
 
 @transaction.atomic
@@ -48,7 +57,7 @@ def record_dose(dose_id: int, status: DoseStatus, by: User,
         raise ValueError(f"cannot record a dose as {status}")
     now = now or timezone.now()
     dose = Dose.objects.select_for_update().select_related("patient").get(pk=dose_id)
-    if dose.status not in OPEN_STATUSES and dose.status != DoseStatus.MISSED:
+    if not DoseStatus(dose.status).can_record:
         raise DoseActionError(f"This dose is already marked {dose.get_status_display().lower()}.")
     dose.status, dose.acted_at, dose.acted_by = status, now, by
     dose.next_action_at = dose.lease_until = None
@@ -58,7 +67,7 @@ def record_dose(dose_id: int, status: DoseStatus, by: User,
     if status == DoseStatus.TAKEN and dose.medication_id is not None:
         Medication.objects.filter(pk=dose.medication_id, stock__isnull=False).update(
             stock=Greatest(F("stock") - dose.amount, Decimal(0)))
-    Notification.objects.filter(dose=dose, read_at__isnull=True).update(read_at=now)
+    dose_recorded.send(Dose, dose=dose, at=now)  # its reminders are read now
     _publish_dose(dose)
     return dose
 
@@ -66,8 +75,7 @@ def record_dose(dose_id: int, status: DoseStatus, by: User,
 @transaction.atomic
 def snooze_dose(dose_id: int, minutes: int, now: datetime | None = None) -> Dose:
     """Re-arm a due dose for `minutes` later: the dispatcher reminds again then."""
-    if minutes not in SNOOZE_CHOICES:
-        raise DoseActionError(f"Snooze for {', '.join(map(str, SNOOZE_CHOICES))} minutes.")
+    minutes = snooze_minutes(minutes)
     now = now or timezone.now()
     dose = Dose.objects.select_for_update().select_related("patient").get(pk=dose_id)
     if dose.status != DoseStatus.NOTIFIED:

@@ -1,23 +1,58 @@
-"""The patient's clock, as the reminders read it: which zone, which local day."""
+"""The patient's clock, as the reminders read it: which zone, which local day, quiet hours.
+
+Every time shown to anyone is on the zone `patient_zone` returns. Functions here take any
+object with the patient's clock fields (a `Patient`, or the dispatcher's typed row), so the
+dispatcher's hot path and the pages apply the same rule.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from pulserx.accounts.models import Patient
+from pulserx.accounts.models import User
 from pulserx.reminders.schedule import TravelPolicy, clock_zone, to_utc
 
 
-def patient_zone(patient: Patient) -> ZoneInfo:
+class PatientClock(Protocol):
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def current_timezone(self) -> str: ...
+    @property
+    def travel_policy(self) -> str: ...
+
+
+class QuietHours(Protocol):
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def current_timezone(self) -> str: ...
+    @property
+    def quiet_start(self) -> time | None: ...
+    @property
+    def quiet_end(self) -> time | None: ...
+
+
+def patient_zone(patient: PatientClock) -> ZoneInfo:
     """The zone whose wall clock the patient's reminders follow (travel policy applied)."""
     return clock_zone(patient.timezone, patient.current_timezone or None,
                       TravelPolicy(patient.travel_policy))
 
 
-def local_today(patient: Patient, now: datetime | None = None) -> date:
+def reader_zone(user: User) -> ZoneInfo | None:
+    """The clock a person reads times on: a patient's own reminder clock, else the zone
+    stored for them (a caregiver's), else None (unknown: name the zone of every time)."""
+    patient = getattr(user, "patient", None)
+    if patient is not None:
+        return patient_zone(patient)
+    return ZoneInfo(user.timezone) if user.timezone else None
+
+
+def local_today(patient: PatientClock, now: datetime | None = None) -> date:
     return (now or timezone.now()).astimezone(patient_zone(patient)).date()
 
 
@@ -29,3 +64,32 @@ def day_start(day: date, zone: ZoneInfo) -> datetime:
 def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The UTC instants at which local `day` and the day after it begin."""
     return day_start(day, zone), day_start(day + timedelta(days=1), zone)
+
+
+def in_quiet_hours(local: time, start: time | None, end: time | None) -> bool:
+    """True when `local` falls in [start, end); the window may run past midnight."""
+    if start is None or end is None or start == end:
+        return False
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+def quiet_until(patient: QuietHours, now: datetime) -> datetime | None:
+    """When the quiet hours around `now` end, or None outside them. Read on the clock where
+    the patient is (their sleep follows the place, whatever clock their reminders keep); the
+    end is a wall time of the local day (RFC 5545 reading inside a DST gap), so a quiet
+    night is as long as the clocks make it, 22:00 to 07:00 included on a DST night.
+
+    Inside quiet hours the inbox row is written and an open page shows it silently; push,
+    email and the browser's system notification (with its sound) wait until this instant,
+    and go out then only if the dose is still open (docs/reminders.md)."""
+    zone = ZoneInfo(patient.current_timezone or patient.timezone)
+    local = now.astimezone(zone).time().replace(tzinfo=None)
+    end = patient.quiet_end
+    if end is None or not in_quiet_hours(local, patient.quiet_start, end):
+        return None
+    day = now.astimezone(zone).date()
+    if local >= end:  # before midnight in a window that crosses it
+        day += timedelta(days=1)
+    return to_utc(day, end, zone)

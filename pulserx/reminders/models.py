@@ -101,8 +101,25 @@ class DoseStatus(models.TextChoices):
     SKIPPED = "skipped", "Skipped"
     MISSED = "missed", "Missed"
 
+    @property
+    def can_record(self) -> bool:
+        """This dose can still be recorded taken or skipped: it is open, or it was missed
+        (a missed dose can be logged late)."""
+        return self in (DoseStatus.SCHEDULED, DoseStatus.NOTIFIED, DoseStatus.MISSED)
+
+    @property
+    def is_recorded(self) -> bool:
+        """Taken, skipped or missed: what adherence counts."""
+        return self in RECORDED_STATUSES
+
 
 OPEN_STATUSES = (DoseStatus.SCHEDULED, DoseStatus.NOTIFIED)
+RECORDED_STATUSES = (DoseStatus.TAKEN, DoseStatus.SKIPPED, DoseStatus.MISSED)
+# What a person can record of a dose, by the word every surface uses (page, API, email link,
+# push button).
+RECORD_ACTIONS = {"take": DoseStatus.TAKEN, "skip": DoseStatus.SKIPPED}
+# How long a due dose can be snoozed for, in minutes.
+SNOOZE_CHOICES = (10, 30, 60)
 
 
 class Dose(models.Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -73,6 +74,21 @@ def unfilled(doses: list[Dose]) -> list[Dose]:
     filled = set(Dose.objects.filter(schedule_id__in=schedules, local_day__in=days)
                  .values_list("schedule_id", "local_day", "wall_time"))
     return [d for d in doses if (d.schedule_id, d.local_day, d.wall_time) not in filled]
+
+
+def doses_in(patient: Patient, start: datetime, end: datetime,
+             statuses: Collection[str] = ()) -> list[Dose]:
+    """The patient's doses due in [start, end), in due order: the stored rows (with their
+    medication) and the planned times the dispatcher has not materialised yet (unsaved, no
+    id; they count as scheduled). With `statuses`, only doses in those."""
+    stored = list(Dose.objects.filter(patient=patient, due_at__gte=start, due_at__lt=end)
+                  .select_related("medication").order_by("due_at", "pk"))
+    existing = {(dose.schedule_id, dose.due_at) for dose in stored}
+    doses = [dose for dose in stored if not statuses or dose.status in statuses]
+    if not statuses or DoseStatus.SCHEDULED in statuses:
+        doses += [dose for dose in planned_doses(patient, start, end)
+                  if (dose.schedule_id, dose.due_at) not in existing]
+    return sorted(doses, key=lambda dose: (dose.due_at, dose.pk or 0))
 
 
 def slot_of(times: tuple[time, ...], zone: ZoneInfo, due_at: datetime) -> tuple[date, time]:

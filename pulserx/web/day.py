@@ -7,17 +7,13 @@ day's planned times, computed for display only: the dispatcher stays the only wr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
-
-from django.db.models import Count, Q
 
 from pulserx.accounts.models import Patient
 from pulserx.reminders.clock import day_bounds, patient_zone
 from pulserx.reminders.models import Dose, DoseStatus, Medication
-from pulserx.reminders.planning import planned_doses
-
-ACTIONABLE_AFTER_DUE = (DoseStatus.SCHEDULED, DoseStatus.NOTIFIED, DoseStatus.MISSED)
+from pulserx.reminders.planning import doses_in
 
 
 @dataclass(frozen=True)
@@ -40,7 +36,7 @@ class DoseState:
 def dose_state(dose: Dose, now: datetime) -> DoseState:
     status = DoseStatus(dose.status)
     due = dose.due_at <= now
-    can_record = due and status in ACTIONABLE_AFTER_DUE
+    can_record = due and status.can_record
     if status == DoseStatus.SCHEDULED:
         if dose.snoozed_until and dose.snoozed_until > now:
             badge, label = "snoozed", "Snoozed"
@@ -79,53 +75,9 @@ def timeline(patient: Patient, now: datetime) -> tuple[date, list[TimelineEntry]
     zone = patient_zone(patient)
     day = now.astimezone(zone).date()
     start, end = day_bounds(day, zone)
-    doses = list(
-        Dose.objects.filter(patient=patient, due_at__gte=start, due_at__lt=end)
-        .select_related("medication").order_by("due_at", "pk")
-    )
     entries = [TimelineEntry(due_at=d.due_at, medication=d.medication, amount=d.amount,
-                             dose=d, state=dose_state(d, now)) for d in doses]
-    taken_slots = {(d.schedule_id, d.due_at) for d in doses}
-    entries += planned_slots(patient, start, end, taken_slots)
+                             dose=d if d.pk else None,
+                             state=dose_state(d, now) if d.pk else None)
+               for d in doses_in(patient, start, end)]
     entries.sort(key=lambda e: (e.due_at, e.key))
     return day, entries
-
-
-def planned_slots(patient: Patient, start: datetime, end: datetime,
-                  existing: set[tuple[int | None, datetime]]) -> list[TimelineEntry]:
-    """The day's planned times that are not Dose rows yet."""
-    return [TimelineEntry(due_at=d.due_at, medication=d.medication, amount=d.amount)
-            for d in planned_doses(patient, start, end)
-            if (d.schedule_id, d.due_at) not in existing]
-
-
-@dataclass(frozen=True)
-class Adherence:
-    days: int
-    taken: int
-    skipped: int
-    missed: int
-
-    @property
-    def recorded(self) -> int:
-        return self.taken + self.skipped + self.missed
-
-    @property
-    def percent(self) -> int | None:
-        """Taken / (taken + skipped + missed), rounded; None before any dose is recorded."""
-        if not self.recorded:
-            return None
-        return round(100 * self.taken / self.recorded)
-
-
-def adherence(patient: Patient, now: datetime, days: int) -> Adherence:
-    """Doses due in the last `days` days (test reminders aside) and how they went."""
-    counts = Dose.objects.filter(
-        patient=patient, medication__isnull=False, due_at__gt=now - timedelta(days=days),
-        due_at__lte=now,
-    ).aggregate(
-        taken=Count("pk", filter=Q(status=DoseStatus.TAKEN)),
-        skipped=Count("pk", filter=Q(status=DoseStatus.SKIPPED)),
-        missed=Count("pk", filter=Q(status=DoseStatus.MISSED)),
-    )
-    return Adherence(days=days, **counts)

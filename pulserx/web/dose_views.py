@@ -19,12 +19,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from pulserx.notifications import inbox
 from pulserx.reminders.actions import DoseActionError, record_dose, snooze_dose
+from pulserx.reminders.adherence import WINDOWS, adherence
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.models import Dose, DoseStatus
-from pulserx.web import inbox
 from pulserx.web.access import own_dose, signed_in_user, visible_dose
-from pulserx.web.day import TimelineEntry, adherence, dose_state
+from pulserx.web.day import TimelineEntry, dose_state
 from pulserx.web.forms import SnoozeForm
 from pulserx.web.responses import is_htmx, redirect_back, wants_json
 
@@ -96,8 +97,8 @@ def _act(request: HttpRequest, dose_id: int, action: Callable[[Dose], Dose],
         context["notice"] = "" if error else done
         if fragment == "row":
             now = timezone.now()
-            context["adherence_oob"] = [adherence(dose.patient, now, 7),
-                                        adherence(dose.patient, now, 30)]
+            context["adherence_oob"] = [adherence(dose.patient, now, days)
+                                        for days in WINDOWS]
             context["adherence_url"] = reverse("today_adherence")
             context["patient"] = dose.patient
         response = render(request, FRAGMENTS[fragment], context)

@@ -1,17 +1,18 @@
-"""Small forms of the pages (the medication form lives in pulserx.reminders.forms)."""
+"""Small forms of the pages (the medication form is in medication_forms.py)."""
 
 from __future__ import annotations
 
 from django import forms
 
-from pulserx.reminders.actions import SNOOZE_CHOICES
+from pulserx.reminders.actions import SNOOZE_REFUSED
+from pulserx.reminders.models import SNOOZE_CHOICES
 
 
 class SnoozeForm(forms.Form):
     minutes = forms.TypedChoiceField(
         choices=[(m, f"{m} minutes") for m in SNOOZE_CHOICES], coerce=int,
         error_messages={"required": "Choose how long to snooze.",
-                        "invalid_choice": "Snooze for 10, 30 or 60 minutes."},
+                        "invalid_choice": SNOOZE_REFUSED},
     )
 
 

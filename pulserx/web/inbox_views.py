@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from pulserx.notifications.models import Notification
+from pulserx.notifications import inbox
+from pulserx.notifications.models import ALERT_KINDS, Notification
 from pulserx.reminders.clock import patient_zone
-from pulserx.web import inbox
 from pulserx.web.access import signed_in_user
 from pulserx.web.day import TimelineEntry, dose_state
 from pulserx.web.forms import SinceForm
@@ -26,17 +26,16 @@ SINCE_LIMIT = 50
 @require_GET
 def inbox_page(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    notifications = (Notification.objects.filter(recipient=user)
-                     .select_related("dose__medication", "dose__patient", "patient__user")
+    notifications = (inbox.with_words(Notification.objects.filter(recipient=user))
                      .prefetch_related("deliveries").order_by("-id"))
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     items = []
     for notification, payload in zip(page.object_list,
-                                     inbox.notification_payloads(list(page.object_list)),
+                                     inbox.payloads(list(page.object_list)),
                                      strict=True):
         dose = notification.dose
-        about_own_dose = (dose is not None and notification.kind in inbox.ACTIONABLE_KINDS
+        about_own_dose = (dose is not None and notification.kind in ALERT_KINDS
                           and dose.patient.user_id == user.pk)
         items.append({
             "notification": notification, "payload": payload,
@@ -53,8 +52,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def inbox_read_all(request: HttpRequest) -> HttpResponse:
-    marked = Notification.objects.filter(recipient=signed_in_user(request),
-                                         read_at__isnull=True).update(read_at=timezone.now())
+    marked = inbox.mark_read(signed_in_user(request))
     messages.success(request, f"Marked {marked} as read." if marked else "Nothing unread.")
     return redirect("inbox")
 
@@ -76,7 +74,7 @@ def inbox_since(request: HttpRequest) -> JsonResponse:
     if after is not None:  # without one, a page only learns the newest id (`last_id`)
         found, more = inbox.notifications_since(user, after, SINCE_LIMIT)
     return JsonResponse({
-        "notifications": inbox.notification_payloads(found),
+        "notifications": inbox.payloads(found),
         "more": more,
         "unread": inbox.unread_count(user),
         "last_id": inbox.last_notification_id(user),

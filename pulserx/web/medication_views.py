@@ -11,9 +11,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from pulserx.accounts.models import Patient
 from pulserx.reminders.actions import delete_medication, set_paused
 from pulserx.reminders.clock import local_today
-from pulserx.reminders.forms import MedicationEditor
 from pulserx.reminders.models import Medication
 from pulserx.web.access import own_medication, own_patient
+from pulserx.web.medication_forms import MedicationEditor
 
 
 @login_required

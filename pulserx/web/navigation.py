@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from pulserx.accounts.care import is_staff_only, links_cared_for_by, pending_invites_for
 from pulserx.accounts.models import Patient, User, patient_of
-from pulserx.web import inbox
+from pulserx.notifications import inbox
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
 from django.urls import path
 
 from pulserx.reminders.models import DoseStatus
-from pulserx.web import dose_views, inbox_views, medication_views, views
+from pulserx.web import app_files, dose_views, inbox_views, medication_views, views
 
 urlpatterns = [
     path("", views.today, name="today"),
+    path("sw.js", app_files.service_worker, name="service-worker"),
+    path("manifest.webmanifest", app_files.web_manifest, name="web-manifest"),
     path("today/timeline", views.today_timeline, name="today_timeline"),
     path("today/travel", views.today_travel, name="today_travel"),
     path("today/adherence", views.today_adherence, name="today_adherence"),

@@ -16,10 +16,11 @@ from django.views.decorators.http import require_GET, require_POST
 from pulserx.accounts.care import home_url
 from pulserx.accounts.models import Patient
 from pulserx.reminders.actions import send_test_reminder
+from pulserx.reminders.adherence import WINDOWS, adherence
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.travel import needs_choice
 from pulserx.web.access import cared_patient, own_patient, patient_label, signed_in_user
-from pulserx.web.day import adherence, timeline
+from pulserx.web.day import timeline
 from pulserx.web.responses import is_htmx
 
 TEST_REMINDER_SENT = "A test reminder is on its way — it arrives in about 5 seconds."
@@ -27,7 +28,7 @@ TEST_REMINDER_SENT = "A test reminder is on its way — it arrives in about 5 se
 
 def adherence_context(patient: Patient, url: str) -> dict[str, Any]:
     now = timezone.now()
-    return {"adherence": [adherence(patient, now, 7), adherence(patient, now, 30)],
+    return {"adherence": [adherence(patient, now, days) for days in WINDOWS],
             "adherence_url": url, "patient": patient}
 
 

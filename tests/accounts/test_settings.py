@@ -95,4 +95,16 @@ def test_caregiver_settings_page_has_no_patient_form(client: Client, caregiver) 
     assert response.status_code == 200
     assert b"Change password" in response.content and b"missed_after_minutes" not in (
         response.content)
-    assert client.post(reverse("account_settings"), VALID).status_code == 200
+    assert b"My time zone" in response.content
+
+
+def test_a_caregiver_sets_their_own_clock(client: Client, caregiver) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(caregiver)
+
+    saved = client.post(reverse("account_settings"), {"timezone": "America/New_York"})
+    refused = client.post(reverse("account_settings"), {"timezone": "Atlantis/Capital"})
+
+    assert saved.status_code == 302
+    assert refused.status_code == 200 and b"Atlantis/Capital" in refused.content
+    caregiver.refresh_from_db()
+    assert caregiver.timezone == "America/New_York"

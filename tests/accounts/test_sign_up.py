@@ -40,6 +40,15 @@ def test_caregiver_sign_up_creates_no_patient(client: Client) -> None:
     assert not Patient.objects.filter(user=user).exists()
 
 
+def test_caregiver_sign_up_stores_their_own_zone(client: Client) -> None:
+    response = sign_up(client, account_type="caregiver", timezone="America/New_York")
+
+    assert response.status_code == 302
+    user = User.objects.get(email="new@example.org")
+    assert user.timezone == "America/New_York"
+    assert not Patient.objects.filter(user=user).exists()
+
+
 def test_unknown_time_zone_is_an_error_next_to_the_field(client: Client) -> None:
     response = sign_up(client, timezone="Mars/Olympus_Mons")
     assert response.status_code == 200

@@ -45,15 +45,25 @@ def test_a_first_report_from_home_asks_nothing(client: Client, patient: Patient)
     assert patient.current_timezone == patient.timezone
 
 
-def test_report_needs_post_sign_in_and_a_patient(client: Client, patient: Patient,
-                                                 caregiver: User) -> None:
+def test_report_needs_post_and_sign_in(client: Client, patient: Patient) -> None:
     assert client.post(URL, {"timezone": "Asia/Tokyo"}).status_code == 401
     client.force_login(patient.user)
     assert client.get(URL).status_code == 405
-    client.force_login(caregiver)
-    assert client.post(URL, {"timezone": "Asia/Tokyo"}).status_code == 404
     patient.refresh_from_db()
     assert patient.current_timezone == ""
+
+
+def test_a_caregivers_browser_keeps_their_own_clock(client: Client, patient: Patient,
+                                                    caregiver: User) -> None:
+    client.force_login(caregiver)
+
+    first = client.post(URL, {"timezone": "Asia/Tokyo"}).json()
+    again = client.post(URL, {"timezone": "Asia/Tokyo"}).json()
+
+    assert (first["changed"], again["changed"], first["ask"]) == (True, False, False)
+    caregiver.refresh_from_db()
+    patient.refresh_from_db()
+    assert caregiver.timezone == "Asia/Tokyo" and patient.current_timezone == ""
 
 
 def test_report_rejects_an_unknown_zone(client: Client, patient: Patient) -> None:

@@ -11,14 +11,14 @@ import time_machine
 from django.test import Client
 
 from pulserx.accounts.models import Patient
+from pulserx.dispatch.tick import tick
 from pulserx.reminders.actions import record_dose
-from pulserx.reminders.dispatch import tick
 from pulserx.reminders.models import Dose, DoseStatus
 from pulserx.reminders.planning import replan_patient
 from pulserx.reminders.schedule import TravelPolicy
 from pulserx.web.day import timeline
-from tests.conftest import make_patient
-from tests.dispatch.factories import medication_with_schedule
+from tests import factories as make
+from tests.factories import make_patient
 
 pytestmark = pytest.mark.django_db
 DAY = date(2027, 3, 3)
@@ -33,7 +33,7 @@ def berlin_patient(policy: TravelPolicy) -> Patient:
 
 def take_the_0740_dose_in_berlin(patient: Patient) -> Dose:
     with time_machine.travel(datetime(2027, 3, 2, 12, tzinfo=UTC), tick=False):
-        medication_with_schedule(patient, time(7, 40), start=DAY)
+        make.medication(patient, time(7, 40), start=DAY)
     with time_machine.travel(TAKEN_IN_BERLIN, tick=False):
         tick()
         dose = Dose.objects.get()
@@ -71,7 +71,7 @@ def test_following_the_local_clock_after_a_taken_dose_plans_no_second_one(client
 def test_a_slot_not_yet_due_moves_to_the_chosen_clock(client: Client):
     patient = berlin_patient(TravelPolicy.HOME_CLOCK)
     with time_machine.travel(datetime(2027, 3, 2, 12, tzinfo=UTC), tick=False):
-        medication_with_schedule(patient, time(20, 0), start=DAY)
+        make.medication(patient, time(20, 0), start=DAY)
     lands_in_new_york_and_chooses(client, patient, "local")
     patient.refresh_from_db()
     with time_machine.travel(MORNING_IN_NEW_YORK, tick=False):
@@ -99,7 +99,7 @@ def test_keeping_the_home_clock_moves_nothing_and_a_home_zone_change_keeps_slots
 def test_a_reported_zone_moves_nothing_until_the_patient_chooses(client: Client):
     patient = berlin_patient(TravelPolicy.LOCAL_CLOCK)
     with time_machine.travel(datetime(2027, 3, 2, 12, tzinfo=UTC), tick=False):
-        medication_with_schedule(patient, time(20, 0), start=DAY)
+        make.medication(patient, time(20, 0), start=DAY)
     with time_machine.travel(MORNING_IN_NEW_YORK, tick=False):
         client.force_login(patient.user)
         client.post("/accounts/timezone/", {"timezone": "America/New_York"})

@@ -7,29 +7,30 @@ from datetime import UTC, date, datetime, timedelta
 import time_machine
 
 from pulserx.reminders.models import DoseStatus
-from tests.api.conftest import API, dose, medication
+from tests import factories as make
+from tests.api.conftest import API
 
 NOW = datetime(2027, 3, 20, 12, 0, tzinfo=UTC)
 
 
 @time_machine.travel(NOW, tick=False)
 def test_counts_and_rate_over_7_and_30_days(api, patient, other_patient):
-    metformin = medication(patient, "08:00", start=date(2027, 1, 1))
-    statin = medication(patient, "21:00", start=date(2027, 1, 1), name="Atorvastatin")
+    metformin = make.medication(patient, "08:00", start=date(2027, 1, 1))
+    statin = make.medication(patient, "21:00", start=date(2027, 1, 1), name="Atorvastatin")
     days_ago = lambda n, hour=8: NOW.replace(hour=hour) - timedelta(days=n)  # noqa: E731
     for n in range(5):
-        dose(patient, metformin, days_ago(n), DoseStatus.TAKEN)
-    dose(patient, metformin, days_ago(5), DoseStatus.SKIPPED)
-    dose(patient, statin, days_ago(1, 21), DoseStatus.MISSED)
-    dose(patient, statin, days_ago(2, 21), DoseStatus.MISSED)
-    dose(patient, statin, days_ago(3, 21), DoseStatus.TAKEN)
-    dose(patient, statin, days_ago(0) - timedelta(hours=1), DoseStatus.NOTIFIED)  # open
-    dose(patient, metformin, days_ago(10), DoseStatus.TAKEN)  # only in the 30 days
-    dose(patient, metformin, days_ago(40), DoseStatus.MISSED)  # in neither
-    dose(patient, statin, days_ago(-1, 21), DoseStatus.SCHEDULED)  # tomorrow: not yet
-    dose(patient, None, days_ago(0), DoseStatus.MISSED)  # a test reminder does not count
-    other = medication(other_patient, "08:00", start=date(2027, 1, 1))
-    dose(other_patient, other, days_ago(1), DoseStatus.MISSED)
+        make.dose(metformin, days_ago(n), DoseStatus.TAKEN)
+    make.dose(metformin, days_ago(5), DoseStatus.SKIPPED)
+    make.dose(statin, days_ago(1, 21), DoseStatus.MISSED)
+    make.dose(statin, days_ago(2, 21), DoseStatus.MISSED)
+    make.dose(statin, days_ago(3, 21), DoseStatus.TAKEN)
+    make.dose(statin, days_ago(0) - timedelta(hours=1), DoseStatus.NOTIFIED)  # open
+    make.dose(metformin, days_ago(10), DoseStatus.TAKEN)  # only in the 30 days
+    make.dose(metformin, days_ago(40), DoseStatus.MISSED)  # in neither
+    make.dose(statin, days_ago(-1, 21), DoseStatus.SCHEDULED)  # tomorrow: not yet
+    make.dose(None, days_ago(0), DoseStatus.MISSED, patient=patient)  # a test reminder: not counted
+    other = make.medication(other_patient, "08:00", start=date(2027, 1, 1))
+    make.dose(other, days_ago(1), DoseStatus.MISSED)
 
     week = api.get(f"{API}/adherence?days=7").json()
     month = api.get(f"{API}/adherence?days=30").json()

@@ -13,8 +13,9 @@ from pulserx.api.ical import escape_text, fold
 from pulserx.reminders.actions import set_paused
 from pulserx.reminders.models import Schedule
 from pulserx.reminders.schedule import occurrences
-from tests.api.conftest import API, medication, token_client
-from tests.conftest import make_patient
+from tests import factories as make
+from tests.api.conftest import API, token_client
+from tests.factories import make_patient
 from tests.support import https_client
 
 # Wednesday before the US spring-forward night (Sunday 14 March 2027, 02:00 → 03:00).
@@ -65,7 +66,7 @@ def new_yorker(db):
 
 @time_machine.travel(NOW, tick=False)
 def test_events_are_the_reminders_instants_across_the_dst_change(new_yorker):
-    med = medication(new_yorker, "02:30", "08:00", start=date(2027, 3, 1))
+    med = make.medication(new_yorker, "02:30", "08:00", start=date(2027, 3, 1))
     med.schedule.times = [{"at": "02:30", "amount": "2"}, {"at": "08:00", "amount": "1"}]
     med.schedule.save()
 
@@ -79,7 +80,7 @@ def test_events_are_the_reminders_instants_across_the_dst_change(new_yorker):
     assert [e["DTSTART"] for e in found] == [f"{i:%Y%m%dT%H%M%SZ}" for i in expected]
     by_start = {e["DTSTART"]: e for e in found}
     assert "20270313T073000Z" in by_start  # 02:30 EST
-    assert by_start["20270314T073000Z"]["SUMMARY"] == "Take 2 tablet of Metformin 500 mg"
+    assert by_start["20270314T073000Z"]["SUMMARY"] == "Take 2 tablets of Metformin 500 mg"
     assert "20270315T063000Z" in by_start  # 02:30 EDT
     assert by_start["20270314T120000Z"]["SUMMARY"] == "Take 1 tablet of Metformin 500 mg"
     assert len({e["UID"] for e in found}) == len(found)
@@ -90,7 +91,7 @@ def test_events_are_the_reminders_instants_across_the_dst_change(new_yorker):
 @time_machine.travel(NOW, tick=False)
 def test_the_wire_format_is_crlf_and_folded_at_75_octets(new_yorker):
     name = "Ácido acetilsalicílico; gastro-resistant, low dose — film-coated, once daily"
-    med = medication(new_yorker, "08:00", start=date(2027, 3, 1), name=name)
+    med = make.medication(new_yorker, "08:00", start=date(2027, 3, 1), name=name)
     med.instructions = "Swallow whole, with water;\ndo not crush \\ chew"
     med.save()
 
@@ -112,8 +113,8 @@ def test_the_wire_format_is_crlf_and_folded_at_75_octets(new_yorker):
 
 @time_machine.travel(NOW, tick=False)
 def test_the_feed_is_stable_and_leaves_out_paused_medications(new_yorker):
-    medication(new_yorker, "08:00", start=date(2027, 3, 1))
-    paused = medication(new_yorker, "09:00", start=date(2027, 3, 1), name="Paused")
+    make.medication(new_yorker, "08:00", start=date(2027, 3, 1))
+    paused = make.medication(new_yorker, "09:00", start=date(2027, 3, 1), name="Paused")
     set_paused(paused, True)
 
     first = events(https_client().get(feed_path(new_yorker)).content)
@@ -128,7 +129,7 @@ def test_the_feed_is_stable_and_leaves_out_paused_medications(new_yorker):
 def test_a_traveller_following_local_time_gets_the_local_clock(new_yorker):
     new_yorker.travel_policy, new_yorker.current_timezone = "local", "Asia/Tokyo"
     new_yorker.save()
-    medication(new_yorker, "08:00", start=date(2027, 3, 1))
+    make.medication(new_yorker, "08:00", start=date(2027, 3, 1))
 
     found = events(https_client().get(feed_path(new_yorker)).content)
 
@@ -169,8 +170,8 @@ def test_folding_never_cuts_a_character_and_escaping_round_trips():
 
 @time_machine.travel(NOW, tick=False)
 def test_a_schedule_with_a_broken_stored_plan_is_left_out_not_a_500(new_yorker):
-    medication(new_yorker, "08:00", start=date(2027, 3, 1))
-    broken = medication(new_yorker, "09:00", start=date(2027, 3, 1), name="Broken")
+    make.medication(new_yorker, "08:00", start=date(2027, 3, 1))
+    broken = make.medication(new_yorker, "09:00", start=date(2027, 3, 1), name="Broken")
     Schedule.objects.filter(pk=broken.schedule.pk).update(times=[])  # as only the admin could
 
     response = https_client().get(feed_path(new_yorker))

@@ -9,17 +9,18 @@ import time_machine
 
 from pulserx.reminders.models import Dose, DoseStatus, Medication
 from pulserx.reminders.planning import materialise_upcoming
-from tests.api.conftest import API, dose, medication
+from tests import factories as make
+from tests.api.conftest import API
 
 NOW = datetime(2027, 7, 1, 6, 0, tzinfo=UTC)  # 07:00 in London (BST)
 
 
 @time_machine.travel(NOW, tick=False)
 def test_today_lists_stored_and_planned_doses_in_the_patients_clock(api, patient):
-    med = medication(patient, "06:30", "12:00", "23:30", start=date(2027, 6, 1), amount="2")
-    taken = dose(patient, med, datetime(2027, 7, 1, 5, 30, tzinfo=UTC), DoseStatus.TAKEN)
-    dose(patient, med, datetime(2027, 6, 30, 22, 30, tzinfo=UTC), DoseStatus.MISSED)  # yesterday
-    test = dose(patient, None, NOW - timedelta(minutes=5), DoseStatus.NOTIFIED)
+    med = make.medication(patient, "06:30", "12:00", "23:30", start=date(2027, 6, 1), amount="2")
+    taken = make.dose(med, datetime(2027, 7, 1, 5, 30, tzinfo=UTC), DoseStatus.TAKEN)
+    make.dose(med, datetime(2027, 6, 30, 22, 30, tzinfo=UTC), DoseStatus.MISSED)  # yesterday
+    test = make.dose(None, NOW - timedelta(minutes=5), DoseStatus.NOTIFIED, patient=patient)
 
     response = api.get(f"{API}/doses")
 
@@ -38,7 +39,7 @@ def test_today_lists_stored_and_planned_doses_in_the_patients_clock(api, patient
 
 @time_machine.travel(NOW, tick=False)
 def test_a_planned_dose_is_listed_once_when_the_dispatcher_prepares_it(api, patient):
-    medication(patient, "07:05", start=date(2027, 6, 1))
+    make.medication(patient, "07:05", start=date(2027, 6, 1))
     materialise_upcoming(NOW, timedelta(minutes=10))
 
     [listed] = api.get(f"{API}/doses").json()
@@ -48,9 +49,9 @@ def test_a_planned_dose_is_listed_once_when_the_dispatcher_prepares_it(api, pati
 
 @time_machine.travel(NOW, tick=False)
 def test_a_range_and_a_status_filter(api, patient):
-    med = medication(patient, "09:00", start=date(2027, 6, 1))
+    med = make.medication(patient, "09:00", start=date(2027, 6, 1))
     for day, status in ((28, DoseStatus.TAKEN), (29, DoseStatus.SKIPPED), (30, DoseStatus.TAKEN)):
-        dose(patient, med, datetime(2027, 6, day, 8, tzinfo=UTC), status)
+        make.dose(med, datetime(2027, 6, day, 8, tzinfo=UTC), status)
 
     taken = api.get(f"{API}/doses?from=2027-06-28&to=2027-06-30&status=taken").json()
     both = api.get(f"{API}/doses?from=2027-06-29&to=2027-07-02&status=skipped&status=scheduled")
@@ -73,8 +74,8 @@ def test_a_backwards_or_huge_range_is_a_422(api, patient):
 
 @time_machine.travel(NOW, tick=False)
 def test_taking_lowers_the_stock_and_a_second_take_is_a_409(api, patient):
-    med = medication(patient, "06:30", start=date(2027, 6, 1), stock="10")
-    due = dose(patient, med, datetime(2027, 7, 1, 5, 30, tzinfo=UTC), amount="2")
+    med = make.medication(patient, "06:30", start=date(2027, 6, 1), stock="10")
+    due = make.dose(med, datetime(2027, 7, 1, 5, 30, tzinfo=UTC), amount="2")
 
     first = api.post(f"{API}/doses/{due.pk}/take")
     second = api.post(f"{API}/doses/{due.pk}/take")
@@ -91,8 +92,8 @@ def test_taking_lowers_the_stock_and_a_second_take_is_a_409(api, patient):
 
 @time_machine.travel(NOW, tick=False)
 def test_skip_records_without_touching_the_stock(api, patient):
-    med = medication(patient, "06:30", start=date(2027, 6, 1), stock="10")
-    due = dose(patient, med, datetime(2027, 7, 1, 5, 30, tzinfo=UTC))
+    med = make.medication(patient, "06:30", start=date(2027, 6, 1), stock="10")
+    due = make.dose(med, datetime(2027, 7, 1, 5, 30, tzinfo=UTC))
 
     response = api.post(f"{API}/doses/{due.pk}/skip")
 
@@ -103,9 +104,9 @@ def test_skip_records_without_touching_the_stock(api, patient):
 
 @time_machine.travel(NOW, tick=False)
 def test_snooze_offers_10_30_or_60_minutes_for_a_due_dose(api, patient):
-    med = medication(patient, "06:30", start=date(2027, 6, 1))
-    due = dose(patient, med, datetime(2027, 7, 1, 5, 30, tzinfo=UTC))
-    later = dose(patient, med, datetime(2027, 7, 1, 11, tzinfo=UTC), DoseStatus.SCHEDULED)
+    med = make.medication(patient, "06:30", start=date(2027, 6, 1))
+    due = make.dose(med, datetime(2027, 7, 1, 5, 30, tzinfo=UTC))
+    later = make.dose(med, datetime(2027, 7, 1, 11, tzinfo=UTC), DoseStatus.SCHEDULED)
 
     odd = api.post(f"{API}/doses/{due.pk}/snooze", {"minutes": 15},
                    content_type="application/json")
@@ -116,7 +117,7 @@ def test_snooze_offers_10_30_or_60_minutes_for_a_due_dose(api, patient):
 
     assert odd.status_code == 422
     assert odd.json()["detail"][0]["loc"] == ["body", "payload", "minutes"]
-    assert "10, 30, 60" in odd.json()["detail"][0]["msg"]
+    assert "10, 30 or 60 minutes" in odd.json()["detail"][0]["msg"]
     assert not_due.status_code == 409
     assert not_due.json() == {"detail": "Only a dose that is due can be snoozed."}
     assert snoozed.status_code == 200

@@ -11,7 +11,8 @@ import time_machine
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.models import Dose, DoseStatus, Medication, Schedule
 from pulserx.reminders.schedule import next_occurrence
-from tests.api.conftest import API, medication
+from tests import factories as make
+from tests.api.conftest import API
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # 09:00 in London (GMT)
 
@@ -84,7 +85,7 @@ def test_invalid_medication_fields_are_422s(api, patient, change, field):
 
 @time_machine.travel(NOW, tick=False)
 def test_patching_the_times_replans_reminders_not_yet_sent(api, patient):
-    med = medication(patient, "10:00", start=date(2027, 2, 1), stock="30")
+    med = make.medication(patient, "10:00", start=date(2027, 2, 1), stock="30")
     pending = Dose.objects.create(patient=patient, medication=med, schedule=med.schedule,
                                   due_at=datetime(2027, 3, 1, 10, tzinfo=UTC))
 
@@ -101,7 +102,7 @@ def test_patching_the_times_replans_reminders_not_yet_sent(api, patient):
 
 
 def test_patch_refuses_null_for_a_required_field(api, patient):
-    med = medication(patient, "10:00", start=date(2027, 2, 1))
+    med = make.medication(patient, "10:00", start=date(2027, 2, 1))
 
     response = api.patch(f"{API}/medications/{med.pk}",
                          {"name": None, "schedule": {"recurrence": None}},
@@ -113,7 +114,7 @@ def test_patch_refuses_null_for_a_required_field(api, patient):
 
 
 def test_patch_may_clear_the_end_date_and_stock(api, patient):
-    med = medication(patient, "10:00", start=date(2027, 2, 1), end_date=date(2027, 12, 31))
+    med = make.medication(patient, "10:00", start=date(2027, 2, 1), end_date=date(2027, 12, 31))
 
     response = api.patch(f"{API}/medications/{med.pk}",
                          {"stock": None, "schedule": {"end_date": None}},
@@ -125,7 +126,7 @@ def test_patch_may_clear_the_end_date_and_stock(api, patient):
 
 
 def test_a_patch_that_breaks_the_schedule_changes_nothing(api, patient):
-    med = medication(patient, "10:00", start=date(2027, 2, 1))
+    med = make.medication(patient, "10:00", start=date(2027, 2, 1))
 
     response = api.patch(f"{API}/medications/{med.pk}",
                          {"name": "Renamed", "schedule": {"end_date": "2027-01-01"}},
@@ -139,7 +140,7 @@ def test_a_patch_that_breaks_the_schedule_changes_nothing(api, patient):
 
 @time_machine.travel(NOW, tick=False)
 def test_put_replaces_everything_but_keeps_the_start_date(api, patient):
-    med = medication(patient, "10:00", start=date(2027, 2, 1))
+    med = make.medication(patient, "10:00", start=date(2027, 2, 1))
 
     response = api.put(f"{API}/medications/{med.pk}",
                        {"name": "Lisinopril", "schedule": {
@@ -159,7 +160,7 @@ def test_put_replaces_everything_but_keeps_the_start_date(api, patient):
 
 @time_machine.travel(NOW, tick=False)
 def test_pause_and_resume(api, patient):
-    med = medication(patient, "10:00", start=date(2027, 2, 1))
+    med = make.medication(patient, "10:00", start=date(2027, 2, 1))
     waiting = Dose.objects.create(patient=patient, medication=med, schedule=med.schedule,
                                   due_at=NOW, status=DoseStatus.NOTIFIED, next_action_at=NOW)
 
@@ -175,7 +176,7 @@ def test_pause_and_resume(api, patient):
 
 
 def test_delete_removes_the_medication_and_its_history(api, patient):
-    med = medication(patient, "10:00", start=date(2027, 2, 1))
+    med = make.medication(patient, "10:00", start=date(2027, 2, 1))
     Dose.objects.create(patient=patient, medication=med, schedule=med.schedule,
                         due_at=datetime(2027, 2, 1, 10, tzinfo=UTC), status=DoseStatus.TAKEN)
 

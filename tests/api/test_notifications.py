@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import time_machine
 
 from pulserx.notifications.models import Notification, NotificationKind
-from tests.api.conftest import API, dose, medication
+from tests import factories as make
+from tests.api.conftest import API
 
 NOW = datetime(2027, 3, 1, 8, 2, tzinfo=UTC)
 
@@ -20,8 +21,8 @@ def notify(patient, due, kind=NotificationKind.REMINDER, minutes=0, **fields):
 
 @time_machine.travel(NOW, tick=False)
 def test_after_an_id_lists_what_came_since_oldest_first(api, patient, other_patient):
-    med = medication(patient, "08:00", start=date(2027, 1, 1))
-    due = dose(patient, med, datetime(2027, 3, 1, 8, tzinfo=UTC))
+    med = make.medication(patient, "08:00", start=date(2027, 1, 1))
+    due = make.dose(med, datetime(2027, 3, 1, 8, tzinfo=UTC))
     first = notify(patient, due)
     second = notify(patient, due, NotificationKind.REALERT, minutes=10, sequence=1)
     summary = notify(patient, None, NotificationKind.MISSED_SUMMARY, minutes=20, count=3)
@@ -43,8 +44,8 @@ def test_after_an_id_lists_what_came_since_oldest_first(api, patient, other_pati
 
 @time_machine.travel(NOW, tick=False)
 def test_unread_only_and_marking_read(api, patient):
-    med = medication(patient, "08:00", start=date(2027, 1, 1))
-    due = dose(patient, med, datetime(2027, 3, 1, 8, tzinfo=UTC))
+    med = make.medication(patient, "08:00", start=date(2027, 1, 1))
+    due = make.dose(med, datetime(2027, 3, 1, 8, tzinfo=UTC))
     first, second, third = (notify(patient, due, sequence=n) for n in range(3))
 
     marked = api.post(f"{API}/notifications/read", {"ids": [first.pk]},
@@ -70,8 +71,8 @@ def test_mark_read_needs_ids_or_all(api, patient):
 
 @time_machine.travel(NOW, tick=False)
 def test_a_recorded_dose_is_no_longer_actionable(api, patient):
-    med = medication(patient, "08:00", start=date(2027, 1, 1))
-    due = dose(patient, med, datetime(2027, 3, 1, 8, tzinfo=UTC))
+    med = make.medication(patient, "08:00", start=date(2027, 1, 1))
+    due = make.dose(med, datetime(2027, 3, 1, 8, tzinfo=UTC))
     notify(patient, due)
 
     api.post(f"{API}/doses/{due.pk}/take")

@@ -9,12 +9,13 @@ from django.utils import timezone
 
 from pulserx.notifications.models import Notification, NotificationKind
 from pulserx.reminders.models import Dose, DoseStatus, Medication
-from tests.api.conftest import API, dose, medication
+from tests import factories as make
+from tests.api.conftest import API
 
 
 @pytest.fixture
 def their_medication(patient):
-    return medication(patient, "08:00", start=date(2027, 1, 1), stock="10")
+    return make.medication(patient, "08:00", start=date(2027, 1, 1), stock="10")
 
 
 @pytest.mark.parametrize(("method", "suffix", "body"), [
@@ -38,7 +39,7 @@ def test_another_patients_medication_is_not_found(other_api, their_medication, m
 
 @pytest.mark.parametrize("action", ["take", "skip", "snooze"])
 def test_another_patients_dose_is_not_found(other_api, patient, their_medication, action):
-    due = dose(patient, their_medication, datetime(2027, 3, 1, 8, tzinfo=UTC))
+    due = make.dose(their_medication, datetime(2027, 3, 1, 8, tzinfo=UTC))
 
     response = other_api.post(f"{API}/doses/{due.pk}/{action}", {"minutes": 10},
                               content_type="application/json")
@@ -50,7 +51,7 @@ def test_another_patients_dose_is_not_found(other_api, patient, their_medication
 
 
 def test_lists_show_only_the_callers_own_rows(other_api, patient, their_medication):
-    due = dose(patient, their_medication, timezone.now())
+    due = make.dose(their_medication, timezone.now())
     Notification.objects.create(recipient=patient.user, patient=patient, dose=due,
                                 kind=NotificationKind.REMINDER, created_at=timezone.now())
 

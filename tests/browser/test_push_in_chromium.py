@@ -19,8 +19,7 @@ from playwright.sync_api import Browser, BrowserContext, Worker
 
 from pulserx.accounts.models import Patient
 from pulserx.notifications.models import Channel, Notification
-from pulserx.notifications.transports import compose
-from pulserx.notifications.webpush import push_payload
+from pulserx.notifications.render import push_payload, stored_message
 from pulserx.reminders.models import Dose, DoseStatus
 from tests.browser.conftest import WebServer
 from tests.notifications.conftest import due_dose, pending_delivery
@@ -82,7 +81,7 @@ def test_a_pushed_reminder_shows_buttons_and_take_records_the_dose(
         signed_in_context: BrowserContext, web_server: WebServer, patient: Patient) -> None:
     dose = due_dose(patient)
     delivery = pending_delivery(dose, patient.user, Channel.PUSH)
-    payload = push_payload(compose(Notification.objects.get(pk=delivery.notification_id)))
+    payload = push_payload(stored_message(Notification.objects.get(pk=delivery.notification_id)))
     worker, registration_id = install_service_worker(signed_in_context)
 
     signed_in_context.cdp.send("ServiceWorker.deliverPushMessage", {  # type: ignore[attr-defined]

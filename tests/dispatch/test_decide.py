@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pulserx.reminders.decide import Action, DoseView, decide
+from pulserx.dispatch.decide import Action, DoseView, decide
 
 DUE = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 GRACE = timedelta(hours=2)

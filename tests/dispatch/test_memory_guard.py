@@ -9,11 +9,11 @@ import pytest
 from django.db.models import Count
 from django.utils import timezone
 
-from pulserx.notifications.live import redis_client
+from pulserx.dispatch.worker import HEARTBEAT_KEY
+from pulserx.live import redis_client
 from pulserx.notifications.models import Notification
 from pulserx.reminders.models import Dose, DoseStatus
-from pulserx.worker import HEARTBEAT_KEY
-from tests.dispatch.factories import due_doses
+from tests import factories as make
 from tests.dispatch.leaky_tasks import hoard_memory
 
 pytestmark = pytest.mark.worker
@@ -24,7 +24,7 @@ def test_a_leaking_task_trips_the_guard_and_the_worker_comes_back(start_worker):
                           PULSERX_WORKER_MAX_RSS_MB="160", PULSERX_LEASE="3s",
                           PULSERX_CLAIM_BATCH="200")
     pid = worker.process.pid
-    due_doses(2000, timezone.now(), patients=20)
+    make.due_doses(2000, timezone.now(), patients=20)
 
     hoard_memory.delay(200)
 

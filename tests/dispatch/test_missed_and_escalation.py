@@ -8,11 +8,11 @@ import pytest
 import time_machine
 
 from pulserx.accounts.models import CareLink, CareLinkStatus
+from pulserx.dispatch.tick import tick
 from pulserx.notifications.models import Channel, Delivery, Notification, NotificationKind
 from pulserx.reminders import actions
-from pulserx.reminders.dispatch import tick
 from pulserx.reminders.models import Dose, DoseStatus
-from tests.dispatch.factories import medication_with_schedule
+from tests import factories as make
 
 pytestmark = pytest.mark.django_db
 DAY = date(2026, 3, 2)
@@ -30,7 +30,7 @@ def nagged(patient):
     patient.realert_every_minutes, patient.realert_limit = 15, 2
     patient.save()
     with time_machine.travel(EIGHT - timedelta(hours=12), tick=False):
-        medication_with_schedule(patient, time(8), start=DAY)
+        make.medication(patient, time(8), start=DAY)
     return patient
 
 
@@ -81,7 +81,7 @@ def test_only_accepted_caregivers_who_asked_hear_of_misses(nagged, caregiver, ch
 
 def test_a_snoozed_dose_gets_its_full_window_again(patient, caregiver):
     with time_machine.travel(EIGHT - timedelta(hours=12), tick=False):
-        medication_with_schedule(patient, time(8), start=DAY)
+        make.medication(patient, time(8), start=DAY)
     tick_at(EIGHT + timedelta(seconds=1))
     with time_machine.travel(EIGHT + timedelta(minutes=50), tick=False):
         actions.snooze_dose(Dose.objects.get().pk, 30)
@@ -109,7 +109,7 @@ def test_an_ignored_test_reminder_never_re_alerts_nor_reaches_caregivers(patient
 
 
 def test_test_reminders_never_count_in_adherence(patient):
-    from pulserx.web.day import adherence
+    from pulserx.reminders.adherence import adherence
 
     with time_machine.travel(EIGHT, tick=False):
         actions.send_test_reminder(patient)

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, time
 import pytest
 import time_machine
 
+from pulserx.dispatch.tick import tick
 from pulserx.notifications.models import Channel, Delivery, PushSubscription
-from pulserx.reminders.dispatch import tick
-from pulserx.reminders.quiet import in_quiet_hours
-from tests.dispatch.factories import medication_with_schedule
+from pulserx.reminders.clock import in_quiet_hours
+from tests import factories as make
 
 
 @pytest.mark.parametrize("local, expected", [
@@ -36,7 +36,7 @@ def test_a_reminder_in_quiet_hours_reaches_the_inbox_and_waits_for_the_phone(pat
                                     endpoint="https://fcm.googleapis.com/fcm/send/x")
     day = date(2026, 3, 2)
     with time_machine.travel(datetime(2026, 3, 1, 12, tzinfo=UTC), tick=False):
-        medication_with_schedule(patient, time(6, 30), time(7, 30), start=day)
+        make.medication(patient, time(6, 30), time(7, 30), start=day)
     for hour, minute in ((6, 30), (7, 30)):  # London is on UTC in March
         with time_machine.travel(datetime(2026, 3, 2, hour, minute, 1, tzinfo=UTC), tick=False):
             tick()

@@ -14,10 +14,11 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
-from pulserx.notifications.models import Notification, inbox_group
+from pulserx.live import inbox_group
+from pulserx.notifications.models import Notification
 from pulserx.reminders import actions
 from pulserx.reminders.models import Dose, DoseStatus
-from tests.dispatch.factories import due_doses, medication_with_schedule
+from tests import factories as make
 
 pytestmark = pytest.mark.worker
 
@@ -77,7 +78,7 @@ def test_a_dose_due_in_two_seconds_reaches_the_inbox_and_the_group_once(start_wo
 def test_two_workers_never_deliver_the_same_dose(start_worker):
     count = 20_000 if connection.vendor == "postgresql" else 2_000
     workers = [start_worker(PULSERX_CLAIM_BATCH="500") for _ in range(2)]
-    due_doses(count, timezone.now())
+    make.due_doses(count, timezone.now())
 
     wait_until(lambda: not Dose.objects.filter(status=DoseStatus.SCHEDULED).exists(),
                timeout=120, message="doses still undelivered")
@@ -93,7 +94,7 @@ def test_a_worker_killed_mid_batch_loses_and_repeats_nothing(start_worker):
     count = 20_000 if connection.vendor == "postgresql" else 4_000
     lease = {"PULSERX_LEASE": "3s", "PULSERX_CLAIM_BATCH": "1000"}
     victim = start_worker(**lease)
-    due_doses(count, timezone.now())
+    make.due_doses(count, timezone.now())
 
     def some_claimed() -> bool:
         return Dose.objects.exclude(claim_token="").exists()
@@ -113,7 +114,7 @@ def test_a_worker_killed_mid_batch_loses_and_repeats_nothing(start_worker):
 
 def test_pausing_a_second_before_a_dose_stops_its_reminder(start_worker, patient):
     tomorrow = timezone.localdate() + timedelta(days=1)
-    medication = medication_with_schedule(patient, dt_time(12), start=tomorrow)
+    medication = make.medication(patient, dt_time(12), start=tomorrow)
     due_at = timezone.now() + timedelta(seconds=3)
     Dose.objects.create(patient=patient, medication=medication, due_at=due_at,
                         next_action_at=due_at)

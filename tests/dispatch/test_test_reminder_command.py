@@ -38,8 +38,8 @@ def test_asking_again_while_one_is_on_its_way_does_not_queue_more(patient):
 
 @pytest.mark.django_db
 def test_asking_while_a_test_reminder_is_snoozed_sends_it_in_seconds(patient):
+    from pulserx.dispatch.tick import tick
     from pulserx.reminders.actions import send_test_reminder, snooze_dose
-    from pulserx.reminders.dispatch import tick
     from pulserx.reminders.models import DoseStatus
 
     start = timezone.now()

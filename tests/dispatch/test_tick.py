@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import time_machine
 
+from pulserx.dispatch.claims import claim_due_doses
+from pulserx.dispatch.tick import tick
 from pulserx.notifications.models import Channel, Delivery, Notification, NotificationKind
 from pulserx.reminders import actions
-from pulserx.reminders.claims import claim_due_doses
-from pulserx.reminders.dispatch import tick
 from pulserx.reminders.models import Dose, DoseStatus, Schedule
-from tests.dispatch.factories import medication_with_schedule
+from tests import factories as make
 
 pytestmark = pytest.mark.django_db
 DAY = date(2026, 3, 2)
@@ -31,7 +31,7 @@ def evening_before():
 
 
 def test_a_due_dose_is_reminded_once_with_its_inbox_row(patient):
-    medication_with_schedule(patient, time(8), start=DAY)
+    make.medication(patient, time(8), start=DAY)
     with at(EIGHT_LONDON - timedelta(minutes=5)):
         tick()
     dose = Dose.objects.get()
@@ -50,14 +50,14 @@ def test_a_due_dose_is_reminded_once_with_its_inbox_row(patient):
 
 
 def test_materialising_advances_the_schedule_to_the_next_day(patient):
-    medication_with_schedule(patient, time(8), time(20), start=DAY)
+    make.medication(patient, time(8), time(20), start=DAY)
     with at(EIGHT_LONDON):
         tick()
     assert Schedule.objects.get().next_due_at == datetime(2026, 3, 2, 20, 0, tzinfo=UTC)
 
 
 def test_a_dose_found_late_within_grace_is_delivered_and_flagged(patient, settings):
-    medication_with_schedule(patient, time(8), start=DAY)
+    make.medication(patient, time(8), start=DAY)
     with at(EIGHT_LONDON + timedelta(minutes=90)):
         report = tick()
     assert (report.reminded, report.late) == (1, 1)
@@ -67,7 +67,7 @@ def test_a_dose_found_late_within_grace_is_delivered_and_flagged(patient, settin
 
 def test_after_downtime_late_doses_are_delivered_and_older_ones_summarised(patient):
     for name, hour in (("A", 8), ("B", 9), ("C", 11), ("D", 14)):
-        medication_with_schedule(patient, time(hour), start=DAY, name=name)
+        make.medication(patient, time(hour), start=DAY, name=name)
     with at(EIGHT_LONDON - timedelta(hours=1)):
         tick()  # the worker ticks once, then is down for two days
     with at(EIGHT_LONDON + timedelta(days=2, hours=4, minutes=30)):  # 4 March, 12:30
@@ -86,7 +86,7 @@ def test_after_downtime_late_doses_are_delivered_and_older_ones_summarised(patie
 
 
 def test_pausing_a_second_before_the_dose_means_no_reminder(patient):
-    medication = medication_with_schedule(patient, time(8), start=DAY)
+    medication = make.medication(patient, time(8), start=DAY)
     with at(EIGHT_LONDON - timedelta(minutes=5)):
         tick()
     assert Dose.objects.count() == 1
@@ -104,7 +104,7 @@ def test_pausing_a_second_before_the_dose_means_no_reminder(patient):
 
 
 def test_deleting_a_second_before_the_dose_means_no_reminder(patient):
-    medication = medication_with_schedule(patient, time(8), start=DAY)
+    medication = make.medication(patient, time(8), start=DAY)
     with at(EIGHT_LONDON - timedelta(minutes=5)):
         tick()
     with at(EIGHT_LONDON - timedelta(seconds=1)):
@@ -115,7 +115,7 @@ def test_deleting_a_second_before_the_dose_means_no_reminder(patient):
 
 
 def test_editing_a_schedule_replans_its_undelivered_doses(patient):
-    medication = medication_with_schedule(patient, time(8), start=DAY)
+    medication = make.medication(patient, time(8), start=DAY)
     with at(EIGHT_LONDON - timedelta(minutes=5)):
         tick()
         schedule = medication.schedule
@@ -135,7 +135,7 @@ def test_editing_a_schedule_replans_its_undelivered_doses(patient):
 
 
 def test_snooze_re_arms_the_dose_through_the_same_path(patient):
-    medication_with_schedule(patient, time(8), start=DAY)
+    make.medication(patient, time(8), start=DAY)
     with at(EIGHT_LONDON):
         tick()
     dose = Dose.objects.get()
@@ -151,7 +151,7 @@ def test_snooze_re_arms_the_dose_through_the_same_path(patient):
 
 
 def test_an_expired_lease_is_claimed_again_and_a_live_one_is_not(patient):
-    medication_with_schedule(patient, time(8), start=DAY)
+    make.medication(patient, time(8), start=DAY)
     with at(EIGHT_LONDON - timedelta(minutes=5)):
         tick()
     now = EIGHT_LONDON + timedelta(seconds=1)
@@ -168,7 +168,7 @@ def test_a_dose_in_a_dst_gap_keeps_its_amount(other_patient):
     and is still the 02:30 dose, with the 02:30 amount."""
     spring_forward = date(2027, 3, 14)
     with at(datetime(2027, 3, 13, 12, 0, tzinfo=UTC)):
-        medication = medication_with_schedule(other_patient, time(2, 30), start=spring_forward)
+        medication = make.medication(other_patient, time(2, 30), start=spring_forward)
         schedule = medication.schedule
         schedule.times = [{"at": "02:30", "amount": "2"}]
         schedule.save()
@@ -179,9 +179,9 @@ def test_a_dose_in_a_dst_gap_keeps_its_amount(other_patient):
 
 
 def test_a_schedule_with_an_invalid_plan_is_stopped_without_wedging_the_others(patient):
-    broken = medication_with_schedule(patient, time(8), start=DAY, name="Broken").schedule
+    broken = make.medication(patient, time(8), start=DAY, name="Broken").schedule
     Schedule.objects.filter(pk=broken.pk).update(times=[])  # written behind the forms' back
-    medication_with_schedule(patient, time(8), start=DAY, name="Fine")
+    make.medication(patient, time(8), start=DAY, name="Fine")
     with at(EIGHT_LONDON + timedelta(seconds=1)):
         report = tick()
     assert report.reminded == 1

@@ -12,9 +12,8 @@ from django.db import connections
 from django.test import Client
 
 from pulserx.asgi import application
+from pulserx.live import inbox_group, publish
 from pulserx.notifications.consumers import UNAUTHENTICATED
-from pulserx.notifications.live import publish
-from pulserx.notifications.models import inbox_group
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ORIGIN = (b"origin", b"http://testserver")

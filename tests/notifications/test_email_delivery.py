@@ -22,8 +22,8 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from pulserx.accounts.models import Patient, User
-from pulserx.notifications.emailactions import push_action_token
 from pulserx.notifications.models import Channel, Delivery, DeliveryStatus, NotificationKind
+from pulserx.notifications.push_tokens import push_action_token
 from pulserx.notifications.sending import attempt_delivery
 from pulserx.reminders.models import Dose, DoseStatus, Medication
 from tests.notifications.conftest import (

@@ -15,8 +15,9 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from pulserx.accounts.models import Patient
-from pulserx.notifications.emailactions import email_action_token, push_action_token
+from pulserx.notifications.email_links import email_action_token
 from pulserx.notifications.models import PushSubscription
+from pulserx.notifications.push_tokens import push_action_token
 from pulserx.reminders.models import Dose, DoseStatus
 from tests.notifications.conftest import due_dose
 

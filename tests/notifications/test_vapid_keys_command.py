@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.core.management import call_command
 from py_vapid import Vapid
 
-from pulserx.notifications.webpush import public_key_of
+from pulserx.notifications.transports.webpush import public_key_of
 from tests.notifications.conftest import b64url_decode
 
 

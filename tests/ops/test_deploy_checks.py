@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.test import override_settings
 
-from pulserx.accounts.checks import check_memory_budget, check_redis_url, check_site_url
+from pulserx.ops.checks import check_memory_budget, check_redis_url, check_site_url
 
 ROOT = Path(__file__).resolve().parents[2]
 # Variables that would make the run describe this machine rather than a production one.

@@ -13,10 +13,10 @@ import pytest
 import time_machine
 from django.test import Client, override_settings
 
-from pulserx.notifications.live import redis_client
+from pulserx.dispatch.worker import HEARTBEAT_KEY
+from pulserx.live import redis_client
 from pulserx.ops.health import read_heartbeat
 from pulserx.reminders.models import Dose, DoseStatus, Medication
-from pulserx.worker import HEARTBEAT_KEY
 
 CLOSED_PORT_REDIS = "redis://127.0.0.1:1/0"
 NOW = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)

@@ -67,7 +67,7 @@ def test_a_configured_site_url_wins(local_server: Client, patient: Patient,
 
 
 def test_make_run_makes_development_push_keys_once(tmp_path) -> None:
-    from pulserx.notifications.webpush import read_vapid
+    from pulserx.notifications.transports.webpush import read_vapid
 
     first = dev_environment({"PULSERX_VAR_DIR": str(tmp_path)})
     again = dev_environment({"PULSERX_VAR_DIR": str(tmp_path)})

@@ -19,7 +19,7 @@ from django.test import Client
 from pulserx import tzdb
 from pulserx.reminders.models import Schedule, TzDatabaseSeen
 from pulserx.reminders.planning import replan_if_tz_database_changed
-from tests.dispatch.factories import medication_with_schedule
+from tests import factories as make
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 VANCOUVER_0800 = "from datetime import datetime, UTC; from zoneinfo import ZoneInfo; " \
@@ -81,7 +81,7 @@ def test_a_new_release_replans_undelivered_doses(patient) -> None:
     patient.save()
     TzDatabaseSeen.objects.create(pk=1, version="2025b")
     with time_machine.travel(datetime(2027, 1, 14, 12, tzinfo=UTC), tick=False):
-        medication_with_schedule(patient, time(8), start=date(2027, 1, 15))
+        make.medication(patient, time(8), start=date(2027, 1, 15))
         Schedule.objects.update(next_due_at=datetime(2027, 1, 15, 16, 0, tzinfo=UTC))  # 2025b
         assert replan_if_tz_database_changed(tzdata.IANA_VERSION) is True
         assert replan_if_tz_database_changed(tzdata.IANA_VERSION) is False

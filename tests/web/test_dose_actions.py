@@ -13,7 +13,7 @@ from django.test import Client
 from pulserx.accounts.models import Patient
 from pulserx.notifications.models import Notification, NotificationKind
 from pulserx.reminders.models import Dose, DoseStatus
-from tests.web.conftest import add_dose, add_medication
+from tests import factories as make
 
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 HTMX = {"HX-Request": "true"}
@@ -27,8 +27,8 @@ def frozen_clock():
 
 
 def test_take_records_the_dose_and_lowers_the_stock(patient_client: Client, patient: Patient):
-    medication = add_medication(patient, stock=10)
-    dose = add_dose(medication, NOW - timedelta(minutes=1))
+    medication = make.medication(patient, stock=10)
+    dose = make.dose(medication, NOW - timedelta(minutes=1))
     Notification.objects.create(recipient=patient.user, patient=patient, dose=dose,
                                 kind=NotificationKind.REMINDER, created_at=NOW)
 
@@ -43,7 +43,7 @@ def test_take_records_the_dose_and_lowers_the_stock(patient_client: Client, pati
 
 
 def test_next_must_be_a_page_of_this_site(patient_client: Client, patient: Patient):
-    dose = add_dose(add_medication(patient), NOW)
+    dose = make.dose(make.medication(patient), NOW)
 
     response = patient_client.post(f"/doses/{dose.pk}/skip", {"next": "https://evil.example/"})
 
@@ -53,7 +53,7 @@ def test_next_must_be_a_page_of_this_site(patient_client: Client, patient: Patie
 
 
 def test_snooze_sets_snoozed_until(patient_client: Client, patient: Patient):
-    dose = add_dose(add_medication(patient), NOW - timedelta(minutes=1))
+    dose = make.dose(make.medication(patient), NOW - timedelta(minutes=1))
 
     response = patient_client.post(f"/doses/{dose.pk}/snooze", {"minutes": "30"}, headers=HTMX)
 
@@ -69,7 +69,7 @@ def test_snooze_sets_snoozed_until(patient_client: Client, patient: Patient):
 
 @pytest.mark.parametrize("minutes", ["15", "", "ten"])
 def test_snooze_refuses_other_durations(patient_client: Client, patient: Patient, minutes: str):
-    dose = add_dose(add_medication(patient), NOW)
+    dose = make.dose(make.medication(patient), NOW)
 
     response = patient_client.post(f"/doses/{dose.pk}/snooze", {"minutes": minutes},
                                    headers=JSON)
@@ -81,8 +81,8 @@ def test_snooze_refuses_other_durations(patient_client: Client, patient: Patient
 
 
 def test_json_answer_for_live_toasts(patient_client: Client, patient: Patient):
-    medication = add_medication(patient, stock=3)
-    dose = add_dose(medication, NOW)
+    medication = make.medication(patient, stock=3)
+    dose = make.dose(medication, NOW)
 
     first = patient_client.post(f"/doses/{dose.pk}/take", headers=JSON)
     again = patient_client.post(f"/doses/{dose.pk}/take", headers=JSON)
@@ -96,7 +96,7 @@ def test_json_answer_for_live_toasts(patient_client: Client, patient: Patient):
 
 
 def test_a_refused_action_is_shown_in_the_row(patient_client: Client, patient: Patient):
-    dose = add_dose(add_medication(patient), NOW, status=DoseStatus.SKIPPED)
+    dose = make.dose(make.medication(patient), NOW, status=DoseStatus.SKIPPED)
 
     response = patient_client.post(f"/doses/{dose.pk}/take", {"fragment": "state"},
                                    headers=HTMX)
@@ -107,7 +107,7 @@ def test_a_refused_action_is_shown_in_the_row(patient_client: Client, patient: P
 
 
 def test_without_javascript_a_refusal_is_a_message(patient_client: Client, patient: Patient):
-    dose = add_dose(add_medication(patient), NOW, status=DoseStatus.TAKEN)
+    dose = make.dose(make.medication(patient), NOW, status=DoseStatus.TAKEN)
 
     response = patient_client.post(f"/doses/{dose.pk}/skip", {"next": "/"}, follow=True)
 
@@ -115,7 +115,7 @@ def test_without_javascript_a_refusal_is_a_message(patient_client: Client, patie
 
 
 def test_row_fragment_for_live_updates(patient_client: Client, patient: Patient):
-    dose = add_dose(add_medication(patient), NOW, status=DoseStatus.TAKEN)
+    dose = make.dose(make.medication(patient), NOW, status=DoseStatus.TAKEN)
 
     row = patient_client.get(f"/doses/{dose.pk}/row").content.decode()
     state = patient_client.get(f"/doses/{dose.pk}/row?fragment=state&next=/inbox/")
@@ -125,7 +125,7 @@ def test_row_fragment_for_live_updates(patient_client: Client, patient: Patient)
 
 
 def test_actions_are_post_only(patient_client: Client, patient: Patient):
-    dose = add_dose(add_medication(patient), NOW)
+    dose = make.dose(make.medication(patient), NOW)
 
     assert patient_client.get(f"/doses/{dose.pk}/take").status_code == 405
 

@@ -17,8 +17,8 @@ from pulserx.notifications.models import (
     NotificationKind,
 )
 from pulserx.reminders.models import Dose, DoseStatus
+from tests import factories as make
 from tests.support import https_client
-from tests.web.conftest import add_dose, add_medication
 
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 
@@ -37,9 +37,9 @@ def notify(patient: Patient, dose: Dose | None, kind: str = NotificationKind.REM
 
 def test_since_returns_only_newer_notifications_of_that_user(
         patient_client: Client, patient: Patient, other_patient: Patient):
-    medication = add_medication(patient)
-    first = notify(patient, add_dose(medication, NOW - timedelta(hours=2)))
-    second = notify(patient, add_dose(medication, NOW - timedelta(hours=1)))
+    medication = make.medication(patient)
+    first = notify(patient, make.dose(medication, NOW - timedelta(hours=2)))
+    second = notify(patient, make.dose(medication, NOW - timedelta(hours=1)))
     notify(other_patient, None, kind=NotificationKind.MISSED_SUMMARY, count=2)
     third = notify(patient, None, kind=NotificationKind.MISSED_SUMMARY, count=3)
 
@@ -51,8 +51,8 @@ def test_since_returns_only_newer_notifications_of_that_user(
 
 
 def test_since_items_have_the_live_event_shape(patient_client: Client, patient: Patient):
-    medication = add_medication(patient)
-    dose = add_dose(medication, datetime(2025, 6, 2, 7, 0, tzinfo=UTC))
+    medication = make.medication(patient)
+    dose = make.dose(medication, datetime(2025, 6, 2, 7, 0, tzinfo=UTC))
     notification = notify(patient, dose, late=True)
 
     [item] = patient_client.get("/inbox/since?after=0").json()["notifications"]
@@ -61,12 +61,12 @@ def test_since_items_have_the_live_event_shape(patient_client: Client, patient: 
         "kind": "notification", "id": notification.pk, "type": "reminder", "dose_id": dose.pk,
         "patient_id": patient.pk, "title": "Time for Metformin 500 mg",
         "body": "Take 1 tablet of Metformin 500 mg (due at 08:00, sent late).", "late": True,
-        "actionable": True, "created_at": NOW.isoformat(),
+        "actionable": True, "created_at": NOW.isoformat(), "quiet": False,
     }
 
 
 def test_a_recorded_dose_is_no_longer_actionable(patient_client: Client, patient: Patient):
-    dose = add_dose(add_medication(patient), NOW, status=DoseStatus.TAKEN)
+    dose = make.dose(make.medication(patient), NOW, status=DoseStatus.TAKEN)
     notify(patient, dose)
 
     [item] = patient_client.get("/inbox/since?after=0").json()["notifications"]
@@ -75,8 +75,8 @@ def test_a_recorded_dose_is_no_longer_actionable(patient_client: Client, patient
 
 
 def test_since_pages_through_many(patient_client: Client, patient: Patient):
-    medication = add_medication(patient)
-    ids = [notify(patient, add_dose(medication, NOW - timedelta(minutes=i))).pk
+    medication = make.medication(patient)
+    ids = [notify(patient, make.dose(medication, NOW - timedelta(minutes=i))).pk
            for i in range(55)]
 
     first = patient_client.get("/inbox/since?after=0").json()
@@ -109,10 +109,10 @@ def test_since_requires_sign_in(db: None):
 
 def test_inbox_lists_newest_first_with_unread_highlighted(patient_client: Client,
                                                           patient: Patient):
-    medication = add_medication(patient)
-    old = notify(patient, add_dose(medication, NOW - timedelta(hours=3), status=DoseStatus.TAKEN),
+    medication = make.medication(patient)
+    old = notify(patient, make.dose(medication, NOW - timedelta(hours=3), status=DoseStatus.TAKEN),
                  read_at=NOW)
-    new = notify(patient, add_dose(medication, NOW - timedelta(minutes=1)))
+    new = notify(patient, make.dose(medication, NOW - timedelta(minutes=1)))
 
     page = patient_client.get("/inbox/").content.decode()
 
@@ -127,7 +127,7 @@ def test_inbox_lists_newest_first_with_unread_highlighted(patient_client: Client
 
 def test_inbox_shows_how_each_notification_was_delivered(patient_client: Client,
                                                          patient: Patient):
-    notification = notify(patient, add_dose(add_medication(patient), NOW))
+    notification = notify(patient, make.dose(make.medication(patient), NOW))
     Delivery.objects.create(notification=notification, channel=Channel.WEB,
                             status=DeliveryStatus.SENT, attempts=1, sent_at=NOW)
     Delivery.objects.create(notification=notification, channel=Channel.EMAIL,
@@ -155,7 +155,7 @@ def test_mark_all_read(patient_client: Client, patient: Patient, other_patient: 
 
 
 def test_caregiver_alerts_offer_no_buttons(patient: Patient, caregiver: User):
-    dose = add_dose(add_medication(patient), NOW, status=DoseStatus.MISSED)
+    dose = make.dose(make.medication(patient), NOW, status=DoseStatus.MISSED)
     notify(patient, dose, kind=NotificationKind.CAREGIVER_MISSED, recipient=caregiver)
     client = https_client()
     client.force_login(caregiver)

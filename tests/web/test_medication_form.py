@@ -13,9 +13,9 @@ import time_machine
 from django.test import Client
 
 from pulserx.accounts.models import Patient
-from pulserx.reminders import forms as medication_forms
+from pulserx.reminders import medications
 from pulserx.reminders.models import Dose, DoseStatus, Medication, Schedule
-from tests.web.conftest import add_dose, add_medication
+from tests import factories as make
 
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)  # 10:00 in London
 
@@ -139,7 +139,7 @@ def test_saving_is_one_transaction(patient_client: Client, patient: Patient,
     def replan_fails(schedule: Schedule) -> None:
         raise RuntimeError("planning failed")
 
-    monkeypatch.setattr(medication_forms, "replan", replan_fails)
+    monkeypatch.setattr(medications, "replan", replan_fails)
 
     with pytest.raises(RuntimeError):
         patient_client.post("/medications/new", form_data())
@@ -148,8 +148,8 @@ def test_saving_is_one_transaction(patient_client: Client, patient: Patient,
 
 
 def test_editing_replans_the_reminders(patient_client: Client, patient: Patient):
-    medication = add_medication(patient, times=("20:00",), start=date(2025, 6, 1))
-    waiting = add_dose(medication, datetime(2025, 6, 2, 19, 0, tzinfo=UTC),
+    medication = make.medication(patient, times=("20:00",), start=date(2025, 6, 1))
+    waiting = make.dose(medication, datetime(2025, 6, 2, 19, 0, tzinfo=UTC),
                        status=DoseStatus.SCHEDULED)
     assert medication.schedule.next_due_at is not None
 
@@ -166,7 +166,7 @@ def test_editing_replans_the_reminders(patient_client: Client, patient: Patient)
 
 
 def test_edit_form_shows_the_saved_schedule(patient_client: Client, patient: Patient):
-    medication = add_medication(patient, times=("08:00", "20:00"), recurrence="weekdays",
+    medication = make.medication(patient, times=("08:00", "20:00"), recurrence="weekdays",
                                 weekdays=[1, 3])
 
     page = patient_client.get(f"/medications/{medication.pk}/edit").content.decode()
@@ -177,7 +177,7 @@ def test_edit_form_shows_the_saved_schedule(patient_client: Client, patient: Pat
 
 
 def test_an_invalid_edit_changes_nothing(patient_client: Client, patient: Patient):
-    medication = add_medication(patient, times=("08:00",))
+    medication = make.medication(patient, times=("08:00",))
     before = (Schedule.objects.get().times, Schedule.objects.get().next_due_at)
 
     patient_client.post(f"/medications/{medication.pk}/edit",
@@ -190,7 +190,7 @@ def test_an_invalid_edit_changes_nothing(patient_client: Client, patient: Patien
 
 
 def test_pause_and_resume(patient_client: Client, patient: Patient):
-    medication = add_medication(patient, times=("20:00",))
+    medication = make.medication(patient, times=("20:00",))
 
     patient_client.post(f"/medications/{medication.pk}/pause", {"paused": "1"})
     medication.refresh_from_db()
@@ -204,8 +204,8 @@ def test_pause_and_resume(patient_client: Client, patient: Patient):
 
 def test_delete_asks_first_then_deletes_with_history(patient_client: Client,
                                                      patient: Patient):
-    medication = add_medication(patient)
-    add_dose(medication, NOW, status=DoseStatus.TAKEN)
+    medication = make.medication(patient)
+    make.dose(medication, NOW, status=DoseStatus.TAKEN)
 
     confirm = patient_client.get(f"/medications/{medication.pk}/delete")
     assert "history of 1 dose" in confirm.content.decode()
@@ -218,7 +218,7 @@ def test_delete_asks_first_then_deletes_with_history(patient_client: Client,
 
 
 def test_list_summarises_each_schedule(patient_client: Client, patient: Patient):
-    add_medication(patient, times=("08:00", "20:00"), recurrence="interval", every_days=3,
+    make.medication(patient, times=("08:00", "20:00"), recurrence="interval", every_days=3,
                    end_date=date(2025, 12, 31))
 
     page = patient_client.get("/medications/").content.decode()
@@ -246,7 +246,7 @@ def test_four_digits_that_make_a_time_are_read_as_written(patient_client: Client
 
 
 def test_the_edit_page_adds_no_empty_time_row(patient_client: Client, patient: Patient):
-    medication = add_medication(patient, times=("08:00", "20:00"))
+    medication = make.medication(patient, times=("08:00", "20:00"))
     page = patient_client.get(f"/medications/{medication.pk}/edit").content.decode()
     rows = page.split("<template")[0].count('name="time"')
     assert rows == 2

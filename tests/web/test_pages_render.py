@@ -11,8 +11,8 @@ from django.test import Client
 
 from pulserx.accounts.models import AccountType, CareLink, CareLinkStatus, Patient, User
 from pulserx.reminders.models import DoseStatus
+from tests import factories as make
 from tests.support import https_client
-from tests.web.conftest import add_dose, add_medication
 
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)  # 10:00 in London
 
@@ -30,8 +30,8 @@ def signed_in(user: User) -> Client:
 
 
 def test_today_shows_the_days_doses_in_the_patients_clock(patient: Patient):
-    medication = add_medication(patient, times=("08:00", "20:00"))
-    dose = add_dose(medication, datetime(2025, 6, 2, 7, 0, tzinfo=UTC))
+    medication = make.medication(patient, times=("08:00", "20:00"))
+    dose = make.dose(medication, datetime(2025, 6, 2, 7, 0, tzinfo=UTC))
 
     page = signed_in(patient.user).get("/").content.decode()
 
@@ -62,7 +62,7 @@ def test_patient_pages_render(patient: Patient, url: str):
 
 
 def test_medication_pages_render_for_their_owner(patient: Patient):
-    medication = add_medication(patient)
+    medication = make.medication(patient)
     client = signed_in(patient.user)
 
     for url in (f"/medications/{medication.pk}/edit", f"/medications/{medication.pk}/delete"):
@@ -72,8 +72,8 @@ def test_medication_pages_render_for_their_owner(patient: Patient):
 
 def test_another_patient_gets_404_for_medications_and_doses(patient: Patient,
                                                            other_patient: Patient):
-    medication = add_medication(patient)
-    dose = add_dose(medication, NOW)
+    medication = make.medication(patient)
+    dose = make.dose(medication, NOW)
     intruder = signed_in(other_patient.user)
 
     for url in (f"/medications/{medication.pk}/edit", f"/medications/{medication.pk}/delete",
@@ -89,8 +89,8 @@ def test_another_patient_gets_404_for_medications_and_doses(patient: Patient,
 
 
 def test_caregiver_sees_the_patients_day_read_only(patient: Patient, caregiver: User):
-    medication = add_medication(patient)
-    dose = add_dose(medication, datetime(2025, 6, 2, 7, 0, tzinfo=UTC))
+    medication = make.medication(patient)
+    dose = make.dose(medication, datetime(2025, 6, 2, 7, 0, tzinfo=UTC))
 
     response = signed_in(caregiver).get(f"/care/{patient.pk}/")
 
@@ -125,7 +125,7 @@ def test_caregiver_with_no_links_sees_no_patient(db: None):
 
 
 def test_live_regions_render_as_fragments(patient: Patient, caregiver: User):
-    add_medication(patient)
+    make.medication(patient)
 
     mine = signed_in(patient.user).get("/today/timeline").content.decode()
     theirs = signed_in(caregiver).get(f"/care/{patient.pk}/timeline").content.decode()
@@ -136,8 +136,8 @@ def test_live_regions_render_as_fragments(patient: Patient, caregiver: User):
 
 def test_pages_have_no_inline_script_for_the_csp(patient: Patient, caregiver: User):
     """The CSP allows scripts from our origin only: no inline code, no on* handlers."""
-    medication = add_medication(patient)
-    add_dose(medication, NOW)
+    medication = make.medication(patient)
+    make.dose(medication, NOW)
     pages = [signed_in(patient.user).get(url) for url in
              ("/", "/medications/", "/medications/new", f"/medications/{medication.pk}/edit",
               f"/medications/{medication.pk}/delete", "/inbox/")]

@@ -7,16 +7,17 @@ from datetime import UTC, date, datetime, timedelta
 import time_machine
 
 from pulserx.accounts.models import Patient
+from pulserx.reminders.adherence import adherence
 from pulserx.reminders.models import Dose, DoseStatus
-from pulserx.web.day import adherence, dose_state, timeline
-from tests.web.conftest import add_dose, add_medication
+from pulserx.web.day import dose_state, timeline
+from tests import factories as make
 
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)  # 10:00 BST
 
 
 def test_planned_times_are_shown_but_never_written(patient: Patient):
     with time_machine.travel(NOW, tick=False):
-        medication = add_medication(patient, times=("08:00", "12:00", "20:00"))
+        medication = make.medication(patient, times=("08:00", "12:00", "20:00"))
         before = Dose.objects.count()
 
         day, entries = timeline(patient, NOW)
@@ -31,8 +32,8 @@ def test_planned_times_are_shown_but_never_written(patient: Patient):
 
 def test_a_materialised_dose_is_not_listed_twice(patient: Patient):
     with time_machine.travel(NOW - timedelta(hours=3), tick=False):  # 07:00 BST
-        medication = add_medication(patient, times=("08:00", "20:00"))
-    dose = add_dose(medication, datetime(2025, 6, 2, 7, 0, tzinfo=UTC))
+        medication = make.medication(patient, times=("08:00", "20:00"))
+    dose = make.dose(medication, datetime(2025, 6, 2, 7, 0, tzinfo=UTC))
     schedule = medication.schedule
     schedule.next_due_at = datetime(2025, 6, 2, 19, 0, tzinfo=UTC)
     schedule.save()
@@ -45,9 +46,9 @@ def test_a_materialised_dose_is_not_listed_twice(patient: Patient):
 def test_the_day_follows_the_patients_zone(patient: Patient):
     patient.timezone = "Pacific/Auckland"  # 2 June 09:00 UTC is 21:00 on 2 June there
     patient.save()
-    medication = add_medication(patient, times=("08:00",))
-    early = add_dose(medication, datetime(2025, 6, 1, 20, 0, tzinfo=UTC))  # 08:00 on 2 June NZ
-    add_dose(medication, datetime(2025, 6, 1, 11, 0, tzinfo=UTC))  # 1 June NZ: another day
+    medication = make.medication(patient, times=("08:00",))
+    early = make.dose(medication, datetime(2025, 6, 1, 20, 0, tzinfo=UTC))  # 08:00 on 2 June NZ
+    make.dose(medication, datetime(2025, 6, 1, 11, 0, tzinfo=UTC))  # 1 June NZ: another day
 
     day, entries = timeline(patient, NOW)
 
@@ -56,14 +57,14 @@ def test_the_day_follows_the_patients_zone(patient: Patient):
 
 
 def test_dose_states_and_their_buttons(patient: Patient):
-    medication = add_medication(patient)
-    due = add_dose(medication, NOW - timedelta(minutes=1))
-    late = add_dose(medication, NOW - timedelta(minutes=2), late=True)
-    upcoming = add_dose(medication, NOW + timedelta(hours=1), status=DoseStatus.SCHEDULED)
-    snoozed = add_dose(medication, NOW - timedelta(minutes=3), status=DoseStatus.SCHEDULED,
+    medication = make.medication(patient)
+    due = make.dose(medication, NOW - timedelta(minutes=1))
+    late = make.dose(medication, NOW - timedelta(minutes=2), late=True)
+    upcoming = make.dose(medication, NOW + timedelta(hours=1), status=DoseStatus.SCHEDULED)
+    snoozed = make.dose(medication, NOW - timedelta(minutes=3), status=DoseStatus.SCHEDULED,
                        snoozed_until=NOW + timedelta(minutes=10))
-    missed = add_dose(medication, NOW - timedelta(hours=2), status=DoseStatus.MISSED)
-    taken = add_dose(medication, NOW - timedelta(hours=3), status=DoseStatus.TAKEN)
+    missed = make.dose(medication, NOW - timedelta(hours=2), status=DoseStatus.MISSED)
+    taken = make.dose(medication, NOW - timedelta(hours=3), status=DoseStatus.TAKEN)
 
     states = {name: dose_state(dose, NOW) for name, dose in
               [("due", due), ("late", late), ("upcoming", upcoming), ("snoozed", snoozed),
@@ -78,12 +79,12 @@ def test_dose_states_and_their_buttons(patient: Patient):
 
 
 def test_adherence_counts_taken_over_recorded_doses(patient: Patient):
-    medication = add_medication(patient)
+    medication = make.medication(patient)
     for days_ago, status in [(1, DoseStatus.TAKEN), (2, DoseStatus.TAKEN), (3, DoseStatus.SKIPPED),
                              (6, DoseStatus.MISSED), (10, DoseStatus.TAKEN),
                              (20, DoseStatus.MISSED), (40, DoseStatus.TAKEN)]:
-        add_dose(medication, NOW - timedelta(days=days_ago), status=status)
-    add_dose(medication, NOW - timedelta(minutes=5))  # still open: not counted
+        make.dose(medication, NOW - timedelta(days=days_ago), status=status)
+    make.dose(medication, NOW - timedelta(minutes=5))  # still open: not counted
     Dose.objects.create(patient=patient, due_at=NOW - timedelta(days=1),
                         status=DoseStatus.MISSED)  # a test reminder: not a medication
 
@@ -95,10 +96,10 @@ def test_adherence_counts_taken_over_recorded_doses(patient: Patient):
 
 
 def test_today_page_shows_adherence(patient_client, patient: Patient):
-    medication = add_medication(patient)
+    medication = make.medication(patient)
     for days_ago, status in [(1, DoseStatus.TAKEN), (2, DoseStatus.TAKEN),
                              (3, DoseStatus.TAKEN), (4, DoseStatus.MISSED)]:
-        add_dose(medication, NOW - timedelta(days=days_ago), status=status)
+        make.dose(medication, NOW - timedelta(days=days_ago), status=status)
 
     with time_machine.travel(NOW, tick=False):
         page = patient_client.get("/").content.decode()

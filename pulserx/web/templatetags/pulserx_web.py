@@ -9,16 +9,12 @@ from django import template
 from django.http import HttpRequest
 from django.templatetags.static import static
 
+from pulserx.notifications import inbox
+from pulserx.reminders.amounts import amount_text, quantity_text
 from pulserx.reminders.models import Medication
-from pulserx.web import inbox
 
 register = template.Library()
 
-UNITS = {
-    "tablet": ("tablet", "tablets"), "capsule": ("capsule", "capsules"), "liquid": ("ml", "ml"),
-    "injection": ("injection", "injections"), "inhaler": ("puff", "puffs"),
-    "drops": ("drop", "drops"), "patch": ("patch", "patches"),
-}
 
 
 def _cached(request: HttpRequest, name: str, compute: Any) -> Any:
@@ -66,11 +62,7 @@ def dose_amount(amount: Decimal | None, medication: Medication | None) -> str:
     """"1 tablet", "2 tablets", "5 ml", "0.5 tablet" — or just the number."""
     if amount is None:
         return ""
-    number = f"{Decimal(amount).normalize():f}"
-    units = UNITS.get(medication.form) if medication is not None else None
-    if units is None:
-        return number
-    return f"{number} {units[0] if Decimal(amount) <= 1 else units[1]}"
+    return amount_text(Decimal(amount), medication.form if medication is not None else "")
 
 
 @register.filter
@@ -78,7 +70,7 @@ def quantity(value: Decimal | None) -> str:
     """A stock or threshold without trailing zeros: 9, 12.5."""
     if value is None:
         return ""
-    return f"{Decimal(value).normalize():f}"
+    return quantity_text(Decimal(value))
 
 
 @register.simple_tag(takes_context=True)

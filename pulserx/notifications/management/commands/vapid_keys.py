@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.core.management.base import BaseCommand
 
-from pulserx.notifications.webpush import b64url
+from pulserx.notifications.transports.webpush import b64url
 
 
 def new_vapid_keys() -> tuple[str, str]:

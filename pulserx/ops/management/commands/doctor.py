@@ -54,20 +54,22 @@ def ping_worker(timeout: float) -> PingResult:
 
 def infrastructure(report: Health) -> list[Verdict]:
     database, store = report["database"], report["redis"]
-    tz = report["tz_database"]
-    planned = tz["planned_with"]
-    zones = (True, f"tz database: {tz['version']} ({tz['source']}); doses planned with "
-                   f"{planned or 'nothing yet'}")
-    if planned is not None and planned != tz["version"]:
-        zones = (False, f"tz database: {tz['version']} here but doses were planned with "
-                        f"{planned} (restart the worker to re-plan them)")
     return [
-        zones,
         (True, f"database: ok ({database['latency_ms']} ms)") if database["ok"]
         else (False, "database: DOWN (could not run SELECT 1; check DATABASE_URL)"),
         (True, f"redis: ok ({store['latency_ms']} ms)") if store["ok"]
         else (False, "redis: DOWN (no answer; check REDIS_URL)"),
     ]
+
+
+def tz_database(report: Health) -> list[Verdict]:
+    tz = report["tz_database"]
+    planned = tz["planned_with"]
+    if planned is not None and planned != tz["version"]:
+        return [(False, f"tz database: {tz['version']} here but doses were planned with "
+                        f"{planned} (restart the worker to re-plan them)")]
+    return [(True, f"tz database: {tz['version']} ({tz['source']}); doses planned with "
+                   f"{planned or 'nothing yet'}")]
 
 
 def worker(report: Health, pinged: PingResult | None) -> list[Verdict]:
@@ -141,7 +143,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         report = collect()
         pinged = ping_worker(options["ping_timeout"]) if report["redis"]["ok"] else None
-        verdicts = [*infrastructure(report), *worker(report, pinged), *backlog(report)]
+        verdicts = [*infrastructure(report), *worker(report, pinged), *backlog(report),
+                *tz_database(report)]
         for fine, line in verdicts:
             self.stdout.write(line if fine else self.style.ERROR(line))
         wrong = [line.split(":")[0] for fine, line in verdicts if not fine]

@@ -1,5 +1,6 @@
 // The browser's time zone: pre-fills sign-up and settings forms, and tells the server where a
-// signed-in patient is now (Today then asks which clock reminders should follow there).
+// signed-in person is now (Today asks a patient which clock reminders follow there; a
+// caregiver's own clock follows).
 // Loaded as a module on every page; does nothing where its hooks are absent.
 
 const browserZone = (() => {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import functools
 import json
-from typing import Any
 
 import requests
 from cryptography.hazmat.primitives import serialization
@@ -13,26 +12,17 @@ from django.conf import settings
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
-from pulserx.notifications.emailactions import push_action_token
 from pulserx.notifications.models import Channel, Delivery, PushSubscription
 from pulserx.notifications.push_services import is_push_service
-from pulserx.notifications.transports import (
-    Message,
+from pulserx.notifications.render import push_payload, stored_message
+from pulserx.notifications.transports.base import (
     Transport,
     TransportError,
-    compose,
     ensure_still_wanted,
     load_notification,
     logger,
     not_sent,
 )
-
-PUSH_TIMEOUT = 10
-PUSH_ACTIONS = [
-    {"action": "take", "title": "Take"},
-    {"action": "snooze", "title": "Snooze 10 min", "minutes": 10},
-    {"action": "skip", "title": "Skip"},
-]
 
 
 def b64url(raw: bytes) -> str:
@@ -79,23 +69,6 @@ def vapid_public_key() -> str | None:
         return None
 
 
-def push_payload(message: Message) -> dict[str, Any]:
-    """The JSON the service worker receives (see pulserx/web/static/pulserx/sw.js)."""
-    notification = message.notification
-    dose_id = notification.dose_id
-    payload: dict[str, Any] = {
-        "id": notification.pk, "kind": notification.kind,
-        "title": message.title, "body": message.body,
-        "tag": f"dose-{dose_id}" if dose_id else f"notification-{notification.pk}",
-        "dose_id": dose_id, "actions": [], "url": "/",
-    }
-    if message.actionable:
-        assert dose_id is not None
-        payload["actions"] = PUSH_ACTIONS
-        payload["action_token"] = push_action_token(dose_id, notification.recipient_id)
-    return payload
-
-
 class WebPushTransport(Transport):
     def send(self, delivery: Delivery) -> None:
         signer = vapid_signer()
@@ -105,7 +78,7 @@ class WebPushTransport(Transport):
             user_id=notification.recipient_id) if is_push_service(s.endpoint)]
         if not subscriptions:
             raise not_sent("the recipient has no push subscription")
-        message = compose(notification)
+        message = stored_message(notification)
         data = json.dumps(push_payload(message), separators=(",", ":"))
         urgency = "high" if message.actionable else "normal"
         with requests.Session() as session:
@@ -122,7 +95,8 @@ class WebPushTransport(Transport):
         try:
             webpush(info, data, vapid_private_key=signer,
                     vapid_claims={"sub": settings.VAPID_SUBJECT},  # fresh: webpush adds aud
-                    ttl=int(settings.PULSERX_PUSH_TTL.total_seconds()), timeout=PUSH_TIMEOUT,
+                    ttl=int(settings.PULSERX_PUSH_TTL.total_seconds()),
+                    timeout=settings.PULSERX_PUSH_TIMEOUT,
                     headers={"Urgency": urgency}, requests_session=session)
         except WebPushException as error:
             status = error.status_code

@@ -1,41 +1,29 @@
-"""Web Push plumbing (key, subscriptions, service worker, notification buttons) and the
-pages behind the one-click links in reminder emails."""
+"""Web Push plumbing over HTTP: the server's key, browsers' subscriptions, and the buttons
+of a pushed notification."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import json
-from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from pulserx.notifications.emailactions import (
-    LinkExpired,
-    LinkInvalid,
-    push_action_allowed,
-    read_email_action,
-)
 from pulserx.notifications.models import PushSubscription
 from pulserx.notifications.push_services import is_push_service
-from pulserx.notifications.transports import dose_facts
-from pulserx.notifications.webpush import vapid_public_key
-from pulserx.reminders.actions import SNOOZE_CHOICES, DoseActionError, record_dose, snooze_dose
-from pulserx.reminders.models import OPEN_STATUSES, Dose, DoseStatus
+from pulserx.notifications.push_tokens import push_action_allowed
+from pulserx.notifications.transports.webpush import vapid_public_key
+from pulserx.reminders.actions import DoseActionError, record_dose, snooze_dose, snooze_minutes
+from pulserx.reminders.models import RECORD_ACTIONS, SNOOZE_CHOICES, Dose
 
-STATIC_DIR = Path(settings.BASE_DIR) / "pulserx" / "web" / "static" / "pulserx"
-PUSH_ACTIONS = {"take": DoseStatus.TAKEN, "skip": DoseStatus.SKIPPED}
 https_url = URLValidator(schemes=["https"])
 
 
@@ -53,8 +41,6 @@ def read_json(request: HttpRequest) -> dict[str, Any] | None:
         return None
     return data if isinstance(data, dict) else None
 
-
-# --- Web Push
 
 # Said after the browser allowed notifications: those in the open page work regardless.
 NO_PUSH_KEYS = ("Web Push is not set up on this server, so reminders reach this browser only "
@@ -131,7 +117,7 @@ def push_subscriptions(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"subscribed": True}, status=201 if created else 200)
 
 
-@csrf_exempt  # the signed action token stands in for the CSRF token; see emailactions.py
+@csrf_exempt  # the signed action token stands in for the CSRF token; see push_tokens.py
 @require_POST
 def push_action(request: HttpRequest) -> JsonResponse:
     """Take, skip or snooze a dose from a notification's button (called by the service
@@ -142,7 +128,7 @@ def push_action(request: HttpRequest) -> JsonResponse:
     if data is None:
         return json_error("Send a JSON object.", 400)
     action, dose_id = data.get("action"), data.get("dose_id")
-    if action not in (*PUSH_ACTIONS, "snooze"):
+    if action not in (*RECORD_ACTIONS, "snooze"):
         return json_error("Choose an action.", 400, action="Choose take, skip or snooze.")
     if type(dose_id) is not int or not 0 < dose_id < 2**63:
         return json_error("Give the dose's id.", 400, dose_id="Give the dose's id.")
@@ -151,80 +137,16 @@ def push_action(request: HttpRequest) -> JsonResponse:
         return json_error("No such dose.", 404)
     if not push_action_allowed(data.get("token"), dose.pk, request.user.pk):
         return json_error("This notification's buttons have expired; open PulseRx.", 403)
-    minutes = data.get("minutes", 10)
-    if action == "snooze" and (type(minutes) is not int or minutes not in SNOOZE_CHOICES):
-        choices = ", ".join(map(str, SNOOZE_CHOICES))
-        return json_error(f"Snooze for {choices} minutes.", 400, minutes=f"One of {choices}.")
+    if action == "snooze":
+        try:
+            minutes = snooze_minutes(data.get("minutes", SNOOZE_CHOICES[0]))
+        except DoseActionError as error:
+            return json_error(str(error), 400, minutes=str(error))
     try:
         if action == "snooze":
             dose = snooze_dose(dose.pk, minutes)
         else:
-            dose = record_dose(dose.pk, PUSH_ACTIONS[action], by=request.user)
+            dose = record_dose(dose.pk, RECORD_ACTIONS[action], by=request.user)
     except DoseActionError as error:
         return json_error(str(error), 409)
     return JsonResponse({"dose_id": dose.pk, "status": dose.status})
-
-
-@functools.cache
-def static_text(name: str) -> str:
-    return (STATIC_DIR / name).read_text(encoding="utf-8")
-
-
-@require_GET
-def service_worker(request: HttpRequest) -> HttpResponse:
-    """Served from / (not /static/) so it may control every page; never cached so an
-    update reaches browsers on their next visit."""
-    response = HttpResponse(static_text("sw.js"), content_type="text/javascript")
-    response["Service-Worker-Allowed"] = "/"
-    response["Cache-Control"] = "no-cache"
-    return response
-
-
-@require_GET
-def web_manifest(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(static_text("manifest.webmanifest"),
-                            content_type="application/manifest+json")
-    response["Cache-Control"] = "no-cache"
-    return response
-
-
-# --- one-click links in reminder emails
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def email_dose_action(request: HttpRequest, token: str) -> HttpResponse:
-    """GET only shows what the link will do (mail scanners fetch links); POST does it, once.
-    The signed token is the credential: no sign-in needed."""
-    try:
-        link = read_email_action(token)
-    except LinkExpired:
-        return page(request, "expired", status=410)
-    except LinkInvalid:
-        return page(request, "invalid", status=400)
-    dose = (Dose.objects.select_related("medication", "patient__user")
-            .filter(pk=link.dose_id, patient__user_id=link.user_id).first())
-    if dose is None or not dose.patient.user.is_active:
-        return page(request, "gone", status=404)
-    if request.method == "POST":
-        try:
-            dose = record_dose(dose.pk, link.status, by=dose.patient.user)
-        except DoseActionError:
-            return page(request, "already", dose=dose)
-        return page(request, "done", dose=dose, action=link.action)
-    if dose.status not in (*OPEN_STATUSES, DoseStatus.MISSED):
-        return page(request, "already", dose=dose)
-    return page(request, "confirm", dose=dose, action=link.action)
-
-
-def page(request: HttpRequest, state: str, *, status: int = 200, dose: Dose | None = None,
-         action: str = "") -> HttpResponse:
-    context: dict[str, Any] = {"state": state, "action": action, "dose": dose}
-    if dose is not None:
-        dose.refresh_from_db(fields=["status"])
-        facts = dose_facts(dose)
-        context["what"] = " ".join(p for p in (facts.medication, facts.strength) if p) \
-            or "Test reminder"
-        context["due_local"] = facts.due_local
-    response = render(request, "notifications/email_action.html", context, status=status)
-    response["X-Robots-Tag"] = "noindex"
-    return response

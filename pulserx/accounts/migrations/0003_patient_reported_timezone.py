@@ -8,7 +8,7 @@ import pulserx.accounts.models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("accounts", "0001_initial"),
+        ("accounts", "0002_user_timezone"),
     ]
 
     operations = [

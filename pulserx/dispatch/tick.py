@@ -12,7 +12,7 @@ import logging
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -20,24 +20,14 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from pulserx.notifications import outbox
-from pulserx.reminders.claims import claim_due_doses
-from pulserx.reminders.decide import Action, Decision, DoseView, decide
+from pulserx.dispatch import fanout
+from pulserx.dispatch.claims import claim_due_doses
+from pulserx.dispatch.decide import Action, Decision, decide
+from pulserx.dispatch.rows import DoseRow, claimed_rows
 from pulserx.reminders.models import Dose, DoseStatus
 from pulserx.reminders.planning import materialise_upcoming
 
 logger = logging.getLogger("pulserx.dispatch")
-
-DOSE_FIELDS = (
-    "id", "status", "due_at", "snoozed_until", "reminded_at", "alerts_sent", "amount", "patient_id",
-    "medication_id", "patient__user_id", "patient__timezone", "patient__missed_after_minutes",
-    "patient__realert_every_minutes", "patient__realert_limit", "patient__notify_push",
-    "patient__notify_email", "medication__name", "medication__strength", "medication__form",
-    "medication__instructions", "patient__user__first_name", "patient__user__email",
-    "patient__current_timezone", "patient__reported_timezone", "patient__quiet_start",
-    "patient__quiet_end",
-)
-
 
 @dataclass
 class BatchReport:
@@ -60,22 +50,12 @@ class BatchReport:
         self.seconds += other.seconds
 
 
-def dose_view(row: dict[str, Any]) -> DoseView:
-    return DoseView(
-        status=row["status"], due_at=row["due_at"], snoozed_until=row["snoozed_until"],
-        reminded_at=row["reminded_at"], alerts_sent=row["alerts_sent"],
-        missed_after=timedelta(minutes=row["patient__missed_after_minutes"]),
-        realert_every=timedelta(minutes=row["patient__realert_every_minutes"]),
-        realert_limit=row["patient__realert_limit"], is_test=row["medication_id"] is None,
-    )
-
-
-def finish_doses(token: str, decided: list[tuple[dict[str, Any], Decision]],
+def finish_doses(token: str, decided: list[tuple[DoseRow, Decision]],
                  now: datetime) -> None:
     """Write each dose's new state and release the claim, one UPDATE per kind of change."""
     groups: dict[tuple[Action, bool, datetime | None], list[int]] = defaultdict(list)
     for row, decision in decided:
-        groups[(decision.action, decision.late, decision.next_action_at)].append(row["id"])
+        groups[(decision.action, decision.late, decision.next_action_at)].append(row.id)
     for (action, late, next_action_at), ids in groups.items():
         changes: dict[str, Any] = {"next_action_at": next_action_at, "lease_until": None,
                                    "claim_token": ""}
@@ -99,15 +79,13 @@ def deliver_batch(token: str, now: datetime) -> BatchReport:
     started = time.perf_counter()
     grace = settings.PULSERX_LATE_GRACE
     with transaction.atomic():
-        rows = list(Dose.objects.select_for_update(of=("self",)).filter(claim_token=token)
-                    .values(*DOSE_FIELDS))
-        decided = [(row, decide(dose_view(row), now, grace)) for row in rows]
+        decided = [(row, decide(row.view(), now, grace)) for row in claimed_rows(token)]
         finish_doses(token, decided, now)
-        events = outbox.record(decided, now)
+        events = fanout.record(decided, now)
     return BatchReport(
         actions=Counter(decision.action for _, decision in decided),
         late=sum(decision.late for _, decision in decided),
-        published=outbox.publish_after_commit(events),
+        published=fanout.publish_after_commit(events),
         seconds=time.perf_counter() - started,
     )
 
@@ -124,7 +102,7 @@ def tick(now: datetime | None = None) -> BatchReport:
         report = deliver_batch(token, now)
         log_batch(report)
         total.add(report)
-    outbox.resend_due_deliveries(now)
+    fanout.resend_due_deliveries(now)
     return total
 
 

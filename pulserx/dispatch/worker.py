@@ -1,5 +1,5 @@
-"""What runs inside the worker process besides Celery's consumer: the dispatcher tick and
-the memory guard.
+"""What runs inside the worker process besides Celery's consumer: the tick thread (started
+by a bootstep), its heartbeat, and the memory guard.
 
 The tick runs in its own thread (a bootstep), so a task that waits ten seconds on an SMTP
 server never delays a reminder. The guard reads RSS after every tick and task; past the
@@ -54,7 +54,7 @@ def _check_memory_after_task(**kwargs: Any) -> None:
     guard.check()
 
 
-class Dispatcher(threading.Thread):
+class TickThread(threading.Thread):
     """Runs `tick()` at the start of every second until stopped."""
 
     def __init__(self) -> None:
@@ -64,7 +64,7 @@ class Dispatcher(threading.Thread):
     def run(self) -> None:
         from django.db import close_old_connections
 
-        from pulserx.reminders.dispatch import tick
+        from pulserx.dispatch.tick import tick
 
         self.settle_tz_database()
         period = self._period()
@@ -96,7 +96,7 @@ class Dispatcher(threading.Thread):
         return float(settings.PULSERX_TICK_SECONDS)
 
     def beat(self, started: float, reminded: int) -> None:
-        from pulserx.notifications.live import redis_client
+        from pulserx.live import redis_client
 
         heartbeat = {"at": started, "took": time.time() - started, "reminded": reminded,
                      "rss_mb": round(rss_mb(), 1), "pid": os.getpid()}
@@ -107,20 +107,20 @@ class Dispatcher(threading.Thread):
 
 
 class DispatcherStep(bootsteps.StartStopStep):
-    """Starts the dispatcher with the worker and stops it (after its current tick) with it."""
+    """Starts the tick thread with the worker and stops it (after its current tick) with it."""
 
     requires = ("celery.worker.components:Pool",)
 
     def create(self, worker: Any) -> None:
-        self.dispatcher: Dispatcher | None = None
+        self.thread: TickThread | None = None
 
     def start(self, worker: Any) -> None:
         # Connected here, not at import: only PulseRx's own worker has the guard.
         task_postrun.connect(_check_memory_after_task)
-        self.dispatcher = Dispatcher()
-        self.dispatcher.start()
+        self.thread = TickThread()
+        self.thread.start()
 
     def stop(self, worker: Any) -> None:
-        if self.dispatcher is not None:
-            self.dispatcher.stopping.set()
-            self.dispatcher.join(timeout=60)
+        if self.thread is not None:
+            self.thread.stopping.set()
+            self.thread.join(timeout=60)

@@ -17,12 +17,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
-from django.db import transaction
 from django.http import QueryDict
 
 from pulserx.accounts.models import Patient
+from pulserx.reminders.medications import save_medication
 from pulserx.reminders.models import Medication, Schedule
-from pulserx.reminders.planning import replan
 from pulserx.reminders.schedule import Recurrence
 
 MAX_TIMES = 24
@@ -265,16 +264,10 @@ class MedicationEditor:
                 return False
         return medication_ok and schedule_ok
 
-    @transaction.atomic
     def save(self) -> Medication:
         medication = self.medication_form.save(commit=False)
         medication.patient = self.patient
-        medication.save()
-        self.schedule.medication = medication
-        self.schedule.patient = self.patient
-        self.schedule.save()
-        replan(self.schedule)
-        return medication
+        return save_medication(medication, self.schedule)
 
 
 def _initial(data: QueryDict, form_class: type[forms.Form | forms.ModelForm]) -> dict[str, Any]:

@@ -44,16 +44,18 @@ WHERE id IN (
     WHERE next_attempt_at <= %s AND status = 'pending'
     ORDER BY next_attempt_at LIMIT %s {lock}
 )
-RETURNING id
+RETURNING id, channel
 """
 
 
-def claim_due_deliveries(now: datetime, limit: int, lease: timedelta) -> list[int]:
+def claim_due_deliveries(now: datetime, limit: int,
+                         lease: timedelta) -> list[tuple[int, str]]:
     """Take pending deliveries whose (re)try time has come, pushing that time to
-    `now + lease`: the ids returned are this caller's to send. If the send never happens
-    (the task is lost, a worker dies), the delivery comes due again when the lease ends."""
+    `now + lease`: the (id, channel) pairs returned are this caller's to send. If the send
+    never happens (the task is lost, a worker dies), the delivery comes due again when the
+    lease ends."""
     adapt = connection.ops.adapt_datetimefield_value
     sql = _CLAIM_DELIVERIES.format(lock=_SKIP_LOCKED.get(connection.vendor, ""))
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, [adapt(now + lease), adapt(now), limit])
-        return [row[0] for row in cursor.fetchall()]
+        return [(row[0], row[1]) for row in cursor.fetchall()]

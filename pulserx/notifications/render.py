@@ -1,0 +1,218 @@
+"""The one renderer: what every channel shows of a notification and the dose behind it.
+
+The live event, the inbox page and `/inbox/since`, the API's inbox, the Web Push payload,
+the email (text and HTML), the email-link confirm page, the caregiver's alert and the
+calendar feed all take their words from here. Times are on the clock the patient's reminders
+follow (`reminders.clock.patient_zone`); a reader on another clock (a caregiver) sees the
+zone named: "08:00 in Tokyo". Amounts come from `reminders.amounts`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from pulserx.accounts.models import User
+from pulserx.notifications.email_links import email_action_url
+from pulserx.notifications.models import ALERT_KINDS, Notification, NotificationKind
+from pulserx.notifications.push_tokens import push_action_token
+from pulserx.reminders.amounts import amount_text
+from pulserx.reminders.clock import patient_zone, reader_zone
+from pulserx.reminders.models import Dose, DoseStatus
+
+# The buttons of a pushed reminder (see pulserx/web/static/pulserx/sw.js).
+PUSH_BUTTONS = [
+    {"action": "take", "title": "Take"},
+    {"action": "snooze", "title": "Snooze 10 min", "minutes": 10},
+    {"action": "skip", "title": "Skip"},
+]
+
+
+@dataclass(frozen=True)
+class DoseFacts:
+    """What a message says about a dose. `medication` is None for a test reminder;
+    `zone` is the patient's reminder clock."""
+
+    medication: str | None
+    strength: str
+    form: str
+    instructions: str
+    amount: Decimal
+    due_at: datetime
+    zone: ZoneInfo
+
+    @property
+    def what(self) -> str:
+        return medication_label(self.medication, self.strength)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A notification in words, as every channel shows it."""
+
+    id: int
+    kind: str
+    dose_id: int | None
+    patient_id: int
+    recipient_id: int
+    title: str
+    body: str
+    late: bool
+    actionable: bool
+    created_at: datetime
+    quiet: bool = False  # inside quiet hours: shown silently, no system notification
+
+
+def facts_of(dose: Dose, zone: ZoneInfo | None = None) -> DoseFacts:
+    """The facts of a dose (its `medication` and `patient` loaded with it); `zone`, when the
+    caller already has the patient's clock."""
+    medication = dose.medication
+    return DoseFacts(
+        medication=medication.name if medication else None,
+        strength=medication.strength if medication else "",
+        form=medication.form if medication else "",
+        instructions=medication.instructions if medication else "",
+        amount=dose.amount, due_at=dose.due_at, zone=zone or patient_zone(dose.patient),
+    )
+
+
+def medication_label(name: str | None, strength: str) -> str:
+    """"Metformin 500 mg"; "Test reminder" for a dose without a medication."""
+    if name is None:
+        return "Test reminder"
+    return " ".join(part for part in (name, strength) if part)
+
+
+def place(zone: ZoneInfo) -> str:
+    """The zone as people name it: "Tokyo", "New York", "UTC"."""
+    return zone.key.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def clock_time(moment: datetime, zone: ZoneInfo, reader: ZoneInfo | None = None) -> str:
+    """`moment` on `zone`'s clock, "08:00"; with the zone named ("08:00 in Tokyo") when the
+    reader's clock shows another time then, or the reader's clock is unknown."""
+    text = moment.astimezone(zone).strftime("%H:%M")
+    if reader is None or reader.utcoffset(moment) != zone.utcoffset(moment):
+        return f"{text} in {place(zone)}"
+    return text
+
+
+def take_text(facts: DoseFacts) -> str:
+    """"Take 2 tablets of Metformin 500 mg" (also the calendar event's summary)."""
+    return f"Take {amount_text(facts.amount, facts.form)} of {facts.what}"
+
+
+def describe(kind: str, facts: DoseFacts | None, *, late: bool = False, count: int = 1,
+             patient_label: str = "", reader: ZoneInfo | None = None) -> tuple[str, str]:
+    """Return (title, body) for a notification of `kind`. `reader` is the recipient's
+    clock; the patient's own notifications pass `facts.zone`."""
+    if kind == NotificationKind.MISSED_SUMMARY:
+        doses = "dose" if count == 1 else "doses"
+        return (f"{count} {doses} missed while reminders were paused",
+                "PulseRx could not remind you in time. Review them on your Today page.")
+    assert facts is not None
+    at = clock_time(facts.due_at, facts.zone, reader)
+    if facts.medication is None:
+        return ("Test reminder", f"Your reminders work. This one was due at {at}.")
+    take = take_text(facts)
+    detail = f" — {facts.instructions}" if facts.instructions else ""
+    if kind == NotificationKind.CAREGIVER_MISSED:
+        return (f"{patient_label} missed a dose",
+                f"{facts.what} ({amount_text(facts.amount, facts.form)}), due at {at}, "
+                "was not taken.")
+    if kind == NotificationKind.REALERT:
+        return (f"Reminder: {facts.what}", f"Still due since {at}. {take}{detail}.")
+    late_note = f" (due at {at}, sent late)" if late else f" (due at {at})"
+    return (f"Time for {facts.what}", f"{take}{detail}{late_note}.")
+
+
+def patient_label(user: User) -> str:
+    """How a caregiver's alert names the patient."""
+    return user.first_name or user.email
+
+
+def message(notification: Notification, facts: DoseFacts | None, label: str,
+            reader: ZoneInfo | None, *, recordable: bool = True) -> Message:
+    """The words of `notification`. `recordable`: the dose can still be recorded, so a
+    reminder offers its buttons."""
+    if facts is not None and notification.kind != NotificationKind.CAREGIVER_MISSED:
+        reader = facts.zone  # the patient reads their own clock
+    title, body = describe(notification.kind, facts, late=notification.late,
+                           count=notification.count, patient_label=label, reader=reader)
+    return Message(
+        id=notification.pk, kind=notification.kind, dose_id=notification.dose_id,
+        patient_id=notification.patient_id, recipient_id=notification.recipient_id,
+        title=title, body=body, late=notification.late,
+        actionable=(notification.kind in ALERT_KINDS and notification.dose_id is not None
+                    and recordable),
+        created_at=notification.created_at, quiet=notification.quiet_until is not None,
+    )
+
+
+def stored_message(notification: Notification) -> Message:
+    """The message of a stored notification, loaded with `dose__medication`,
+    `dose__patient`, `patient__user` and `recipient`."""
+    dose = notification.dose
+    recordable = dose is not None and DoseStatus(dose.status).can_record
+    return message(notification, facts_of(dose) if dose is not None else None,
+                   patient_label(notification.patient.user), reader_zone(notification.recipient),
+                   recordable=recordable)
+
+
+def event_payload(message: Message) -> dict[str, Any]:
+    """The one shape of a notification for browsers: the live event, `/inbox/since` and
+    the inbox page all use it (the API's schema has the same fields)."""
+    return {
+        "kind": "notification", "id": message.id, "type": message.kind,
+        "dose_id": message.dose_id, "patient_id": message.patient_id,
+        "title": message.title, "body": message.body, "late": message.late,
+        "actionable": message.actionable, "created_at": message.created_at.isoformat(),
+        "quiet": message.quiet,
+    }
+
+
+def dose_summary(dose: Dose, reader: ZoneInfo | None = None) -> dict[str, str]:
+    """What the email-link pages say about a dose: what it is and when it was due, on the
+    patient's clock ("08:00", "Tuesday 1 December")."""
+    facts = facts_of(dose)
+    local = facts.due_at.astimezone(facts.zone)
+    return {"what": facts.what, "due_time": clock_time(facts.due_at, facts.zone,
+                                                       reader or facts.zone),
+            "due_day": f"{local:%A} {local.day} {local:%B}",
+            "amount": amount_text(facts.amount, facts.form) if facts.medication else ""}
+
+
+def push_payload(message: Message) -> dict[str, Any]:
+    """The JSON the service worker receives (see pulserx/web/static/pulserx/sw.js)."""
+    dose_id = message.dose_id
+    payload: dict[str, Any] = {
+        "id": message.id, "kind": message.kind, "title": message.title, "body": message.body,
+        "tag": f"dose-{dose_id}" if dose_id else f"notification-{message.id}",
+        "dose_id": dose_id, "actions": [], "url": "/",
+    }
+    if message.actionable:
+        assert dose_id is not None
+        payload["actions"] = PUSH_BUTTONS
+        payload["action_token"] = push_action_token(dose_id, message.recipient_id)
+    return payload
+
+
+def email_context(message: Message) -> dict[str, Any]:
+    """The context of the reminder email's text and HTML templates."""
+    context: dict[str, Any] = {
+        "title": message.title, "body": message.body, "kind": message.kind,
+        "subject": " ".join(message.title.split()),  # a header: no line breaks
+        "app_url": settings.SITE_URL + "/",
+        "link_hours": round(settings.PULSERX_EMAIL_LINK_MAX_AGE.total_seconds() / 3600),
+    }
+    if message.actionable:
+        assert message.dose_id is not None
+        for action in ("take", "skip"):
+            context[f"{action}_url"] = email_action_url(message.dose_id, action,
+                                                        message.recipient_id)
+    return context

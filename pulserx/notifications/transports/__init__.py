@@ -1,0 +1,26 @@
+"""Channels that leave the building: one module per channel, each with one Transport class.
+
+`TRANSPORTS` maps a channel to its class by dotted path: a transport is imported on first
+use, so the Web Push stack (pywebpush, requests, cryptography; ~20 MB of worker RSS) costs
+nothing where no push is ever sent.
+"""
+
+from __future__ import annotations
+
+from django.utils.module_loading import import_string
+
+from pulserx.notifications.models import Channel
+from pulserx.notifications.transports.base import Transport, TransportError
+
+TRANSPORTS = {
+    Channel.EMAIL: "pulserx.notifications.transports.email.EmailTransport",
+    Channel.PUSH: "pulserx.notifications.transports.webpush.WebPushTransport",
+}
+
+
+def transport_for(channel: str) -> Transport:
+    path = TRANSPORTS.get(channel)  # type: ignore[call-overload]
+    if path is None:
+        raise TransportError(f"no transport for {channel}", permanent=True)
+    transport: Transport = import_string(path)()
+    return transport

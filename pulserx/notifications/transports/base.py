@@ -1,0 +1,68 @@
+"""What every transport shares: the error it raises, loading the notification, and the
+checks a (late) retry must pass before anything is sent.
+
+A transport sends one Delivery or raises TransportError. Permanent failures are recorded
+with their `status` and never retried; the others are retried with backoff by
+pulserx.notifications.sending. Reasons and log lines carry ids and status codes only, never
+the words of a notification: those name medications.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pulserx.accounts.models import CareLink, CareLinkStatus
+from pulserx.notifications.inbox import RENDER_RELATED
+from pulserx.notifications.models import (
+    ALERT_KINDS,
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    NotificationKind,
+)
+from pulserx.reminders.models import OPEN_STATUSES
+
+logger = logging.getLogger("pulserx.delivery")
+
+
+class TransportError(Exception):
+    """A failed send. `permanent` failures are not retried; `status` is recorded then."""
+
+    def __init__(self, reason: str, *, permanent: bool = False,
+                 status: str = DeliveryStatus.FAILED) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.status = status
+
+
+def not_sent(reason: str) -> TransportError:
+    """Nothing went wrong, there is just nothing to send (recorded as skipped)."""
+    return TransportError(reason, permanent=True, status=DeliveryStatus.SKIPPED)
+
+
+class Transport:
+    def send(self, delivery: Delivery) -> None:
+        raise NotImplementedError
+
+
+def load_notification(delivery: Delivery) -> Notification:
+    return Notification.objects.select_related(*RENDER_RELATED).get(
+        pk=delivery.notification_id)
+
+
+def ensure_still_wanted(notification: Notification, channel: str) -> None:
+    """A retry may come much later: do not remind of a dose already recorded, on a channel
+    switched off since, or tell a caregiver who no longer receives alerts."""
+    if notification.kind in ALERT_KINDS:
+        if notification.dose is not None and notification.dose.status not in OPEN_STATUSES:
+            raise not_sent("the dose was recorded before this could be sent")
+        patient = notification.patient
+        if not (patient.notify_push if channel == Channel.PUSH else patient.notify_email):
+            raise not_sent(f"{channel} reminders are turned off")
+    elif notification.kind == NotificationKind.CAREGIVER_MISSED and not CareLink.objects.filter(
+        patient_id=notification.patient_id, caregiver_id=notification.recipient_id,
+        status=CareLinkStatus.ACCEPTED, alert_on_missed=True,
+    ).exists():
+        raise not_sent("the caregiver no longer receives missed-dose alerts")

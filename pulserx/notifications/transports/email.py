@@ -1,0 +1,47 @@
+"""Email: the reminder in text and HTML, through Django's email backend (SMTP in production)."""
+
+from __future__ import annotations
+
+import smtplib
+
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from pulserx.notifications.models import Channel, Delivery
+from pulserx.notifications.render import email_context, stored_message
+from pulserx.notifications.transports.base import (
+    Transport,
+    TransportError,
+    ensure_still_wanted,
+    load_notification,
+    not_sent,
+)
+
+
+class EmailTransport(Transport):
+    def send(self, delivery: Delivery) -> None:
+        notification = load_notification(delivery)
+        ensure_still_wanted(notification, Channel.EMAIL)
+        if not notification.recipient.email:
+            raise not_sent("the recipient has no email address")
+        context = email_context(stored_message(notification))
+        email = EmailMultiAlternatives(
+            subject=context["subject"],
+            body=render_to_string("notifications/email/notification.txt", context),
+            to=[notification.recipient.email],
+            headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"},
+        )
+        email.attach_alternative(
+            render_to_string("notifications/email/notification.html", context), "text/html")
+        try:
+            sent = email.send()
+        except smtplib.SMTPRecipientsRefused:
+            raise TransportError("the mail server refused the recipient's address",
+                                 permanent=True) from None
+        except smtplib.SMTPResponseException as error:
+            raise TransportError(f"the mail server answered {error.smtp_code}") from None
+        except (smtplib.SMTPException, OSError) as error:
+            raise TransportError(
+                f"the mail server could not be reached ({type(error).__name__})") from None
+        if not sent:
+            raise TransportError("the email backend sent nothing")

@@ -1,0 +1,204 @@
+"""Every channel tells the same time as the Today page, and the amount with its plural.
+
+A patient with a dose at 08:00 on the clock their reminders follow — at home or away in
+Tokyo, keeping the home clock or following the local one — gets the reminder on every
+channel: the live event, the inbox page, /inbox/since, the API's inbox, Web Push (a push
+service on loopback decrypts it), email (an SMTP server on loopback), the email link's
+confirm page and the calendar feed. When the dose is missed, their caregiver in New York
+reads the patient's 08:00 with the place named, unless their clocks agree.
+"""
+
+from __future__ import annotations
+
+import email
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from channels.layers import get_channel_layer
+from django.test import Client
+
+from pulserx.accounts.models import AccountType, CareLink, CareLinkStatus, Patient, User
+from pulserx.dispatch.tick import tick
+from pulserx.live import group_channel, inbox_group, redis_client
+from pulserx.notifications.models import Delivery, DeliveryStatus, NotificationKind
+from pulserx.notifications.tasks import send_deliveries
+from pulserx.reminders.models import Medication, Schedule
+from pulserx.reminders.planning import replan
+from tests.factories import make_patient
+from tests.notifications.conftest import Mailbox, PushService
+from tests.support import https_client
+
+pytestmark = pytest.mark.django_db
+
+TOKYO = "Asia/Tokyo"
+CAREGIVER_ZONE = "America/New_York"
+HOMES = ("Europe/London", "Europe/Berlin", "America/New_York", "Australia/Sydney")
+DAY = date(2027, 1, 12)
+CASES = [pytest.param(home, away, policy, id=f"{home}-{'away' if away else 'home'}-{policy}")
+         for home in HOMES for away in (False, True) for policy in ("home", "local")]
+
+
+def clock_of(home: str, away: bool, policy: str) -> ZoneInfo:
+    return ZoneInfo(TOKYO if away and policy == "local" else home)
+
+
+def amount_words(amount: int) -> str:
+    return "1 tablet" if amount == 1 else f"{amount} tablets"
+
+
+class LiveEvents:
+    """What the channel layer carries to the browsers of `users` (a real Redis pub/sub)."""
+
+    def __init__(self, *users: User) -> None:
+        self.pubsub = redis_client().pubsub()
+        self.pubsub.subscribe(*(group_channel(inbox_group(u.pk)) for u in users))
+        while self.pubsub.get_message(timeout=1) is not None:  # the subscribe confirmations
+            pass
+
+    def received(self) -> list[dict[str, Any]]:
+        layer = get_channel_layer()
+        assert layer is not None
+        events = []
+        while (message := self.pubsub.get_message(timeout=0.5)) is not None:
+            if message["type"] == "message":
+                events.append(layer.deserialize(message["data"])["event"])
+        return events
+
+    def close(self) -> None:
+        self.pubsub.close()
+
+
+def travelling_patient(home: str, away: bool, policy: str, amount: int) -> Patient:
+    patient = make_patient("traveller@example.org", tz=home,
+                           current_timezone=TOKYO if away else home, travel_policy=policy,
+                           notify_email=True, notify_push=True, missed_after_minutes=60)
+    medication = Medication.objects.create(patient=patient, name="Metformin",
+                                           strength="500 mg", form="tablet", stock=Decimal(30))
+    schedule = Schedule.objects.create(patient=patient, medication=medication,
+                                       start_date=DAY - timedelta(days=1),
+                                       times=[{"at": "08:00", "amount": str(amount)}])
+    replan(schedule)
+    return patient
+
+
+def new_york_caregiver(patient: Patient) -> User:
+    user = User.objects.create_user("carol@example.org", "correct horse battery",
+                                    first_name="Carol", account_type=AccountType.CAREGIVER,
+                                    timezone=CAREGIVER_ZONE)
+    CareLink.objects.create(patient=patient, caregiver=user, invited_email=user.email,
+                            status=CareLinkStatus.ACCEPTED, alert_on_missed=True)
+    return user
+
+
+def signed_in(user: User) -> Client:
+    client = https_client()
+    client.force_login(user)
+    return client
+
+
+def send_pending(recipient: User) -> None:
+    """What the worker does with the queued chunks: one task per channel."""
+    for channel in ("push", "email"):
+        ids = list(Delivery.objects.filter(notification__recipient=recipient, channel=channel,
+                                           status=DeliveryStatus.PENDING)
+                   .values_list("pk", flat=True))
+        send_deliveries(ids, channel)
+
+
+def parts(mailbox: Mailbox, recipient: str) -> tuple[str, str]:
+    """The text and HTML of the last email to `recipient`."""
+    envelope = next(e for e in reversed(mailbox.envelopes) if recipient in e.rcpt_tos)
+    message = email.message_from_bytes(envelope.original_content, policy=default_policy)
+    assert isinstance(message, EmailMessage)
+    text = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert text is not None and html is not None
+    return text.get_content(), html.get_content()
+
+
+def calendar_summary(client: Client, patient: Patient, due_at: datetime) -> str:
+    body = client.get(f"/calendar/{patient.calendar_token}.ics").content.decode()
+    unfolded = body.replace("\r\n ", "")
+    stamp = f"DTSTART:{due_at:%Y%m%dT%H%M%SZ}"
+    event = next(block for block in unfolded.split("BEGIN:VEVENT") if stamp in block)
+    summary = re.search(r"^SUMMARY:(.*)$", event, re.MULTILINE)
+    assert summary is not None
+    return summary.group(1).strip()
+
+
+@pytest.mark.parametrize("amount", [1, 2])
+@pytest.mark.parametrize(("home", "away", "policy"), CASES)
+def test_every_channel_says_the_todays_page_time_and_amount(
+        home: str, away: bool, policy: str, amount: int, push_service: PushService,
+        smtp_server: Mailbox) -> None:
+    clock = clock_of(home, away, policy)
+    due_at = datetime.combine(DAY, time(8, 0), tzinfo=clock).astimezone(UTC)
+    words = amount_words(amount)
+    with time_machine.travel(due_at - timedelta(hours=12), tick=False):
+        patient = travelling_patient(home, away, policy, amount)
+        caregiver = new_york_caregiver(patient)
+        push_service.subscribe(patient.user)
+        push_service.subscribe(caregiver)
+        patient_client, caregiver_client = signed_in(patient.user), signed_in(caregiver)
+    live = LiveEvents(patient.user, caregiver)
+    try:
+        with time_machine.travel(due_at - timedelta(minutes=5), tick=False):
+            tick()  # the dose row is prepared minutes ahead
+        with time_machine.travel(due_at + timedelta(seconds=1), tick=False):
+            today = patient_client.get("/").content.decode()
+            assert ">08:00</time>" in today and words in today  # what every channel must match
+            tick()
+            patient_events = live.received()
+            send_pending(patient.user)
+            inbox_page = patient_client.get("/inbox/").content.decode()
+            since = patient_client.get("/inbox/since?after=0").json()["notifications"]
+            api = patient_client.get("/api/v1/notifications").json()
+            text, html = parts(smtp_server, patient.user.email)
+            take_link = re.search(r"https?://\S+/email/dose/\S+/", text)
+            assert take_link is not None
+            confirm = https_client().get(urlsplit(take_link.group(0)).path).content.decode()
+            summary = calendar_summary(https_client(), patient, due_at)
+        with time_machine.travel(due_at + timedelta(minutes=61), tick=False):
+            tick()  # not taken within the hour: missed, the caregiver is told
+            caregiver_events = [e for e in live.received() if e.get("kind") == "notification"]
+            send_pending(caregiver)
+            caregiver_api = caregiver_client.get("/api/v1/notifications").json()
+            caregiver_text, caregiver_html = parts(smtp_server, caregiver.email)
+    finally:
+        live.close()
+
+    reminder = next(e for e in patient_events if e.get("kind") == "notification")
+    push = next(p.payload for p in push_service.received
+                if p.payload and p.payload["kind"] == NotificationKind.REMINDER)
+    reminder_bodies = {
+        "live event": reminder["body"], "inbox page": inbox_page, "inbox since": since[0]["body"],
+        "API inbox": api[0]["body"], "push payload": push["body"], "email text": text,
+        "email HTML": html,
+    }
+    wrong = "1 tablets" if amount == 1 else f"{amount} tablet "
+    for channel, said in reminder_bodies.items():
+        assert "due at 08:00)" in said and f"Take {words} of Metformin" in said, channel
+        assert wrong not in said, channel
+    assert f"Metformin 500 mg ({words}), due at 08:00 on" in confirm
+    assert summary == f"Take {words} of Metformin 500 mg"
+
+    same_clock = ZoneInfo(CAREGIVER_ZONE).utcoffset(due_at) == clock.utcoffset(due_at)
+    place = clock.key.rsplit("/", 1)[-1].replace("_", " ")
+    read_as = "due at 08:00," if same_clock else f"due at 08:00 in {place},"
+    caregiver_push = next(p.payload for p in push_service.received
+                          if p.payload and p.payload["kind"] == NotificationKind.CAREGIVER_MISSED)
+    caregiver_bodies = {
+        "caregiver live event": caregiver_events[0]["body"], "caregiver push": caregiver_push[
+            "body"], "caregiver API": caregiver_api[0]["body"], "caregiver email text":
+        caregiver_text, "caregiver email HTML": caregiver_html,
+    }
+    for channel, said in caregiver_bodies.items():
+        assert read_as in said and f"Metformin 500 mg ({words})" in said, channel

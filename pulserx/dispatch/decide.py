@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 # A reminder that goes out this much after its time is marked late in the inbox.
 LATE_AFTER = timedelta(seconds=60)
@@ -17,6 +18,29 @@ class Action(StrEnum):
     #                              (never for a test reminder: it only proves delivery)
     MISS_QUIETLY = "miss_quietly"  # found too late to remind: missed, one summary
     NOTHING = "nothing"          # only re-arm (or drop) the next check
+
+
+class DoseFields(Protocol):
+    """What a decision reads of a dose: a `DoseView`, or the dispatcher's `DoseRow`."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def due_at(self) -> datetime: ...
+    @property
+    def snoozed_until(self) -> datetime | None: ...
+    @property
+    def reminded_at(self) -> datetime | None: ...
+    @property
+    def alerts_sent(self) -> int: ...
+    @property
+    def missed_after(self) -> timedelta: ...
+    @property
+    def realert_every(self) -> timedelta: ...
+    @property
+    def realert_limit(self) -> int: ...
+    @property
+    def is_test(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -32,7 +56,7 @@ class DoseView:
     is_test: bool = False        # a test reminder: proves delivery, nothing more
 
 
-def realerts(dose: DoseView) -> bool:
+def realerts(dose: DoseFields) -> bool:
     """Whether the dose is reminded again until acted on. A test reminder never is."""
     return bool(dose.realert_every) and not dose.is_test
 
@@ -44,17 +68,17 @@ class Decision:
     next_action_at: datetime | None = None
 
 
-def alert_time(dose: DoseView) -> datetime:
+def alert_time(dose: DoseFields) -> datetime:
     return dose.snoozed_until or dose.due_at
 
 
-def missed_deadline(dose: DoseView) -> datetime:
+def missed_deadline(dose: DoseFields) -> datetime:
     """A dose not acted on by then is missed. The clock starts when the patient was reminded
     (a late reminder still gives them the full window) and a snooze restarts it."""
     return (dose.reminded_at or alert_time(dose)) + dose.missed_after
 
 
-def next_check(dose: DoseView, alerts_sent: int, alerted_at: datetime,
+def next_check(dose: DoseFields, alerts_sent: int, alerted_at: datetime,
                deadline: datetime) -> datetime:
     """When to look at a notified dose again: the next re-alert or the missed deadline."""
     if realerts(dose) and alerts_sent <= dose.realert_limit:
@@ -62,7 +86,7 @@ def next_check(dose: DoseView, alerts_sent: int, alerted_at: datetime,
     return deadline
 
 
-def decide(dose: DoseView, now: datetime, grace: timedelta) -> Decision:
+def decide(dose: DoseFields, now: datetime, grace: timedelta) -> Decision:
     """Decide what a claimed dose needs at `now` (`grace`: how late a reminder may still go)."""
     if dose.status == "scheduled":
         lateness = now - alert_time(dose)

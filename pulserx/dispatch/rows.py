@@ -12,7 +12,6 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from pulserx.dispatch.decide import DoseView
 from pulserx.notifications.render import DoseFacts
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.models import Dose
@@ -27,11 +26,13 @@ _MEDICATION = ("medication_id", "medication__name", "medication__strength",
                "medication__form", "medication__instructions")
 FIELDS = _DOSE + _PATIENT + _MEDICATION
 _P, _M = len(_DOSE), len(_DOSE) + len(_PATIENT)
+_UTC = ZoneInfo("UTC")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PatientRow:
-    """The patient settings the dispatcher needs; `zone` is their reminder clock."""
+    """The patient settings the dispatcher needs; `zone` is their reminder clock (set once
+    per batch by `claimed_rows`, with `patient_zone` like everywhere else)."""
 
     id: int
     user_id: int
@@ -46,11 +47,7 @@ class PatientRow:
     realert_every: timedelta
     realert_limit: int
     label: str  # how caregivers' alerts name the patient
-
-    @property
-    def zone(self) -> ZoneInfo:
-        """The clock the patient's reminders follow (zoneinfo caches the zones)."""
-        return patient_zone(self)
+    zone: ZoneInfo = _UTC
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +61,9 @@ class MedicationRow:
 
 @dataclass(frozen=True, slots=True)
 class DoseRow:
+    """A claimed dose: what `decide` reads (it is a `DoseView`), and what the fan-out
+    needs to write and word its notifications."""
+
     id: int
     status: str
     due_at: datetime
@@ -73,13 +73,13 @@ class DoseRow:
     amount: Decimal
     patient: PatientRow
     medication: MedicationRow | None  # None: a test reminder
+    missed_after: timedelta  # the patient's settings, copied for `decide`
+    realert_every: timedelta
+    realert_limit: int
 
-    def view(self) -> DoseView:
-        patient = self.patient
-        return DoseView(status=self.status, due_at=self.due_at, snoozed_until=self.snoozed_until,
-                        reminded_at=self.reminded_at, alerts_sent=self.alerts_sent,
-                        missed_after=patient.missed_after, realert_every=patient.realert_every,
-                        realert_limit=patient.realert_limit, is_test=self.medication is None)
+    @property
+    def is_test(self) -> bool:
+        return self.medication is None
 
     def facts(self) -> DoseFacts:
         medication = self.medication
@@ -92,12 +92,39 @@ class DoseRow:
         )
 
 
-def _patient(values: tuple) -> PatientRow:  # type: ignore[type-arg]
-    (pk, user_id, home, current, policy, quiet_start, quiet_end, push, email, missed_after,
-     realert_every, realert_limit, first_name, address) = values
-    return PatientRow(pk, user_id, home, current or "", policy, quiet_start, quiet_end, push,
-                      email, timedelta(minutes=missed_after), timedelta(minutes=realert_every),
-                      realert_limit, first_name or address)
+class _Patients:
+    """The batch's patients, each built once; clocks and durations are shared between
+    patients with the same settings (a burst has many patients and few zones)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, PatientRow] = {}
+        self.zones: dict[tuple[str, str, str], ZoneInfo] = {}
+        self.minutes: dict[int, timedelta] = {}
+
+    def get(self, values: tuple) -> PatientRow:  # type: ignore[type-arg]
+        row = self.rows.get(values[0])
+        if row is None:
+            row = self.rows[values[0]] = self.build(values)
+        return row
+
+    def duration(self, minutes: int) -> timedelta:
+        found = self.minutes.get(minutes)
+        if found is None:
+            found = self.minutes[minutes] = timedelta(minutes=minutes)
+        return found
+
+    def build(self, values: tuple) -> PatientRow:  # type: ignore[type-arg]
+        (pk, user_id, home, current, policy, quiet_start, quiet_end, push, email, missed_after,
+         realert_every, realert_limit, first_name, address) = values
+        row = PatientRow(pk, user_id, home, current or "", policy, quiet_start, quiet_end, push,
+                         email, self.duration(missed_after), self.duration(realert_every),
+                         realert_limit, first_name or address)
+        clock = (home, row.current_timezone, policy)
+        zone = self.zones.get(clock)
+        if zone is None:
+            zone = self.zones[clock] = patient_zone(row)
+        row.zone = zone
+        return row
 
 
 def _medication(values: tuple) -> MedicationRow | None:  # type: ignore[type-arg]
@@ -109,18 +136,17 @@ def _medication(values: tuple) -> MedicationRow | None:  # type: ignore[type-arg
 
 def claimed_rows(token: str) -> list[DoseRow]:
     """The doses claimed under `token`, locked for this transaction, as typed rows."""
-    patients: dict[int, PatientRow] = {}
+    patients = _Patients()
     medications: dict[int | None, MedicationRow | None] = {None: None}
     rows = []
     for values in (Dose.objects.select_for_update(of=("self",)).filter(claim_token=token)
                    .values_list(*FIELDS)):
-        patient = patients.get(values[_P])
-        if patient is None:
-            patient = patients[values[_P]] = _patient(values[_P:_M])
+        patient = patients.get(values[_P:_M])
         medication_id = values[_M]
         if medication_id not in medications:
             medications[medication_id] = _medication(values[_M:])
         pk, status, due_at, snoozed_until, reminded_at, alerts_sent, amount = values[:_P]
         rows.append(DoseRow(pk, status, due_at, snoozed_until, reminded_at, alerts_sent,
-                            amount, patient, medications[medication_id]))
+                            amount, patient, medications[medication_id], patient.missed_after,
+                            patient.realert_every, patient.realert_limit))
     return rows

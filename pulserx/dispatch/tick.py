@@ -79,7 +79,7 @@ def deliver_batch(token: str, now: datetime) -> BatchReport:
     started = time.perf_counter()
     grace = settings.PULSERX_LATE_GRACE
     with transaction.atomic():
-        decided = [(row, decide(row.view(), now, grace)) for row in claimed_rows(token)]
+        decided = [(row, decide(row, now, grace)) for row in claimed_rows(token)]
         finish_doses(token, decided, now)
         events = fanout.record(decided, now)
     return BatchReport(

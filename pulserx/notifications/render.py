@@ -85,7 +85,7 @@ def medication_label(name: str | None, strength: str) -> str:
     """"Metformin 500 mg"; "Test reminder" for a dose without a medication."""
     if name is None:
         return "Test reminder"
-    return " ".join(part for part in (name, strength) if part)
+    return f"{name} {strength}" if strength and name else name or strength
 
 
 def place(zone: ZoneInfo) -> str:
@@ -93,18 +93,29 @@ def place(zone: ZoneInfo) -> str:
     return zone.key.rsplit("/", 1)[-1].replace("_", " ")
 
 
+def place_for(zone: ZoneInfo, reader: ZoneInfo | None, moment: datetime) -> str:
+    """The place to name after a time on `zone`'s clock ("Tokyo"), or "" when the reader's
+    clock shows the same time then; unknown reader clocks always get it."""
+    if reader is zone or (reader is not None and reader.utcoffset(moment) == zone.utcoffset(
+            moment)):
+        return ""
+    return place(zone)
+
+
 def clock_time(moment: datetime, zone: ZoneInfo, reader: ZoneInfo | None = None) -> str:
     """`moment` on `zone`'s clock, "08:00"; with the zone named ("08:00 in Tokyo") when the
     reader's clock shows another time then, or the reader's clock is unknown."""
-    text = moment.astimezone(zone).strftime("%H:%M")
-    if reader is None or reader.utcoffset(moment) != zone.utcoffset(moment):
-        return f"{text} in {place(zone)}"
-    return text
+    local = moment.astimezone(zone)
+    text = f"{local.hour:02d}:{local.minute:02d}"
+    if reader is zone:  # the patient reading their own clock: the usual case, kept quick
+        return text
+    where = place_for(zone, reader, moment)
+    return f"{text} in {where}" if where else text
 
 
-def take_text(facts: DoseFacts) -> str:
+def take_text(facts: DoseFacts, what: str | None = None) -> str:
     """"Take 2 tablets of Metformin 500 mg" (also the calendar event's summary)."""
-    return f"Take {amount_text(facts.amount, facts.form)} of {facts.what}"
+    return f"Take {amount_text(facts.amount, facts.form)} of {what or facts.what}"
 
 
 def describe(kind: str, facts: DoseFacts | None, *, late: bool = False, count: int = 1,
@@ -119,16 +130,17 @@ def describe(kind: str, facts: DoseFacts | None, *, late: bool = False, count: i
     at = clock_time(facts.due_at, facts.zone, reader)
     if facts.medication is None:
         return ("Test reminder", f"Your reminders work. This one was due at {at}.")
-    take = take_text(facts)
-    detail = f" — {facts.instructions}" if facts.instructions else ""
+    what = facts.what
     if kind == NotificationKind.CAREGIVER_MISSED:
         return (f"{patient_label} missed a dose",
-                f"{facts.what} ({amount_text(facts.amount, facts.form)}), due at {at}, "
+                f"{what} ({amount_text(facts.amount, facts.form)}), due at {at}, "
                 "was not taken.")
+    take = take_text(facts, what)
+    detail = f" — {facts.instructions}" if facts.instructions else ""
     if kind == NotificationKind.REALERT:
-        return (f"Reminder: {facts.what}", f"Still due since {at}. {take}{detail}.")
+        return (f"Reminder: {what}", f"Still due since {at}. {take}{detail}.")
     late_note = f" (due at {at}, sent late)" if late else f" (due at {at})"
-    return (f"Time for {facts.what}", f"{take}{detail}{late_note}.")
+    return (f"Time for {what}", f"{take}{detail}{late_note}.")
 
 
 def patient_label(user: User) -> str:

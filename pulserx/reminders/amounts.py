@@ -18,7 +18,7 @@ UNITS = {
 
 def quantity_text(value: Decimal) -> str:
     """A number without trailing zeros: 9, 12.5, 0.25."""
-    return f"{Decimal(value).normalize():f}"
+    return f"{value.normalize():f}"
 
 
 def amount_text(amount: Decimal, form: str) -> str:
@@ -27,4 +27,4 @@ def amount_text(amount: Decimal, form: str) -> str:
     units = UNITS.get(form)
     if units is None:
         return number
-    return f"{number} {units[0] if Decimal(amount) <= 1 else units[1]}"
+    return f"{number} {units[0] if amount <= 1 else units[1]}"

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from pulserx.notifications import inbox
+from pulserx.notifications.render import clock_time
 from pulserx.reminders.actions import DoseActionError, record_dose, snooze_dose
 from pulserx.reminders.adherence import WINDOWS, adherence
 from pulserx.reminders.clock import patient_zone
@@ -87,8 +88,8 @@ def _act(request: HttpRequest, dose_id: int, action: Callable[[Dose], Dose],
         error = str(refused)
     dose = own_dose(request, dose_id)  # fresh, with the medication's new stock
     if dose.snoozed_until and not error and dose.status == DoseStatus.SCHEDULED:
-        local = dose.snoozed_until.astimezone(patient_zone(dose.patient))
-        done = f"Snoozed until {local:%H:%M}."
+        zone = patient_zone(dose.patient)
+        done = f"Snoozed until {clock_time(dose.snoozed_until, zone, zone)}."
     if wants_json(request):
         return _json_answer(request, dose, done, error)
     if is_htmx(request):

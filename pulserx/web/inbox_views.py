@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from pulserx.notifications import inbox
 from pulserx.notifications.models import ALERT_KINDS, Notification
-from pulserx.reminders.clock import patient_zone
+from pulserx.notifications.render import place_for
+from pulserx.reminders.clock import patient_zone, reader_zone
 from pulserx.web.access import signed_in_user
 from pulserx.web.day import TimelineEntry, dose_state
 from pulserx.web.forms import SinceForm
@@ -30,6 +31,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
                      .prefetch_related("deliveries").order_by("-id"))
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
+    reader = reader_zone(user)
     items = []
     for notification, payload in zip(page.object_list,
                                      inbox.payloads(list(page.object_list)),
@@ -40,6 +42,9 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         items.append({
             "notification": notification, "payload": payload,
             "zone": patient_zone(notification.patient),
+            # When it arrived, on the patient's clock; named when the reader's differs.
+            "place": "" if notification.patient.user_id == user.pk else place_for(
+                patient_zone(notification.patient), reader, notification.created_at),
             "deliveries": sorted(notification.deliveries.all(), key=lambda d: d.channel),
             "entry": TimelineEntry(due_at=dose.due_at, medication=dose.medication,
                                    amount=dose.amount, dose=dose, state=dose_state(dose, now))

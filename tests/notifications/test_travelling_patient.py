@@ -171,6 +171,7 @@ def test_every_channel_says_the_todays_page_time_and_amount(
             caregiver_events = [e for e in live.received() if e.get("kind") == "notification"]
             send_pending(caregiver)
             caregiver_api = caregiver_client.get("/api/v1/notifications").json()
+            caregiver_inbox = caregiver_client.get("/inbox/").content.decode()
             caregiver_text, caregiver_html = parts(smtp_server, caregiver.email)
     finally:
         live.close()
@@ -196,9 +197,10 @@ def test_every_channel_says_the_todays_page_time_and_amount(
     caregiver_push = next(p.payload for p in push_service.received
                           if p.payload and p.payload["kind"] == NotificationKind.CAREGIVER_MISSED)
     caregiver_bodies = {
-        "caregiver live event": caregiver_events[0]["body"], "caregiver push": caregiver_push[
-            "body"], "caregiver API": caregiver_api[0]["body"], "caregiver email text":
-        caregiver_text, "caregiver email HTML": caregiver_html,
+        "caregiver live event": caregiver_events[0]["body"],
+        "caregiver push": caregiver_push["body"], "caregiver API": caregiver_api[0]["body"],
+        "caregiver inbox page": caregiver_inbox, "caregiver email text": caregiver_text,
+        "caregiver email HTML": caregiver_html,
     }
     for channel, said in caregiver_bodies.items():
         assert read_as in said and f"Metformin 500 mg ({words})" in said, channel

@@ -60,7 +60,7 @@ def record(decided: list[tuple[DoseRow, Decision]], now: datetime) -> list[live.
                 dose_id=row.id, kind=_ALERT_KIND[decision.action],
                 sequence=row.alerts_sent, late=decision.late,
                 quiet_until=quiet_until(row.patient, now))
-        elif decision.action == Action.MISS and row.medication is not None:
+        elif decision.action == Action.MISS and not row.is_test:
             missed.append(row)  # a test reminder that nobody answered concerns nobody else
         elif decision.action == Action.MISS_QUIETLY:
             away[(row.patient.id, row.patient.user_id)] += 1
@@ -85,7 +85,7 @@ def dose_change(row: DoseRow, decision: Decision) -> live.DoseChange:
     status = "notified" if decision.action == Action.REMIND else "missed"
     return live.DoseChange(dose_id=row.id, patient_id=row.patient.id,
                            patient_user_id=row.patient.user_id, status=status,
-                           is_test=row.medication is None,
+                           is_test=row.is_test,
                            patient_hears=decision.action != Action.REMIND)
 
 
@@ -137,10 +137,10 @@ def supersede_held(notifications: list[Notification]) -> None:
         return
     Delivery.objects.filter(
         notification__dose_id__in={n.dose_id for n in held},
-        notification__sequence__lt=max(n.sequence for n in held),
         notification__quiet_until__isnull=False, status=DeliveryStatus.PENDING,
-    ).update(status=DeliveryStatus.SKIPPED, next_attempt_at=None,
-             last_error="replaced by a later reminder of the same dose")
+    ).exclude(notification_id__in=[n.pk for n in held]).update(
+        status=DeliveryStatus.SKIPPED, next_attempt_at=None,
+        last_error="replaced by a later reminder of the same dose")
 
 
 def record_web_deliveries(notification_ids: list[int], now: datetime) -> None:

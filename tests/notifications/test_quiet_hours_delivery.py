@@ -132,3 +132,18 @@ def test_outside_quiet_hours_email_goes_at_once(patient, smtp_server, sent,
     assert page_payload(Notification.objects.get())["quiet"] is False
     run(sent)
     assert len(smtp_server.envelopes) == 1
+
+
+def test_held_re_alerts_of_two_doses_each_go_out_once(patient, smtp_server, sent):
+    sleeper(patient)
+    patient.realert_every_minutes, patient.realert_limit = 15, 2
+    patient.save()
+    with time_machine.travel(datetime(2026, 6, 1, 12, tzinfo=UTC), tick=False):
+        make.medication(patient, time(23, 0), start=date(2026, 6, 1))
+        make.medication(patient, time(23, 15), start=date(2026, 6, 1), name="Lisinopril")
+    start = datetime(2026, 6, 1, 22, 0, 1, tzinfo=UTC)
+    for minutes in (0, 15, 30):  # at 22:30 both re-alert in one batch
+        tick_at(start + timedelta(minutes=minutes))
+    tick_at(datetime(2026, 6, 2, 6, 0, 1, tzinfo=UTC))
+    run(sent)
+    assert len(smtp_server.envelopes) == 2  # one per dose

@@ -29,7 +29,7 @@ STEPS = (
     ("pulserx.dispatch.tick", "deliver_batch", "deliver_batch"),
     ("pulserx.dispatch.tick", "decide", "decide (per dose)"),
     ("pulserx.dispatch.tick", "finish_doses", "finish_doses"),
-    ("pulserx.dispatch.fanout", "record", "outbox.record"),
+    ("pulserx.dispatch.fanout", "record", "fanout.record"),
     ("pulserx.dispatch.fanout", "plan_deliveries", "plan_deliveries"),
     ("pulserx.dispatch.fanout", "notification_event", "notification_event (per dose)"),
     ("pulserx.dispatch.fanout", "publish_after_commit", "publish (pipelined PUBLISH)"),

@@ -21,6 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 COLOURS = {"redis": "31", "web": "36", "worker": "35"}
 
 
+def web_command(host: str, port: str) -> list[str]:
+    """uvicorn as in production: no access log, whose lines would carry the tokens of
+    calendar feeds and email links."""
+    return [sys.executable, "-m", "uvicorn", "pulserx.asgi:application", "--host", host,
+            "--port", port, "--ws-per-message-deflate", "false", "--no-access-log"]
+
+
 def relay(name: str, process: subprocess.Popen[str]) -> None:
     assert process.stdout is not None
     prefix = f"\033[{COLOURS[name]}m{name:>6} |\033[0m " if sys.stdout.isatty() else f"{name:>6} | "
@@ -111,9 +118,7 @@ def main() -> int:
         call_command("migrate", interactive=False, verbosity=0)
         call_command("demo")
         env["REDIS_URL"] = settings.REDIS_URL
-        processes.append(spawn("web", [sys.executable, "-m", "uvicorn", "pulserx.asgi:application",
-                                       "--host", host, "--port", port,
-                                       "--ws-per-message-deflate", "false"], env))
+        processes.append(spawn("web", web_command(host, port), env))
         processes.append(spawn("worker", [sys.executable, "manage.py", "worker"], env))
         print(f"   web | PulseRx is starting on http://{host}:{port}  (Ctrl-C stops everything)")
         while all(p.poll() is None for p in processes):

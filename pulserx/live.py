@@ -27,6 +27,11 @@ def inbox_group(user_id: int) -> str:
     return f"inbox.{user_id}"
 
 
+def session_group(session_key: str) -> str:
+    """The group of every WebSocket opened with one browser session."""
+    return f"session.{session_key}"
+
+
 def event_for(user_id: int, payload: dict[str, Any]) -> Event:
     """The envelope the consumer's `inbox_event` handler forwards: the socket gets `payload`."""
     return inbox_group(user_id), {"type": "inbox.event", "event": payload}

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "pulserx.web",
     "pulserx.ops",
     "pulserx.api",
+    "axes",
 ]
 # The API docs' Swagger UI, from our own origin (see pulserx/api/docs.py).
 NINJA_DIR = Path(importlib.util.find_spec("ninja").submodule_search_locations[0])  # type: ignore[union-attr,index]
@@ -57,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a lockout raised while signing in into a 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pulserx.urls"
@@ -144,7 +147,12 @@ PULSERX_WORKER_MAX_RSS_MB = env_int("PULSERX_WORKER_MAX_RSS_MB", 200)
 PULSERX_WORKER_MEMORY_LIMIT_MB = env_int("PULSERX_WORKER_MEMORY_LIMIT_MB", 512)
 # /healthz and `manage.py doctor` call the worker dead when its last tick is older than this.
 PULSERX_HEALTH_MAX_TICK_AGE = env_duration("PULSERX_HEALTH_MAX_TICK_AGE", timedelta(seconds=30))
+# Who may read /healthz in full (Authorization: Bearer <token>); empty: nobody, the public
+# only ever sees {"healthy": true|false}. `manage.py doctor` reads the full report locally.
+PULSERX_HEALTH_TOKEN = env_str("PULSERX_HEALTH_TOKEN", "")
 PULSERX_DELIVERY_MAX_ATTEMPTS = env_int("PULSERX_DELIVERY_MAX_ATTEMPTS", 5)
+# A dose taken more than this after its due time counts as late in History and the reports.
+PULSERX_ON_TIME_WINDOW = env_duration("PULSERX_ON_TIME_WINDOW", timedelta(minutes=60))
 # Task threads of the worker; email may use all but one of them, so a push (or any other
 # task) always finds a free thread however many emails are waiting on a slow server.
 PULSERX_WORKER_THREADS = env_int("PULSERX_WORKER_THREADS", 4)
@@ -157,6 +165,24 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "today"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes first: it refuses a locked-out client before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in lockout: after PULSERX_LOGIN_FAILURE_LIMIT failures from one client address, that
+# address cannot sign in (nor ask for password resets) until PULSERX_LOGIN_LOCKOUT has passed.
+# The address is REMOTE_ADDR, which uvicorn's --proxy-headers sets from the platform's proxy.
+AXES_FAILURE_LIMIT = env_int("PULSERX_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_duration("PULSERX_LOGIN_LOCKOUT", timedelta(minutes=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "pulserx.accounts.throttle.lockout_response"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False  # its log lines carry the username (an email address)
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_DISABLE_ACCESS_LOG = True
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -232,11 +258,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Secrets in URL paths (calendar, email links, invitations) never reach a log line.
+    "filters": {"redact_tokens": {"()": "pulserx.logredact.RedactTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["redact_tokens"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         # The worker's own lines: "ready", each task received/succeeded, each batch delivered.
         name: {"level": LOG_LEVEL, "handlers": ["console"], "propagate": False}
         for name in ("pulserx", "celery.apps.worker", "celery.worker.strategy", "celery.app.trace")
+    } | {
+        # Logs the path of every 4xx/5xx; redacted on the record itself, for every handler.
+        "django.request": {"filters": ["redact_tokens"]},
     },
 }

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("pulserx.web.urls")),
+    path("accounts/tokens/", include("pulserx.api.token_urls")),
     path("accounts/", include("pulserx.accounts.urls")),
     path("api/v1/", include("pulserx.api.urls")),
     path("calendar/", include("pulserx.api.ical_urls")),

@@ -68,6 +68,7 @@ def other_patient(db: None) -> Patient:
 @pytest.fixture
 def caregiver(patient: Patient) -> User:
     user = User.objects.create_user("carol@example.org", "correct horse battery",
+                                    email_verified=True,
                                     first_name="Carol", account_type=AccountType.CAREGIVER)
     CareLink.objects.create(patient=patient, caregiver=user, invited_email=user.email,
                             status=CareLinkStatus.ACCEPTED)

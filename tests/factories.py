@@ -15,7 +15,9 @@ START = date(2025, 1, 1)
 
 
 def make_patient(email: str, tz: str = "Europe/London", **fields: object) -> Patient:
-    user = User.objects.create_user(email, "correct horse battery", first_name=email.split("@")[0])
+    """A patient whose address is verified (as after following the sign-up email)."""
+    user = User.objects.create_user(email, "correct horse battery", first_name=email.split("@")[0],
+                                    email_verified=True)
     return Patient.objects.create(user=user, timezone=tz, **fields)
 
 

@@ -19,6 +19,7 @@ from pulserx.accounts.models import (
     new_token,
     patient_of,
 )
+from pulserx.notifications.models import Notification
 
 
 class InviteUnavailable(Exception):
@@ -55,6 +56,15 @@ def check_acceptable(link: CareLink, user: User) -> None:
         raise InviteUnavailable("This invitation has already been used.")
     if links_cared_for_by(user).filter(patient_id=link.patient_id).exists():
         raise InviteUnavailable("You already look after this person.", status=409)
+    if user.email.lower() != link.invited_email.lower():
+        inviter = link.patient.user.get_full_name() or "the patient"
+        raise InviteUnavailable(
+            "This invitation was sent to another address. Sign in with the account of the "
+            f"address it was sent to, or ask {inviter} to invite this one.", status=403)
+    if not user.email_verified:
+        raise InviteUnavailable(
+            "Confirm your email address first: open the link we emailed you, then come "
+            "back to this page.", status=403)
 
 
 def accept_invite(link: CareLink, user: User) -> None:
@@ -67,9 +77,15 @@ def accept_invite(link: CareLink, user: User) -> None:
         raise InviteUnavailable("This invitation has already been used.")
 
 
+@transaction.atomic
 def revoke(link: CareLink) -> None:
+    """End the link; the caregiver also loses the alerts about this patient they already
+    have (their inbox entries name medications)."""
     link.status = CareLinkStatus.REVOKED
     link.save(update_fields=["status"])
+    if link.caregiver_id is not None:
+        Notification.objects.filter(recipient_id=link.caregiver_id,
+                                    patient_id=link.patient_id).delete()
 
 
 def links_cared_for_by(user: User) -> QuerySet[CareLink]:

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
-from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
 from django.db import transaction
 
-from pulserx.accounts.models import AccountType, CareLink, CareLinkStatus, Patient, User
+from pulserx.accounts.models import (
+    AccountType,
+    CareLink,
+    CareLinkStatus,
+    Patient,
+    User,
+    zone_names,
+)
 from pulserx.reminders.schedule import TravelPolicy
 
 ZoneChoices = list[tuple[str, Any]]
@@ -20,7 +26,7 @@ ZoneChoices = list[tuple[str, Any]]
 def timezone_choices() -> ZoneChoices:
     """Every IANA zone this server knows, grouped by region ("Europe", "America", ...)."""
     groups: dict[str, list[tuple[str, str]]] = {}
-    for name in sorted(available_timezones()):
+    for name in sorted(zone_names()):
         region = name.split("/", 1)[0] if "/" in name else "Other"
         groups.setdefault(region, []).append((name, name.replace("_", " ")))
     return [(region, zones) for region, zones in sorted(groups.items())]
@@ -84,12 +90,17 @@ class SignUpForm(BaseUserCreationForm):
         return self.is_bound and bool(self.errors) and bool(self.data.get("password1"))
 
     def clean_email(self) -> str:
-        email = normalise_email(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this email already exists. Sign in, or reset your password "
-                "if you have forgotten it.", code="duplicate")
-        return email
+        # Whether the address already has an account is never said here (that would tell
+        # anyone who has an account): the sign-up view emails the owner instead.
+        return normalise_email(self.cleaned_data["email"])
+
+    def validate_unique(self) -> None:
+        exclude = self._get_validation_exclusions()  # type: ignore[attr-defined]
+        exclude.add("email")
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except forms.ValidationError as error:
+            self._update_errors(error)  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -212,7 +223,7 @@ class InviteForm(forms.Form):
     """Invite someone by email to look after a patient."""
 
     email = forms.EmailField(
-        label="Their email",
+        label="Their email", max_length=254,  # RFC 5321's limit; SQLite would store more
         help_text="They get a link to accept. You can revoke it at any time.",
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )

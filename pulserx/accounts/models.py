@@ -3,21 +3,38 @@
 from __future__ import annotations
 
 import secrets
+from functools import lru_cache
 from zoneinfo import available_timezones
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.dispatch import Signal
 
 from pulserx.reminders.schedule import TravelPolicy
 
+# Keys of the tz database that name no place: "localtime" is whatever the server's own clock
+# is set to, "Factory" a placeholder zone, "posixrules" a template file.
+_NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> frozenset[str]:
+    """The IANA zones a patient may live in."""
+    return frozenset(available_timezones() - _NOT_PLACES)
+
 
 def validate_timezone(value: str) -> None:
-    if value not in available_timezones():
+    if value not in zone_names():
         raise ValidationError(
             "“%(value)s” is not an IANA time zone (for example Europe/London).",
             params={"value": value},
         )
+
+
+# Sent after a user's new password is saved (change, reset, admin): sessions of other
+# browsers already end through Django's session hash; tokens and sockets listen here.
+password_changed = Signal()
 
 
 def new_token() -> str:
@@ -46,6 +63,9 @@ class User(AbstractUser):
     account_type = models.CharField(
         max_length=16, choices=AccountType.choices, default=AccountType.PATIENT
     )
+    # Set by the link in the verification email. Until then no invitation can be accepted
+    # with this account and no reminder is emailed to the address.
+    email_verified = models.BooleanField(default=False)
     # A caregiver's own clock (a patient's lives on their profile), kept up to date by
     # their browser; times of a patient's doses are shown to them with the zone named.
     timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone])
@@ -56,7 +76,11 @@ class User(AbstractUser):
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         self.username = self.email
+        # Django keeps the raw password in _password until the save that stores its hash.
+        new_password = self.pk is not None and getattr(self, "_password", None) is not None
         super().save(*args, **kwargs)
+        if new_password:
+            password_changed.send(sender=User, user=self)
 
 
 class Patient(models.Model):

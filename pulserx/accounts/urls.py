@@ -8,6 +8,7 @@ from pulserx.accounts import views
 
 urlpatterns = [
     path("signup/", views.sign_up, name="signup"),
+    path("signup/sent/", views.signup_sent, name="signup_sent"),
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(
@@ -25,6 +26,8 @@ urlpatterns = [
     path("settings/", views.account_settings, name="account_settings"),
     path("timezone/", views.report_timezone, name="report_timezone"),
     path("timezone/choose/", views.choose_clock, name="choose_clock"),
+    path("verify/send/", views.resend_verification, name="resend_verification"),
+    path("verify/<str:token>/", views.verify_email, name="verify_email"),
     path("care/", views.care_home, name="care_home"),
     path("care/invite/", views.care_invite, name="care_invite"),
     path("care/<int:link_id>/revoke/", views.care_revoke, name="care_revoke"),

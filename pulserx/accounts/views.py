@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -15,7 +17,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from pulserx.accounts import care, emails
+from pulserx.accounts import care, emails, throttle, verification
 from pulserx.accounts.care import home_url
 from pulserx.accounts.forms import (
     CaregiverSettingsForm,
@@ -60,6 +62,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
 
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not throttle.count_attempt(request, request.POST.get("email", "")[:254]):
+            return throttle.lockout_response(request)
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         # Links in emails use the configured public address, not the request's Host header.
         self.extra_email_context = {"site_url": site_url(self.request)}
@@ -67,19 +74,27 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 def sign_up(request: HttpRequest) -> HttpResponse:
+    """Create the account and email a link that confirms the address and signs in. An
+    address that already has an account gets an email saying so, and the page answers the
+    same either way: sign-up does not tell strangers who has an account."""
     if request.user.is_authenticated:
         return redirect(home_url(request.user))  # type: ignore[arg-type]
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            user = form.save()
-        except IntegrityError:  # the same address signed up a moment ago
-            form.add_error("email", "An account with this email already exists.")
-        else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "Welcome to PulseRx. Your account is ready.")
-            return redirect(safe_next(request) or home_url(user))
+        existing = User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
+        if existing is None:
+            try:
+                verification.send_verification(form.save(), then=safe_next(request))
+            except IntegrityError:  # the same address signed up a moment ago
+                existing = User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
+        if existing is not None:
+            verification.send_account_exists(existing)
+        return redirect("signup_sent")
     return render(request, "accounts/signup.html", {"form": form, "next": safe_next(request)})
+
+
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/signup_sent.html")
 
 
 @login_required
@@ -110,14 +125,17 @@ def caregiver_settings(request: HttpRequest) -> HttpResponse:
 
 def render_settings(request: HttpRequest, patient: Patient, *,
                     form: PatientSettingsForm | None = None,
-                    invite_form: InviteForm | None = None) -> HttpResponse:
+                    invite_form: InviteForm | None = None, status: int = 200,
+                    extra: dict[str, Any] | None = None) -> HttpResponse:
     links = patient.care_links.select_related("caregiver").order_by("status", "-created_at")
     return render(request, "accounts/settings.html", {
         "patient": patient,
         "form": form or PatientSettingsForm(instance=patient),
         "invite_form": invite_form or InviteForm(patient=patient),
         "care_links": [(link, emails.accept_url(link, request)) for link in links],
-    })
+        "api_tokens": patient.user.api_tokens.order_by("-created_at", "-pk"),
+        **(extra or {}),
+    }, status=status)
 
 
 def patient_or_404(request: HttpRequest) -> Patient:
@@ -228,6 +246,32 @@ def care_accept(request: HttpRequest, token: str) -> HttpResponse:
         context["problem"] = problem.reason
         return render(request, "accounts/accept.html", context, status=problem.status)
     return render(request, "accounts/accept.html", context)
+
+
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the verification email. Its first use also signs the new account in;
+    after that it only confirms (a link in a mailbox must not stay a way in)."""
+    first_use, user = verification.verify(token)
+    if user is None:
+        return render(request, "accounts/verify.html", {"ok": False}, status=400)
+    if first_use and not request.user.is_authenticated:
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Welcome to PulseRx: your address is confirmed.")
+        return redirect(verification.continue_path(token) or home_url(user))
+    return render(request, "accounts/verify.html", {"ok": True, "email": user.email})
+
+
+@login_required
+@require_POST
+def resend_verification(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    if request.user.email_verified:
+        messages.success(request, "Your address is already confirmed.")
+    elif verification.send_verification(request.user):
+        messages.success(request, f"We sent a new link to {request.user.email}.")
+    else:
+        messages.error(request, "The mail server refused the message; try again later.")
+    return redirect(safe_next(request) or home_url(request.user))
 
 
 @login_required

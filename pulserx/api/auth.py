@@ -36,7 +36,7 @@ class PersonalToken(HttpBearer):
     """``Authorization: Bearer prx_…``: a token issued by ``POST /api/v1/tokens``."""
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        row = (ApiToken.objects.select_related("user")
+        row = (ApiToken.live().select_related("user")
                .filter(digest=token_digest(token), user__is_active=True).first())
         if row is None:
             return None

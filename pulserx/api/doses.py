@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from django.http import Http404, HttpRequest
@@ -11,9 +11,18 @@ from django.utils import timezone
 from ninja import Router, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.params.functions import Query
+from pydantic import WithJsonSchema
 
 from pulserx.api.auth import any_auth, caller, caller_patient
-from pulserx.api.schemas import AdherenceOut, DoseOut, ErrorOut, MedicationTally, SnoozeIn
+from pulserx.api.schemas import (
+    AdherenceOut,
+    BoundedDate,
+    DoseOut,
+    ErrorOut,
+    MedicationTally,
+    SnoozeIn,
+    TakenOut,
+)
 from pulserx.reminders.actions import (
     DoseActionError,
     record_dose,
@@ -24,6 +33,7 @@ from pulserx.reminders.adherence import WINDOWS, Tally, adherence
 from pulserx.reminders.clock import day_start, local_today, patient_zone
 from pulserx.reminders.models import Dose, DoseStatus
 from pulserx.reminders.planning import doses_in
+from pulserx.reminders.schedule import FIRST_DATE, LAST_DATE
 
 router = Router(tags=["doses"], auth=any_auth)
 
@@ -47,9 +57,12 @@ def act(action: Callable[[], Dose]) -> Dose:
 @router.get("/doses", response=list[DoseOut])
 def list_doses(
     request: HttpRequest,
-    start: Annotated[date | None, Query(alias="from", description="First local day (today).")
+    start: Annotated[BoundedDate | None, Query(
+        alias="from", description="First local day (= to when only to is given, else today).")
                      ] = None,
-    to: Annotated[date | None, Query(description="Last local day, inclusive (= from).")] = None,
+    to: Annotated[BoundedDate | None, Query(
+        description=f"Last local day, inclusive (= from); from..to spans at most "
+                    f"{MAX_LIST_DAYS} days.")] = None,
     status: Annotated[list[DoseStatus] | None, Query(description="Only these statuses.")
                       ] = None,
 ) -> Any:
@@ -58,8 +71,12 @@ def list_doses(
     prepared by the dispatcher (it does so minutes ahead) have `id: null`: they can be acted
     on once they have an id."""
     patient = caller_patient(request)
-    first = start or local_today(patient)
+    first = start or (to if to is not None else local_today(patient))
     last = to or first
+    for name, day in (("from", first), ("to", last)):
+        if not FIRST_DATE <= day <= LAST_DATE:
+            raise ValidationError([{"type": "value_error", "loc": ["query", name],
+                                    "msg": f"must be within {FIRST_DATE}..{LAST_DATE}"}])
     if last < first or (last - first).days >= MAX_LIST_DAYS:
         raise ValidationError([{"type": "value_error", "loc": ["query", "to"],
                                 "msg": f"must be within {MAX_LIST_DAYS} days on or after from"}])
@@ -68,9 +85,10 @@ def list_doses(
                     statuses=status or ())
 
 
-@router.post("/doses/{dose_id}/take", response={200: DoseOut, **_ACTION_ERRORS})
+@router.post("/doses/{dose_id}/take", response={200: TakenOut, **_ACTION_ERRORS})
 def take_dose(request: HttpRequest, dose_id: int) -> Any:
-    """Record the dose taken (lowers the medication's stock). 409 if already recorded."""
+    """Record the dose taken (lowers the medication's stock, never below 0:
+    `stock_was_empty` says when it had too little). 409 if already recorded."""
     require_own_dose(request, dose_id)
     return act(lambda: record_dose(dose_id, DoseStatus.TAKEN, by=caller(request)))
 
@@ -97,7 +115,9 @@ def test_reminder(request: HttpRequest) -> Any:
 
 @router.get("/adherence", response=AdherenceOut)
 def get_adherence(request: HttpRequest,
-                  days: Annotated[int, Query(description="7 or 30")] = 7) -> Any:
+                  days: Annotated[int, Query(description="7 or 30"),
+                                  WithJsonSchema({"type": "integer", "enum": list(WINDOWS)})
+                                  ] = 7) -> Any:
     """Taken, skipped and missed doses due in the last `days` days (as on the Today page)
     and the rate taken / (taken + skipped + missed); null before any dose is recorded.
     Open doses are counted as `pending`; test reminders are left out."""

@@ -11,14 +11,16 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
-from ninja import NinjaAPI, Status
+from ninja import Status
+from ninja.errors import HttpError, ValidationError
 
-from pulserx.accounts.models import Patient, new_token
-from pulserx.api import doses, inbox, medications
+from pulserx.accounts import throttle
+from pulserx.api import doses, inbox, medications, record
 from pulserx.api.auth import any_auth, caller, caller_patient, session_auth
+from pulserx.api.contract import DocumentedAPI
 from pulserx.api.docs import LocalSwagger
-from pulserx.api.models import ApiToken
+from pulserx.api.ical import calendar_url, reset_calendar_address
+from pulserx.api.models import ApiToken, TokenLimitError
 from pulserx.api.schemas import (
     CalendarOut,
     ErrorOut,
@@ -29,9 +31,8 @@ from pulserx.api.schemas import (
 )
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.schedule import TravelPolicy
-from pulserx.siteurl import site_url
 
-api = NinjaAPI(
+api = DocumentedAPI(
     title="PulseRx API", version="1", auth=any_auth, urls_namespace="api", docs=LocalSwagger(),
     description="Medications, schedules, doses, the inbox and adherence of the signed-in "
                 "patient. Authenticate with a personal token (`Authorization: Bearer …`, "
@@ -40,10 +41,7 @@ api = NinjaAPI(
 api.add_router("", medications.router)
 api.add_router("", doses.router)
 api.add_router("", inbox.router)
-
-
-def calendar_url(patient: Patient, request: HttpRequest | None = None) -> str:
-    return site_url(request) + reverse("calendar-feed", args=[patient.calendar_token])
+api.add_router("", record.router)
 
 
 @api.get("/me", response=ProfileOut, tags=["profile"])
@@ -66,10 +64,7 @@ def me(request: HttpRequest) -> Any:
 @api.post("/calendar/rotate", response=CalendarOut, tags=["profile"])
 def rotate_calendar(request: HttpRequest) -> Any:
     """Give the iCal feed a new private address; the old one stops working at once."""
-    patient = caller_patient(request)
-    patient.calendar_token = new_token()
-    patient.save(update_fields=["calendar_token"])
-    return CalendarOut(calendar_url=calendar_url(patient, request))
+    return CalendarOut(calendar_url=reset_calendar_address(caller_patient(request)))
 
 
 @api.get("/tokens", response=list[TokenOut], tags=["tokens"])
@@ -77,13 +72,24 @@ def list_tokens(request: HttpRequest) -> Any:
     return ApiToken.objects.filter(user=caller(request))
 
 
-@api.post("/tokens", response={201: TokenCreatedOut}, auth=session_auth, tags=["tokens"])
+@api.post("/tokens", response={201: TokenCreatedOut, 429: ErrorOut}, auth=session_auth,
+          tags=["tokens"])
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     """Create a personal token. Only from a signed-in browser session (a token cannot mint
-    tokens); the token is in this response and nowhere else, ever."""
-    row, token = ApiToken.issue(caller(request), payload.name.strip() or "API token")
+    tokens); the token is in this response and nowhere else, ever. 429 past the limits
+    (new tokens an hour, tokens per account) or while sign-in is locked for this client."""
+    if throttle.is_locked_out(request):
+        return throttle.lockout_response(request)
+    try:
+        row, token = ApiToken.issue(caller(request), payload.name.strip(), payload.expires_at)
+    except TokenLimitError as error:
+        raise HttpError(429, str(error)) from None
+    except ValueError as error:
+        raise ValidationError([{"type": "value_error", "msg": str(error),
+                                "loc": ["body", "payload", "expires_at"]}]) from None
     return Status(201, TokenCreatedOut(id=row.pk, name=row.name, hint=row.hint,
-                                created_at=row.created_at, last_used_at=None, token=token))
+                                       created_at=row.created_at, last_used_at=None,
+                                       expires_at=row.expires_at, token=token))
 
 
 @api.delete("/tokens/{token_id}", response={204: None, 404: ErrorOut}, tags=["tokens"])

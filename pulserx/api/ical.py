@@ -6,6 +6,7 @@ The address holds the credential (`Patient.calendar_token`): calendar apps canno
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,18 +16,36 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from pulserx.accounts.models import Patient
+from pulserx.accounts.models import Patient, new_token
 from pulserx.notifications.render import facts_of, take_text
 from pulserx.reminders.clock import day_start, local_today, patient_zone
 from pulserx.reminders.models import Schedule
 from pulserx.reminders.planning import doses_between
+from pulserx.siteurl import site_url
 
 FEED_DAYS = 30
+# 100 medications x 24 times x 30 days would be 72,000 events; calendar apps choke long
+# before that, so the feed stops at the earliest FEED_EVENT_LIMIT doses.
+FEED_EVENT_LIMIT = 3000
+
+
+def calendar_url(patient: Patient, request: HttpRequest | None = None) -> str:
+    """The feed's private address: whoever has it can read the patient's upcoming doses."""
+    return site_url(request) + reverse("calendar-feed", args=[patient.calendar_token])
+
+
+def reset_calendar_address(patient: Patient) -> str:
+    """Give the feed a new address; the old one stops working at once."""
+    patient.calendar_token = new_token()
+    patient.save(update_fields=["calendar_token"])
+    return calendar_url(patient)
 LINE_OCTETS = 75
 CRLF = "\r\n"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -38,7 +57,9 @@ class Event:
 
 
 def escape_text(value: str) -> str:
-    """A TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and newline escaped."""
+    """A TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and newline escaped;
+    other control characters (forbidden in TEXT, §3.1) dropped."""
+    value = _CONTROL.sub("", value)
     value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
     return value.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
 
@@ -96,7 +117,7 @@ def upcoming_events(patient: Patient, now: datetime) -> list[Event]:
                                         ).select_related("medication").order_by("pk")
     events = [event for schedule in schedules
               for event in schedule_events(schedule, zone, after, until, host)]
-    return sorted(events, key=lambda event: (event.start, event.uid))
+    return sorted(events, key=lambda event: (event.start, event.uid))[:FEED_EVENT_LIMIT]
 
 
 @require_safe

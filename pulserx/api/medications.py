@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
-from ninja.errors import ValidationError
+from ninja.errors import HttpError, ValidationError
 
 from pulserx.accounts.models import Patient
 from pulserx.api.auth import any_auth, caller_patient
@@ -23,7 +23,7 @@ from pulserx.api.schemas import (
 from pulserx.reminders.actions import delete_medication, set_paused
 from pulserx.reminders.clock import local_today
 from pulserx.reminders.medications import save_medication, schedule_of
-from pulserx.reminders.models import Medication
+from pulserx.reminders.models import Medication, MedicationLimitError, check_room_for_medication
 from pulserx.reminders.schedule import Plan
 
 router = Router(tags=["medications"], auth=any_auth)
@@ -31,7 +31,7 @@ router = Router(tags=["medications"], auth=any_auth)
 SCHEDULE_FIELDS = ("recurrence", "times", "weekdays", "every_days", "days_on", "days_off",
                    "start_date", "end_date")
 # PATCH may set these to null; any other field sent as null is an error, not a wipe.
-NULLABLE = {"stock", "refill_threshold", "end_date"}
+NULLABLE = {"stock", "refill_threshold", "pack_size", "end_date"}
 # Which schedule field a `Plan` error message is about; the first needle found wins.
 _PLAN_ERROR_FIELDS = (("end (", "end_date"), ("time of day", "times"), ("times", "times"),
                       ("every_days", "every_days"), ("weekday", "weekdays"),
@@ -101,11 +101,16 @@ def list_medications(request: HttpRequest) -> Any:
     return Medication.objects.filter(patient=caller_patient(request)).select_related("schedule")
 
 
-@router.post("/medications", response={201: MedicationOut})
+@router.post("/medications", response={201: MedicationOut, 409: ErrorOut})
 def create_medication(request: HttpRequest, payload: MedicationIn) -> Any:
     """Create a medication and its schedule in one transaction. `start_date` defaults to
-    today in the patient's clock."""
+    today in the patient's clock. 409 when the patient already has the most medications
+    one account may hold."""
     patient = caller_patient(request)
+    try:
+        check_room_for_medication(patient)
+    except MedicationLimitError as error:
+        raise HttpError(409, str(error)) from None
     fields = payload.model_dump()
     schedule_fields = fields.pop("schedule")
     schedule_fields["start_date"] = schedule_fields["start_date"] or local_today(patient)

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
-from decimal import Decimal
-from typing import Annotated
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import PlainSerializer, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    PlainSerializer,
+    StrictBool,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from pulserx.reminders.actions import DoseActionError, snooze_minutes
 from pulserx.reminders.models import (
@@ -20,9 +27,22 @@ from pulserx.reminders.models import (
     MedicationForm,
     Schedule,
 )
-from pulserx.reminders.schedule import Recurrence, TravelPolicy
+from pulserx.reminders.schedule import (
+    FIRST_DATE,
+    LAST_DATE,
+    MAX_PERIOD_DAYS,
+    MAX_TIMES_PER_DAY,
+    Recurrence,
+    TravelPolicy,
+)
+from pulserx.reminders.stock import stock_was_short
 
-_HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_HH_MM = r"^([01]\d|2[0-3]):[0-5]\d$"
+_CENT = Decimal("0.01")
+# Free text without control characters (NUL included: PostgreSQL cannot store it); a name
+# needs at least one visible character. Patterns, so the OpenAPI document says so too.
+_TEXT = r"^[^\x00-\x1f\x7f]*$"
+_NAME = r"^[^\x00-\x1f\x7f]*[^\x00-\x1f\x7f\s][^\x00-\x1f\x7f]*$"
 
 
 def _as_number(value: Decimal) -> int | float:
@@ -30,12 +50,58 @@ def _as_number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-# A quantity in: a number or numeric string with at most 2 decimals (kept a Decimal).
-Amount = Annotated[Decimal, Field(max_digits=8, decimal_places=2, gt=0)]
-Stock = Annotated[Decimal, Field(max_digits=8, decimal_places=2, ge=0)]
+_MOST = Decimal("999999.99")
+
+
+def _quantity(least: Decimal) -> Any:
+    """Parse a quantity in: a JSON number from `least` to 999999.99, rounded to cents."""
+
+    def parse(value: object) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            raise ValueError("must be a number")
+        exact = Decimal(str(value))
+        # Range first: quantizing 1e308 to cents would overflow the decimal context.
+        if not least - _CENT < exact < _MOST + _CENT:
+            raise ValueError(f"must be from {least} to {_MOST}")
+        amount = exact.quantize(_CENT, rounding=ROUND_HALF_UP)
+        if not least <= amount <= _MOST:
+            raise ValueError(f"must be from {least} to {_MOST}")
+        return amount
+
+    return parse
+
+
+def _quantity_schema(least: Decimal) -> WithJsonSchema:
+    return WithJsonSchema({"type": "number", "minimum": float(least),
+                           "maximum": float(_MOST), "description": "Rounded to 2 decimals."})
+
+
+def _whole(value: object) -> int:
+    """A JSON Schema integer: 3 or 3.0, never true, "3" or 3.5."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be an integer")
+    return value
+
+
+# An integer as JSON Schema reads one.
+Whole = Annotated[int, BeforeValidator(_whole)]
+Amount = Annotated[Decimal, BeforeValidator(_quantity(_CENT)), _quantity_schema(_CENT)]
+Stock = Annotated[Decimal, BeforeValidator(_quantity(Decimal(0))),
+                  _quantity_schema(Decimal(0))]
+# A day within the range schedules may use (the pattern says so to schema readers).
+_DAY_SCHEMA = {"type": "string", "format": "date", "pattern": "^2[01][0-9][0-9]-",
+               "description": f"{FIRST_DATE}..{LAST_DATE}"}
+BoundedDate = Annotated[date, WithJsonSchema(_DAY_SCHEMA)]
 # A quantity out: a JSON number.
 Quantity = Annotated[Decimal, PlainSerializer(_as_number, return_type=float)]
-Weekday = Annotated[int, Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")]
+# What a database id column can hold.
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1), BeforeValidator(_whole)]
+DaysFrom1 = Annotated[int, Field(ge=1, le=MAX_PERIOD_DAYS), BeforeValidator(_whole)]
+DaysFrom0 = Annotated[int, Field(ge=0, le=MAX_PERIOD_DAYS), BeforeValidator(_whole)]
+Weekday = Annotated[int, Field(ge=0, le=6, description="0 = Monday … 6 = Sunday"),
+                    BeforeValidator(_whole)]
 
 
 class ErrorOut(Schema):
@@ -68,7 +134,10 @@ class CalendarOut(Schema):
 
 
 class TokenIn(Schema):
-    name: str = Field(min_length=1, max_length=80)
+    name: str = Field(min_length=1, max_length=80, pattern=_NAME)
+    expires_at: datetime | None = Field(
+        default=None, description="When the token stops working (within a year); "
+                                  "null: it never expires.")
 
 
 class TokenOut(Schema):
@@ -77,6 +146,7 @@ class TokenOut(Schema):
     hint: str = Field(description="The first characters of the token.")
     created_at: datetime
     last_used_at: datetime | None
+    expires_at: datetime | None
 
 
 class TokenCreatedOut(TokenOut):
@@ -87,13 +157,15 @@ class TokenCreatedOut(TokenOut):
 
 
 class DoseTime(Schema):
-    at: str = Field(description="Wall time of day, 24-hour HH:MM.", examples=["08:00"])
+    at: Annotated[str, WithJsonSchema({
+        "type": "string", "pattern": _HH_MM, "examples": ["08:00"],
+        "description": "Wall time of day, 24-hour HH:MM."})]
     amount: Amount = Decimal(1)
 
     @field_validator("at")
     @classmethod
     def _hh_mm(cls, value: str) -> str:
-        if not _HH_MM.match(value):
+        if not re.match(_HH_MM, value):
             raise ValueError("must be a time of day as HH:MM (24-hour), for example 08:00")
         return value
 
@@ -102,31 +174,56 @@ class ScheduleFields(Schema):
     """Every field optional: the base of a full schedule and of a partial update."""
 
     recurrence: Recurrence | None = None
-    times: list[DoseTime] | None = None
+    times: list[DoseTime] | None = Field(default=None, max_length=MAX_TIMES_PER_DAY,
+                                         description="Each time of day at most once.")
     weekdays: list[Weekday] | None = None
-    every_days: int | None = Field(default=None, ge=1, description="interval: every N days")
-    days_on: int | None = Field(default=None, ge=0, description="cycle: days on")
-    days_off: int | None = Field(default=None, ge=0, description="cycle: days off")
-    start_date: date | None = Field(default=None, description="Default: today; kept on edit.")
-    end_date: date | None = Field(default=None, description="Last dose day, inclusive.")
+    every_days: DaysFrom1 | None = Field(default=None, description="interval: every N days")
+    days_on: DaysFrom0 | None = Field(default=None, description="cycle: days on")
+    days_off: DaysFrom0 | None = Field(default=None, description="cycle: days off")
+    start_date: BoundedDate | None = Field(default=None,
+                                           description="Default: today; kept on edit.")
+    end_date: BoundedDate | None = Field(
+        default=None, description="Last dose day, inclusive; not before start_date (which "
+                                  "is today when not given).")
 
 
-class ScheduleIn(ScheduleFields):
+def _when(recurrence: Recurrence, then: dict[str, Any]) -> dict[str, Any]:
+    return {"if": {"properties": {"recurrence": {"const": recurrence.value}},
+                   "required": ["recurrence"]}, "then": then}
+
+
+# What `Plan` requires of each recurrence, said in the schema (JSON Schema if/then).
+_RECURRENCE_RULES = {"allOf": [
+    {"if": {"properties": {"recurrence": {"const": Recurrence.AS_NEEDED.value}},
+            "required": ["recurrence"]},
+     "else": {"properties": {"times": {"minItems": 1}}, "required": ["times"]}},
+    _when(Recurrence.WEEKDAYS, {"properties": {"weekdays": {"minItems": 1}},
+                                "required": ["weekdays"]}),
+    _when(Recurrence.CYCLE, {"properties": {"days_on": {"minimum": 1}},
+                             "required": ["days_on"]}),
+]}
+
+
+class ScheduleIn(ScheduleFields, json_schema_extra=_RECURRENCE_RULES):
     recurrence: Recurrence = Recurrence.DAILY
-    times: list[DoseTime] = Field(default_factory=list)
+    times: list[DoseTime] = Field(default_factory=list, max_length=MAX_TIMES_PER_DAY)
     weekdays: list[Weekday] = Field(default_factory=list)
-    every_days: int = Field(default=1, ge=1, description="interval: every N days")
-    days_on: int = Field(default=0, ge=0, description="cycle: days on")
-    days_off: int = Field(default=0, ge=0, description="cycle: days off")
+    every_days: DaysFrom1 = Field(default=1, description="interval: every N days")
+    days_on: DaysFrom0 = Field(default=0, description="cycle: days on")
+    days_off: DaysFrom0 = Field(default=0, description="cycle: days off")
 
 
 class MedicationFields(Schema):
-    name: str | None = Field(default=None, min_length=1, max_length=120)
-    strength: str | None = Field(default=None, max_length=60)
+    name: str | None = Field(default=None, min_length=1, max_length=120, pattern=_NAME)
+    strength: str | None = Field(default=None, max_length=60, pattern=_TEXT)
     form: MedicationForm | None = None
-    instructions: str | None = Field(default=None, max_length=240)
+    instructions: str | None = Field(default=None, max_length=240, pattern=_TEXT)
     stock: Stock | None = None
     refill_threshold: Stock | None = None
+    pack_size: Amount | None = Field(default=None, description="What one refill adds.")
+    refill_lead_days: int = Field(default=7, ge=0, le=90,
+                                  description="Remind this many days before the stock runs "
+                                              "out.")
 
     @field_validator("name", "strength", "instructions")
     @classmethod
@@ -150,10 +247,10 @@ class MedicationPatch(MedicationFields):
 class MedicationIn(MedicationFields):
     """POST and PUT: the whole medication with its schedule."""
 
-    name: str = Field(min_length=1, max_length=120)
-    strength: str = Field(default="", max_length=60)
+    name: str = Field(min_length=1, max_length=120, pattern=_NAME)
+    strength: str = Field(default="", max_length=60, pattern=_TEXT)
     form: MedicationForm = MedicationForm.TABLET
-    instructions: str = Field(default="", max_length=240)
+    instructions: str = Field(default="", max_length=240, pattern=_TEXT)
     schedule: ScheduleIn
 
 
@@ -182,6 +279,8 @@ class MedicationOut(Schema):
     instructions: str
     stock: Quantity | None
     refill_threshold: Quantity | None
+    pack_size: Quantity | None
+    refill_lead_days: int
     needs_refill: bool
     paused: bool
     created_at: datetime
@@ -212,8 +311,17 @@ class DoseOut(Schema):
         return dose.medication.name if dose.medication is not None else None
 
 
+class TakenOut(DoseOut):
+    stock_was_empty: bool = Field(description="The stock had less than the dose: the dose is "
+                                              "recorded, the stock stays at 0.")
+
+    @staticmethod
+    def resolve_stock_was_empty(dose: Dose) -> bool:
+        return stock_was_short(dose)
+
+
 class SnoozeIn(Schema):
-    minutes: int = Field(json_schema_extra={"enum": list(SNOOZE_CHOICES)})
+    minutes: Whole = Field(json_schema_extra={"enum": list(SNOOZE_CHOICES)})
 
     @field_validator("minutes")
     @classmethod
@@ -240,9 +348,14 @@ class NotificationOut(Schema):
     read_at: datetime | None
 
 
-class MarkReadIn(Schema):
-    ids: list[int] | None = Field(default=None, description="Mark these notifications read…")
-    all: bool = Field(default=False, description="…or every unread one.")
+class MarkReadIn(Schema, json_schema_extra={"oneOf": [
+        {"required": ["ids"], "properties": {"ids": {"type": "array"},
+                                             "all": {"const": False}}},
+        {"required": ["all"], "properties": {"all": {"const": True}, "ids": {"type": "null"}}},
+]}):
+    ids: list[RowId] | None = Field(default=None, max_length=1000,
+                                    description="Mark these notifications read…")
+    all: StrictBool = Field(default=False, description="…or every unread one.")
 
     @model_validator(mode="after")
     def _one_choice(self) -> MarkReadIn:

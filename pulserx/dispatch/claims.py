@@ -9,10 +9,11 @@ from django.db import connection, transaction
 
 _SKIP_LOCKED = {"postgresql": "FOR UPDATE SKIP LOCKED"}
 
-_CLAIM_DOSES = """
-UPDATE reminders_dose SET lease_until = %s, claim_token = %s
+# Outbox rows (doses, refill reminders) share the columns a claim needs.
+_CLAIM_ROWS = """
+UPDATE {table} SET lease_until = %s, claim_token = %s
 WHERE id IN (
-    SELECT id FROM reminders_dose
+    SELECT id FROM {table}
     WHERE next_action_at <= %s AND (lease_until IS NULL OR lease_until < %s)
     ORDER BY next_action_at LIMIT %s {lock}
 )
@@ -28,9 +29,19 @@ def claim_due_doses(now: datetime, limit: int, lease: timedelta) -> tuple[str, l
     died mid-batch) are claimable again. On PostgreSQL, concurrent claimers skip each other's
     locked rows; SQLite serialises writers, so the guarded UPDATE is atomic by itself.
     """
+    return _claim_due("reminders_dose", now, limit, lease)
+
+
+def claim_due_refills(now: datetime, limit: int, lease: timedelta) -> tuple[str, list[int]]:
+    """Lease up to `limit` refill reminders due at `now`; (token, ids) as for doses."""
+    return _claim_due("reminders_refillreminder", now, limit, lease)
+
+
+def _claim_due(table: str, now: datetime, limit: int,
+               lease: timedelta) -> tuple[str, list[int]]:
     token = secrets.token_hex(16)
     adapt = connection.ops.adapt_datetimefield_value
-    sql = _CLAIM_DOSES.format(lock=_SKIP_LOCKED.get(connection.vendor, ""))
+    sql = _CLAIM_ROWS.format(table=table, lock=_SKIP_LOCKED.get(connection.vendor, ""))
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, [adapt(now + lease), token, adapt(now), adapt(now), limit])
         ids = [row[0] for row in cursor.fetchall()]

@@ -32,7 +32,7 @@ from pulserx.notifications.models import (
     PushSubscription,
 )
 from pulserx.notifications.tasks import enqueue_deliveries
-from pulserx.reminders.clock import quiet_until, reader_zone
+from pulserx.reminders.clock import quiet_ends_at, reader_zone
 
 logger = logging.getLogger("pulserx.dispatch")
 _ALERT_KIND = {Action.REMIND: NotificationKind.REMINDER, Action.REALERT: NotificationKind.REALERT}
@@ -59,7 +59,7 @@ def record(decided: list[tuple[DoseRow, Decision]], now: datetime) -> list[live.
             add(row, recipient_id=row.patient.user_id, patient_id=row.patient.id,
                 dose_id=row.id, kind=_ALERT_KIND[decision.action],
                 sequence=row.alerts_sent, late=decision.late,
-                quiet_until=quiet_until(row.patient, now))
+                quiet_until=quiet_ends_at(row.patient, now))
         elif decision.action == Action.MISS and not row.is_test:
             missed.append(row)  # a test reminder that nobody answered concerns nobody else
         elif decision.action == Action.MISS_QUIETLY:

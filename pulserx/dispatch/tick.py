@@ -23,6 +23,7 @@ from django.utils import timezone
 from pulserx.dispatch import fanout
 from pulserx.dispatch.claims import claim_due_doses
 from pulserx.dispatch.decide import Action, Decision, decide
+from pulserx.dispatch.refills import deliver_due_refills
 from pulserx.dispatch.rows import DoseRow, claimed_rows
 from pulserx.reminders.models import Dose, DoseStatus
 from pulserx.reminders.planning import materialise_upcoming
@@ -103,6 +104,7 @@ def tick(now: datetime | None = None) -> BatchReport:
         log_batch(report)
         total.add(report)
     fanout.resend_due_deliveries(now)
+    deliver_due_refills(now)  # after the doses' slow channels: a refill is never urgent
     return total
 
 

@@ -6,6 +6,7 @@ class NotificationsConfig(AppConfig):
     label = "notifications"
 
     def ready(self) -> None:
+        from pulserx.notifications import sessions  # noqa: F401  (connects its receivers)
         from pulserx.notifications.inbox import mark_dose_read
         from pulserx.reminders.signals import dose_recorded
 

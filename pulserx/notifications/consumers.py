@@ -6,9 +6,10 @@ from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from pulserx.live import inbox_group
+from pulserx.live import inbox_group, session_group
 
 UNAUTHENTICATED = 4401
+SESSION_ENDED = 4403
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
@@ -16,6 +17,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     no way to ask for someone else's events."""
 
     group: str | None = None
+    session: str | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -24,11 +26,16 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             return
         self.group = inbox_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        session = self.scope.get("session")
+        if session is not None and session.session_key:
+            self.session = session_group(session.session_key)
+            await self.channel_layer.group_add(self.session, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        if self.group is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in (self.group, self.session):
+            if group is not None:
+                await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":
@@ -36,3 +43,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     async def inbox_event(self, message: dict[str, Any]) -> None:
         await self.send_json(message["event"])
+
+    async def session_end(self, message: dict[str, Any]) -> None:
+        """Signed out, or the password changed: stop listening at once. A page that
+        reconnects with a still-valid session is let in again."""
+        await self.close(code=SESSION_ENDED)

@@ -21,7 +21,8 @@ from pulserx.notifications.models import Notification
 from pulserx.reminders.models import Dose
 
 # What rendering a stored notification reads; every inbox query loads it in one go.
-RENDER_RELATED = ("dose__medication", "dose__patient", "patient__user", "recipient__patient")
+RENDER_RELATED = ("dose__medication", "dose__patient", "patient__user", "recipient__patient",
+                  "refill__medication__patient")
 
 
 def with_words(notifications: QuerySet[Notification]) -> QuerySet[Notification]:

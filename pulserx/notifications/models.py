@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from pulserx.accounts.models import Patient, User
-from pulserx.reminders.models import Dose
+from pulserx.reminders.models import Dose, RefillReminder
 
 
 class NotificationKind(models.TextChoices):
@@ -13,6 +13,7 @@ class NotificationKind(models.TextChoices):
     REALERT = "realert", "Reminder again"
     MISSED_SUMMARY = "missed_summary", "Missed while away"
     CAREGIVER_MISSED = "caregiver_missed", "Missed dose"
+    REFILL = "refill", "Time to refill"
 
 
 # The kinds that ask the patient to act on a dose (and offer Take / Skip / Snooze).
@@ -27,12 +28,14 @@ class Notification(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
     dose = models.ForeignKey(Dose, on_delete=models.CASCADE, null=True, blank=True,
                              related_name="notifications")
+    refill = models.ForeignKey(RefillReminder, on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="notifications")
     kind = models.CharField(max_length=24, choices=NotificationKind.choices)
     sequence = models.PositiveIntegerField(default=0)
     count = models.PositiveIntegerField(default=1, help_text="Doses summarised by this entry.")
     late = models.BooleanField(default=False)
     # Written inside the patient's quiet hours: shown silently, and push and email held back
-    # until then (pulserx.reminders.clock.quiet_until).
+    # until then (pulserx.reminders.clock.quiet_ends_at).
     quiet_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
@@ -42,6 +45,9 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["recipient", "dose", "kind", "sequence"],
                                     name="one_notification_per_alert"),
+            models.UniqueConstraint(fields=["recipient", "refill"],
+                                    condition=models.Q(refill__isnull=False),
+                                    name="one_notification_per_refill_reminder"),
         ]
         indexes = [models.Index(fields=["recipient", "read_at"], name="inbox_unread")]
 

@@ -37,7 +37,7 @@ def json_error(message: str, status: int, **fields: str) -> JsonResponse:
 def read_json(request: HttpRequest) -> dict[str, Any] | None:
     try:
         data = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # '[' * 100000 recurses
         return None
     return data if isinstance(data, dict) else None
 
@@ -108,11 +108,14 @@ def push_subscriptions(request: HttpRequest) -> HttpResponse:
     errors = subscription_errors(data)
     if errors:
         return json_error("This is not a usable push subscription.", 400, **errors)
-    # An endpoint belongs to one browser profile: whoever signs in there now receives it.
+    # An endpoint is a capability of someone's browser: it is never moved to another account.
+    if PushSubscription.objects.filter(endpoint=data["endpoint"]).exclude(
+            user=request.user).exists():
+        return json_error("This push subscription belongs to another account: sign in as "
+                          "that account and turn push off there first.", 409)
     _, created = PushSubscription.objects.update_or_create(
-        endpoint=data["endpoint"],
-        defaults={"user": request.user, "p256dh": data["keys"]["p256dh"],
-                  "auth": data["keys"]["auth"]},
+        endpoint=data["endpoint"], user=request.user,
+        defaults={"p256dh": data["keys"]["p256dh"], "auth": data["keys"]["auth"]},
     )
     return JsonResponse({"subscribed": True}, status=201 if created else 200)
 

@@ -143,6 +143,39 @@ def describe(kind: str, facts: DoseFacts | None, *, late: bool = False, count: i
     return (f"Time for {what}", f"{take}{detail}{late_note}.")
 
 
+@dataclass(frozen=True)
+class RefillFacts:
+    """What a refill reminder says: the medication, what is left, when it runs out."""
+
+    what: str
+    form: str
+    stock: Decimal | None
+    runs_out_at: datetime | None
+    zone: ZoneInfo
+
+
+def refill_facts(notification: Notification) -> RefillFacts:
+    """The facts of a refill notification (its `refill__medication__patient` loaded)."""
+    reminder = notification.refill
+    assert reminder is not None
+    medication = reminder.medication
+    return RefillFacts(what=medication_label(medication.name, medication.strength),
+                       form=medication.form, stock=medication.stock,
+                       runs_out_at=reminder.runs_out_at, zone=patient_zone(medication.patient))
+
+
+def describe_refill(facts: RefillFacts) -> tuple[str, str]:
+    """(title, body) of a refill reminder: "Time to refill Metformin 500 mg"."""
+    left = (f"{amount_text(facts.stock, facts.form)} left" if facts.stock is not None
+            else "Running low")
+    when = ""
+    if facts.runs_out_at is not None:
+        day = facts.runs_out_at.astimezone(facts.zone)
+        when = f"; runs out on {day:%a} {day.day} {day:%b}"
+    return (f"Time to refill {facts.what}",
+            f"{left}{when}. When you have the new pack, press Refilled on History.")
+
+
 def patient_label(user: User) -> str:
     """How a caregiver's alert names the patient."""
     return user.first_name or user.email
@@ -154,8 +187,11 @@ def message(notification: Notification, facts: DoseFacts | None, label: str,
     reminder offers its buttons."""
     if facts is not None and notification.kind != NotificationKind.CAREGIVER_MISSED:
         reader = facts.zone  # the patient reads their own clock
-    title, body = describe(notification.kind, facts, late=notification.late,
-                           count=notification.count, patient_label=label, reader=reader)
+    if notification.kind == NotificationKind.REFILL:
+        title, body = describe_refill(refill_facts(notification))
+    else:
+        title, body = describe(notification.kind, facts, late=notification.late,
+                               count=notification.count, patient_label=label, reader=reader)
     return Message(
         id=notification.pk, kind=notification.kind, dose_id=notification.dose_id,
         patient_id=notification.patient_id, recipient_id=notification.recipient_id,

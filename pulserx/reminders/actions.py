@@ -7,8 +7,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
-from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from pulserx import live
@@ -22,7 +20,9 @@ from pulserx.reminders.models import (
     Medication,
 )
 from pulserx.reminders.planning import replan
+from pulserx.reminders.refills import replan_refills
 from pulserx.reminders.signals import dose_recorded
+from pulserx.reminders.stock import take_for_dose
 
 TEST_REMINDER_DELAY = timedelta(seconds=5)
 SNOOZE_REFUSED = "Snooze for " + ", ".join(map(str, SNOOZE_CHOICES[:-1])) + \
@@ -64,9 +64,10 @@ def record_dose(dose_id: int, status: DoseStatus, by: User,
     dose.claim_token = ""
     dose.save(update_fields=["status", "acted_at", "acted_by", "next_action_at", "lease_until",
                              "claim_token"])
-    if status == DoseStatus.TAKEN and dose.medication_id is not None:
-        Medication.objects.filter(pk=dose.medication_id, stock__isnull=False).update(
-            stock=Greatest(F("stock") - dose.amount, Decimal(0)))
+    if dose.medication_id is not None:
+        if status == DoseStatus.TAKEN:
+            take_for_dose(dose, by, now)
+        replan_refills(dose.medication_id, now)  # taken or not, the forecast moved
     dose_recorded.send(Dose, dose=dose, at=now)  # its reminders are read now
     _publish_dose(dose)
     return dose

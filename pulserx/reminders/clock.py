@@ -75,21 +75,24 @@ def in_quiet_hours(local: time, start: time | None, end: time | None) -> bool:
     return local >= start or local < end
 
 
-def quiet_until(patient: QuietHours, now: datetime) -> datetime | None:
-    """When the quiet hours around `now` end, or None outside them. Read on the clock where
-    the patient is (their sleep follows the place, whatever clock their reminders keep); the
-    end is a wall time of the local day (RFC 5545 reading inside a DST gap), so a quiet
-    night is as long as the clocks make it, 22:00 to 07:00 included on a DST night.
+def is_quiet(patient: QuietHours, now: datetime) -> bool:
+    """Whether `now` falls in the patient's quiet hours, read on the clock where they are
+    now (their sleep follows the place, whatever clock their reminders keep)."""
+    zone = ZoneInfo(patient.current_timezone or patient.timezone)
+    return in_quiet_hours(now.astimezone(zone).time(), patient.quiet_start, patient.quiet_end)
+
+
+def quiet_ends_at(patient: QuietHours, now: datetime) -> datetime | None:
+    """When the patient's quiet hours in force at `now` end (None: not quiet now). Read on
+    the clock where they are now, like every quiet-hours rule.
 
     Inside quiet hours the inbox row is written and an open page shows it silently; push,
     email and the browser's system notification (with its sound) wait until this instant,
     and go out then only if the dose is still open (docs/reminders.md)."""
     zone = ZoneInfo(patient.current_timezone or patient.timezone)
-    local = now.astimezone(zone).time().replace(tzinfo=None)
-    end = patient.quiet_end
-    if end is None or not in_quiet_hours(local, patient.quiet_start, end):
+    local = now.astimezone(zone)
+    start, end = patient.quiet_start, patient.quiet_end
+    if start is None or end is None or not in_quiet_hours(local.time(), start, end):
         return None
-    day = now.astimezone(zone).date()
-    if local >= end:  # before midnight in a window that crosses it
-        day += timedelta(days=1)
-    return to_utc(day, end, zone)
+    ends = to_utc(local.date(), end, zone)
+    return ends if ends > now else to_utc(local.date() + timedelta(days=1), end, zone)

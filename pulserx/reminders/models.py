@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import time
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from pulserx.accounts.models import Patient, User
@@ -27,6 +27,22 @@ class MedicationForm(models.TextChoices):
     OTHER = "other", "Other"
 
 
+MAX_MEDICATIONS_PER_PATIENT = 100
+
+
+class MedicationLimitError(Exception):
+    """The patient already has as many medications as one account may hold."""
+
+
+def check_room_for_medication(patient: Patient) -> None:
+    """Raise MedicationLimitError (with a message for people) if `patient` cannot add one
+    more medication: the cap keeps every page, feed and dispatcher pass bounded."""
+    if Medication.objects.filter(patient=patient).count() >= MAX_MEDICATIONS_PER_PATIENT:
+        raise MedicationLimitError(
+            f"At most {MAX_MEDICATIONS_PER_PATIENT} medications per patient: delete one "
+            "you no longer take first.")
+
+
 class Medication(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="medications")
     name = models.CharField(max_length=120)
@@ -40,6 +56,14 @@ class Medication(models.Model):
     refill_threshold = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True,
                                            validators=[MinValueValidator(0)])
     paused = models.BooleanField(default=False)
+    pack_size = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True,
+                                    validators=[MinValueValidator(Decimal("0.01"))],
+                                    help_text="How much one refill adds, for example 30")
+    refill_lead_days = models.PositiveSmallIntegerField(
+        default=7, validators=[MaxValueValidator(90)],
+        help_text="Remind this many days before the stock runs out")
+    # Bumped by every refill or correction: each cycle gets its own refill reminders.
+    refill_cycle = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -87,11 +111,10 @@ class Schedule(models.Model):
             days_off=self.days_off,
         )
 
-    def amount_at(self, wall: time) -> Decimal:
-        for entry in self.times:
-            if time.fromisoformat(entry["at"]) == wall:
-                return Decimal(str(entry["amount"]))
-        return Decimal(1)
+    def amounts(self) -> dict[time, Decimal]:
+        """The dose amount of each wall time of the plan."""
+        return {time.fromisoformat(entry["at"]): Decimal(str(entry["amount"]))
+                for entry in self.times}
 
 
 class DoseStatus(models.TextChoices):
@@ -183,3 +206,68 @@ class TzDatabaseSeen(models.Model):
 
     def __str__(self) -> str:
         return f"tz database {self.version}"
+
+
+class StockEventKind(models.TextChoices):
+    TAKEN = "taken", "Dose taken"
+    REFILLED = "refilled", "Refilled"
+    CORRECTED = "corrected", "Count corrected"
+
+
+class StockEvent(models.Model):
+    """One change of a medication's stock, so the count can always be explained."""
+
+    medication = models.ForeignKey(Medication, on_delete=models.CASCADE,
+                                   related_name="stock_events")
+    kind = models.CharField(max_length=12, choices=StockEventKind.choices)
+    change = models.DecimalField(max_digits=9, decimal_places=2)  # signed; what really changed
+    stock_after = models.DecimalField(max_digits=8, decimal_places=2)
+    # A dose taken with too little left: the dose counts, the stock stops at 0.
+    was_short = models.BooleanField(default=False)
+    dose = models.ForeignKey(Dose, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+")
+    at = models.DateTimeField()
+    by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                           related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["medication", "at"], name="stock_event_medication")]
+
+    def __str__(self) -> str:
+        return f"stock event {self.pk}"
+
+
+class RefillStage(models.TextChoices):
+    LEAD = "lead", "Days before running out"
+    THRESHOLD = "threshold", "Refill threshold reached"
+
+
+class RefillReminder(models.Model):
+    """A refill reminder due at `next_action_at`: an outbox row like a Dose, claimed with
+    the same lease. Unique per (medication, refill cycle, stage): one of each per cycle."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    medication = models.ForeignKey(Medication, on_delete=models.CASCADE,
+                                   related_name="refill_reminders")
+    cycle = models.PositiveIntegerField()
+    stage = models.CharField(max_length=12, choices=RefillStage.choices)
+    due_at = models.DateTimeField()
+    runs_out_at = models.DateTimeField(null=True, blank=True)
+    next_action_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["medication", "cycle", "stage"],
+                                    name="one_refill_reminder_per_stage"),
+        ]
+        indexes = [
+            models.Index(fields=["next_action_at"], name="refill_next_action",
+                         condition=models.Q(next_action_at__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"refill reminder {self.pk}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -13,7 +14,8 @@ from django.utils import timezone
 from pulserx.accounts.models import Patient
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.models import Dose, DoseStatus, Schedule, TzDatabaseSeen
-from pulserx.reminders.schedule import next_occurrence, occurrences, to_utc
+from pulserx.reminders.refills import plan_refill_reminders
+from pulserx.reminders.schedule import next_occurrence, timed_occurrences, to_utc
 
 logger = logging.getLogger("pulserx.dispatch")
 _ONE_MICROSECOND = timedelta(microseconds=1)
@@ -27,13 +29,14 @@ def doses_between(schedule: Schedule, zone: ZoneInfo, after: datetime,
         plan = schedule.plan()
     except ValueError:
         return []
+    amounts = schedule.amounts()  # once per schedule: the cost stays linear in doses
     doses = []
-    for due_at in occurrences(plan, zone, after, until):
-        day, wall = slot_of(plan.times, zone, due_at)
+    for due_at, wall in timed_occurrences(plan, zone, after, until):
+        day, _ = slot_of((wall,), zone, due_at)
         doses.append(Dose(patient_id=schedule.patient_id, schedule=schedule,
                           medication_id=schedule.medication_id, due_at=due_at,
                           next_action_at=due_at, local_day=day, wall_time=wall,
-                          amount=schedule.amount_at(wall)))
+                          amount=amounts.get(wall, Decimal(1))))
     return doses
 
 
@@ -141,6 +144,7 @@ def replan(schedule: Schedule, now: datetime | None = None) -> None:
         schedule.next_due_at = next_occurrence(schedule.plan(), patient_zone(schedule.patient),
                                                after)
     schedule.save(update_fields=["next_due_at"])
+    plan_refill_reminders(schedule.medication, now)
 
 
 def replan_patient(patient_id: int) -> None:

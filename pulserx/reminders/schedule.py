@@ -27,6 +27,10 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 __all__ = [
+    "FIRST_DATE",
+    "LAST_DATE",
+    "MAX_PERIOD_DAYS",
+    "MAX_TIMES_PER_DAY",
     "Plan",
     "Recurrence",
     "TravelPolicy",
@@ -34,10 +38,17 @@ __all__ = [
     "is_dose_day",
     "next_occurrence",
     "occurrences",
+    "timed_occurrences",
     "to_utc",
 ]
 
 _ONE_DAY = timedelta(days=1)
+
+# Bounds that keep every plan's work small and its arithmetic far from date/timedelta limits.
+MAX_TIMES_PER_DAY = 24
+MAX_PERIOD_DAYS = 365  # every_days, days_on, days_off
+FIRST_DATE = date(2000, 1, 1)
+LAST_DATE = date(2199, 12, 31)
 
 
 class Recurrence(StrEnum):
@@ -90,6 +101,9 @@ class Plan:
 def _normalise_times(times: Iterable[time]) -> tuple[time, ...]:
     """Return the times sorted, naive and with fold=0; raise ValueError on bad input."""
     result: list[time] = []
+    times = tuple(times)
+    if len(times) > MAX_TIMES_PER_DAY:
+        raise ValueError(f"at most {MAX_TIMES_PER_DAY} times of day, got {len(times)}")
     for wall in times:
         if wall.tzinfo is not None:
             # An aware time would silently lose its zone in datetime.combine(..., tzinfo=zone).
@@ -105,14 +119,21 @@ def _check_dates(start: date, end: date | None) -> None:
     # datetime subclasses date; one here would make day arithmetic raise TypeError later.
     if isinstance(start, datetime) or isinstance(end, datetime):
         raise ValueError("start and end must be dates, not datetimes")
+    for name, day in (("start", start), ("end", end)):
+        if day is not None and not FIRST_DATE <= day <= LAST_DATE:
+            raise ValueError(f"{name} ({day}) must be within {FIRST_DATE}..{LAST_DATE}")
     if end is not None and end < start:
         raise ValueError(f"end ({end}) must not be before start ({start})")
 
 
 def _check_recurrence(plan: Plan) -> None:
     """Raise ValueError if the recurrence-specific fields are unusable."""
-    if plan.every_days < 1:
-        raise ValueError(f"every_days must be at least 1, got {plan.every_days}")
+    if not 1 <= plan.every_days <= MAX_PERIOD_DAYS:
+        raise ValueError(f"every_days must be within 1..{MAX_PERIOD_DAYS}, "
+                         f"got {plan.every_days}")
+    for name in ("days_on", "days_off"):
+        if getattr(plan, name) > MAX_PERIOD_DAYS:
+            raise ValueError(f"{name} must be at most {MAX_PERIOD_DAYS}")
     if plan.recurrence is Recurrence.WEEKDAYS:
         if not plan.weekdays:
             raise ValueError("a weekdays plan needs at least one weekday")
@@ -169,6 +190,18 @@ def occurrences(plan: Plan, zone: ZoneInfo, after: datetime, until: datetime) ->
     to it. Empty for as-needed plans. Raises ValueError at call time (not on first
     ``next``) if ``after`` or ``until`` is naive.
     """
+    return (instant for instant, _wall in timed_occurrences(plan, zone, after, until))
+
+
+def timed_occurrences(
+    plan: Plan, zone: ZoneInfo, after: datetime, until: datetime
+) -> Iterator[tuple[datetime, time]]:
+    """Like :func:`occurrences`, but each instant comes with the plan's wall time that fires
+    at it (the earliest one when several land on the same instant).
+
+    The wall time is not simply the local clock reading: 02:30 inside a DST gap fires when
+    the clock shows 03:30. Cost is linear in the number of instants.
+    """
     _require_aware(after, "after")
     _require_aware(until, "until")
     return _occurrences(plan, zone, after.astimezone(UTC), until.astimezone(UTC))
@@ -176,18 +209,18 @@ def occurrences(plan: Plan, zone: ZoneInfo, after: datetime, until: datetime) ->
 
 def _occurrences(
     plan: Plan, zone: ZoneInfo, after: datetime, until: datetime
-) -> Iterator[datetime]:
-    """Yield due instants in (after, until], increasing and without repeats."""
+) -> Iterator[tuple[datetime, time]]:
+    """Yield (due instant, wall time) in (after, until], increasing and without repeats."""
     # Instants are buffered in a heap because the wall->UTC map is not monotonic: in a gap,
     # 02:30 (read with the old offset) is later than 03:15. Once day d is pushed, no later
     # day can produce an instant at or before d's UTC midnight (see _candidate_days), so
     # everything up to there is final and can be released in order.
-    pending: list[datetime] = []
+    pending: list[tuple[datetime, time]] = []
     for day in _candidate_days(plan, after, until):
         for wall in plan.times:
             instant = to_utc(day, wall, zone)
             if after < instant <= until:
-                heapq.heappush(pending, instant)
+                heapq.heappush(pending, (instant, wall))
         yield from _release(pending, _utc_midnight(day))
     yield from _release(pending, until)
 
@@ -209,16 +242,19 @@ def _candidate_days(plan: Plan, after: datetime, until: datetime) -> Iterator[da
         day += _ONE_DAY
 
 
-def _release(pending: list[datetime], bound: datetime) -> Iterator[datetime]:
-    """Pop and yield heap entries <= bound in increasing order, dropping repeats."""
+def _release(
+    pending: list[tuple[datetime, time]], bound: datetime
+) -> Iterator[tuple[datetime, time]]:
+    """Pop and yield heap entries due <= bound in increasing order, dropping repeats."""
     # Equal instants are always in the heap together (a later day cannot produce an
-    # instant <= an already released one), so comparing with the previous pop suffices.
+    # instant <= an already released one), so comparing with the previous pop suffices;
+    # the first of equal instants carries the earliest wall time.
     previous: datetime | None = None
-    while pending and pending[0] <= bound:
-        instant = heapq.heappop(pending)
+    while pending and pending[0][0] <= bound:
+        instant, wall = heapq.heappop(pending)
         if instant != previous:
             previous = instant
-            yield instant
+            yield instant, wall
 
 
 def next_occurrence(plan: Plan, zone: ZoneInfo, after: datetime) -> datetime | None:
@@ -241,7 +277,7 @@ def next_occurrence(plan: Plan, zone: ZoneInfo, after: datetime) -> datetime | N
         window_end = window_start + width
         found = next(_occurrences(plan, zone, window_start, window_end), None)
         if found is not None:
-            return found
+            return found[0]
         window_start = window_end
     return None
 

@@ -25,6 +25,7 @@ from pulserx.reminders.actions import DoseActionError, record_dose, snooze_dose
 from pulserx.reminders.adherence import WINDOWS, adherence
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.models import Dose, DoseStatus
+from pulserx.reminders.stock import stock_was_short
 from pulserx.web.access import own_dose, signed_in_user, visible_dose
 from pulserx.web.day import TimelineEntry, dose_state
 from pulserx.web.forms import SnoozeForm
@@ -78,6 +79,9 @@ def snooze(request: HttpRequest, dose_id: int) -> HttpResponse:
     return _act(request, dose_id, do_snooze, "Snoozed.")
 
 
+STOCK_EMPTY = " The stock was empty, so the count stays at 0: add a refill on History."
+
+
 def _act(request: HttpRequest, dose_id: int, action: Callable[[Dose], Dose],
          done: str) -> HttpResponse:
     dose = own_dose(request, dose_id)
@@ -87,6 +91,8 @@ def _act(request: HttpRequest, dose_id: int, action: Callable[[Dose], Dose],
     except DoseActionError as refused:
         error = str(refused)
     dose = own_dose(request, dose_id)  # fresh, with the medication's new stock
+    if not error and dose.status == DoseStatus.TAKEN and stock_was_short(dose):
+        done += STOCK_EMPTY
     if dose.snoozed_until and not error and dose.status == DoseStatus.SCHEDULED:
         zone = patient_zone(dose.patient)
         done = f"Snoozed until {clock_time(dose.snoozed_until, zone, zone)}."

@@ -21,11 +21,22 @@ from django.http import QueryDict
 
 from pulserx.accounts.models import Patient
 from pulserx.reminders.medications import save_medication
-from pulserx.reminders.models import Medication, Schedule
-from pulserx.reminders.schedule import Recurrence
+from pulserx.reminders.models import (
+    Medication,
+    MedicationLimitError,
+    Schedule,
+    check_room_for_medication,
+)
+from pulserx.reminders.schedule import (
+    FIRST_DATE,
+    LAST_DATE,
+    MAX_PERIOD_DAYS,
+    MAX_TIMES_PER_DAY,
+    Recurrence,
+)
 
-MAX_TIMES = 24
-MAX_DAYS = 365
+MAX_TIMES = MAX_TIMES_PER_DAY
+MAX_DAYS = MAX_PERIOD_DAYS
 # 24-hour text, "08:00" or "0800": typed digits are read as written, never reinterpreted the
 # way a browser's time picker turns "2500" into 02:50.
 _TIME = re.compile(r"^\s*(\d{1,2}):?(\d{2})(?::00)?\s*$")
@@ -44,17 +55,32 @@ WEEKDAY_CHOICES = [(str(i), name) for i, name in
 class MedicationForm(forms.ModelForm):
     class Meta:
         model = Medication
-        fields = ["name", "strength", "form", "instructions", "stock", "refill_threshold"]
-        labels = {"stock": "In stock", "refill_threshold": "Remind me to refill at"}
+        fields = ["name", "strength", "form", "instructions", "stock", "refill_threshold",
+                  "pack_size", "refill_lead_days"]
+        labels = {"stock": "In stock", "refill_threshold": "Remind me to refill at",
+                  "pack_size": "Pack size", "refill_lead_days": "Days of warning"}
         help_texts = {
             "stock": "How many you have now; taking a dose counts it down. Leave empty to skip.",
-            "refill_threshold": "Show a refill warning when the stock falls to this number.",
+            "refill_threshold": "Remind me again when the stock falls to this number.",
+            "pack_size": "How many one refill adds (the Refilled button on History).",
+            "refill_lead_days": "Remind me this many days before the stock runs out.",
         }
         error_messages = {
             "name": {"required": "Give the medication a name."},
             "stock": {"min_value": "Stock cannot be negative."},
             "refill_threshold": {"min_value": "The refill level cannot be negative."},
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["refill_lead_days"].required = False
+
+    def clean_refill_lead_days(self) -> int:
+        """Left empty: the usual week of warning."""
+        value = self.cleaned_data.get("refill_lead_days")
+        if value is None:
+            return int(Medication._meta.get_field("refill_lead_days").default)
+        return int(value)
 
 
 @dataclass
@@ -181,6 +207,11 @@ class ScheduleForm(forms.Form):
         super().clean()
         data = self.cleaned_data
         recurrence = data.get("recurrence")
+        for name in ("start_date", "end_date"):
+            day = data.get(name)
+            if day is not None and not FIRST_DATE <= day <= LAST_DATE:
+                self.add_error(name, f"Choose a day between {FIRST_DATE:%Y-%m-%d} and "
+                                     f"{LAST_DATE:%Y-%m-%d}.")
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", "The last day is before the first day.")
@@ -253,6 +284,12 @@ class MedicationEditor:
 
     def is_valid(self) -> bool:
         medication_ok = self.medication_form.is_valid()
+        if medication_ok and self.medication.pk is None:
+            try:
+                check_room_for_medication(self.patient)
+            except MedicationLimitError as error:
+                self.medication_form.add_error(None, str(error))
+                medication_ok = False
         schedule_ok = self.schedule_form.is_valid()
         if medication_ok and schedule_ok:
             self.schedule_form.apply(self.schedule)

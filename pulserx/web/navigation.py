@@ -48,7 +48,8 @@ class Navigation:
             return []
         wanted: list[tuple[str, str, str]] = []  # (label, url name, fragment)
         if self.patient is not None:
-            wanted += [("Today", "today", ""), ("Medications", "medications", "")]
+            wanted += [("Today", "today", ""), ("Medications", "medications", ""),
+                       ("History", "history", "")]
         assert isinstance(self.user, User)
         if is_staff_only(self.user):
             wanted.append(("Admin", "admin:index", ""))

@@ -23,3 +23,11 @@ def redirect_back(request: HttpRequest, fallback: str) -> HttpResponse:
                                            require_https=request.is_secure()):
         return redirect(fallback)
     return redirect(target)
+
+
+def attachment(content: bytes | str, content_type: str, filename: str) -> HttpResponse:
+    """A download that no shared cache keeps (exports are health data)."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,7 +1,16 @@
 from django.urls import path
 
 from pulserx.reminders.models import DoseStatus
-from pulserx.web import app_files, dose_views, inbox_views, medication_views, views
+from pulserx.web import (
+    app_files,
+    calendar_views,
+    dose_views,
+    export_views,
+    history_views,
+    inbox_views,
+    medication_views,
+    views,
+)
 
 urlpatterns = [
     path("", views.today, name="today"),
@@ -25,6 +34,19 @@ urlpatterns = [
          name="medication_pause"),
     path("medications/<int:medication_id>/delete", medication_views.medication_delete,
          name="medication_delete"),
+    path("medications/<int:medication_id>/refill", history_views.medication_refill,
+         name="medication_refill"),
+    path("history/", history_views.history_page, name="history"),
+    path("history/report", export_views.report_page, name="report"),
+    path("history/report.pdf", export_views.report_pdf, name="report_pdf"),
+    path("history/doses.csv", export_views.doses_csv, name="doses_csv"),
+    path("care/<int:patient_id>/history/", history_views.history_page, name="care_history"),
+    path("care/<int:patient_id>/history/report", export_views.report_page, name="care_report"),
+    path("care/<int:patient_id>/history/report.pdf", export_views.report_pdf,
+         name="care_report_pdf"),
+    path("care/<int:patient_id>/history/doses.csv", export_views.doses_csv,
+         name="care_doses_csv"),
+    path("calendar/reset", calendar_views.calendar_reset, name="calendar_reset"),
     path("inbox/", inbox_views.inbox_page, name="inbox"),
     path("inbox/read-all", inbox_views.inbox_read_all, name="inbox_read_all"),
     path("inbox/since", inbox_views.inbox_since, name="inbox_since"),

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def make_user(email: str, **fields: object) -> User:
+    fields.setdefault("email_verified", True)
     return User.objects.create_user(email, PASSWORD, account_type=AccountType.CAREGIVER,
                                     **fields)
 

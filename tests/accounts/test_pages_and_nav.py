@@ -61,7 +61,7 @@ def test_nav_has_every_page_and_the_unread_count(client: Client, patient: Patien
     client.force_login(patient.user)
     nav = nav_html(client.get(reverse("account_settings")).content.decode())
     labels = [label.strip() for label in re.findall(r'<a href="[^"]*"[^>]*>([A-Za-z ]+)', nav)]
-    assert labels == ["Today", "Medications", "Inbox", "Settings", "Caregivers"]
+    assert labels == ["Today", "Medications", "History", "Inbox", "Settings", "Caregivers"]
     assert re.search(r'Inbox <span class="badge-count" data-unread-count>1</span>', nav)
     assert re.search(r'href="/accounts/settings/" aria-current="page"', nav)
 

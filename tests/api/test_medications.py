@@ -50,7 +50,7 @@ def error_locations(response: Any) -> list[tuple[Any, ...]]:
     ({"recurrence": "interval", "every_days": 0}, "every_days", "greater than or equal to 1"),
     ({"times": [{"at": "8am"}]}, "times", "HH:MM"),
     ({"times": [{"at": "24:00"}]}, "times", "HH:MM"),
-    ({"times": [{"at": "08:00", "amount": 0}]}, "times", "greater than 0"),
+    ({"times": [{"at": "08:00", "amount": 0}]}, "times", "must be from 0.01"),
     ({"times": []}, "times", "at least one time of day"),
     ({"recurrence": "weekdays"}, "weekdays", "at least one weekday"),
     ({"recurrence": "weekdays", "weekdays": [7]}, "weekdays", "less than or equal to 6"),

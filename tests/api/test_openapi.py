@@ -20,6 +20,11 @@ ENDPOINTS = {
     ("/api/v1/doses/{dose_id}/skip", "post"), ("/api/v1/doses/{dose_id}/snooze", "post"),
     ("/api/v1/test-reminder", "post"), ("/api/v1/notifications", "get"),
     ("/api/v1/notifications/read", "post"), ("/api/v1/adherence", "get"),
+    ("/api/v1/history", "get"), ("/api/v1/streaks", "get"),
+    ("/api/v1/medications/{medication_id}/forecast", "get"),
+    ("/api/v1/medications/{medication_id}/refill", "post"),
+    ("/api/v1/medications/{medication_id}/stock-events", "get"),
+    ("/api/v1/report.pdf", "get"), ("/api/v1/doses.csv", "get"),
 }
 
 

@@ -124,14 +124,15 @@ def test_editing_a_schedule_replans_its_undelivered_doses(patient):
         from pulserx.reminders.planning import replan
 
         replan(schedule)
+    reminders = Notification.objects.filter(dose__isnull=False)  # the refill is another story
     with at(EIGHT_LONDON + timedelta(seconds=1)):
         tick()
-    assert Notification.objects.count() == 0
+    assert reminders.count() == 0
     with at(EIGHT_LONDON + timedelta(minutes=30, seconds=1)):
         tick()
     dose = Dose.objects.get()
     assert dose.due_at == EIGHT_LONDON + timedelta(minutes=30) and dose.amount == 2
-    assert Notification.objects.count() == 1
+    assert reminders.count() == 1
 
 
 def test_snooze_re_arms_the_dose_through_the_same_path(patient):

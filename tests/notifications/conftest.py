@@ -56,8 +56,6 @@ def b64url_decode(text: str) -> bytes:
 
 @pytest.fixture(autouse=True)
 def page_settings(settings: SettingsWrapper) -> None:
-    # The push service under test runs on loopback.
-    settings.PULSERX_PUSH_SERVICE_HOSTS = [*settings.PULSERX_PUSH_SERVICE_HOSTS, "127.0.0.1"]
     # Django's test client speaks plain http; production redirects it to https.
     settings.SECURE_SSL_REDIRECT = False
 
@@ -227,6 +225,9 @@ def push_service(vapid: dict[str, str], settings: SettingsWrapper, tmp_path: Pat
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     service.origin = f"https://127.0.0.1:{server.server_address[1]}"
+    # An operator-pinned origin: the only way an IP literal and a port other than 443 pass.
+    settings.PULSERX_PUSH_SERVICE_HOSTS = [*settings.PULSERX_PUSH_SERVICE_HOSTS,
+                                           service.origin.removeprefix("https://")]
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert_path))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -270,3 +270,15 @@ def test_no_email_once_the_patient_turned_email_off(smtp_server: Mailbox,
     assert delivery.status == DeliveryStatus.SKIPPED
     assert delivery.last_error == "email reminders are turned off"
     assert smtp_server.envelopes == []
+
+
+def test_no_reminder_is_emailed_to_an_unverified_address(smtp_server: Mailbox,
+                                                         emailed: Patient) -> None:
+    User.objects.filter(pk=emailed.user_id).update(email_verified=False)
+    emailed.user.refresh_from_db()
+
+    delivery = delivered(pending_delivery(due_dose(emailed), emailed.user, Channel.EMAIL))
+
+    assert delivery.status == DeliveryStatus.SKIPPED
+    assert delivery.last_error == "the recipient's email address is not verified"
+    assert smtp_server.envelopes == []

@@ -77,7 +77,8 @@ def test_a_push_due_with_20_slow_emails_is_sent_within_2_seconds(
     try:
         start_worker(EMAIL_URL=f"smtp://127.0.0.1:{controller.port}",
                      PULSERX_DELIVERY_CHUNK=str(chunk),
-                     PULSERX_PUSH_SERVICE_HOSTS="127.0.0.1",
+                     # The loopback push service, pinned by host and port.
+                     PULSERX_PUSH_SERVICE_HOSTS=push_service.origin.removeprefix("https://"),
                      VAPID_PUBLIC_KEY=vapid["VAPID_PUBLIC_KEY"],
                      VAPID_PRIVATE_KEY=vapid["VAPID_PRIVATE_KEY"],
                      VAPID_SUBJECT=settings.VAPID_SUBJECT)

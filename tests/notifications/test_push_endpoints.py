@@ -122,18 +122,39 @@ def test_an_unusable_subscription_is_refused_naming_the_field(
     assert not PushSubscription.objects.exists()
 
 
-def test_subscribing_again_updates_the_keys_and_moves_it_to_whoever_is_signed_in(
-        client: Client, patient: Patient, other_patient: Patient) -> None:
-    client.force_login(patient.user)
-    assert post_json(client, "/push/subscriptions", subscription()).status_code == 201
-    client.force_login(other_patient.user)  # someone else signs in on the same browser
+def test_subscribing_again_updates_your_own_keys(signed_in: Client, patient: Patient) -> None:
+    assert post_json(signed_in, "/push/subscriptions", subscription()).status_code == 201
     new_auth = "AAAAAAAAAAAAAAAAAAAAAA"
 
-    response = post_json(client, "/push/subscriptions", subscription(auth=new_auth))
+    response = post_json(signed_in, "/push/subscriptions", subscription(auth=new_auth))
 
     assert response.status_code == 200
     saved = PushSubscription.objects.get()
-    assert saved.user == other_patient.user and saved.auth == new_auth
+    assert saved.user == patient.user and saved.auth == new_auth
+
+
+def test_posting_another_accounts_endpoint_is_refused_and_moves_nothing(
+        client: Client, patient: Patient, other_patient: Patient) -> None:
+    client.force_login(patient.user)
+    assert post_json(client, "/push/subscriptions", subscription()).status_code == 201
+    client.force_login(other_patient.user)
+
+    response = post_json(client, "/push/subscriptions",
+                         subscription(auth="AAAAAAAAAAAAAAAAAAAAAA"))
+
+    assert response.status_code == 409
+    assert "belongs to another account" in response.json()["error"]
+    saved = PushSubscription.objects.get()
+    assert saved.user == patient.user and saved.auth == AUTH
+
+
+@pytest.mark.parametrize("path", ["/push/subscriptions", "/push/action"])
+def test_deeply_nested_json_is_a_400(signed_in: Client, path: str) -> None:
+    response = signed_in.post(path, "[" * 100000, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "Send a JSON object."
+    assert not PushSubscription.objects.exists()
 
 
 def test_unsubscribing_deletes_only_your_own_subscription(

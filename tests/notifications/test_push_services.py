@@ -5,9 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 
 from pulserx.notifications.models import PushSubscription
-from pulserx.notifications.push_services import is_push_service
+from pulserx.notifications.push_services import (
+    checked_endpoint,
+    is_push_service,
+    pinned_session,
+)
+
+P256DH = "BEl62iUYgUivxIkv69yViEuiBIa-Ib9-SkvMeAtA3LFgDzkrxZJjSgSnfckjBJuBkr3qBUYIHBQFLXYp5Nksh8U"
 
 
 @pytest.mark.parametrize("endpoint, allowed", [
@@ -19,11 +26,54 @@ from pulserx.notifications.push_services import is_push_service
     ("https://localhost:6379/", False),
     ("https://evilgoogleapis.com/x", False),                     # suffix, not subdomain
     ("https://fcm.googleapis.com.evil.org/x", False),
+    # One URL read two ways: urlsplit sees fcm.googleapis.com, urllib3 connects to 127.0.0.1.
+    ("https://127.0.0.1\\@fcm.googleapis.com/fcm/send/x", False),
+    ("https://user@fcm.googleapis.com/fcm/send/x", False),       # userinfo
+    ("https://user:pw@fcm.googleapis.com/fcm/send/x", False),
+    ("https://fcm.googleapis.com:8443/fcm/send/x", False),       # not 443
+    ("https://fcm.googleapis.com:443/fcm/send/x", True),
+    ("https://[::1]/x", False),                                  # IP literals
+    ("https://2130706433/x", False),
+    ("https://fcm.googleapis.com/a b", False),                   # whitespace
+    ("https://fcm.googleapis.com\\.evil.org/x", False),
 ])
 def test_only_browser_push_services_are_accepted(endpoint, allowed, settings):
     settings.PULSERX_PUSH_SERVICE_HOSTS = [".googleapis.com", ".push.services.mozilla.com",
                                            ".push.apple.com"]
     assert is_push_service(endpoint) is allowed
+
+
+def test_an_ip_literal_is_refused_even_when_listed_without_its_port(settings):
+    settings.PULSERX_PUSH_SERVICE_HOSTS = ["127.0.0.1", ".googleapis.com"]
+    assert not is_push_service("https://127.0.0.1/x")
+    settings.PULSERX_PUSH_SERVICE_HOSTS = ["127.0.0.1:8443"]  # an operator-pinned origin
+    assert is_push_service("https://127.0.0.1:8443/x")
+    assert not is_push_service("https://127.0.0.1:8444/x")
+
+
+def test_what_is_sent_is_the_endpoint_rebuilt_from_the_checked_parts(settings):
+    settings.PULSERX_PUSH_SERVICE_HOSTS = [".googleapis.com"]
+    assert checked_endpoint("https://FCM.googleapis.com:443/fcm/send/x?a=1") == \
+        "https://fcm.googleapis.com/fcm/send/x?a=1"
+
+
+def test_the_pinned_session_refuses_to_connect_to_an_unchecked_host(settings):
+    settings.PULSERX_PUSH_SERVICE_HOSTS = [".googleapis.com"]
+    with pinned_session() as session, pytest.raises(requests.exceptions.InvalidURL):
+        session.post("https://127.0.0.1:9/x", data=b"", timeout=1)
+
+
+@pytest.mark.django_db
+def test_the_reported_ssrf_payload_is_refused(client, patient, settings):
+    settings.PULSERX_PUSH_SERVICE_HOSTS = [".googleapis.com"]
+    client.force_login(patient.user)
+    body = {"endpoint": "https://127.0.0.1\\@fcm.googleapis.com/fcm/send/x",
+            "keys": {"p256dh": P256DH, "auth": "tBHItJI5svbpez7KI4CCXg"}}
+    response = client.post("/push/subscriptions", json.dumps(body),
+                           content_type="application/json", secure=True)
+    assert response.status_code == 400, response.content
+    assert "endpoint" in response.json()["fields"]
+    assert not PushSubscription.objects.exists()
 
 
 @pytest.mark.django_db

@@ -92,7 +92,7 @@ def travelling_patient(home: str, away: bool, policy: str, amount: int) -> Patie
 def new_york_caregiver(patient: Patient) -> User:
     user = User.objects.create_user("carol@example.org", "correct horse battery",
                                     first_name="Carol", account_type=AccountType.CAREGIVER,
-                                    timezone=CAREGIVER_ZONE)
+                                    timezone=CAREGIVER_ZONE, email_verified=True)
     CareLink.objects.create(patient=patient, caregiver=user, invited_email=user.email,
                             status=CareLinkStatus.ACCEPTED, alert_on_missed=True)
     return user

@@ -148,9 +148,12 @@ def test_too_many_requests_is_retried_but_other_client_errors_are_final(
     assert refused.last_error == "the push service answered HTTP 403"
 
 
-def test_an_unreachable_push_service_is_retried(patient: Patient, vapid: dict[str, str]) -> None:
+def test_an_unreachable_push_service_is_retried(patient: Patient, vapid: dict[str, str],
+                                               settings: SettingsWrapper) -> None:
+    origin = f"127.0.0.1:{free_port()}"
+    settings.PULSERX_PUSH_SERVICE_HOSTS = [origin]
     PushSubscription.objects.create(
-        user=patient.user, endpoint=f"https://127.0.0.1:{free_port()}/wpush/gone",
+        user=patient.user, endpoint=f"https://{origin}/wpush/gone",
         p256dh="BEl62iUYgUivxIkv69yViEuiBIa-Ib9-SkvMeAtA3LFgDzkrxZJjSgSnfckjBJuBkr3qBUYIHBQFLXYp5Nksh8U",
         auth="tBHItJI5svbpez7KI4CCXg")
     delivery = delivered(pending_delivery(due_dose(patient), patient.user, Channel.PUSH))

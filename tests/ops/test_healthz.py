@@ -25,10 +25,31 @@ KNOWN_WORDS = {"database unreachable", "redis unreachable", "no dispatcher heart
                "due doses are waiting to be delivered"}
 
 
+OPERATOR_TOKEN = "operator-health-token"
+
+
 @pytest.fixture
-def client() -> Client:
-    """Plain HTTP, as a platform's health checker sends it."""
-    return Client()
+def client(settings) -> Client:
+    """Plain HTTP, as a platform's health checker sends it, with the operator's token."""
+    settings.PULSERX_HEALTH_TOKEN = OPERATOR_TOKEN
+    return Client(headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"},
+                                     {"Authorization": "Bearer "}])
+def test_the_public_sees_only_whether_it_is_healthy(client: Client, headers) -> None:
+    response = Client(headers=headers).get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {"healthy": False}
+
+
+@pytest.mark.django_db
+def test_without_a_configured_token_nobody_gets_the_details(settings) -> None:
+    settings.PULSERX_HEALTH_TOKEN = ""
+    response = Client(headers={"Authorization": "Bearer "}).get("/healthz")
+    assert response.json() == {"healthy": False}
 
 
 @pytest.fixture(autouse=True)

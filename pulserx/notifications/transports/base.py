@@ -61,6 +61,12 @@ def ensure_still_wanted(notification: Notification, channel: str) -> None:
         patient = notification.patient
         if not (patient.notify_push if channel == Channel.PUSH else patient.notify_email):
             raise not_sent(f"{channel} reminders are turned off")
+    elif notification.kind == NotificationKind.REFILL:
+        reminder, patient = notification.refill, notification.patient
+        if reminder is None or reminder.cycle != reminder.medication.refill_cycle:
+            raise not_sent("the medication was refilled before this could be sent")
+        if not (patient.notify_push if channel == Channel.PUSH else patient.notify_email):
+            raise not_sent(f"{channel} reminders are turned off")
     elif notification.kind == NotificationKind.CAREGIVER_MISSED and not CareLink.objects.filter(
         patient_id=notification.patient_id, caregiver_id=notification.recipient_id,
         status=CareLinkStatus.ACCEPTED, alert_on_missed=True,

@@ -24,6 +24,8 @@ class EmailTransport(Transport):
         ensure_still_wanted(notification, Channel.EMAIL)
         if not notification.recipient.email:
             raise not_sent("the recipient has no email address")
+        if not notification.recipient.email_verified:
+            raise not_sent("the recipient's email address is not verified")
         context = email_context(stored_message(notification))
         email = EmailMultiAlternatives(
             subject=context["subject"],

@@ -13,7 +13,7 @@ from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
 from pulserx.notifications.models import Channel, Delivery, PushSubscription
-from pulserx.notifications.push_services import is_push_service
+from pulserx.notifications.push_services import checked_endpoint, pinned_session
 from pulserx.notifications.render import push_payload, stored_message
 from pulserx.notifications.transports.base import (
     Transport,
@@ -75,13 +75,13 @@ class WebPushTransport(Transport):
         notification = load_notification(delivery)
         ensure_still_wanted(notification, Channel.PUSH)
         subscriptions = [s for s in PushSubscription.objects.filter(
-            user_id=notification.recipient_id) if is_push_service(s.endpoint)]
+            user_id=notification.recipient_id) if checked_endpoint(s.endpoint)]
         if not subscriptions:
             raise not_sent("the recipient has no push subscription")
         message = stored_message(notification)
         data = json.dumps(push_payload(message), separators=(",", ":"))
         urgency = "high" if message.actionable else "normal"
-        with requests.Session() as session:
+        with pinned_session() as session:
             outcomes = [self.push(session, signer, subscription, data, urgency)
                         for subscription in subscriptions]
         self.conclude(delivery, outcomes)
@@ -90,7 +90,8 @@ class WebPushTransport(Transport):
              data: str, urgency: str) -> TransportError | bool:
         """True when the push service accepted it, False when the subscription is gone
         (and now deleted), else the error."""
-        info = {"endpoint": subscription.endpoint,
+        # Sent to the URL rebuilt from the checked parts, not the string as stored.
+        info = {"endpoint": checked_endpoint(subscription.endpoint),
                 "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
         try:
             webpush(info, data, vapid_private_key=signer,

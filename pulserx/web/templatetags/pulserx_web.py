@@ -5,10 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import segno
 from django import template
 from django.http import HttpRequest
 from django.templatetags.static import static
+from django.utils.safestring import mark_safe
 
+from pulserx.accounts.models import Patient
+from pulserx.api.ical import calendar_url
 from pulserx.notifications import inbox
 from pulserx.reminders.amounts import amount_text, quantity_text
 from pulserx.reminders.models import Medication
@@ -104,3 +108,15 @@ def schedule_summary(medication: Medication) -> str:
     if schedule.end_date:
         parts.append(f"until {schedule.end_date:%-d %b %Y}")
     return " · ".join(parts)
+
+
+@register.inclusion_tag("web/_calendar_settings.html")
+def calendar_settings(patient: Patient) -> dict[str, Any]:
+    """The Settings section with the calendar feed's address, its QR code and the API docs."""
+    url = calendar_url(patient)
+    qr = segno.make(url, error="m").svg_inline(
+        scale=4, border=2, svgclass="qr-code", lineclass="qr-line", omitsize=True,
+        dark="#000", light="#fff")
+    # segno writes a bare <svg>: name it for assistive technology.
+    qr = qr.replace("<svg ", '<svg role="img" aria-label="QR code of your calendar address" ', 1)
+    return {"calendar_url": url, "qr_svg": mark_safe(qr)}  # segno's own markup, no user text

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reminders', '0003_dose_slot'),
+        ('reminders', '0004_dose_slot'),
     ]
 
     operations = [

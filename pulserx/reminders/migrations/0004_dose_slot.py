@@ -28,7 +28,7 @@ def fill_slots(apps: Any, schema_editor: Any) -> None:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("reminders", "0002_dose_reminded_at"),
+        ("reminders", "0003_refill_stock_events"),
     ]
 
     operations = [

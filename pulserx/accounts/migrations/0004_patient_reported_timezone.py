@@ -8,7 +8,7 @@ import pulserx.accounts.models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("accounts", "0002_user_timezone"),
+        ("accounts", "0003_user_email_verified"),
     ]
 
     operations = [

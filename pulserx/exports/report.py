@@ -1,0 +1,102 @@
+"""What the report for a date range says: the patient, their medications (schedule and
+instructions), adherence per medication, the missed and late doses, and the day-by-day
+chart. The page, the PDF and the API all render this one `Report`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from pulserx.accounts.models import Patient
+from pulserx.reminders.adherence import DayCell, Tally, day_cells, tally
+from pulserx.reminders.clock import day_bounds, local_today, patient_zone
+from pulserx.reminders.history import check_range, late_after, records_of_days
+from pulserx.reminders.models import Dose, DoseStatus, Medication
+from pulserx.web.access import patient_label
+from pulserx.web.templatetags.pulserx_web import schedule_summary
+
+DEFAULT_DAYS = 30
+MAX_LISTED = 40  # missed and late doses listed by name; the rest are counted
+
+
+@dataclass(frozen=True)
+class MedicationLine:
+    medication: Medication
+    schedule: str
+    tally: Tally
+
+
+@dataclass(frozen=True)
+class ListedDose:
+    due_local: datetime
+    medication: str
+    what: str  # "missed", "skipped", "late (taken 09:40)"
+
+
+@dataclass(frozen=True)
+class Report:
+    patient: Patient
+    name: str
+    zone: ZoneInfo
+    first: date
+    last: date
+    generated_at: datetime
+    overall: Tally
+    medications: list[MedicationLine]
+    cells: list[DayCell]
+    listed: list[ListedDose]
+    unlisted: int
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+def default_range(patient: Patient, now: datetime) -> tuple[date, date]:
+    last = local_today(patient, now)
+    return last - timedelta(days=DEFAULT_DAYS - 1), last
+
+
+def build_report(patient: Patient, first: date, last: date, now: datetime) -> Report:
+    """The report of local days `first`..`last` (at most MAX_RANGE_DAYS) as of `now`."""
+    check_range(first, last)
+    zone = patient_zone(patient)
+    records = records_of_days(patient, first, last, now)
+    by_medication: dict[int, list] = {}
+    for record in records:
+        by_medication.setdefault(record.medication_id, []).append(record)
+    medications = list(patient.medications.select_related("schedule"))
+    lines = [MedicationLine(m, schedule_summary(m), tally(by_medication.get(m.pk, []),
+                                                          late_after()))
+             for m in medications if m.pk in by_medication or not m.paused]
+    listed = noteworthy_doses(patient, first, last, now, zone)
+    return Report(
+        patient=patient, name=patient_label(patient), zone=zone, first=first, last=last,
+        generated_at=now, overall=tally(records, late_after()), medications=lines,
+        cells=day_cells(records, zone, first, last, late_after()),
+        listed=listed[:MAX_LISTED], unlisted=max(len(listed) - MAX_LISTED, 0),
+    )
+
+
+def noteworthy_doses(patient: Patient, first: date, last: date, now: datetime,
+                     zone: ZoneInfo) -> list[ListedDose]:
+    """The missed, skipped and late doses of the range, oldest first."""
+    start, _ = day_bounds(first, zone)
+    _, end = day_bounds(last, zone)
+    doses = (Dose.objects.filter(patient=patient, medication__isnull=False, due_at__gte=start,
+                                 due_at__lt=end, due_at__lte=now,
+                                 status__in=(DoseStatus.MISSED, DoseStatus.SKIPPED,
+                                             DoseStatus.TAKEN))
+             .select_related("medication").order_by("due_at", "pk"))
+    listed = []
+    for dose in doses:
+        assert dose.medication is not None
+        if dose.status == DoseStatus.TAKEN:
+            if dose.acted_at is None or dose.acted_at - dose.due_at <= late_after():
+                continue
+            what = f"late (taken {dose.acted_at.astimezone(zone):%H:%M})"
+        else:
+            what = dose.get_status_display().lower()
+        listed.append(ListedDose(dose.due_at.astimezone(zone), dose.medication.name, what))
+    return listed

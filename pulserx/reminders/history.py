@@ -1,0 +1,117 @@
+"""A patient's record, loaded: the doses of a date range as `DoseRecord`s and the figures
+History, the reports and the API show. The arithmetic itself is `adherence` (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from pulserx.accounts.models import Patient
+from pulserx.reminders.adherence import (
+    DayCell,
+    DoseRecord,
+    MedicationAdherence,
+    Streaks,
+    Tally,
+    by_medication,
+    day_cells,
+    streaks,
+    tally,
+)
+from pulserx.reminders.clock import day_bounds, local_today, patient_zone
+from pulserx.reminders.models import Dose, Medication
+
+HISTORY_WINDOWS = (7, 30, 90)  # per-medication adherence on History
+HEATMAP_DAYS = (90, 365)
+MAX_RANGE_DAYS = 366  # the longest range any page, report or API call may ask for
+STREAK_DAYS = 365  # streaks are counted over the last year
+_TICK = timedelta(microseconds=1)
+
+
+class RangeError(ValueError):
+    """A date range that is reversed or longer than MAX_RANGE_DAYS."""
+
+
+def check_range(first: date, last: date) -> None:
+    if last < first:
+        raise RangeError(f"The end date ({last}) is before the start date ({first}).")
+    if (last - first).days + 1 > MAX_RANGE_DAYS:
+        raise RangeError(f"A range can cover at most {MAX_RANGE_DAYS} days.")
+
+
+def late_after() -> timedelta:
+    return settings.PULSERX_ON_TIME_WINDOW
+
+
+def records_between(patient: Patient, after: datetime, until: datetime) -> list[DoseRecord]:
+    """The patient's doses due in (after, until], test reminders aside."""
+    rows = (Dose.objects.filter(patient=patient, medication__isnull=False, due_at__gt=after,
+                                due_at__lte=until)
+            .order_by("due_at", "pk")
+            .values_list("pk", "medication_id", "due_at", "status", "acted_at"))
+    return [DoseRecord(pk, medication_id, due_at, status, acted_at)
+            for pk, medication_id, due_at, status, acted_at in rows]
+
+
+def records_of_days(patient: Patient, first: date, last: date,
+                    now: datetime) -> list[DoseRecord]:
+    """The doses of local days `first`..`last` due by `now` (the future has no fate yet)."""
+    zone = patient_zone(patient)
+    start, _ = day_bounds(first, zone)
+    _, end = day_bounds(last, zone)
+    return records_between(patient, start - _TICK, min(end - _TICK, now))
+
+
+@dataclass(frozen=True)
+class MedicationRow:
+    medication: Medication
+    adherence: MedicationAdherence
+
+
+@dataclass(frozen=True)
+class History:
+    """Everything the History page shows for one patient at `now`."""
+
+    zone: ZoneInfo
+    today: date
+    cells: list[DayCell]          # the heat map, oldest first
+    streaks: Streaks
+    punctuality: Tally            # over the heat map's days
+    medications: list[MedicationRow]
+
+    @property
+    def first(self) -> date:
+        return self.cells[0].day
+
+
+def history(patient: Patient, now: datetime, days: int = 90) -> History:
+    """The heat map of the last `days` local days (today included), the streaks of the last
+    year, on-time figures over the heat map's days, and each medication's 7/30/90-day
+    adherence."""
+    if days not in HEATMAP_DAYS:
+        raise RangeError(f"The heat map shows {' or '.join(map(str, HEATMAP_DAYS))} days.")
+    zone = patient_zone(patient)
+    today = local_today(patient, now)
+    first = today - timedelta(days=STREAK_DAYS - 1)
+    records = records_of_days(patient, first, today, now)
+    year = day_cells(records, zone, first, today, late_after())
+    cells = year[-days:]
+    per_medication = by_medication(records, now, HISTORY_WINDOWS, late_after())
+    medications = Medication.objects.filter(patient=patient, pk__in=per_medication)
+    shown_start, _ = day_bounds(cells[0].day, zone)
+    return History(
+        zone=zone, today=today, cells=cells, streaks=streaks(year, today),
+        punctuality=tally((r for r in records if r.due_at >= shown_start), late_after()),
+        medications=[MedicationRow(m, per_medication[m.pk]) for m in medications],
+    )
+
+
+def day_doses(patient: Patient, day: date) -> list[Dose]:
+    """The doses of one local day, for the day the patient opens in History."""
+    start, end = day_bounds(day, patient_zone(patient))
+    return list(Dose.objects.filter(patient=patient, medication__isnull=False,
+                                    due_at__gte=start, due_at__lt=end)
+                .select_related("medication").order_by("due_at", "pk"))

@@ -1,0 +1,108 @@
+"""The API keeps the promises of its OpenAPI document: schemathesis generates requests from
+/api/v1/openapi.json (valid ones and invalid ones) and runs every built-in check on each
+answer — status codes and bodies as documented, schema-valid requests accepted, invalid ones
+refused with a 4xx, no 5xx. The number of examples per operation is bounded so `make test`
+stays quick; SCHEMATHESIS_EXAMPLES raises it for a deeper run."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import CHECKS
+
+from pulserx.api.doses import MAX_LIST_DAYS
+from pulserx.api.models import ApiToken
+from tests.factories import make_patient
+
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
+
+# Behind the platform's proxy every request arrives as https (plain http is redirected).
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application(),
+                                        headers={"X-Forwarded-Proto": "https"})
+
+
+# Rules that relate two fields cannot be written in JSON Schema; the document states them in
+# words (descriptions), and these hooks make generated requests follow them. Each hook only
+# reorders or drops values that are already well-formed, so an invalid request stays invalid.
+
+def as_date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+@schemathesis.hook
+def map_body(context: Any, body: Any) -> Any:
+    schedule = body.get("schedule") if isinstance(body, dict) else None
+    if not isinstance(schedule, dict):
+        return body
+    start, end = as_date(schedule.get("start_date")), as_date(schedule.get("end_date"))
+    if end and schedule.get("start_date") is None:  # start_date "is today when not given"
+        schedule["start_date"] = end.isoformat()
+    elif start and end and end < start:  # "end_date: not before start_date"
+        schedule["start_date"], schedule["end_date"] = end.isoformat(), start.isoformat()
+    times = schedule.get("times")
+    if isinstance(times, list) and len(times) <= 24:  # "each time of day at most once"
+        ats = [t.get("at") if isinstance(t, dict) else object() for t in times]
+        kept = [t for n, t in enumerate(times) if ats[n] not in ats[:n]]
+        if kept:
+            schedule["times"] = kept
+    return body
+
+
+@schemathesis.hook
+def map_query(context: Any, query: Any) -> Any:
+    if not isinstance(query, dict) or "to" not in query:
+        return query
+    last = as_date(query["to"])
+    first = as_date(query["from"]) if "from" in query else last
+    if first and last:  # "from..to spans at most 92 days"
+        first, last = min(first, last), max(first, last)
+        last = min(last, first + timedelta(days=MAX_LIST_DAYS - 1))
+        query["from"], query["to"] = first.isoformat(), last.isoformat()
+    return query
+
+
+@pytest.fixture
+def keep_test_connection() -> Iterator[None]:
+    """As Django's test client does: a request must not close the test's transaction."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def bearer(db: None, keep_test_connection: None) -> dict[str, str]:
+    patient = make_patient("schema@example.org")
+    _, token = ApiToken.issue(patient.user, "schemathesis")
+    return {"Authorization": f"Bearer {token}", "X-Forwarded-Proto": "https"}
+
+
+def test_every_built_in_check_is_enabled() -> None:
+    """What `--checks all` means on the command line (a response-time limit is a separate
+    option, `--max-response-time`, and not one of them)."""
+    config = schema.config.checks_config_for(operation=None, phase=None)
+    names = set(CHECKS.get_all_names()) - {"max_response_time"}
+    assert len(names) > 10
+    assert [name for name in names if not config.get_by_name(name=name).enabled] == []
+
+
+@schema.parametrize()
+@settings(max_examples=EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                 HealthCheck.function_scoped_fixture])
+def test_the_api_keeps_its_openapi_contract(case: schemathesis.Case,
+                                            bearer: dict[str, str]) -> None:
+    case.call_and_validate(headers=bearer)

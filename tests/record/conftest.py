@@ -1,0 +1,3 @@
+"""The API clients of tests/api, for the record's API tests."""
+
+from tests.api.conftest import api, other_api  # noqa: F401

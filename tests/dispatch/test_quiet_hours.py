@@ -45,4 +45,5 @@ def test_a_reminder_in_quiet_hours_reaches_the_inbox_and_waits_for_the_phone(pat
     assert pushes[0].notification.quiet_until == datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
     assert pushes[0].next_attempt_at > datetime(2026, 3, 2, 7, 0, tzinfo=UTC)  # sent at 07:30
     assert pushes[1].notification.quiet_until is None
-    assert Delivery.objects.filter(channel=Channel.WEB, notification__dose__isnull=False).count() == 2
+    doses_web = Delivery.objects.filter(channel=Channel.WEB, notification__dose__isnull=False)
+    assert doses_web.count() == 2

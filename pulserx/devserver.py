@@ -6,12 +6,16 @@ then runs the web server (uvicorn) and the worker with prefixed output.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
+
+from pulserx.siteurl import dev_site_url
 
 ROOT = Path(__file__).resolve().parent.parent
 COLOURS = {"redis": "31", "web": "36", "worker": "35"}
@@ -55,13 +59,46 @@ def stop_all(processes: list[subprocess.Popen[str]]) -> None:
             process.wait()
 
 
+def dev_vapid_keys(var_dir: Path) -> tuple[str, str]:
+    """Development Web Push keys, made once and kept in var/ (never used in production,
+    where VAPID_* come from the environment)."""
+    path = var_dir / "vapid-dev.json"
+    try:
+        stored = json.loads(path.read_text())
+        return str(stored["public"]), str(stored["private"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    from pulserx.notifications.management.commands.vapid_keys import new_vapid_keys
+
+    public, private = new_vapid_keys()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(json.dumps({"public": public, "private": private}))
+    return public, private
+
+
+def dev_environment(base: Mapping[str, str]) -> dict[str, str]:
+    """The environment of the processes `make run` starts."""
+    env = {**base, "PYTHONUNBUFFERED": "1"}
+    env.setdefault("DEBUG", "true")
+    env.setdefault("HOST", "127.0.0.1")
+    env.setdefault("PORT", "8000")
+    # Links in emails and pages (invitations, password reset, Take/Skip, calendar) point at
+    # the server that sent them unless SITE_URL says otherwise.
+    env.setdefault("SITE_URL", dev_site_url(env["HOST"], env["PORT"]))
+    if not env.get("VAPID_PUBLIC_KEY") and not env.get("VAPID_PRIVATE_KEY"):
+        var_dir = Path(env.get("PULSERX_VAR_DIR", ROOT / "var"))
+        env["VAPID_PUBLIC_KEY"], env["VAPID_PRIVATE_KEY"] = dev_vapid_keys(var_dir)
+    return env
+
+
 def main() -> int:
     # Explicit handlers: a shell may start us with SIGINT ignored, and SIGTERM must stop
     # everything the same way Ctrl-C does.
     signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.setdefault("DEBUG", "true")
+    env = dev_environment(os.environ)
+    host, port = env["HOST"], env["PORT"]
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pulserx.settings")
     import django
@@ -81,7 +118,6 @@ def main() -> int:
         call_command("migrate", interactive=False, verbosity=0)
         call_command("demo")
         env["REDIS_URL"] = settings.REDIS_URL
-        host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
         processes.append(spawn("web", web_command(host, port), env))
         processes.append(spawn("worker", [sys.executable, "manage.py", "worker"], env))
         print(f"   web | PulseRx is starting on http://{host}:{port}  (Ctrl-C stops everything)")

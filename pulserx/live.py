@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -36,13 +37,37 @@ def event_for(user_id: int, payload: dict[str, Any]) -> Event:
     return inbox_group(user_id), {"type": "inbox.event", "event": payload}
 
 
-def dose_event(user_id: int, dose_id: int, status: str,
-               snoozed_until: datetime | None = None) -> Event:
-    """The one shape of a dose's change, whoever made it (the dispatcher or the patient)."""
-    return event_for(user_id, {
-        "kind": "dose", "dose_id": dose_id, "status": status,
-        "snoozed_until": snoozed_until.isoformat() if snoozed_until else None,
-    })
+@dataclass(frozen=True)
+class DoseChange:
+    """A dose's new state, whoever made it (the dispatcher or the patient)."""
+
+    dose_id: int
+    patient_id: int
+    patient_user_id: int
+    status: str
+    is_test: bool
+    snoozed_until: datetime | None = None
+    # False when the patient already hears of it another way (a reminder's own event).
+    patient_hears: bool = True
+
+
+def dose_events(changes: Iterable[DoseChange],
+                watching: Mapping[int, list[int]]) -> list[Event]:
+    """The one shape of a dose's change, for the patient and for every caregiver watching
+    their day (`watching`: patient id → caregiver user ids), each in their own group. A
+    test reminder is the patient's alone."""
+    events: list[Event] = []
+    for change in changes:
+        payload = {
+            "kind": "dose", "dose_id": change.dose_id, "patient_id": change.patient_id,
+            "status": change.status,
+            "snoozed_until": change.snoozed_until.isoformat() if change.snoozed_until else None,
+        }
+        audience = [change.patient_user_id] if change.patient_hears else []
+        if not change.is_test:
+            audience += watching.get(change.patient_id, [])
+        events += [event_for(user_id, payload) for user_id in audience]
+    return events
 
 
 @functools.cache

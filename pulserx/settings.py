@@ -14,6 +14,7 @@ from pathlib import Path
 import environ
 
 from pulserx.envparse import env_bool, env_duration, env_int, env_list, env_str
+from pulserx.siteurl import DEFAULT_SITE_URL
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PULSERX_VAR_DIR", BASE_DIR / "var")).resolve()
@@ -21,7 +22,7 @@ DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = env_str("SITE_URL", DEFAULT_SITE_URL).rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 if render_host := os.environ.get("RENDER_EXTERNAL_HOSTNAME"):
     ALLOWED_HOSTS.append(render_host)

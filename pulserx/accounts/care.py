@@ -8,8 +8,17 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 
-from pulserx.accounts.models import CareLink, CareLinkStatus, Patient, User, new_token
+from pulserx.accounts.models import (
+    AccountType,
+    CareLink,
+    CareLinkStatus,
+    Patient,
+    User,
+    new_token,
+    patient_of,
+)
 from pulserx.notifications.models import Notification
 
 
@@ -88,3 +97,29 @@ def pending_invites_for(user: User) -> QuerySet[CareLink]:
     """Invitations sent to `user`'s address that nobody has accepted yet."""
     return CareLink.objects.filter(invited_email__iexact=user.email,
                                    status=CareLinkStatus.INVITED).exclude(patient__user=user)
+
+
+def caregivers_watching(patient_ids: set[int]) -> dict[int, list[int]]:
+    """For each patient, the user ids of caregivers with an accepted link: they see the
+    patient's day, so they hear of every change to it."""
+    watching: dict[int, list[int]] = {}
+    for patient_id, caregiver_id in CareLink.objects.filter(
+        patient_id__in=patient_ids, status=CareLinkStatus.ACCEPTED, caregiver__isnull=False,
+    ).values_list("patient_id", "caregiver_id"):
+        watching.setdefault(patient_id, []).append(caregiver_id)
+    return watching
+
+
+def home_url(user: User) -> str:
+    """Where a signed-in person starts: their day, the people they look after, or (staff
+    who are neither patient nor caregiver) the admin."""
+    if patient_of(user) is not None:
+        return reverse("today")
+    return reverse("admin:index") if is_staff_only(user) else reverse("care_home")
+
+
+def is_staff_only(user: User) -> bool:
+    """Staff who neither take medications here nor look after anyone."""
+    return (user.is_staff and patient_of(user) is None
+            and user.account_type != AccountType.CAREGIVER
+            and not links_cared_for_by(user).exists() and not pending_invites_for(user).exists())

@@ -5,26 +5,27 @@ from __future__ import annotations
 import logging
 import smtplib
 
-from django.conf import settings
 from django.core.mail import send_mail
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from pulserx.accounts.models import CareLink
+from pulserx.siteurl import site_url
 
 log = logging.getLogger(__name__)
 
 
-def accept_url(link: CareLink) -> str:
-    return f"{settings.SITE_URL}{reverse('care_accept', kwargs={'token': link.token})}"
+def accept_url(link: CareLink, request: HttpRequest | None = None) -> str:
+    return f"{site_url(request)}{reverse('care_accept', kwargs={'token': link.token})}"
 
 
-def send_invite(link: CareLink) -> bool:
+def send_invite(link: CareLink, request: HttpRequest | None = None) -> bool:
     """Email the invitation. Returns False when the mail server refused it: the patient can
     still copy the link from their settings page."""
     inviter = link.patient.user
-    context = {"inviter": inviter.get_full_name() or inviter.email, "accept_url": accept_url(link),
-               "site_url": settings.SITE_URL}
+    context = {"inviter": inviter.get_full_name() or inviter.email,
+               "accept_url": accept_url(link, request), "site_url": site_url(request)}
     subject = render_to_string("accounts/email/invite_subject.txt", context).strip()
     body = render_to_string("accounts/email/invite.txt", context)
     try:

@@ -82,6 +82,13 @@ class SignUpForm(BaseUserCreationForm):
         self.fields["password2"].label = "Confirm password"
         self.fields["password2"].help_text = "Type the same password again."
 
+    @property
+    def passwords_cleared(self) -> bool:
+        """A password was typed but the form comes back with errors. It is not put back into
+        the page (it would sit in the HTML, the browser's cache and its back button), so the
+        page says why the fields are empty."""
+        return self.is_bound and bool(self.errors) and bool(self.data.get("password1"))
+
     def clean_email(self) -> str:
         # Whether the address already has an account is never said here (that would tell
         # anyone who has an account): the sign-up view emails the owner instead.

@@ -90,7 +90,11 @@ class Patient(models.Model):
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     current_timezone = models.CharField(
         max_length=64, blank=True, validators=[validate_timezone],
-        help_text="Where the patient is now, reported by their browser.",
+        help_text="Where the patient said they are (the zone a travel choice was made for).",
+    )
+    reported_timezone = models.CharField(
+        max_length=64, blank=True, validators=[validate_timezone],
+        help_text="Where the patient's browser last said they are.",
     )
     travel_policy = models.CharField(
         max_length=8,

@@ -25,6 +25,7 @@ urlpatterns = [
         template_name="accounts/password_reset_complete.html"), name="password_reset_complete"),
     path("settings/", views.account_settings, name="account_settings"),
     path("timezone/", views.report_timezone, name="report_timezone"),
+    path("timezone/choose/", views.choose_clock, name="choose_clock"),
     path("verify/send/", views.resend_verification, name="resend_verification"),
     path("verify/<str:token>/", views.verify_email, name="verify_email"),
     path("care/", views.care_home, name="care_home"),

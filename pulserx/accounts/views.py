@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -19,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from pulserx.accounts import care, emails, throttle, verification
+from pulserx.accounts.care import home_url
 from pulserx.accounts.forms import (
     CaregiverSettingsForm,
     InviteForm,
@@ -34,13 +34,10 @@ from pulserx.accounts.models import (
     patient_of,
     validate_timezone,
 )
+from pulserx.reminders import travel
 from pulserx.reminders.planning import replan_patient
 from pulserx.reminders.schedule import TravelPolicy
-
-
-def home_url(user: User) -> str:
-    """Where a signed-in person starts: their day, or the people they look after."""
-    return reverse("today") if patient_of(user) is not None else reverse("care_home")
+from pulserx.siteurl import site_url
 
 
 def safe_next(request: HttpRequest) -> str:
@@ -72,7 +69,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         # Links in emails use the configured public address, not the request's Host header.
-        self.extra_email_context = {"site_url": settings.SITE_URL}
+        self.extra_email_context = {"site_url": site_url(self.request)}
         return super().form_valid(form)
 
 
@@ -135,7 +132,7 @@ def render_settings(request: HttpRequest, patient: Patient, *,
         "patient": patient,
         "form": form or PatientSettingsForm(instance=patient),
         "invite_form": invite_form or InviteForm(patient=patient),
-        "care_links": [(link, emails.accept_url(link)) for link in links],
+        "care_links": [(link, emails.accept_url(link, request)) for link in links],
         "api_tokens": patient.user.api_tokens.order_by("-created_at", "-pk"),
         **(extra or {}),
     }, status=status)
@@ -150,8 +147,8 @@ def patient_or_404(request: HttpRequest) -> Patient:
 
 @require_POST
 def report_timezone(request: HttpRequest) -> JsonResponse:
-    """The browser says where the person is now. A patient's reminders are re-planned only
-    if that moves their clock; a caregiver's own clock simply follows."""
+    """The browser says where the person is now. A patient's reminders move only when they
+    choose (Today asks); a caregiver's own clock simply follows."""
     if not request.user.is_authenticated:
         return JsonResponse({"error": "Sign in first."}, status=401)
     zone = request.POST.get("timezone", "")
@@ -163,14 +160,31 @@ def report_timezone(request: HttpRequest) -> JsonResponse:
     if patient is None:
         changed = bool(User.objects.filter(pk=request.user.pk).exclude(timezone=zone)
                        .update(timezone=zone))
-        return JsonResponse({"timezone": zone, "changed": changed, "replanned": False})
-    with transaction.atomic():
-        changed = bool(Patient.objects.filter(pk=patient.pk).exclude(current_timezone=zone)
-                       .update(current_timezone=zone))
-        replanned = changed and patient.travel_policy == TravelPolicy.LOCAL_CLOCK
-        if replanned:
-            replan_patient(patient.pk)
-    return JsonResponse({"timezone": zone, "changed": changed, "replanned": replanned})
+        return JsonResponse({"timezone": zone, "changed": changed, "ask": False})
+    report = travel.report_zone(patient, zone)
+    return JsonResponse({"timezone": zone, "changed": report.changed, "ask": report.ask})
+
+
+@login_required
+@require_POST
+def choose_clock(request: HttpRequest) -> HttpResponse:
+    """The answer to Today's travel question: follow the local clock or keep the home one."""
+    patient = patient_or_404(request)
+    choice = request.POST.get("travel_policy", "")
+    if choice not in {policy.value for policy in TravelPolicy}:
+        return HttpResponse("travel_policy must be home or local.", status=400)
+    policy = TravelPolicy(choice)
+    moved = travel.choose_clock(patient, policy)
+    patient.refresh_from_db()
+    zone = patient.current_timezone.replace("_", " ")
+    if policy == TravelPolicy.LOCAL_CLOCK:
+        text = f"Reminders now follow the clock in {zone}."
+    else:
+        text = f"Reminders keep your home clock ({patient.timezone.replace('_', ' ')})."
+    if not moved:
+        text += " Nothing needed to move."
+    messages.success(request, text)
+    return redirect("today")
 
 
 @login_required
@@ -181,7 +195,7 @@ def care_invite(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render_settings(request, patient, invite_form=form)
     link = care.invite_caregiver(patient, form.cleaned_data["email"])
-    if emails.send_invite(link):
+    if emails.send_invite(link, request):
         messages.success(request, f"Invitation sent to {link.invited_email}.")
     else:
         messages.warning(request, "We could not send the email. Copy the invitation link "

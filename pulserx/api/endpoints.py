@@ -59,7 +59,7 @@ def me(request: HttpRequest) -> Any:
         notify_email=patient.notify_email, notify_push=patient.notify_push,
         missed_after_minutes=patient.missed_after_minutes,
         realert_every_minutes=patient.realert_every_minutes,
-        realert_limit=patient.realert_limit, calendar_url=calendar_url(patient),
+        realert_limit=patient.realert_limit, calendar_url=calendar_url(patient, request),
     )
 
 

@@ -26,6 +26,7 @@ from pulserx.reminders.clock import day_start, local_today, patient_zone
 from pulserx.reminders.models import Dose
 from pulserx.reminders.planning import planned_doses
 from pulserx.reminders.schedule import Recurrence
+from pulserx.siteurl import site_url
 
 FEED_DAYS = 30
 # 100 medications x 24 times x 30 days would be 72,000 events; calendar apps choke long
@@ -33,9 +34,9 @@ FEED_DAYS = 30
 FEED_EVENT_LIMIT = 3000
 
 
-def calendar_url(patient: Patient) -> str:
+def calendar_url(patient: Patient, request: HttpRequest | None = None) -> str:
     """The feed's private address: whoever has it can read the patient's upcoming doses."""
-    return settings.SITE_URL + reverse("calendar-feed", args=[patient.calendar_token])
+    return site_url(request) + reverse("calendar-feed", args=[patient.calendar_token])
 
 
 def reset_calendar_address(patient: Patient) -> str:

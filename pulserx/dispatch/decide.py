@@ -15,6 +15,7 @@ class Action(StrEnum):
     REMIND = "remind"            # first alert, or the alert after a snooze
     REALERT = "realert"          # still not acted on: remind again
     MISS = "miss"                # deadline passed after an alert: missed, tell caregivers
+    #                              (never for a test reminder: it only proves delivery)
     MISS_QUIETLY = "miss_quietly"  # found too late to remind: missed, one summary
     NOTHING = "nothing"          # only re-arm (or drop) the next check
 
@@ -38,6 +39,8 @@ class DoseFields(Protocol):
     def realert_every(self) -> timedelta: ...
     @property
     def realert_limit(self) -> int: ...
+    @property
+    def is_test(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,12 @@ class DoseView:
     missed_after: timedelta
     realert_every: timedelta     # zero: no re-alerts
     realert_limit: int
+    is_test: bool = False        # a test reminder: proves delivery, nothing more
+
+
+def realerts(dose: DoseFields) -> bool:
+    """Whether the dose is reminded again until acted on. A test reminder never is."""
+    return bool(dose.realert_every) and not dose.is_test
 
 
 @dataclass(frozen=True)
@@ -72,7 +81,7 @@ def missed_deadline(dose: DoseFields) -> datetime:
 def next_check(dose: DoseFields, alerts_sent: int, alerted_at: datetime,
                deadline: datetime) -> datetime:
     """When to look at a notified dose again: the next re-alert or the missed deadline."""
-    if dose.realert_every and alerts_sent <= dose.realert_limit:
+    if realerts(dose) and alerts_sent <= dose.realert_limit:
         return min(alerted_at + dose.realert_every, deadline)
     return deadline
 
@@ -89,7 +98,7 @@ def decide(dose: DoseFields, now: datetime, grace: timedelta) -> Decision:
     if dose.status == "notified":
         if now >= missed_deadline(dose):
             return Decision(Action.MISS)
-        if not dose.realert_every or dose.alerts_sent > dose.realert_limit:
+        if not realerts(dose) or dose.alerts_sent > dose.realert_limit:
             return Decision(Action.NOTHING, next_action_at=missed_deadline(dose))
         return Decision(Action.REALERT, next_action_at=next_check(
             dose, dose.alerts_sent + 1, now, missed_deadline(dose)))

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from pulserx import live
+from pulserx.accounts.care import caregivers_watching
 from pulserx.accounts.models import CareLink, CareLinkStatus
 from pulserx.dispatch.claims import claim_due_deliveries
 from pulserx.dispatch.decide import Action, Decision
@@ -32,12 +33,14 @@ from pulserx.notifications.models import (
     PushSubscription,
 )
 from pulserx.notifications.tasks import enqueue_deliveries
-from pulserx.reminders.clock import is_quiet, reader_zone
+from pulserx.reminders.clock import quiet_ends_at, reader_zone
 
 logger = logging.getLogger("pulserx.dispatch")
 _ALERT_KIND = {Action.REMIND: NotificationKind.REMINDER, Action.REALERT: NotificationKind.REALERT}
 # Who a notification is about, and the clock its reader keeps (None: the patient's own).
 Source = tuple[DoseRow | None, ZoneInfo | None]
+# What a caregiver's open page must hear of: the dose became due, or was missed.
+_CHANGES_STATUS = (Action.REMIND, Action.MISS, Action.MISS_QUIETLY)
 
 
 @dataclass(slots=True)
@@ -53,6 +56,7 @@ class Pending:
     sequence: int = 0
     count: int = 1
     late: bool = False
+    quiet_until: datetime | None = None
     pk: int = 0
 
 
@@ -72,9 +76,10 @@ def record(decided: list[tuple[DoseRow, Decision]], now: datetime) -> list[live.
         if decision.action in _ALERT_KIND:
             add(row, recipient_id=row.patient.user_id, patient_id=row.patient.id,
                 dose_id=row.id, kind=_ALERT_KIND[decision.action],
-                sequence=row.alerts_sent, late=decision.late)
-        elif decision.action == Action.MISS:
-            missed.append(row)
+                sequence=row.alerts_sent, late=decision.late,
+                quiet_until=quiet_ends_at(row.patient, now))
+        elif decision.action == Action.MISS and not row.is_test:
+            missed.append(row)  # a test reminder that nobody answered concerns nobody else
         elif decision.action == Action.MISS_QUIETLY:
             away[(row.patient.id, row.patient.user_id)] += 1
     for row, caregiver_id, reader in caregivers_of(missed):
@@ -87,9 +92,19 @@ def record(decided: list[tuple[DoseRow, Decision]], now: datetime) -> list[live.
     plan_deliveries(pending, [row for row, _ in sources], now)
     events = [notification_event(n, row, reader)
               for n, (row, reader) in zip(pending, sources, strict=True)]
-    events += [live.dose_event(row.patient.user_id, row.id, "missed") for row, d in decided
-               if d.action in (Action.MISS, Action.MISS_QUIETLY)]
+    changes = [dose_change(row, d) for row, d in decided if d.action in _CHANGES_STATUS]
+    if changes:
+        watching = caregivers_watching({c.patient_id for c in changes if not c.is_test})
+        events += live.dose_events(changes, watching)
     return events
+
+
+def dose_change(row: DoseRow, decision: Decision) -> live.DoseChange:
+    status = "notified" if decision.action == Action.REMIND else "missed"
+    return live.DoseChange(dose_id=row.id, patient_id=row.patient.id,
+                           patient_user_id=row.patient.user_id, status=status,
+                           is_test=row.is_test,
+                           patient_hears=decision.action != Action.REMIND)
 
 
 # PostgreSQL: the batch's inbox rows and their web deliveries in one statement, the rows
@@ -97,12 +112,15 @@ def record(decided: list[tuple[DoseRow, Decision]], now: datetime) -> list[live.
 _INSERT_NOTIFICATIONS = f"""
 WITH inbox AS (
     INSERT INTO {Notification._meta.db_table}
-        (recipient_id, patient_id, dose_id, kind, sequence, count, late, created_at)
-    SELECT recipient_id, patient_id, dose_id, kind, sequence, count, late, %(now)s
+        (recipient_id, patient_id, dose_id, kind, sequence, count, late, quiet_until,
+         created_at)
+    SELECT recipient_id, patient_id, dose_id, kind, sequence, count, late, quiet_until,
+           %(now)s
     FROM unnest(%(recipient)s::bigint[], %(patient)s::bigint[], %(dose)s::bigint[],
                 %(kind)s::varchar[], %(sequence)s::integer[], %(count)s::integer[],
-                %(late)s::boolean[]) WITH ORDINALITY
-         AS row (recipient_id, patient_id, dose_id, kind, sequence, count, late, position)
+                %(late)s::boolean[], %(quiet_until)s::timestamptz[]) WITH ORDINALITY
+         AS row (recipient_id, patient_id, dose_id, kind, sequence, count, late, quiet_until,
+                 position)
     ORDER BY position
     RETURNING id
 ), web AS (
@@ -128,6 +146,7 @@ def insert_notifications(pending: list[Pending], now: datetime) -> None:
         "patient": [p.patient_id for p in pending], "dose": [p.dose_id for p in pending],
         "kind": [p.kind for p in pending], "sequence": [p.sequence for p in pending],
         "count": [p.count for p in pending], "late": [p.late for p in pending],
+        "quiet_until": [p.quiet_until for p in pending],
     }
     with connection.cursor() as cursor:
         cursor.execute(_INSERT_NOTIFICATIONS, params)
@@ -140,7 +159,7 @@ def _insert_with_models(pending: list[Pending], now: datetime) -> None:
     notifications = Notification.objects.bulk_create([
         Notification(recipient_id=p.recipient_id, patient_id=p.patient_id, dose_id=p.dose_id,
                      kind=p.kind, sequence=p.sequence, count=p.count, late=p.late,
-                     created_at=now) for p in pending], batch_size=1000)
+                     quiet_until=p.quiet_until, created_at=now) for p in pending], batch_size=1000)
     for item, notification in zip(pending, notifications, strict=True):
         item.pk = notification.pk
     Delivery.objects.bulk_create([
@@ -181,10 +200,28 @@ def plan_deliveries(notifications: list[Pending], sources: list[DoseRow | None],
         return
     lease = now + settings.PULSERX_DELIVERY_LEASE
     deliveries = Delivery.objects.bulk_create(
-        [Delivery(notification_id=n.pk, channel=channel, next_attempt_at=lease)
+        [Delivery(notification_id=n.pk, channel=channel, next_attempt_at=n.quiet_until or lease)
          for n, channel in wanted], batch_size=1000)
-    pending = [(d.pk, d.channel, 0) for d in deliveries]
-    transaction.on_commit(lambda: enqueue_deliveries(pending))
+    supersede_held(notifications)
+    # Held by quiet hours: resend_due_deliveries sends them when quiet hours end.
+    pending = [(d.pk, d.channel, 0) for d, (n, _) in zip(deliveries, wanted, strict=True)
+               if n.quiet_until is None]
+    if pending:
+        transaction.on_commit(lambda: enqueue_deliveries(pending))
+
+
+def supersede_held(notifications: list[Pending]) -> None:
+    """A re-alert held back by quiet hours replaces the held-back alerts of its dose: when
+    quiet hours end the patient hears of the dose once."""
+    held = [n for n in notifications if n.quiet_until is not None and n.sequence > 0]
+    if not held:
+        return
+    Delivery.objects.filter(
+        notification__dose_id__in={n.dose_id for n in held},
+        notification__quiet_until__isnull=False, status=DeliveryStatus.PENDING,
+    ).exclude(notification_id__in=[n.pk for n in held]).update(
+        status=DeliveryStatus.SKIPPED, next_attempt_at=None,
+        last_error="replaced by a later reminder of the same dose")
 
 
 def record_web_deliveries(notification_ids: list[int], now: datetime) -> None:
@@ -207,8 +244,8 @@ def slow_channels(notification: Pending, row: DoseRow | None,
     is_caregiver = notification.kind == NotificationKind.CAREGIVER_MISSED
     wants_email = is_caregiver or (row is not None and row.patient.notify_email)
     channels = []
-    if notification.recipient_id in pushable and (is_caregiver or row is None or (
-            row.patient.notify_push and not is_quiet(row.patient, notification.created_at))):
+    if notification.recipient_id in pushable and (
+            is_caregiver or row is None or row.patient.notify_push):
         channels.append(Channel.PUSH)
     if wants_email and notification.kind != NotificationKind.MISSED_SUMMARY:
         channels.append(Channel.EMAIL)

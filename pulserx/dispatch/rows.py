@@ -79,6 +79,10 @@ class DoseRow:
     realert_every: timedelta
     realert_limit: int
 
+    @property
+    def is_test(self) -> bool:
+        return self.medication is None
+
     def facts(self) -> DoseFacts:
         medication = self.medication
         return DoseFacts(

@@ -67,6 +67,7 @@ class TickThread(threading.Thread):
     def run(self) -> None:
         from django.db import close_old_connections
 
+        self.settle_tz_database()
         period = self._period()
         while not self.stopping.is_set():
             started = time.time()
@@ -86,6 +87,16 @@ class TickThread(threading.Thread):
         from pulserx.reminders.clock import database_now
 
         return tick(database_now())
+
+    def settle_tz_database(self) -> None:
+        """Doses planned with another tz database release are planned again first."""
+        from pulserx.reminders.planning import replan_if_tz_database_changed
+        from pulserx.tzdb import in_use
+
+        try:
+            replan_if_tz_database_changed(in_use().version)
+        except Exception:
+            logger.exception("could not re-plan for the tz database; the next start retries")
 
     def _period(self) -> float:
         from django.conf import settings

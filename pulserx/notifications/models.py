@@ -37,6 +37,9 @@ class Notification(models.Model):
     sequence = models.PositiveIntegerField(default=0)
     count = models.PositiveIntegerField(default=1, help_text="Doses summarised by this entry.")
     late = models.BooleanField(default=False)
+    # Written inside the patient's quiet hours: shown silently, and push and email held back
+    # until then (pulserx.reminders.clock.quiet_ends_at).
+    quiet_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
 

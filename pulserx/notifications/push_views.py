@@ -42,6 +42,11 @@ def read_json(request: HttpRequest) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+# Said after the browser allowed notifications: those in the open page work regardless.
+NO_PUSH_KEYS = ("Web Push is not set up on this server, so reminders reach this browser only "
+                "while PulseRx is open.")
+
+
 @require_GET
 @never_cache
 def push_key(request: HttpRequest) -> JsonResponse:
@@ -50,7 +55,7 @@ def push_key(request: HttpRequest) -> JsonResponse:
     cannot read this response."""
     key = vapid_public_key()
     if key is None:
-        return json_error("Push notifications are not set up on this server.", 503)
+        return json_error(NO_PUSH_KEYS, 503)
     return JsonResponse({"publicKey": key, "csrfToken": get_token(request)})
 
 

@@ -70,6 +70,7 @@ class Message:
     late: bool
     actionable: bool
     created_at: datetime
+    quiet: bool = False  # inside quiet hours: shown silently, no system notification
 
 
 def facts_of(dose: Dose, zone: ZoneInfo | None = None) -> DoseFacts:
@@ -209,6 +210,8 @@ class NotificationFields(Protocol):
     def count(self) -> int: ...
     @property
     def created_at(self) -> datetime: ...
+    @property
+    def quiet_until(self) -> datetime | None: ...
 
 
 def message(notification: NotificationFields, facts: DoseFacts | None, label: str,
@@ -229,7 +232,7 @@ def message(notification: NotificationFields, facts: DoseFacts | None, label: st
         title=title, body=body, late=notification.late,
         actionable=(notification.kind in ALERT_KINDS and notification.dose_id is not None
                     and recordable),
-        created_at=notification.created_at,
+        created_at=notification.created_at, quiet=notification.quiet_until is not None,
     )
 
 
@@ -251,6 +254,7 @@ def event_payload(message: Message) -> dict[str, Any]:
         "dose_id": message.dose_id, "patient_id": message.patient_id,
         "title": message.title, "body": message.body, "late": message.late,
         "actionable": message.actionable, "created_at": message.created_at.isoformat(),
+        "quiet": message.quiet,
     }
 
 

@@ -51,6 +51,12 @@ class Memory(TypedDict):
     limit_mb: int
 
 
+class TzDatabaseInfo(TypedDict):
+    version: str             # the release this process reads (pulserx.tzdb)
+    source: str
+    planned_with: str | None  # the release the worker last planned doses with
+
+
 class Health(TypedDict):
     healthy: bool
     problems: list[str]  # each makes the verdict unhealthy
@@ -61,6 +67,7 @@ class Health(TypedDict):
     oldest_due_dose_age_s: float | None
     queue_depth: int | None
     memory: Memory
+    tz_database: TzDatabaseInfo
 
 
 @functools.lru_cache(maxsize=8)
@@ -178,8 +185,18 @@ def collect() -> Health:
         healthy=not problems, problems=problems, warnings=warnings_for(memory, oldest),
         database=database, redis=redis_probe, dispatcher=dispatcher,
         oldest_due_dose_age_s=oldest, queue_depth=None if broker_is_down else queue_depth(),
-        memory=memory,
+        memory=memory, tz_database=tz_database_info(database["ok"]),
     )
+
+
+def tz_database_info(database_ok: bool) -> TzDatabaseInfo:
+    from pulserx.reminders.models import TzDatabaseSeen
+    from pulserx.tzdb import in_use
+
+    used = in_use()
+    planned = (TzDatabaseSeen.objects.filter(pk=1).values_list("version", flat=True).first()
+               if database_ok else None)
+    return TzDatabaseInfo(version=used.version, source=used.source, planned_with=planned)
 
 
 def verdict_problems(database: Probe, redis_probe: Probe, dispatcher: Dispatcher) -> list[str]:
@@ -196,7 +213,7 @@ def verdict_problems(database: Probe, redis_probe: Probe, dispatcher: Dispatcher
 
 
 def warnings_for(memory: Memory, oldest_due_s: float | None) -> list[str]:
-    warnings = []
+    warnings: list[str] = []
     if memory["rss_mb"] is not None and memory["rss_mb"] > memory["budget_mb"]:
         warnings.append("worker memory is over its budget")
     max_age = settings.PULSERX_HEALTH_MAX_TICK_AGE.total_seconds()

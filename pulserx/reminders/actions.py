@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pulserx import live
+from pulserx.accounts.care import caregivers_watching
 from pulserx.accounts.models import Patient, User
 from pulserx.reminders.models import (
     OPEN_STATUSES,
@@ -43,8 +44,11 @@ def snooze_minutes(value: object) -> int:
 
 
 def _publish_dose(dose: Dose) -> None:
-    event = live.dose_event(dose.patient.user_id, dose.pk, dose.status, dose.snoozed_until)
-    transaction.on_commit(lambda: live.publish_quietly([event]))
+    change = live.DoseChange(
+        dose_id=dose.pk, patient_id=dose.patient_id, patient_user_id=dose.patient.user_id,
+        status=dose.status, is_test=dose.is_test, snoozed_until=dose.snoozed_until)
+    events = live.dose_events([change], caregivers_watching({dose.patient_id}))
+    transaction.on_commit(lambda: live.publish_quietly(events))
 
 
 @transaction.atomic
@@ -101,16 +105,25 @@ def snooze_dose(dose_id: int, minutes: int, now: datetime | None = None) -> Dose
     return dose
 
 
+@transaction.atomic
 def send_test_reminder(patient: Patient, now: datetime | None = None) -> Dose:
     """A dose with no medication, due in a few seconds: proof that reminders arrive.
-    While one is on its way, asking again returns it rather than queueing more."""
-    pending = Dose.objects.filter(patient=patient, medication__isnull=True,
-                                  status=DoseStatus.SCHEDULED).first()
-    if pending is not None:
-        return pending
-    due_at = (now or timezone.now()) + TEST_REMINDER_DELAY
-    return Dose.objects.create(patient=patient, due_at=due_at, next_action_at=due_at,
-                               amount=Decimal(1))
+    While one is on its way, asking again returns it rather than queueing more; one that
+    was snoozed is brought forward, so the promise "in a few seconds" holds either way."""
+    now = now or timezone.now()
+    due_at = now + TEST_REMINDER_DELAY
+    pending = (Dose.objects.select_for_update()
+               .filter(patient=patient, medication__isnull=True, status=DoseStatus.SCHEDULED)
+               .order_by("-pk").first())
+    if pending is None:
+        return Dose.objects.create(patient=patient, due_at=due_at, next_action_at=due_at,
+                                   amount=Decimal(1))
+    if pending.snoozed_until is not None and pending.snoozed_until > due_at:
+        pending.snoozed_until = pending.next_action_at = due_at
+        pending.lease_until, pending.claim_token = None, ""
+        pending.save(update_fields=["snoozed_until", "next_action_at", "lease_until",
+                                    "claim_token"])
+    return pending
 
 
 @transaction.atomic

@@ -100,7 +100,11 @@ def is_quiet(patient: QuietHours, now: datetime) -> bool:
 
 def quiet_ends_at(patient: QuietHours, now: datetime) -> datetime | None:
     """When the patient's quiet hours in force at `now` end (None: not quiet now). Read on
-    the clock where they are now, like every quiet-hours rule."""
+    the clock where they are now, like every quiet-hours rule.
+
+    Inside quiet hours the inbox row is written and an open page shows it silently; push,
+    email and the browser's system notification (with its sound) wait until this instant,
+    and go out then only if the dose is still open (docs/reminders.md)."""
     zone = ZoneInfo(patient.current_timezone or patient.timezone)
     local = now.astimezone(zone)
     start, end = patient.quiet_start, patient.quiet_end

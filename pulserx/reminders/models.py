@@ -273,6 +273,10 @@ class Dose(models.Model):
     medication = models.ForeignKey(Medication, on_delete=models.CASCADE, null=True, blank=True,
                                    related_name="doses", help_text="Empty for a test reminder.")
     due_at = models.DateTimeField()
+    # The slot this dose fills: a time of day of the plan on a local day of the reminder clock.
+    # A slot is one dose whatever the zones do (empty for a test reminder).
+    local_day = models.DateField(null=True, blank=True)
+    wall_time = models.TimeField(null=True, blank=True)
     amount = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(1))
     status = models.CharField(max_length=16, choices=DoseStatus.choices,
                               default=DoseStatus.SCHEDULED)
@@ -294,6 +298,8 @@ class Dose(models.Model):
         ordering = ["due_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["schedule", "due_at"], name="one_dose_per_time"),
+            models.UniqueConstraint(fields=["schedule", "local_day", "wall_time"],
+                                    name="one_dose_per_slot"),
         ]
         indexes = [
             models.Index(fields=["next_action_at"], name="dose_next_action",
@@ -306,6 +312,22 @@ class Dose(models.Model):
     def __str__(self) -> str:
         return f"dose {self.pk}"
 
+    @property
+    def is_test(self) -> bool:
+        """A test reminder: proves delivery, never escalates, never counts in adherence."""
+        return self.medication_id is None
+
+
+
+class TzDatabaseSeen(models.Model):
+    """The tz database release the doses were last planned with (one row). When a process
+    starts with another release, undelivered doses are planned again."""
+
+    version = models.CharField(max_length=16)
+    planned_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"tz database {self.version}"
 
 
 class StockEventKind(models.TextChoices):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from pulserx.accounts.models import Patient
 from pulserx.reminders.clock import patient_zone
-from pulserx.reminders.models import Dose, DoseStatus, Schedule
+from pulserx.reminders.models import Dose, DoseStatus, Schedule, TzDatabaseSeen
 from pulserx.reminders.refills import plan_refill_reminders
+from pulserx.reminders.schedule import to_utc
 
 logger = logging.getLogger("pulserx.dispatch")
 _ONE_MICROSECOND = timedelta(microseconds=1)
@@ -27,10 +28,15 @@ def doses_between(schedule: Schedule, zone: ZoneInfo, after: datetime,
         timetable = schedule.timetable()
     except ValueError:
         return []
-    return [Dose(patient_id=schedule.patient_id, schedule=schedule,
-                 medication_id=schedule.medication_id, due_at=due.at, next_action_at=due.at,
-                 amount=due.amount)
-            for due in timetable.doses(zone, after, until)]
+    doses = []
+    for due in timetable.doses(zone, after, until):
+        # Wall-clock kinds are slots (local day, time of day); elapsed-time kinds are instants.
+        day, wall = slot_of((due.wall,), zone, due.at) if due.wall else (None, None)
+        doses.append(Dose(patient_id=schedule.patient_id, schedule=schedule,
+                          medication_id=schedule.medication_id, due_at=due.at,
+                          next_action_at=due.at, local_day=day, wall_time=wall,
+                          amount=due.amount))
+    return doses
 
 
 def doses_until(schedule: Schedule, horizon: datetime) -> tuple[list[Dose], datetime | None]:
@@ -50,7 +56,8 @@ def doses_until(schedule: Schedule, horizon: datetime) -> tuple[list[Dose], date
 
 def planned_doses(patient: Patient, start: datetime, end: datetime) -> list[Dose]:
     """The doses of [start, end) the dispatcher has not materialised yet (it does so minutes
-    ahead), as unsaved rows for display: only the dispatcher writes Dose rows."""
+    ahead), as unsaved rows for display: only the dispatcher writes Dose rows. A slot that
+    already has a dose (reminded, taken… perhaps on another clock) is not planned again."""
     zone = patient_zone(patient)
     planned: list[Dose] = []
     for schedule in Schedule.objects.filter(
@@ -59,7 +66,16 @@ def planned_doses(patient: Patient, start: datetime, end: datetime) -> list[Dose
         assert schedule.next_due_at is not None
         after = max(schedule.next_due_at, start) - _ONE_MICROSECOND
         planned += doses_between(schedule, zone, after, end - _ONE_MICROSECOND)
-    return planned
+    return unfilled(planned)
+
+
+def unfilled(doses: list[Dose]) -> list[Dose]:
+    """The doses among `doses` whose slot has no Dose row yet."""
+    schedules = {d.schedule_id for d in doses}
+    days = {d.local_day for d in doses}
+    filled = set(Dose.objects.filter(schedule_id__in=schedules, local_day__in=days)
+                 .values_list("schedule_id", "local_day", "wall_time"))
+    return [d for d in doses if (d.schedule_id, d.local_day, d.wall_time) not in filled]
 
 
 def doses_in(patient: Patient, start: datetime, end: datetime,
@@ -75,6 +91,17 @@ def doses_in(patient: Patient, start: datetime, end: datetime,
         doses += [dose for dose in planned_doses(patient, start, end)
                   if (dose.schedule_id, dose.due_at) not in existing]
     return sorted(doses, key=lambda dose: (dose.due_at, dose.pk or 0))
+
+
+def slot_of(times: tuple[time, ...], zone: ZoneInfo, due_at: datetime) -> tuple[date, time]:
+    """The slot (local day, wall time of the plan) that fires at `due_at`. Not simply the
+    local clock reading: 02:30 inside a DST gap fires when the clock shows 03:30."""
+    local = due_at.astimezone(zone)
+    for wall in times:
+        for day in (local.date(), local.date() - timedelta(days=1)):
+            if to_utc(day, wall, zone) == due_at:
+                return day, wall
+    return local.date(), local.time().replace(tzinfo=None)
 
 
 def materialise_upcoming(now: datetime, lookahead: timedelta, batch: int = 500) -> int:
@@ -104,8 +131,9 @@ def materialise_upcoming(now: datetime, lookahead: timedelta, batch: int = 500) 
 
 @transaction.atomic
 def replan(schedule: Schedule, now: datetime | None = None) -> None:
-    """Apply a changed (or paused, or resumed) schedule at once: drop its doses that have not
-    reminded anyone yet and plan again from now. Doses already delivered are history."""
+    """Apply a changed (or paused, or resumed) schedule, or a new reminder clock, at once:
+    drop its doses that have not reminded anyone yet and plan again from now. Doses already
+    delivered are history, and their slots stay filled: materialising skips them."""
     now = now or timezone.now()
     Dose.objects.filter(schedule=schedule, status=DoseStatus.SCHEDULED, alerts_sent=0).delete()
     schedule.next_due_at = None
@@ -124,3 +152,18 @@ def replan_patient(patient_id: int) -> None:
         "patient", "medication"
     ):
         replan(schedule)
+
+
+def replan_if_tz_database_changed(version: str) -> bool:
+    """Re-plan every schedule when the tz database differs from the one the stored doses
+    were planned with (or nobody recorded one yet); returns whether it did."""
+    with transaction.atomic():
+        seen = TzDatabaseSeen.objects.select_for_update().filter(pk=1).first()
+        if seen is not None and seen.version == version:
+            return False
+        TzDatabaseSeen.objects.update_or_create(pk=1, defaults={"version": version})
+        schedules = Schedule.objects.select_related("patient", "medication").order_by("pk")
+        for schedule in schedules.iterator(chunk_size=500):
+            replan(schedule)
+    logger.info("tz database is now %s: undelivered doses planned again", version)
+    return True

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from pulserx.reminders.intervals import IntervalPlan, interval_occurrences, next_interval
-from pulserx.reminders.schedule import Plan, next_occurrence, occurrences, to_utc
+from pulserx.reminders.schedule import Plan, next_occurrence, timed_occurrences
 from pulserx.reminders.tapering import TaperPlan, phase_plans
 
 __all__ = ["DueDose", "IntervalTimetable", "TaperTimetable", "Timetable", "WallTimetable"]
@@ -28,10 +28,12 @@ _ONE_DAY = timedelta(days=1)
 
 @dataclass(frozen=True)
 class DueDose:
-    """A dose the schedule asks for: when (aware UTC) and how much."""
+    """A dose the schedule asks for: when (aware UTC), how much, and for wall-clock kinds the
+    plan's time of day that fires it (None for elapsed-time kinds)."""
 
     at: datetime
     amount: Decimal
+    wall: time | None = None
 
 
 class Timetable(Protocol):
@@ -50,27 +52,12 @@ class WallTimetable:
     amounts: tuple[Decimal, ...]
 
     def doses(self, zone: ZoneInfo, after: datetime, until: datetime) -> list[DueDose]:
-        instants = list(occurrences(self.plan, zone, after, until))
-        if not instants:
-            return []
-        amount_of = self._amounts_by_instant(zone, instants[0], instants[-1])
-        return [DueDose(at, amount_of.get(at, Decimal(1))) for at in instants]
+        amount_of = dict(zip(self.plan.times, self.amounts, strict=True))
+        return [DueDose(at, amount_of.get(wall, Decimal(1)), wall)
+                for at, wall in timed_occurrences(self.plan, zone, after, until)]
 
     def next_after(self, zone: ZoneInfo, after: datetime) -> datetime | None:
         return next_occurrence(self.plan, zone, after)
-
-    def _amounts_by_instant(self, zone: ZoneInfo, first: datetime, last: datetime
-                            ) -> dict[datetime, Decimal]:
-        """Which amount each instant carries: that of the wall time that fires it (02:30 in a
-        gap fires when the clock shows 03:30). The first wall time of an instant wins, as
-        the plan fires it once."""
-        result: dict[datetime, Decimal] = {}
-        day: date = first.astimezone(UTC).date() - _ONE_DAY
-        while day <= last.astimezone(UTC).date() + _ONE_DAY:
-            for wall, amount in zip(self.plan.times, self.amounts, strict=True):
-                result.setdefault(to_utc(day, wall, zone), amount)
-            day += _ONE_DAY
-        return result
 
 
 @dataclass(frozen=True)

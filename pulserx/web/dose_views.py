@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -105,6 +106,8 @@ def _act(request: HttpRequest, dose_id: int, action: Callable[[Dose], Dose],
             now = timezone.now()
             context["adherence_oob"] = [adherence(dose.patient, now, days)
                                         for days in WINDOWS]
+            context["adherence_url"] = reverse("today_adherence")
+            context["patient"] = dose.patient
         response = render(request, FRAGMENTS[fragment], context)
         # live.js listens for this event to keep the unread badge true.
         unread = inbox.unread_count(signed_in_user(request))

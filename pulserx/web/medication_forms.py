@@ -1,7 +1,7 @@
 """The medication form: a medication and its schedule, edited and saved together.
 
 Times of day are a list of rows, each a time and the amount taken then ("08:00", "1"). The
-page shows one row per time with a native time picker and an "Add another time" button: a
+page shows one row per time as 24-hour text (validated here) and an "Add another time" button: a
 person sees and edits each dose on its own line, which a free-text field ("08:00 x1, 20:00 x2")
 would make them spell correctly instead. The rows arrive as repeated `time` / `amount` fields,
 so the button works without JavaScript (it posts back for one more row) and with it (it clones
@@ -41,7 +41,9 @@ from pulserx.web.kinds_form import KindsForm
 
 MAX_TIMES = MAX_TIMES_PER_DAY
 MAX_DAYS = MAX_PERIOD_DAYS
-_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::00)?\s*$")
+# 24-hour text, "08:00" or "0800": typed digits are read as written, never reinterpreted the
+# way a browser's time picker turns "2500" into 02:50.
+_TIME = re.compile(r"^\s*(\d{1,2}):?(\d{2})(?::00)?\s*$")
 
 RECURRENCE_CHOICES = [
     (Recurrence.DAILY.value, "Every day"),
@@ -206,7 +208,8 @@ class ScheduleForm(forms.Form):
             "days_off": schedule.days_off if schedule.days_on else 7,
             "start_date": schedule.start_date, "end_date": schedule.end_date,
         }
-        return cls(initial=initial, times=TimeRows.from_schedule(schedule).with_blank_row())
+        times = TimeRows.from_schedule(schedule)  # "Add another time" adds a row when wanted
+        return cls(initial=initial, times=times if times.rows else times.with_blank_row())
 
     def clean(self) -> dict[str, Any]:
         super().clean()

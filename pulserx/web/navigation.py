@@ -9,7 +9,7 @@ from functools import cached_property
 from django.http import HttpRequest
 from django.urls import reverse
 
-from pulserx.accounts.care import links_cared_for_by, pending_invites_for
+from pulserx.accounts.care import is_staff_only, links_cared_for_by, pending_invites_for
 from pulserx.accounts.models import Patient, User, patient_of
 from pulserx.notifications import inbox
 
@@ -50,7 +50,10 @@ class Navigation:
         if self.patient is not None:
             wanted += [("Today", "today", ""), ("Medications", "medications", ""),
                        ("History", "history", "")]
-        if self.patient is None or self.cares_for_someone:
+        assert isinstance(self.user, User)
+        if is_staff_only(self.user):
+            wanted.append(("Admin", "admin:index", ""))
+        elif self.patient is None or self.cares_for_someone:
             wanted.append(("Caring for", "care_home", ""))
         wanted += [("Inbox", "inbox", ""), ("Settings", "account_settings", "")]
         if self.patient is not None:

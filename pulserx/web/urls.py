@@ -20,6 +20,8 @@ urlpatterns = [
     path("sw.js", app_files.service_worker, name="service-worker"),
     path("manifest.webmanifest", app_files.web_manifest, name="web-manifest"),
     path("today/timeline", views.today_timeline, name="today_timeline"),
+    path("today/travel", views.today_travel, name="today_travel"),
+    path("today/adherence", views.today_adherence, name="today_adherence"),
     path("test-reminder", views.test_reminder, name="test_reminder"),
     path("doses/<int:dose_id>/row", dose_views.dose_row, name="dose_row"),
     path("doses/<int:dose_id>/take", dose_views.record, {"status": DoseStatus.TAKEN},
@@ -58,4 +60,6 @@ urlpatterns = [
     path("care/<int:patient_id>/", views.care_patient_day, name="care_patient_day"),
     path("care/<int:patient_id>/timeline", views.care_patient_timeline,
          name="care_patient_timeline"),
+    path("care/<int:patient_id>/adherence", views.care_patient_adherence,
+         name="care_patient_adherence"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,10 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from pulserx.accounts.care import home_url
 from pulserx.accounts.models import Patient
 from pulserx.reminders.actions import send_test_reminder
 from pulserx.reminders.adherence import WINDOWS, adherence
 from pulserx.reminders.clock import patient_zone
+from pulserx.reminders.travel import needs_choice
 from pulserx.web.access import cared_patient, own_patient, patient_label, signed_in_user
 from pulserx.web.as_needed_views import as_needed_entries
 from pulserx.web.day import timeline
@@ -25,28 +28,70 @@ from pulserx.web.schedule_words import taper_entries
 TEST_REMINDER_SENT = "A test reminder is on its way — it arrives in about 5 seconds."
 
 
+def adherence_context(patient: Patient, url: str) -> dict[str, Any]:
+    now = timezone.now()
+    return {"adherence": [adherence(patient, now, days) for days in WINDOWS],
+            "adherence_url": url, "patient": patient}
+
+
 def day_context(patient: Patient, readonly: bool, refresh_url: str,
                 next_url: str = "") -> dict[str, Any]:
     now = timezone.now()
     day, entries = timeline(patient, now)
+    adherence_url = (reverse("care_patient_adherence", args=[patient.pk]) if readonly
+                     else reverse("today_adherence"))
     return {
-        "patient": patient, "zone": patient_zone(patient), "day": day, "entries": entries,
+        "zone": patient_zone(patient), "day": day, "entries": entries,
         "readonly": readonly, "timeline_url": refresh_url, "next": next_url,
-        "adherence": [adherence(patient, now, days) for days in WINDOWS],
         "as_needed": as_needed_entries(patient, now),
         "tapers": [] if readonly else taper_entries(patient, day),
+        **adherence_context(patient, adherence_url),
     }
+
+
+@login_required
+@require_GET
+def today_adherence(request: HttpRequest) -> HttpResponse:
+    context = adherence_context(own_patient(request), reverse("today_adherence"))
+    return render(request, "web/_adherence.html", context)
+
+
+@login_required
+@require_GET
+def care_patient_adherence(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = cared_patient(request, patient_id)
+    url = reverse("care_patient_adherence", args=[patient.pk])
+    return render(request, "web/_adherence.html", adherence_context(patient, url))
 
 
 @login_required
 @require_GET
 def today(request: HttpRequest) -> HttpResponse:
     patient = Patient.objects.filter(user=signed_in_user(request)).first()
-    if patient is None:  # a caregiver: their home is the people they look after
-        return redirect("care_home")
+    if patient is None:  # a caregiver's home is the people they look after; staff: the admin
+        return redirect(home_url(signed_in_user(request)))
     context = day_context(patient, readonly=False, refresh_url=reverse("today_timeline"),
                           next_url=reverse("today"))
-    return render(request, "web/today.html", context)
+    return render(request, "web/today.html", {**context, **travel_context(patient)})
+
+
+def travel_context(patient: Patient) -> dict[str, Any]:
+    """Today's travel question, when the browser is somewhere no clock was chosen for."""
+    if not needs_choice(patient):
+        return {"travel": None}
+    now = timezone.now()
+    clock = patient_zone(patient)
+    return {"travel": {
+        "where": patient.reported_timezone.replace("_", " "),
+        "local_now": f"{now.astimezone(ZoneInfo(patient.reported_timezone)):%H:%M}",
+        "clock": clock.key.replace("_", " "), "clock_now": f"{now.astimezone(clock):%H:%M}",
+    }}
+
+
+@login_required
+@require_GET
+def today_travel(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/_travel_prompt.html", travel_context(own_patient(request)))
 
 
 @login_required

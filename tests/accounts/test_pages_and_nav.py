@@ -94,3 +94,11 @@ def nav_html(html: str) -> str:
     match = re.search(r'<nav class="site-nav[^"]*".*?</nav>', html, re.S)
     assert match is not None
     return match.group(0)
+
+
+def test_an_admin_who_is_neither_patient_nor_caregiver_starts_in_the_admin(
+        client: Client, patient: Patient, caregiver: User) -> None:
+    client.force_login(User.objects.create_superuser("root@example.org", "an admin secret 9"))
+    assert client.get("/").headers["Location"] == "/admin/"
+    client.force_login(caregiver)
+    assert client.get("/").headers["Location"] == reverse("care_home")

@@ -121,3 +121,11 @@ def test_the_page_offers_every_zone_and_fills_it_from_the_browser(client: Client
     assert '<option value="Europe/London">' in html
     assert "data-timezone-autofill" in html
     assert "timezone.js" in html and "<script>" not in html
+
+
+def test_after_an_error_the_page_says_why_the_password_fields_are_empty(client: Client) -> None:
+    page = sign_up(client, timezone="Atlantis/Capital").content.decode()
+    assert "type it in both fields again" in page
+    assert PASSWORD not in page  # never echoed into the HTML
+    fresh = client.get(reverse("signup")).content.decode()
+    assert "type it in both fields again" not in fresh

@@ -27,14 +27,22 @@ def test_the_endpoint_lives_where_the_page_says(client: Client, patient: Patient
     assert f'data-timezone-url="{URL}"' in html
 
 
-def test_report_updates_the_current_zone_once(client: Client, patient: Patient) -> None:
+def test_report_records_the_reported_zone_once_and_asks(client: Client, patient: Patient) -> None:
     client.force_login(patient.user)
     first = client.post(URL, {"timezone": "Asia/Tokyo"})
     assert first.status_code == 200
-    assert first.json() == {"timezone": "Asia/Tokyo", "changed": True, "replanned": False}
+    assert first.json() == {"timezone": "Asia/Tokyo", "changed": True, "ask": True}
     patient.refresh_from_db()
-    assert patient.current_timezone == "Asia/Tokyo"
+    assert (patient.reported_timezone, patient.current_timezone) == ("Asia/Tokyo", "")
     assert client.post(URL, {"timezone": "Asia/Tokyo"}).json()["changed"] is False
+
+
+def test_a_first_report_from_home_asks_nothing(client: Client, patient: Patient) -> None:
+    client.force_login(patient.user)
+    answer = client.post(URL, {"timezone": patient.timezone}).json()
+    assert answer["ask"] is False
+    patient.refresh_from_db()
+    assert patient.current_timezone == patient.timezone
 
 
 def test_report_needs_post_and_sign_in(client: Client, patient: Patient) -> None:
@@ -52,7 +60,7 @@ def test_a_caregivers_browser_keeps_their_own_clock(client: Client, patient: Pat
     first = client.post(URL, {"timezone": "Asia/Tokyo"}).json()
     again = client.post(URL, {"timezone": "Asia/Tokyo"}).json()
 
-    assert (first["changed"], again["changed"], first["replanned"]) == (True, False, False)
+    assert (first["changed"], again["changed"], first["ask"]) == (True, False, False)
     caregiver.refresh_from_db()
     patient.refresh_from_db()
     assert caregiver.timezone == "Asia/Tokyo" and patient.current_timezone == ""
@@ -82,17 +90,25 @@ def test_report_needs_the_csrf_token_the_page_gives(patient: Patient) -> None:
     ("local", datetime(2026, 3, 10, 23, 0, tzinfo=UTC)),  # 08:00 in Tokyo
     ("home", datetime(2026, 3, 11, 8, 0, tzinfo=UTC)),  # still 08:00 in London
 ])
-def test_a_new_zone_replans_only_local_clock_patients(
+def test_choosing_a_clock_replans_only_when_it_moves_the_clock(
     client: Client, patient: Patient, policy: str, next_due: datetime
 ) -> None:
-    Patient.objects.filter(pk=patient.pk).update(travel_policy=policy)
     medication = Medication.objects.create(patient=patient, name="Levothyroxine")
     schedule = Schedule.objects.create(patient=patient, medication=medication,
                                        start_date=date(2026, 1, 1),
                                        times=[{"at": "08:00", "amount": "1"}])
     replan(schedule)
     client.force_login(patient.user)
-    result = client.post(URL, {"timezone": "Asia/Tokyo"}).json()
-    assert result["replanned"] is (policy == "local")
+    client.post(URL, {"timezone": "Asia/Tokyo"})
+    schedule.refresh_from_db()
+    assert schedule.next_due_at == datetime(2026, 3, 11, 8, 0, tzinfo=UTC)  # nothing moved yet
+    response = client.post(URL + "choose/", {"travel_policy": policy})
+    assert response.status_code == 302
     schedule.refresh_from_db()
     assert schedule.next_due_at == next_due
+
+
+def test_choosing_needs_a_known_policy(client: Client, patient: Patient) -> None:
+    client.force_login(patient.user)
+    response = client.post(URL + "choose/", {"travel_policy": "moon"})
+    assert response.status_code == 400 and b"home or local" in response.content

@@ -25,6 +25,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASSWORD = "correct horse battery"  # tests/conftest.py make_patient
+HOME_ZONE = "Europe/London"  # tests/conftest.py make_patient
 
 
 class WebServer:
@@ -114,7 +115,8 @@ def console_errors() -> list[str]:
 
 @pytest.fixture
 def page(browser: Browser, web_server: WebServer, console_errors: list[str]) -> Iterator[Page]:
-    context = browser.new_context(base_url=web_server.url,
+    # The browser is where make_patient's patients live: no travel question on Today.
+    context = browser.new_context(base_url=web_server.url, timezone_id=HOME_ZONE,
                                   viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.on("pageerror", lambda error: console_errors.append(str(error)))
@@ -141,3 +143,26 @@ def wait_live(page: Page, timeout: float = 10_000) -> None:
     """Until the page's notifications socket is open."""
     # A locator, not wait_for_function: the page's CSP forbids evaluating strings.
     page.locator("html[data-live='connected']").wait_for(state="attached", timeout=timeout)
+
+
+AXE_SOURCE = ROOT / "tests" / "browser" / "vendor" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "var" / "screenshots"
+
+
+def axe_violations(page: Page) -> list[str]:
+    """axe-core's WCAG 2.x A/AA (and best-practice) violations on the page as it is now,
+    one line each. Evaluated through the DevTools protocol, so the page's CSP stays on."""
+    if not page.evaluate("() => Boolean(window.axe)"):
+        page.evaluate(AXE_SOURCE.read_text())
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])}: "
+            f"{', '.join(n['target'][0] for n in v['nodes'][:3])})"
+            for v in result["violations"]]
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save what the page shows under var/screenshots/ for people to review."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path

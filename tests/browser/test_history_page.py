@@ -52,6 +52,9 @@ def test_history_page_charts_day_details_and_axe(browser: Browser, web_server: W
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     sign_in(page, patient.user.email)
+    menu = page.get_by_role("button", name="Menu")
+    if menu.is_visible():  # a phone: the links are behind the menu button
+        menu.click()
     page.get_by_role("link", name="History").click()
     page.wait_for_url("**/history/")
 

@@ -92,3 +92,27 @@ def test_a_snoozed_dose_gets_its_full_window_again(patient, caregiver):
     tick_at(EIGHT + timedelta(minutes=140, seconds=2))  # an hour after the snoozed reminder
     assert Dose.objects.get().status == DoseStatus.MISSED
     assert kinds(caregiver) == [(NotificationKind.CAREGIVER_MISSED, 0)]
+
+
+def test_an_ignored_test_reminder_never_re_alerts_nor_reaches_caregivers(patient, caregiver):
+    patient.realert_every_minutes, patient.realert_limit = 15, 2
+    patient.save()
+    with time_machine.travel(EIGHT, tick=False):
+        test_dose = actions.send_test_reminder(patient)
+    for minutes in (0, 15, 30, 45, 61, 120):
+        tick_at(EIGHT + timedelta(minutes=minutes, seconds=10))
+    assert kinds(patient.user) == [("reminder", 0)]
+    assert kinds(caregiver) == []
+    assert not Delivery.objects.filter(notification__recipient=caregiver).exists()
+    test_dose.refresh_from_db()
+    assert test_dose.status == DoseStatus.MISSED and test_dose.next_action_at is None
+
+
+def test_test_reminders_never_count_in_adherence(patient):
+    from pulserx.reminders.adherence import adherence
+
+    with time_machine.travel(EIGHT, tick=False):
+        actions.send_test_reminder(patient)
+    tick_at(EIGHT + timedelta(seconds=10))
+    tick_at(EIGHT + timedelta(hours=2))
+    assert adherence(patient, EIGHT + timedelta(hours=3), 7).recorded == 0

@@ -1,4 +1,4 @@
-"""Quiet hours: no push in those hours; the inbox still fills."""
+"""Quiet hours: push waits until they end; the inbox still fills."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def test_a_daytime_window_and_no_window():
 
 
 @pytest.mark.django_db
-def test_a_reminder_in_quiet_hours_reaches_the_inbox_but_not_the_phone(patient):
+def test_a_reminder_in_quiet_hours_reaches_the_inbox_and_waits_for_the_phone(patient):
     patient.quiet_start, patient.quiet_end = time(22), time(7)
     patient.save()
     PushSubscription.objects.create(user=patient.user, p256dh="k", auth="a",
@@ -40,7 +40,10 @@ def test_a_reminder_in_quiet_hours_reaches_the_inbox_but_not_the_phone(patient):
     for hour, minute in ((6, 30), (7, 30)):  # London is on UTC in March
         with time_machine.travel(datetime(2026, 3, 2, hour, minute, 1, tzinfo=UTC), tick=False):
             tick()
-    channels = [sorted(Delivery.objects.filter(notification__dose__due_at=datetime(
-        2026, 3, 2, hour, minute, tzinfo=UTC)).values_list("channel", flat=True))
-        for hour, minute in ((6, 30), (7, 30))]
-    assert channels == [[Channel.WEB], [Channel.PUSH, Channel.WEB]]
+    pushes = [Delivery.objects.get(channel=Channel.PUSH, notification__dose__due_at=datetime(
+        2026, 3, 2, hour, minute, tzinfo=UTC)) for hour, minute in ((6, 30), (7, 30))]
+    assert pushes[0].notification.quiet_until == datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+    assert pushes[0].next_attempt_at > datetime(2026, 3, 2, 7, 0, tzinfo=UTC)  # sent at 07:30
+    assert pushes[1].notification.quiet_until is None
+    doses_web = Delivery.objects.filter(channel=Channel.WEB, notification__dose__isnull=False)
+    assert doses_web.count() == 2

@@ -34,3 +34,21 @@ def test_asking_again_while_one_is_on_its_way_does_not_queue_more(patient):
     first = send_test_reminder(patient)
     assert send_test_reminder(patient) == first
     assert Dose.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_asking_while_a_test_reminder_is_snoozed_sends_it_in_seconds(patient):
+    from pulserx.dispatch.tick import tick
+    from pulserx.reminders.actions import send_test_reminder, snooze_dose
+    from pulserx.reminders.models import DoseStatus
+
+    start = timezone.now()
+    first = send_test_reminder(patient, now=start)
+    tick(start + timedelta(seconds=6))
+    snooze_dose(first.pk, 10, now=start + timedelta(seconds=7))
+
+    again = send_test_reminder(patient, now=start + timedelta(seconds=8))
+    assert again.pk == first.pk and Dose.objects.count() == 1
+    tick(start + timedelta(seconds=14))
+    again.refresh_from_db()
+    assert again.status == DoseStatus.NOTIFIED and again.alerts_sent == 2

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tzdata
 from django.conf import settings
 
 from pulserx.dispatch.worker import HEARTBEAT_KEY
@@ -53,6 +54,8 @@ def test_doctor_passes_with_a_live_worker(start_worker: Callable[..., Any]) -> N
     assert lines[5].endswith("MB of the 200 MB budget (512 MB limit)")
     assert lines[6] == "oldest due dose waiting: none"
     assert lines[7].startswith("queue depth: ")
+    release = tzdata.IANA_VERSION  # the live worker planned with the same release
+    assert lines[8] == f"tz database: {release} (tzdata package); doses planned with {release}"
     assert lines[-1] == "all good"
 
 

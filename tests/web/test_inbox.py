@@ -61,7 +61,7 @@ def test_since_items_have_the_live_event_shape(patient_client: Client, patient: 
         "kind": "notification", "id": notification.pk, "type": "reminder", "dose_id": dose.pk,
         "patient_id": patient.pk, "title": "Time for Metformin 500 mg",
         "body": "Take 1 tablet of Metformin 500 mg (due at 08:00, sent late).", "late": True,
-        "actionable": True, "created_at": NOW.isoformat(),
+        "actionable": True, "created_at": NOW.isoformat(), "quiet": False,
     }
 
 

@@ -225,3 +225,28 @@ def test_list_summarises_each_schedule(patient_client: Client, patient: Patient)
 
     assert "08:00 (1 tablet), 20:00 (1 tablet) · every 3 days · until 31 Dec 2025" in page
     assert "10 in stock" in page
+
+
+@pytest.mark.parametrize("typed", ["2500", "25:00", "12:60", "8 am"])
+def test_a_time_is_24_hour_text_and_a_wrong_one_is_an_error(
+        patient_client: Client, patient: Patient, typed: str):
+    page = patient_client.get("/medications/new").content.decode()
+    assert re.search(r'<input type="text" name="time"[^>]*inputmode="numeric"', page)
+    assert 'type="time"' not in page  # no picker to reinterpret what was typed
+
+    response = patient_client.post("/medications/new", form_data(time=[typed], amount=["1"]))
+    assert f"“{typed}” is not a time of day" in response.content.decode()
+    assert counts() == (0, 0, 0)
+
+
+def test_four_digits_that_make_a_time_are_read_as_written(patient_client: Client,
+                                                          patient: Patient):
+    patient_client.post("/medications/new", form_data(time=["0830"], amount=["1"]))
+    assert Schedule.objects.get().times == [{"at": "08:30", "amount": "1"}]
+
+
+def test_the_edit_page_adds_no_empty_time_row(patient_client: Client, patient: Patient):
+    medication = make.medication(patient, times=("08:00", "20:00"))
+    page = patient_client.get(f"/medications/{medication.pk}/edit").content.decode()
+    rows = page.split("<template")[0].count('name="time"')
+    assert rows == 2

@@ -62,6 +62,16 @@ def infrastructure(report: Health) -> list[Verdict]:
     ]
 
 
+def tz_database(report: Health) -> list[Verdict]:
+    tz = report["tz_database"]
+    planned = tz["planned_with"]
+    if planned is not None and planned != tz["version"]:
+        return [(False, f"tz database: {tz['version']} here but doses were planned with "
+                        f"{planned} (restart the worker to re-plan them)")]
+    return [(True, f"tz database: {tz['version']} ({tz['source']}); doses planned with "
+                   f"{planned or 'nothing yet'}")]
+
+
 def worker(report: Health, pinged: PingResult | None) -> list[Verdict]:
     beat = report["dispatcher"]
     limit = settings.PULSERX_HEALTH_MAX_TICK_AGE.total_seconds()
@@ -133,7 +143,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         report = collect()
         pinged = ping_worker(options["ping_timeout"]) if report["redis"]["ok"] else None
-        verdicts = [*infrastructure(report), *worker(report, pinged), *backlog(report)]
+        verdicts = [*infrastructure(report), *worker(report, pinged), *backlog(report),
+                *tz_database(report)]
         for fine, line in verdicts:
             self.stdout.write(line if fine else self.style.ERROR(line))
         wrong = [line.split(":")[0] for fine, line in verdicts if not fine]

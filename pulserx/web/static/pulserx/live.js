@@ -17,11 +17,8 @@ const RETRY_FIRST_MS = 1000;
 const RETRY_CAP_MS = 30000;
 const PING_EVERY_MS = 25000;
 const PONG_WAIT_MS = 10000;
-const MAX_TOASTS = 4;
-const DONE_TOAST_MS = 4000;
-const INFO_TOAST_MS = 15000;
-const SNOOZES = [[10, "10 min", "Snooze 10 minutes"], [30, "30 min", "Snooze 30 minutes"],
-                 [60, "1 h", "Snooze 1 hour"]];
+
+import {configureToasts, showToast, updateToast} from "./toasts.js";
 
 const page = document.getElementById("pulserx-live");
 const userId = document.body.dataset.userId || (page && page.dataset.userId);
@@ -200,8 +197,9 @@ function handleEvent(event) {
   } else if (event.kind === "notification") {
     if (handleNotification(event)) setUnread((state.unread || 0) + 1);
   } else if (event.kind === "dose") {
-    if (event.status === "taken" || event.status === "skipped") retireToasts(event.dose_id);
-    refreshDose(event.dose_id);
+    updateToast(event);
+    refreshDose(event.dose_id, event.patient_id);
+    refreshAdherence(event.patient_id);
     sync();  // recording a dose marks its reminders read: fetch the true unread count
   }
 }
@@ -215,8 +213,8 @@ function handleNotification(event) {
   state.seen.add(id);
   saveCursor(id);
   showToast(event);
-  showSystemNotification(event);
-  refreshDose(event.dose_id);
+  if (!event.quiet) showSystemNotification(event);  // quiet hours: silent, in-page only
+  refreshDose(event.dose_id, event.patient_id);
   return true;
 }
 
@@ -236,8 +234,12 @@ function setUnread(count) {
   document.title = (value ? `(${value}) ` : "") + document.title.replace(/^\(\d+\) /, "");
 }
 
+/* The element is also the request's source: htmx lets one request per source run at once
+ * and drops the rest, so without it a row's refresh would drop the adherence card's. */
 function swapFrom(element, url) {
-  if (window.htmx) return window.htmx.ajax("GET", url, {target: element, swap: "outerHTML"});
+  if (window.htmx) {
+    return window.htmx.ajax("GET", url, {source: element, target: element, swap: "outerHTML"});
+  }
   return fetch(url, {credentials: "same-origin"}).then((response) => {
     if (!response.ok) return;
     return response.text().then((html) => { element.outerHTML = html; });
@@ -247,7 +249,17 @@ function swapFrom(element, url) {
 /* Re-render what shows this dose: the inbox lists whole (a new item, read marks), each
  * row outside them, and a day's timeline that does not show the dose yet (a test reminder,
  * a dose planned since the page loaded). */
-function refreshDose(doseId) {
+function aboutPatient(region, patientId) {
+  return !patientId || !region.dataset.patientId || region.dataset.patientId === String(patientId);
+}
+
+function refreshAdherence(patientId) {
+  for (const card of document.querySelectorAll('[data-live-region="adherence"]')) {
+    if (aboutPatient(card, patientId)) swapFrom(card, card.dataset.refreshUrl).catch(() => {});
+  }
+}
+
+function refreshDose(doseId, patientId) {
   const lists = Array.from(document.querySelectorAll('[data-live-region="notifications"]'));
   for (const list of lists) swapFrom(list, list.dataset.refreshUrl).catch(() => {});
   if (!doseId) return;
@@ -258,118 +270,9 @@ function refreshDose(doseId) {
     }
   }
   for (const timeline of document.querySelectorAll('[data-live-region="doses"]')) {
-    if (!timeline.querySelector(selector)) {
+    if (!timeline.querySelector(selector) && aboutPatient(timeline, patientId)) {
       swapFrom(timeline, timeline.dataset.refreshUrl).catch(() => {});
     }
-  }
-}
-
-/* --- toasts */
-
-function toastContainer() {
-  let container = document.getElementById("toasts");
-  if (!container) {
-    container = document.createElement("div");
-    container.id = "toasts";
-    container.setAttribute("aria-live", "polite");
-    document.body.append(container);
-  }
-  return container;
-}
-
-function element(tag, attributes = {}, text = "") {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  if (text) node.textContent = text;
-  return node;
-}
-
-function showToast(event) {
-  const container = toastContainer();
-  // No role of its own: #toasts is the live region that announces it.
-  const toast = element("div", {
-    class: `toast toast-${event.type || "info"}${event.late ? " toast-late" : ""}`,
-    "data-notification-id": String(event.id),
-  });
-  if (event.dose_id) toast.dataset.toastDose = String(event.dose_id);
-  const close = element("button", {type: "button", class: "toast-close", "aria-label": "Dismiss"}, "×");
-  close.addEventListener("click", () => toast.remove());
-  toast.append(close, element("p", {class: "toast-title"}, event.title || "PulseRx"),
-               element("p", {class: "toast-body"}, event.body || ""));
-  if (event.actionable && event.dose_id) {
-    toast.append(toastActions(toast, event.dose_id));
-  } else {
-    setTimeout(() => toast.remove(), INFO_TOAST_MS);
-  }
-  container.append(toast);
-  while (container.children.length > MAX_TOASTS) container.firstElementChild.remove();
-}
-
-function toastActions(toast, doseId) {
-  const actions = element("div", {class: "toast-actions"});
-  const take = element("button", {type: "button", "data-action": "take"}, "Take");
-  const skip = element("button", {type: "button", class: "btn-secondary", "data-action": "skip"}, "Skip");
-  actions.append(take, skip);
-  for (const [minutes, label, name] of SNOOZES) {
-    const button = element("button", {
-      type: "button", class: "btn-secondary", "data-action": "snooze",
-      "data-minutes": String(minutes), "aria-label": name,
-    }, label);
-    actions.append(button);
-  }
-  actions.addEventListener("click", (click) => {
-    const button = click.target.closest("button[data-action]");
-    if (button) act(toast, actions, doseId, button.dataset.action, button.dataset.minutes);
-  });
-  return actions;
-}
-
-function csrfToken() {
-  const cookie = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
-  if (cookie) return decodeURIComponent(cookie.slice("csrftoken=".length));
-  const meta = document.querySelector('meta[name="csrf-token"]');
-  const input = document.querySelector('input[name="csrfmiddlewaretoken"]');
-  return (meta && meta.content) || (input && input.value) || "";
-}
-
-async function act(toast, actions, doseId, action, minutes) {
-  const buttons = actions.querySelectorAll("button");
-  for (const button of buttons) button.disabled = true;
-  toast.dataset.busy = "true";
-  const body = new FormData();
-  if (minutes) body.append("minutes", minutes);
-  let message;
-  let done = false;
-  try {
-    const response = await fetch(`/doses/${encodeURIComponent(doseId)}/${action}`, {
-      method: "POST", body, credentials: "same-origin",
-      headers: {Accept: "application/json", "X-CSRFToken": csrfToken()},
-    });
-    const data = await response.json().catch(() => ({}));
-    done = response.ok || response.status === 409;  // 409: already recorded elsewhere
-    message = data.message || data.error || `PulseRx could not do that (${response.status}).`;
-    if ("unread" in data) setUnread(data.unread);
-  } catch (error) {
-    message = "PulseRx is unreachable. Try again in a moment.";
-  }
-  const note = toast.querySelector(".toast-result") || element("p", {class: "toast-result"});
-  note.textContent = message;
-  toast.append(note);
-  delete toast.dataset.busy;
-  if (done) {
-    actions.remove();
-    toast.classList.add("toast-done");
-    refreshDose(doseId);
-    setTimeout(() => toast.remove(), DONE_TOAST_MS);
-  } else {
-    for (const button of buttons) button.disabled = false;
-  }
-}
-
-/* Close a dose's open toasts once it is recorded anywhere (another tab, the row). */
-function retireToasts(doseId) {
-  for (const toast of document.querySelectorAll(`#toasts [data-toast-dose="${CSS.escape(String(doseId))}"]`)) {
-    if (toast.querySelector(".toast-actions") && !toast.dataset.busy) toast.remove();
   }
 }
 
@@ -398,6 +301,7 @@ function showSystemNotification(event) {
 
 function start() {
   if (!userId || !("WebSocket" in window)) return;
+  configureToasts({setUnread, refreshDose});
   const fromPage = page ? readNumber(page.dataset.lastNotificationId) : null;
   state.baseline = fromPage;
   state.cursor = fromPage !== null ? fromPage : storedCursor();

@@ -1,6 +1,6 @@
 // The browser's time zone: pre-fills sign-up and settings forms, and tells the server where a
-// signed-in person is now (a patient's "follow the clock where I am" reminders move with them;
-// a caregiver's own clock follows).
+// signed-in person is now (Today asks a patient which clock reminders follow there; a
+// caregiver's own clock follows).
 // Loaded as a module on every page; does nothing where its hooks are absent.
 
 const browserZone = (() => {
@@ -35,26 +35,19 @@ function toggleForAccountType() {
   update();
 }
 
-function showToast(title, body) {
-  const region = document.getElementById("toasts");
-  if (!region) return;
-  const toast = document.createElement("div");
-  toast.className = "toast";
-  const heading = document.createElement("p");
-  heading.className = "toast-title";
-  heading.textContent = title;
-  const text = document.createElement("p");
-  text.className = "toast-body";
-  text.textContent = body;
-  toast.append(heading, text);
-  region.append(toast);
-  setTimeout(() => toast.remove(), 8000);
+// Today's travel question, fetched when the browser reports a zone nobody chose a clock for.
+async function showTravelPrompt() {
+  const slot = document.getElementById("travel-slot");
+  if (!slot || slot.querySelector(".travel-prompt")) return;
+  const response = await fetch(slot.dataset.travelUrl, {credentials: "same-origin"});
+  if (response.ok) slot.outerHTML = await response.text();
 }
 
-// <body data-timezone-url data-current-timezone>: report a change of zone, once per change.
+// <body data-timezone-url data-reported-timezone>: report a change of zone, once per change.
+// The server never moves reminders on its own: it asks (on Today) which clock to follow.
 async function report() {
   const url = document.body.dataset.timezoneUrl;
-  if (!url || !browserZone || document.body.dataset.currentTimezone === browserZone) return;
+  if (!url || !browserZone || document.body.dataset.reportedTimezone === browserZone) return;
   const token = document.querySelector('meta[name="csrf-token"]')?.content || "";
   try {
     const response = await fetch(url, {
@@ -65,11 +58,8 @@ async function report() {
     });
     if (!response.ok) return;
     const result = await response.json();
-    document.body.dataset.currentTimezone = result.timezone;
-    if (result.replanned) {
-      showToast("Reminders moved to local time",
-        `You are in ${result.timezone.replace(/_/g, " ")}; reminders now follow this clock.`);
-    }
+    document.body.dataset.reportedTimezone = result.timezone;
+    if (result.ask) await showTravelPrompt();
   } catch {
     // Offline or the server is restarting: the next page load tries again.
   }

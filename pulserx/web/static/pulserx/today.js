@@ -43,7 +43,14 @@ async function enable() {
     }
     const push = await loadPush();
     if (push && typeof push.enablePush === "function") {
-      await push.enablePush();
+      try {
+        await push.enablePush();
+      } catch (error) {
+        // In-page notifications work already; say so first, then why push does not.
+        const why = error && error.message ? ` ${error.message}` : "";
+        say(`Notifications are on while PulseRx is open in this browser.${why}`);
+        return;
+      }
       say("Notifications are on. Reminders reach this device even when PulseRx is closed.");
     } else {
       say("Notifications are on while PulseRx is open in this browser.");

@@ -1,0 +1,159 @@
+/* Toasts: one per dose, with Take / Skip / Snooze, kept true as the dose changes.
+ *
+ * live.js calls showToast for each notification and updateToast for each dose change; the
+ * page's own badge and rows are live.js's, reached through configureToasts. */
+
+const MAX_TOASTS = 3;
+const DONE_TOAST_MS = 4000;
+const INFO_TOAST_MS = 15000;
+const SNOOZES = [[10, "10 min"], [30, "30 min"], [60, "1 h"]];
+// What a toast says when its dose changed elsewhere (another tab, device, the timeline).
+const CHANGED_ELSEWHERE = {taken: "Marked as taken.", skipped: "Marked as skipped.",
+                           missed: "Missed. You can still record it."};
+
+const page = {setUnread: () => {}, refreshDose: () => {}};
+
+export function configureToasts(hooks) {
+  Object.assign(page, hooks);
+}
+
+
+function toastContainer() {
+  let container = document.getElementById("toasts");
+  if (!container) {
+    container = document.createElement("div");
+    container.id = "toasts";
+    container.setAttribute("aria-live", "polite");
+    document.body.append(container);
+  }
+  return container;
+}
+
+function element(tag, attributes = {}, text = "") {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  if (text) node.textContent = text;
+  return node;
+}
+
+function toastFor(doseId) {
+  return document.querySelector(`#toasts [data-toast-dose="${CSS.escape(String(doseId))}"]`);
+}
+
+/* One toast per dose: a re-alert replaces the toast of its dose where it stands. At most
+ * MAX_TOASTS stay; the oldest idle one goes first. */
+export function showToast(event) {
+  const container = toastContainer();
+  // No role of its own: #toasts is the live region that announces it.
+  const toast = element("div", {
+    class: `toast toast-${event.type || "info"}${event.late ? " toast-late" : ""}${event.quiet ? " toast-quiet" : ""}`,
+    "data-notification-id": String(event.id),
+  });
+  if (event.dose_id) toast.dataset.toastDose = String(event.dose_id);
+  const close = element("button", {type: "button", class: "toast-close", "aria-label": "Dismiss"}, "×");
+  close.addEventListener("click", () => toast.remove());
+  toast.append(close, element("p", {class: "toast-title"}, event.title || "PulseRx"),
+               element("p", {class: "toast-body"}, event.body || ""));
+  if (event.actionable && event.dose_id) {
+    toast.append(toastActions(toast, event.dose_id));
+  } else {
+    setTimeout(() => toast.remove(), INFO_TOAST_MS);
+  }
+  const previous = event.dose_id ? toastFor(event.dose_id) : null;
+  if (previous && !previous.dataset.busy) previous.replaceWith(toast);
+  else container.append(toast);
+  while (container.children.length > MAX_TOASTS) {
+    const idle = Array.from(container.children).find((t) => !t.dataset.busy);
+    (idle || container.firstElementChild).remove();
+  }
+}
+
+/* The dose of a toast changed somewhere else: say so, and offer only what still works. */
+export function updateToast(event) {
+  const toast = toastFor(event.dose_id);
+  if (!toast || toast.dataset.busy || !toast.querySelector(".toast-actions")) return;
+  const snoozed = event.status === "scheduled" && event.snoozed_until;
+  const text = snoozed ? `Snoozed until ${clockTime(event.snoozed_until)}.` : CHANGED_ELSEWHERE[event.status];
+  if (!text) return;
+  const note = toast.querySelector(".toast-result") || element("p", {class: "toast-result"});
+  note.textContent = text;
+  toast.append(note);
+  if (event.status === "missed") {  // still recordable: Take and Skip stay, Snooze cannot
+    for (const button of toast.querySelectorAll('[data-action="snooze"]')) button.remove();
+    const group = toast.querySelector(".toast-snooze");
+    if (group) group.remove();
+    toast.classList.add("toast-missed");
+    return;
+  }
+  toast.querySelector(".toast-actions").remove();
+  toast.classList.add("toast-done");
+  setTimeout(() => toast.remove(), DONE_TOAST_MS);
+}
+
+function clockTime(iso) {
+  const when = new Date(iso);
+  if (Number.isNaN(when.getTime())) return "later";
+  return when.toLocaleTimeString([], {hour: "2-digit", minute: "2-digit", hourCycle: "h23"});
+}
+
+function toastActions(toast, doseId) {
+  const actions = element("div", {class: "toast-actions"});
+  const take = element("button", {type: "button", "data-action": "take"}, "Take");
+  const skip = element("button", {type: "button", class: "btn-secondary", "data-action": "skip"}, "Skip");
+  // The snooze buttons are named by what they show ("10 min"), inside a group named Snooze.
+  const snooze = element("div", {class: "toast-snooze", role: "group", "aria-label": "Snooze"});
+  for (const [minutes, label] of SNOOZES) {
+    snooze.append(element("button", {
+      type: "button", class: "btn-secondary", "data-action": "snooze",
+      "data-minutes": String(minutes),
+    }, label));
+  }
+  actions.append(take, skip, snooze);
+  actions.addEventListener("click", (click) => {
+    const button = click.target.closest("button[data-action]");
+    if (button) act(toast, actions, doseId, button.dataset.action, button.dataset.minutes);
+  });
+  return actions;
+}
+
+function csrfToken() {
+  const cookie = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
+  if (cookie) return decodeURIComponent(cookie.slice("csrftoken=".length));
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  const input = document.querySelector('input[name="csrfmiddlewaretoken"]');
+  return (meta && meta.content) || (input && input.value) || "";
+}
+
+async function act(toast, actions, doseId, action, minutes) {
+  const buttons = actions.querySelectorAll("button");
+  for (const button of buttons) button.disabled = true;
+  toast.dataset.busy = "true";
+  const body = new FormData();
+  if (minutes) body.append("minutes", minutes);
+  let message;
+  let done = false;
+  try {
+    const response = await fetch(`/doses/${encodeURIComponent(doseId)}/${action}`, {
+      method: "POST", body, credentials: "same-origin",
+      headers: {Accept: "application/json", "X-CSRFToken": csrfToken()},
+    });
+    const data = await response.json().catch(() => ({}));
+    done = response.ok || response.status === 409;  // 409: already recorded elsewhere
+    message = data.message || data.error || `PulseRx could not do that (${response.status}).`;
+    if ("unread" in data) page.setUnread(data.unread);
+  } catch (error) {
+    message = "PulseRx is unreachable. Try again in a moment.";
+  }
+  const note = toast.querySelector(".toast-result") || element("p", {class: "toast-result"});
+  note.textContent = message;
+  toast.append(note);
+  delete toast.dataset.busy;
+  if (done) {
+    actions.remove();
+    toast.classList.add("toast-done");
+    page.refreshDose(doseId);
+    setTimeout(() => toast.remove(), DONE_TOAST_MS);
+  } else {
+    for (const button of buttons) button.disabled = false;
+  }
+}

@@ -29,9 +29,10 @@ def verification_token(user: User, then: str = "") -> str:
                          salt=_SALT)
 
 
-def verify_url(user: User, then: str = "") -> str:
+def verify_url(user: User, then: str = "", site: str = "") -> str:
+    """`site`: the address links point at (`siteurl.site_url(request)`); SITE_URL if empty."""
     token = verification_token(user, then)
-    return settings.SITE_URL + reverse("verify_email", kwargs={"token": token})
+    return (site or settings.SITE_URL) + reverse("verify_email", kwargs={"token": token})
 
 
 def continue_path(token: str) -> str:
@@ -62,10 +63,10 @@ def verify(token: str) -> tuple[bool, User | None]:
     return first_use, user
 
 
-def send_verification(user: User, then: str = "") -> bool:
+def send_verification(user: User, then: str = "", site: str = "") -> bool:
     """Email the link; False when the mail server refused it (the page offers a resend)."""
     body = (f"Confirm that this is your address by opening this link within "
-            f"{VERIFY_MAX_AGE.days} days:\n\n{verify_url(user, then)}\n\n"
+            f"{VERIFY_MAX_AGE.days} days:\n\n{verify_url(user, then, site)}\n\n"
             "Until you do, PulseRx sends no reminders to it and you cannot accept "
             "invitations to look after someone.\n")
     try:
@@ -76,10 +77,11 @@ def send_verification(user: User, then: str = "") -> bool:
     return True
 
 
-def send_account_exists(user: User) -> bool:
+def send_account_exists(user: User, site: str = "") -> bool:
     """Someone tried to sign up with an address that has an account: tell its owner."""
-    sign_in = settings.SITE_URL + reverse("login")
-    reset = settings.SITE_URL + reverse("password_reset")
+    site = site or settings.SITE_URL
+    sign_in = site + reverse("login")
+    reset = site + reverse("password_reset")
     body = ("Someone (perhaps you) tried to create a PulseRx account with this address, "
             f"which already has one.\n\nSign in: {sign_in}\nForgot your password? {reset}\n\n"
             "If it was not you, you can ignore this email: nothing has changed.\n")

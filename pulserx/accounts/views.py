@@ -84,11 +84,12 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         existing = User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
         if existing is None:
             try:
-                verification.send_verification(form.save(), then=safe_next(request))
+                verification.send_verification(form.save(), then=safe_next(request),
+                                               site=site_url(request))
             except IntegrityError:  # the same address signed up a moment ago
                 existing = User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
         if existing is not None:
-            verification.send_account_exists(existing)
+            verification.send_account_exists(existing, site=site_url(request))
         return redirect("signup_sent")
     return render(request, "accounts/signup.html", {"form": form, "next": safe_next(request)})
 
@@ -267,7 +268,7 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
     if request.user.email_verified:
         messages.success(request, "Your address is already confirmed.")
-    elif verification.send_verification(request.user):
+    elif verification.send_verification(request.user, site=site_url(request)):
         messages.success(request, f"We sent a new link to {request.user.email}.")
     else:
         messages.error(request, "The mail server refused the message; try again later.")

@@ -78,3 +78,12 @@ def test_make_run_makes_development_push_keys_once(tmp_path) -> None:
     assert (tmp_path / "vapid-dev.json").stat().st_mode & 0o077 == 0
     given = {"PULSERX_VAR_DIR": str(tmp_path), "VAPID_PUBLIC_KEY": "p", "VAPID_PRIVATE_KEY": "k"}
     assert dev_environment(given)["VAPID_PUBLIC_KEY"] == "p"
+
+
+def test_the_address_confirmation_link_uses_the_address_of_the_page(
+        local_server: Client) -> None:
+    local_server.post("/accounts/signup/", {
+        "email": "new@example.org", "first_name": "Nina", "password1": "correct horse battery",
+        "password2": "correct horse battery", "account_type": "patient",
+        "timezone": "Asia/Tokyo"})
+    assert re.search(r"http://localhost:8103/accounts/verify/\S+", mail.outbox[-1].body)

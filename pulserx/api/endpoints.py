@@ -66,7 +66,7 @@ def me(request: HttpRequest) -> Any:
 @api.post("/calendar/rotate", response=CalendarOut, tags=["profile"])
 def rotate_calendar(request: HttpRequest) -> Any:
     """Give the iCal feed a new private address; the old one stops working at once."""
-    return CalendarOut(calendar_url=reset_calendar_address(caller_patient(request)))
+    return CalendarOut(calendar_url=reset_calendar_address(caller_patient(request), request))
 
 
 @api.get("/tokens", response=list[TokenOut], tags=["tokens"])

@@ -39,11 +39,11 @@ def calendar_url(patient: Patient, request: HttpRequest | None = None) -> str:
     return site_url(request) + reverse("calendar-feed", args=[patient.calendar_token])
 
 
-def reset_calendar_address(patient: Patient) -> str:
+def reset_calendar_address(patient: Patient, request: HttpRequest | None = None) -> str:
     """Give the feed a new address; the old one stops working at once."""
     patient.calendar_token = new_token()
     patient.save(update_fields=["calendar_token"])
-    return calendar_url(patient)
+    return calendar_url(patient, request)
 LINE_OCTETS = 75
 CRLF = "\r\n"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -14,7 +14,6 @@ from pulserx.accounts.models import Patient
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.models import Dose, DoseStatus, Schedule, TzDatabaseSeen
 from pulserx.reminders.refills import plan_refill_reminders
-from pulserx.reminders.schedule import to_utc
 
 logger = logging.getLogger("pulserx.dispatch")
 _ONE_MICROSECOND = timedelta(microseconds=1)
@@ -31,10 +30,9 @@ def doses_between(schedule: Schedule, zone: ZoneInfo, after: datetime,
     doses = []
     for due in timetable.doses(zone, after, until):
         # Wall-clock kinds are slots (local day, time of day); elapsed-time kinds are instants.
-        day, wall = slot_of((due.wall,), zone, due.at) if due.wall else (None, None)
         doses.append(Dose(patient_id=schedule.patient_id, schedule=schedule,
                           medication_id=schedule.medication_id, due_at=due.at,
-                          next_action_at=due.at, local_day=day, wall_time=wall,
+                          next_action_at=due.at, local_day=due.day, wall_time=due.wall,
                           amount=due.amount))
     return doses
 
@@ -91,17 +89,6 @@ def doses_in(patient: Patient, start: datetime, end: datetime,
         doses += [dose for dose in planned_doses(patient, start, end)
                   if (dose.schedule_id, dose.due_at) not in existing]
     return sorted(doses, key=lambda dose: (dose.due_at, dose.pk or 0))
-
-
-def slot_of(times: tuple[time, ...], zone: ZoneInfo, due_at: datetime) -> tuple[date, time]:
-    """The slot (local day, wall time of the plan) that fires at `due_at`. Not simply the
-    local clock reading: 02:30 inside a DST gap fires when the clock shows 03:30."""
-    local = due_at.astimezone(zone)
-    for wall in times:
-        for day in (local.date(), local.date() - timedelta(days=1)):
-            if to_utc(day, wall, zone) == due_at:
-                return day, wall
-    return local.date(), local.time().replace(tzinfo=None)
 
 
 def materialise_upcoming(now: datetime, lookahead: timedelta, batch: int = 500) -> int:

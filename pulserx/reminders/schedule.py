@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "MAX_PERIOD_DAYS",
     "MAX_TIMES_PER_DAY",
     "WALL_RECURRENCES",
+    "Occurrence",
     "Plan",
     "Recurrence",
     "TravelPolicy",
@@ -201,14 +203,22 @@ def occurrences(plan: Plan, zone: ZoneInfo, after: datetime, until: datetime) ->
     to it. Empty for as-needed plans. Raises ValueError at call time (not on first
     ``next``) if ``after`` or ``until`` is naive.
     """
-    return (instant for instant, _wall in timed_occurrences(plan, zone, after, until))
+    return (found.at for found in timed_occurrences(plan, zone, after, until))
+
+
+class Occurrence(NamedTuple):
+    """A due instant and the slot that fires it: the plan's wall time on its local day."""
+
+    at: datetime
+    wall: time
+    day: date
 
 
 def timed_occurrences(
     plan: Plan, zone: ZoneInfo, after: datetime, until: datetime
-) -> Iterator[tuple[datetime, time]]:
-    """Like :func:`occurrences`, but each instant comes with the plan's wall time that fires
-    at it (the earliest one when several land on the same instant).
+) -> Iterator[Occurrence]:
+    """Like :func:`occurrences`, but each instant comes with the slot that fires it (the
+    earliest wall time when several land on the same instant).
 
     The wall time is not simply the local clock reading: 02:30 inside a DST gap fires when
     the clock shows 03:30. Cost is linear in the number of instants.
@@ -220,18 +230,18 @@ def timed_occurrences(
 
 def _occurrences(
     plan: Plan, zone: ZoneInfo, after: datetime, until: datetime
-) -> Iterator[tuple[datetime, time]]:
-    """Yield (due instant, wall time) in (after, until], increasing and without repeats."""
+) -> Iterator[Occurrence]:
+    """Yield the occurrences due in (after, until], increasing and without repeats."""
     # Instants are buffered in a heap because the wall->UTC map is not monotonic: in a gap,
     # 02:30 (read with the old offset) is later than 03:15. Once day d is pushed, no later
     # day can produce an instant at or before d's UTC midnight (see _candidate_days), so
     # everything up to there is final and can be released in order.
-    pending: list[tuple[datetime, time]] = []
+    pending: list[Occurrence] = []
     for day in _candidate_days(plan, after, until):
         for wall in plan.times:
             instant = to_utc(day, wall, zone)
             if after < instant <= until:
-                heapq.heappush(pending, (instant, wall))
+                heapq.heappush(pending, Occurrence(instant, wall, day))
         yield from _release(pending, _utc_midnight(day))
     yield from _release(pending, until)
 
@@ -253,19 +263,17 @@ def _candidate_days(plan: Plan, after: datetime, until: datetime) -> Iterator[da
         day += _ONE_DAY
 
 
-def _release(
-    pending: list[tuple[datetime, time]], bound: datetime
-) -> Iterator[tuple[datetime, time]]:
+def _release(pending: list[Occurrence], bound: datetime) -> Iterator[Occurrence]:
     """Pop and yield heap entries due <= bound in increasing order, dropping repeats."""
     # Equal instants are always in the heap together (a later day cannot produce an
     # instant <= an already released one), so comparing with the previous pop suffices;
     # the first of equal instants carries the earliest wall time.
     previous: datetime | None = None
-    while pending and pending[0][0] <= bound:
-        instant, wall = heapq.heappop(pending)
-        if instant != previous:
-            previous = instant
-            yield instant, wall
+    while pending and pending[0].at <= bound:
+        found = heapq.heappop(pending)
+        if found.at != previous:
+            previous = found.at
+            yield found
 
 
 def next_occurrence(plan: Plan, zone: ZoneInfo, after: datetime) -> datetime | None:
@@ -288,7 +296,7 @@ def next_occurrence(plan: Plan, zone: ZoneInfo, after: datetime) -> datetime | N
         window_end = window_start + width
         found = next(_occurrences(plan, zone, window_start, window_end), None)
         if found is not None:
-            return found[0]
+            return found.at
         window_start = window_end
     return None
 

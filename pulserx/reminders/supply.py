@@ -78,7 +78,7 @@ def forecast(medication: Medication, now: datetime) -> Forecast | None:
     threshold_at = now if threshold is not None and left <= threshold else None
     runs_out_at = None
     amounts = schedule.amounts()
-    for due_at, wall in timed_occurrences(plan, zone, now, now + HORIZON):
+    for due_at, wall, _day in timed_occurrences(plan, zone, now, now + HORIZON):
         amount = amounts.get(wall, Decimal(1))
         if left < amount:
             runs_out_at = due_at

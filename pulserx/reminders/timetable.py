@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -29,11 +29,12 @@ _ONE_DAY = timedelta(days=1)
 @dataclass(frozen=True)
 class DueDose:
     """A dose the schedule asks for: when (aware UTC), how much, and for wall-clock kinds the
-    plan's time of day that fires it (None for elapsed-time kinds)."""
+    slot that fires it, the plan's time of day on a local day (None for elapsed-time kinds)."""
 
     at: datetime
     amount: Decimal
     wall: time | None = None
+    day: date | None = None
 
 
 class Timetable(Protocol):
@@ -53,8 +54,8 @@ class WallTimetable:
 
     def doses(self, zone: ZoneInfo, after: datetime, until: datetime) -> list[DueDose]:
         amount_of = dict(zip(self.plan.times, self.amounts, strict=True))
-        return [DueDose(at, amount_of.get(wall, Decimal(1)), wall)
-                for at, wall in timed_occurrences(self.plan, zone, after, until)]
+        return [DueDose(found.at, amount_of.get(found.wall, Decimal(1)), found.wall, found.day)
+                for found in timed_occurrences(self.plan, zone, after, until)]
 
     def next_after(self, zone: ZoneInfo, after: datetime) -> datetime | None:
         return next_occurrence(self.plan, zone, after)

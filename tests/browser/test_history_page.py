@@ -3,21 +3,16 @@ axe-core finds nothing to fix, and screenshots are kept for people to look at.""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser
 
 from pulserx.accounts.models import Patient
 from pulserx.reminders.models import Dose
-from tests.browser.conftest import ROOT, WebServer, sign_in
+from tests.browser.conftest import WebServer, axe_violations, screenshot, sign_in
 from tests.record.seeds import NOW, plant, seeds
-
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-SCREENSHOTS = ROOT / "var" / "screenshots"
 
 
 def seed_up_to_now(patient: Patient) -> None:
@@ -30,13 +25,6 @@ def seed_up_to_now(patient: Patient) -> None:
         dose.save(update_fields=["due_at", "acted_at"])
 
 
-def axe_violations(page: Page) -> list[dict[str, object]]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]]}
-            for v in result["violations"]]
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("viewport", [
     pytest.param({"width": 1280, "height": 900}, id="desktop"),
@@ -46,8 +34,7 @@ def test_history_page_charts_day_details_and_axe(browser: Browser, web_server: W
                                                  patient: Patient,
                                                  viewport: dict[str, int]) -> None:
     seed_up_to_now(patient)
-    # Playwright injects axe as a script tag; the site's CSP (rightly) refuses inline ones.
-    context = browser.new_context(base_url=web_server.url, viewport=viewport, bypass_csp=True)
+    context = browser.new_context(base_url=web_server.url, viewport=viewport)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -65,11 +52,9 @@ def test_history_page_charts_day_details_and_axe(browser: Browser, web_server: W
     assert heatmap.locator("title").first.text_content().startswith("Doses taken per day")
     assert heatmap.locator("a").count() == 90
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    name = "desktop" if viewport["width"] > 600 else "phone"
-    page.screenshot(path=str(SCREENSHOTS / f"history-{name}.png"), full_page=True)
+    screenshot(page, "history-desktop" if viewport["width"] > 600 else "history-phone")
     violations = axe_violations(page)
-    assert violations == [], json.dumps(violations, indent=1)
+    assert violations == [], "\n".join(violations)
 
     yesterday = (timezone.localdate() - timedelta(days=1))
     label = f"{yesterday:%a} {yesterday.day} {yesterday:%b}"

@@ -29,7 +29,7 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     would (its process cannot share the frozen clock)."""
     ids: list[int] = []
     monkeypatch.setattr(fanout, "enqueue_deliveries",
-                        lambda due: ids.extend(pk for pk, _ in due))
+                        lambda due: ids.extend(pk for pk, *_ in due))
     return ids
 
 

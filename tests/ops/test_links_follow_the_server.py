@@ -87,3 +87,10 @@ def test_the_address_confirmation_link_uses_the_address_of_the_page(
         "password2": "correct horse battery", "account_type": "patient",
         "timezone": "Asia/Tokyo"})
     assert re.search(r"http://localhost:8103/accounts/verify/\S+", mail.outbox[-1].body)
+
+
+def test_the_calendar_address_in_settings_uses_the_address_of_the_page(
+        local_server: Client, patient: Patient) -> None:
+    local_server.force_login(patient.user)
+    page = local_server.get("/accounts/settings/").content.decode()
+    assert f"http://localhost:8103/calendar/{patient.calendar_token}.ics" in page

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import segno
 from django import template
 from django.http import HttpRequest
+from django.template import Context
 from django.templatetags.static import static
 from django.utils.safestring import mark_safe
 
@@ -138,10 +139,10 @@ def local_dt(moment: datetime, zone: ZoneInfo) -> str:
     return f"{local:%a} {local.day} {local:%b %H:%M}"
 
 
-@register.inclusion_tag("web/_calendar_settings.html")
-def calendar_settings(patient: Patient) -> dict[str, Any]:
+@register.inclusion_tag("web/_calendar_settings.html", takes_context=True)
+def calendar_settings(context: Context, patient: Patient) -> dict[str, Any]:
     """The Settings section with the calendar feed's address, its QR code and the API docs."""
-    url = calendar_url(patient)
+    url = calendar_url(patient, context.get("request"))
     qr = segno.make(url, error="m").svg_inline(
         scale=4, border=2, svgclass="qr-code", lineclass="qr-line", omitsize=True,
         dark="#000", light="#fff")

@@ -157,6 +157,20 @@ class TokenCreatedOut(TokenOut):
 # --- medications and schedules
 
 
+def _wall_time(value: Any) -> time:
+    """A time of day on the patient's clock: HH:MM, never with a zone or offset."""
+    if isinstance(value, str) and re.match(_HH_MM, value):
+        return time.fromisoformat(value)
+    if isinstance(value, time) and value.tzinfo is None:
+        return value
+    raise ValueError("must be a time of day as HH:MM (24-hour), for example 07:00")
+
+
+WallTime = Annotated[time, BeforeValidator(_wall_time), WithJsonSchema({
+    "type": "string", "pattern": _HH_MM, "examples": ["07:00"],
+    "description": "Wall time of day, 24-hour HH:MM."})]
+
+
 class DoseTime(Schema):
     at: Annotated[str, WithJsonSchema({
         "type": "string", "pattern": _HH_MM, "examples": ["08:00"],
@@ -195,8 +209,9 @@ class ScheduleFields(Schema):
                                       description="every_hours: minutes of elapsed time "
                                                   "between doses (DST-immune)")
     anchor_at: datetime | None = Field(default=None, description="every_hours: first dose")
-    window_start: time | None = Field(default=None, description="every_hours: waking window")
-    window_end: time | None = None
+    window_start: WallTime | None = Field(default=None,
+                                          description="every_hours: waking window")
+    window_end: WallTime | None = None
     interval_from: IntervalFrom | None = Field(
         default=None, description="every_hours: count from the scheduled time or from when "
                                   "the last dose was taken")

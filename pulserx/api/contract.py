@@ -42,7 +42,10 @@ _MALFORMED = ("The body is not JSON.", _ERROR)
 
 
 def add_common_responses(operation: dict[str, Any]) -> None:
-    responses = operation.setdefault("responses", {})
+    # ninja keys the routes' own answers by int; JSON keys are strings, and 422 twice (int
+    # and str) would serialise as a duplicate key that the docs page's parser rejects.
+    responses = {str(code): answer for code, answer in operation.get("responses", {}).items()}
+    operation["responses"] = responses
     if "requestBody" in operation:
         responses.setdefault("400", {"description": _MALFORMED[0], "content": {
             "application/json": {"schema": _MALFORMED[1]}}})

@@ -56,3 +56,18 @@ def test_the_docs_page_loads_its_scripts_from_our_own_origin(db, settings):
     html = response.content.decode()
     assert '<script src="/static/ninja/swagger-ui-bundle.js">' in html
     assert "cdn" not in html.lower()
+
+
+def test_the_openapi_document_names_each_status_code_once(db):
+    """A status code given both as a number and as a string would be a duplicate JSON key,
+    which the docs page's parser refuses."""
+    repeated: list[list[str]] = []
+
+    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
+        keys = [key for key, _ in items]
+        if len(keys) != len(set(keys)):
+            repeated.append(keys)
+        return dict(items)
+
+    json.loads(https_client().get(f"{API}/openapi.json").content, object_pairs_hook=pairs)
+    assert repeated == []

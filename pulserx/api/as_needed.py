@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import StrictBool
 
 from pulserx.api.auth import any_auth, caller, caller_patient
 from pulserx.api.schemas import Amount, DoseOut, ErrorOut
@@ -22,7 +23,7 @@ router = Router(tags=["doses"], auth=any_auth)
 class AsNeededIn(Schema):
     taken_at: datetime | None = Field(default=None, description="When it was taken; now.")
     amount: Amount | None = Field(default=None, description="Default: the schedule's amount.")
-    override: bool = Field(default=False, description="Record it even if it breaks a limit.")
+    override: StrictBool = Field(default=False, description="Record it even if it breaks a limit.")
 
 
 class LimitOut(Schema):

@@ -221,7 +221,7 @@ class ScheduleFields(Schema):
                                        description="every_hours and as_needed: the amount")
     phases: list[PhaseIn] | None = Field(default=None, max_length=24,
                                          description="taper: the phases, in order")
-    continue_last_phase: bool | None = None
+    continue_last_phase: StrictBool | None = None
     max_doses: int | None = Field(default=None, ge=1, le=100,
                                   description="as_needed: at most this many…")
     limit_period_hours: int | None = Field(default=None, ge=1, le=168,
@@ -257,7 +257,7 @@ class ScheduleIn(ScheduleFields, json_schema_extra=_RECURRENCE_RULES):
     interval_from: IntervalFrom = IntervalFrom.SCHEDULED
     dose_amount: Amount = Decimal(1)
     phases: list[PhaseIn] = Field(default_factory=list, max_length=24)
-    continue_last_phase: bool = False
+    continue_last_phase: StrictBool = False
     limit_period_hours: int = Field(default=24, ge=1, le=168)
 
 
@@ -307,6 +307,17 @@ class DoseTimeOut(Schema):
     amount: Quantity
 
 
+class PhaseOut(Schema):
+    days: int
+    times: list[DoseTimeOut]
+
+
+# A wall time out: HH:MM, as it is sent in.
+WallTimeOut = Annotated[time, PlainSerializer(lambda value: value.strftime("%H:%M"),
+                                              return_type=str),
+                        WithJsonSchema({"type": "string", "pattern": _HH_MM})]
+
+
 class ScheduleOut(Schema):
     recurrence: Recurrence
     times: list[DoseTimeOut]
@@ -319,12 +330,12 @@ class ScheduleOut(Schema):
     next_due_at: datetime | None
     every_minutes: int | None
     anchor_at: datetime | None
-    window_start: time | None
-    window_end: time | None
+    window_start: WallTimeOut | None
+    window_end: WallTimeOut | None
     interval_from: IntervalFrom
     dose_count: int | None
     dose_amount: Quantity
-    phases: list[dict[str, object]]
+    phases: list[PhaseOut]
     continue_last_phase: bool
     max_doses: int | None
     limit_period_hours: int

@@ -12,7 +12,7 @@ from ninja.errors import HttpError
 from pydantic import StrictBool
 
 from pulserx.api.auth import any_auth, caller, caller_patient
-from pulserx.api.schemas import Amount, DoseOut, ErrorOut
+from pulserx.api.schemas import Amount, DoseOut, ErrorOut, Instant
 from pulserx.reminders.actions import DoseActionError
 from pulserx.reminders.as_needed import LimitExceeded, record_as_needed
 from pulserx.reminders.models import Schedule
@@ -21,7 +21,7 @@ router = Router(tags=["doses"], auth=any_auth)
 
 
 class AsNeededIn(Schema):
-    taken_at: datetime | None = Field(default=None, description="When it was taken; now.")
+    taken_at: Instant | None = Field(default=None, description="When it was taken; now.")
     amount: Amount | None = Field(default=None, description="Default: the schedule's amount.")
     override: StrictBool = Field(default=False, description="Record it even if it breaks a limit.")
 

@@ -223,7 +223,7 @@ class ScheduleFields(Schema):
     end_date: BoundedDate | None = Field(
         default=None, description="Last dose day, inclusive; not before start_date (which "
                                   "is today when not given).")
-    every_minutes: EveryMinutes | None = Field(default=None, 
+    every_minutes: EveryMinutes | None = Field(default=None,
         description="every_hours: minutes of elapsed time "
                                                   "between doses (DST-immune)")
     anchor_at: Instant | None = Field(default=None, description="every_hours: first dose")
@@ -240,9 +240,9 @@ class ScheduleFields(Schema):
                                          description="taper: the phases, in order")
     continue_last_phase: StrictBool | None = None
     max_doses: MaxDoses | None = Field(default=None, description="as_needed: at most this many…")
-    limit_period_hours: PeriodHours | None = Field(default=None, 
+    limit_period_hours: PeriodHours | None = Field(default=None,
         description="…in any this many hours")
-    min_gap_minutes: GapMinutes | None = Field(default=None, 
+    min_gap_minutes: GapMinutes | None = Field(default=None,
         description="as_needed: minimum gap between doses")
 
 
@@ -260,6 +260,8 @@ _RECURRENCE_RULES = {"allOf": [
                                 "required": ["weekdays"]}),
     _when(Recurrence.CYCLE, {"properties": {"days_on": {"minimum": 1}},
                              "required": ["days_on"]}),
+    _when(Recurrence.TAPER, {"properties": {"phases": {"minItems": 1}},
+                             "required": ["phases"]}),
 ]}
 
 
@@ -285,7 +287,7 @@ class MedicationFields(Schema):
     stock: Stock | None = None
     refill_threshold: Stock | None = None
     pack_size: Amount | None = Field(default=None, description="What one refill adds.")
-    refill_lead_days: LeadDays = Field(default=7, 
+    refill_lead_days: LeadDays = Field(default=7,
         description="Remind this many days before the stock runs "
                                               "out.")
 

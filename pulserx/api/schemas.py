@@ -229,7 +229,7 @@ class ScheduleFields(Schema):
     anchor_at: Instant | None = Field(default=None, description="every_hours: first dose")
     window_start: WallTime | None = Field(default=None,
                                           description="every_hours: waking window")
-    window_end: WallTime | None = None
+    window_end: WallTime | None = Field(default=None, description="after window_start")
     interval_from: IntervalFrom | None = Field(
         default=None, description="every_hours: count from the scheduled time or from when "
                                   "the last dose was taken")
@@ -251,6 +251,12 @@ def _when(recurrence: Recurrence, then: dict[str, Any]) -> dict[str, Any]:
                    "required": ["recurrence"]}, "then": then}
 
 
+def _both(given: str, needed: str) -> dict[str, Any]:
+    """A waking window has both ends or neither."""
+    return {"if": {"properties": {given: {"type": "string"}}, "required": [given]},
+            "then": {"properties": {needed: {"type": "string"}}, "required": [needed]}}
+
+
 # What `Plan` requires of each recurrence, said in the schema (JSON Schema if/then).
 _RECURRENCE_RULES = {"allOf": [
     {"if": {"properties": {"recurrence": {"const": Recurrence.AS_NEEDED.value}},
@@ -262,6 +268,11 @@ _RECURRENCE_RULES = {"allOf": [
                              "required": ["days_on"]}),
     _when(Recurrence.TAPER, {"properties": {"phases": {"minItems": 1}},
                              "required": ["phases"]}),
+    _when(Recurrence.EVERY_HOURS, {
+        "properties": {"anchor_at": {"type": "string"}, "every_minutes": {"type": "integer"}},
+        "required": ["anchor_at", "every_minutes"]}),
+    *(_both(first, second) for first, second in (("window_start", "window_end"),
+                                                 ("window_end", "window_start"))),
 ]}
 
 

@@ -52,6 +52,12 @@ def map_body(context: Any, body: Any) -> Any:
         schedule["start_date"] = end.isoformat()
     elif start and end and end < start:  # "end_date: not before start_date"
         schedule["start_date"], schedule["end_date"] = end.isoformat(), start.isoformat()
+    window = schedule.get("window_start"), schedule.get("window_end")
+    if all(isinstance(end, str) for end in window):  # "window_end: after window_start"
+        if window[0] == window[1]:
+            del schedule["window_start"], schedule["window_end"]
+        else:
+            schedule["window_start"], schedule["window_end"] = sorted(window)
     times = schedule.get("times")
     if isinstance(times, list) and len(times) <= 24:  # "each time of day at most once"
         ats = [t.get("at") if isinstance(t, dict) else object() for t in times]

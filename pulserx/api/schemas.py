@@ -223,9 +223,9 @@ class ScheduleFields(Schema):
     end_date: BoundedDate | None = Field(
         default=None, description="Last dose day, inclusive; not before start_date (which "
                                   "is today when not given).")
-    every_minutes: EveryMinutes | None = Field(default=None,
-        description="every_hours: minutes of elapsed time "
-                                                  "between doses (DST-immune)")
+    every_minutes: EveryMinutes | None = Field(
+        default=None, description="every_hours: minutes of elapsed time between doses "
+                                  "(DST-immune)")
     anchor_at: Instant | None = Field(default=None, description="every_hours: first dose")
     window_start: WallTime | None = Field(default=None,
                                           description="every_hours: waking window")
@@ -241,9 +241,9 @@ class ScheduleFields(Schema):
     continue_last_phase: StrictBool | None = None
     max_doses: MaxDoses | None = Field(default=None, description="as_needed: at most this many…")
     limit_period_hours: PeriodHours | None = Field(default=None,
-        description="…in any this many hours")
-    min_gap_minutes: GapMinutes | None = Field(default=None,
-        description="as_needed: minimum gap between doses")
+                                                   description="…in any this many hours")
+    min_gap_minutes: GapMinutes | None = Field(
+        default=None, description="as_needed: minimum gap between doses")
 
 
 def _when(recurrence: Recurrence, then: dict[str, Any]) -> dict[str, Any]:
@@ -298,9 +298,8 @@ class MedicationFields(Schema):
     stock: Stock | None = None
     refill_threshold: Stock | None = None
     pack_size: Amount | None = Field(default=None, description="What one refill adds.")
-    refill_lead_days: LeadDays = Field(default=7,
-        description="Remind this many days before the stock runs "
-                                              "out.")
+    refill_lead_days: LeadDays = Field(
+        default=7, description="Remind this many days before the stock runs out.")
 
     @field_validator("name", "strength", "instructions")
     @classmethod

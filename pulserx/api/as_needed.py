@@ -3,26 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Path, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import StrictBool
 
 from pulserx.api.auth import any_auth, caller, caller_patient
-from pulserx.api.schemas import Amount, DoseOut, ErrorOut
+from pulserx.api.schemas import Amount, DoseOut, ErrorOut, Instant
 from pulserx.reminders.actions import DoseActionError
 from pulserx.reminders.as_needed import LimitExceeded, record_as_needed
 from pulserx.reminders.models import Schedule
 
 router = Router(tags=["doses"], auth=any_auth)
+# What a database id column can hold: a larger id is refused before it reaches a query.
+MedicationId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 class AsNeededIn(Schema):
-    taken_at: datetime | None = Field(default=None, description="When it was taken; now.")
+    taken_at: Instant | None = Field(default=None, description="When it was taken; now.")
     amount: Amount | None = Field(default=None, description="Default: the schedule's amount.")
-    override: bool = Field(default=False, description="Record it even if it breaks a limit.")
+    override: StrictBool = Field(default=False, description="Record it even if it breaks a limit.")
 
 
 class LimitOut(Schema):
@@ -37,7 +40,8 @@ class RecordedOut(DoseOut):
 
 @router.post("/medications/{medication_id}/doses",
              response={201: RecordedOut, 404: ErrorOut, 409: LimitOut, 422: ErrorOut})
-def record_dose_taken(request: HttpRequest, medication_id: int, payload: AsNeededIn) -> Any:
+def record_dose_taken(request: HttpRequest, medication_id: MedicationId,
+                      payload: AsNeededIn) -> Any:
     """Record a dose of an as-needed medication taken at `taken_at` (default now): it lowers
     the stock and shows in the history. A dose that breaks a limit (maximum per period,
     minimum gap, or a limit shared with other medications) answers 409 saying why and when

@@ -42,13 +42,20 @@ _MALFORMED = ("The body is not JSON.", _ERROR)
 
 
 def add_common_responses(operation: dict[str, Any]) -> None:
-    # ninja keys the routes' own answers by int; JSON keys are strings, and 422 twice (int
-    # and str) would serialise as a duplicate key that the docs page's parser rejects.
-    responses = {str(code): answer for code, answer in operation.get("responses", {}).items()}
+    # Routes key their own answers by int; one key per status, or JSON keeps only the last.
+    responses = {str(status): answer
+                 for status, answer in operation.setdefault("responses", {}).items()}
     operation["responses"] = responses
     if "requestBody" in operation:
         responses.setdefault("400", {"description": _MALFORMED[0], "content": {
             "application/json": {"schema": _MALFORMED[1]}}})
     for status, (description, body) in COMMON.items():
-        responses.setdefault(status, {"description": description,
-                                      "content": {"application/json": {"schema": body}}})
+        own = responses.get(status)
+        if own is None:
+            responses[status] = {"description": description,
+                                 "content": {"application/json": {"schema": body}}}
+        elif status == "422":  # the route's own refusal, or a request breaking the schema
+            content = own.setdefault("content", {}).setdefault("application/json", {})
+            schema = content.get("schema")
+            content["schema"] = {"anyOf": [schema, body]} if schema else body
+            own["description"] = f"{own.get('description', '')} / {description}"

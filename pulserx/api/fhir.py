@@ -19,6 +19,9 @@ from pulserx.fhir.timing_in import Unsupported
 
 router = Router(tags=["fhir"], auth=any_auth)
 FHIR_JSON = "application/fhir+json"
+# What the document must at least be; the FHIR elements read are described in docs/fhir.md.
+_RESOURCE = {"type": "object", "required": ["resourceType"], "properties": {
+    "resourceType": {"enum": ["MedicationRequest", "MedicationStatement", "Bundle"]}}}
 
 
 class PreviewItem(Schema):
@@ -49,7 +52,8 @@ def export_bundle(request: HttpRequest, days: Annotated[
 
 @router.post("/fhir/MedicationRequest",
              response={201: ImportedOut, 200: PreviewOut, 422: ErrorOut},
-             openapi_extra={"requestBody": {"content": {FHIR_JSON: {}, "application/json": {}},
+             openapi_extra={"requestBody": {"content": {FHIR_JSON: {"schema": _RESOURCE},
+                                                        "application/json": {"schema": _RESOURCE}},
                                             "description": "A MedicationRequest (or a Bundle "
                                             "of them, or of MedicationStatements)."}})
 def import_request(request: HttpRequest, dry_run: Annotated[

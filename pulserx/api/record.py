@@ -13,6 +13,7 @@ from django.utils import timezone
 from ninja import Router
 from ninja.errors import HttpError
 from ninja.params.functions import Query
+from pydantic import WithJsonSchema
 
 from pulserx.accounts.models import CareLink, CareLinkStatus, Patient
 from pulserx.api.auth import any_auth, caller, caller_patient
@@ -27,13 +28,20 @@ from pulserx.api.record_schemas import (
     TallyOut,
     WindowOut,
 )
-from pulserx.api.schemas import ErrorOut
+from pulserx.api.schemas import BoundedDate, ErrorOut
 from pulserx.exports.dose_csv import dose_rows, write_csv
 from pulserx.exports.pdf import render_pdf
-from pulserx.exports.report import build_report, default_range
+from pulserx.exports.report import DEFAULT_DAYS, build_report, default_range
 from pulserx.reminders.adherence import DayCell, Tally
-from pulserx.reminders.history import HEATMAP_DAYS, RangeError, check_range, history
+from pulserx.reminders.history import (
+    HEATMAP_DAYS,
+    MAX_RANGE_DAYS,
+    RangeError,
+    check_range,
+    history,
+)
 from pulserx.reminders.models import Medication
+from pulserx.reminders.schedule import FIRST_DATE, LAST_DATE
 from pulserx.reminders.stock import StockError, refill
 from pulserx.reminders.supply import forecast
 from pulserx.web.responses import attachment
@@ -41,10 +49,14 @@ from pulserx.web.responses import attachment
 router = Router(tags=["record"], auth=any_auth)
 _ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 PatientParam = Annotated[int | None, Query(
+    ge=1, le=2**63 - 1,
     description="A patient you are an accepted caregiver of; yourself when omitted.")]
-StartParam = Annotated[date | None, Query(description="First local day (30 days ago).")]
-EndParam = Annotated[date | None, Query(description="Last local day, inclusive (today). "
-                                                    "At most 366 days in all.")]
+StartParam = Annotated[BoundedDate | None, Query(
+    description="First local day (30 days before end; 30 days ago when end is not given).")]
+EndParam = Annotated[BoundedDate | None, Query(
+    description=f"Last local day, inclusive: not before start, at most {MAX_RANGE_DAYS} "
+                f"days in all (today, or the last day {MAX_RANGE_DAYS} days from a start "
+                f"given alone).")]
 
 
 def readable_patient(request: HttpRequest, patient_id: int | None) -> Patient:
@@ -72,7 +84,8 @@ def day_out(cell: DayCell) -> DayOut:
 
 @router.get("/history", response={200: HistoryOut, **_ERRORS})
 def get_history(request: HttpRequest, patient: PatientParam = None,
-                days: Annotated[int, Query(description="90 or 365")] = 90) -> Any:
+                days: Annotated[int, Query(description="90 or 365"), WithJsonSchema(
+                    {"type": "integer", "enum": sorted(HEATMAP_DAYS)})] = 90) -> Any:
     """The History page's figures: a cell per local day, streaks, on-time against late, and
     each medication's 7/30/90-day adherence. Test reminders never count."""
     subject = readable_patient(request, patient)
@@ -150,8 +163,14 @@ def list_stock_events(request: HttpRequest, medication_id: int,
 
 
 def export_range(subject: Patient, start: date | None, end: date | None) -> tuple[date, date]:
+    for day in (start, end):
+        if day is not None and not FIRST_DATE <= day <= LAST_DATE:
+            raise HttpError(400, f"Dates must be within {FIRST_DATE}..{LAST_DATE}.")
     first, last = default_range(subject, timezone.now())
-    first, last = start or (end - timedelta(days=29) if end else first), end or last
+    if end is not None:
+        first, last = start or end - timedelta(days=DEFAULT_DAYS - 1), end
+    elif start is not None:  # a start alone runs to today, within the longest range
+        first, last = start, max(start, min(last, start + timedelta(days=MAX_RANGE_DAYS - 1)))
     try:
         check_range(first, last)
     except RangeError as error:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 from ninja import Field, Schema
 
-from pulserx.api.schemas import Quantity
+from pulserx.api.schemas import Amount, Quantity
 
 
 class TallyOut(Schema):
@@ -69,8 +68,7 @@ class ForecastOut(Schema):
 
 
 class RefillIn(Schema):
-    amount: Decimal | None = Field(default=None, max_digits=8, decimal_places=2, gt=0,
-                                   description="How many were added; the pack size if "
+    amount: Amount | None = Field(default=None, description="How many were added; the pack size if "
                                                "omitted.")
 
 

@@ -88,6 +88,16 @@ def _whole(value: object) -> int:
 
 # An integer as JSON Schema reads one.
 Whole = Annotated[int, BeforeValidator(_whole)]
+
+
+def _text_instant(value: object) -> object:
+    """An instant is an ISO 8601 string (as its schema says), never a number of seconds."""
+    if isinstance(value, int | float):
+        raise ValueError("must be a date-time string, for example 2026-03-01T08:00:00Z")
+    return value
+
+
+Instant = Annotated[datetime, BeforeValidator(_text_instant)]
 Amount = Annotated[Decimal, BeforeValidator(_quantity(_CENT)), _quantity_schema(_CENT)]
 Stock = Annotated[Decimal, BeforeValidator(_quantity(Decimal(0))),
                   _quantity_schema(Decimal(0))]
@@ -101,6 +111,14 @@ Quantity = Annotated[Decimal, PlainSerializer(_as_number, return_type=float)]
 RowId = Annotated[int, Field(ge=1, le=2**63 - 1), BeforeValidator(_whole)]
 DaysFrom1 = Annotated[int, Field(ge=1, le=MAX_PERIOD_DAYS), BeforeValidator(_whole)]
 DaysFrom0 = Annotated[int, Field(ge=0, le=MAX_PERIOD_DAYS), BeforeValidator(_whole)]
+# Integers with bounds, as JSON Schema reads them.
+PhaseDays = Annotated[int, Field(ge=1, le=365), BeforeValidator(_whole)]
+EveryMinutes = Annotated[int, Field(ge=15, le=7 * 24 * 60), BeforeValidator(_whole)]
+DoseCount = Annotated[int, Field(ge=1, le=1000), BeforeValidator(_whole)]
+MaxDoses = Annotated[int, Field(ge=1, le=100), BeforeValidator(_whole)]
+PeriodHours = Annotated[int, Field(ge=1, le=168), BeforeValidator(_whole)]
+GapMinutes = Annotated[int, Field(ge=15, le=72 * 60), BeforeValidator(_whole)]
+LeadDays = Annotated[int, Field(ge=0, le=90), BeforeValidator(_whole)]
 Weekday = Annotated[int, Field(ge=0, le=6, description="0 = Monday … 6 = Sunday"),
                     BeforeValidator(_whole)]
 
@@ -186,7 +204,7 @@ class DoseTime(Schema):
 
 
 class PhaseIn(Schema):
-    days: int = Field(ge=1, le=365, description="How many days the phase lasts.")
+    days: PhaseDays = Field(description="How many days the phase lasts.")
     times: list[DoseTime] = Field(min_length=1)
 
 
@@ -205,34 +223,38 @@ class ScheduleFields(Schema):
     end_date: BoundedDate | None = Field(
         default=None, description="Last dose day, inclusive; not before start_date (which "
                                   "is today when not given).")
-    every_minutes: int | None = Field(default=None, ge=15, le=7 * 24 * 60,
-                                      description="every_hours: minutes of elapsed time "
-                                                  "between doses (DST-immune)")
-    anchor_at: datetime | None = Field(default=None, description="every_hours: first dose")
+    every_minutes: EveryMinutes | None = Field(
+        default=None, description="every_hours: minutes of elapsed time between doses "
+                                  "(DST-immune)")
+    anchor_at: Instant | None = Field(default=None, description="every_hours: first dose")
     window_start: WallTime | None = Field(default=None,
                                           description="every_hours: waking window")
-    window_end: WallTime | None = None
+    window_end: WallTime | None = Field(default=None, description="after window_start")
     interval_from: IntervalFrom | None = Field(
         default=None, description="every_hours: count from the scheduled time or from when "
                                   "the last dose was taken")
-    dose_count: int | None = Field(default=None, ge=1, le=1000,
-                                   description="every_hours: doses in all")
+    dose_count: DoseCount | None = Field(default=None, description="every_hours: doses in all")
     dose_amount: Amount | None = Field(default=None,
                                        description="every_hours and as_needed: the amount")
     phases: list[PhaseIn] | None = Field(default=None, max_length=24,
                                          description="taper: the phases, in order")
-    continue_last_phase: bool | None = None
-    max_doses: int | None = Field(default=None, ge=1, le=100,
-                                  description="as_needed: at most this many…")
-    limit_period_hours: int | None = Field(default=None, ge=1, le=168,
-                                           description="…in any this many hours")
-    min_gap_minutes: int | None = Field(default=None, ge=15, le=72 * 60,
-                                        description="as_needed: minimum gap between doses")
+    continue_last_phase: StrictBool | None = None
+    max_doses: MaxDoses | None = Field(default=None, description="as_needed: at most this many…")
+    limit_period_hours: PeriodHours | None = Field(default=None,
+                                                   description="…in any this many hours")
+    min_gap_minutes: GapMinutes | None = Field(
+        default=None, description="as_needed: minimum gap between doses")
 
 
 def _when(recurrence: Recurrence, then: dict[str, Any]) -> dict[str, Any]:
     return {"if": {"properties": {"recurrence": {"const": recurrence.value}},
                    "required": ["recurrence"]}, "then": then}
+
+
+def _both(given: str, needed: str) -> dict[str, Any]:
+    """A waking window has both ends or neither."""
+    return {"if": {"properties": {given: {"type": "string"}}, "required": [given]},
+            "then": {"properties": {needed: {"type": "string"}}, "required": [needed]}}
 
 
 # What `Plan` requires of each recurrence, said in the schema (JSON Schema if/then).
@@ -244,6 +266,13 @@ _RECURRENCE_RULES = {"allOf": [
                                 "required": ["weekdays"]}),
     _when(Recurrence.CYCLE, {"properties": {"days_on": {"minimum": 1}},
                              "required": ["days_on"]}),
+    _when(Recurrence.TAPER, {"properties": {"phases": {"minItems": 1}},
+                             "required": ["phases"]}),
+    _when(Recurrence.EVERY_HOURS, {
+        "properties": {"anchor_at": {"type": "string"}, "every_minutes": {"type": "integer"}},
+        "required": ["anchor_at", "every_minutes"]}),
+    *(_both(first, second) for first, second in (("window_start", "window_end"),
+                                                 ("window_end", "window_start"))),
 ]}
 
 
@@ -257,8 +286,8 @@ class ScheduleIn(ScheduleFields, json_schema_extra=_RECURRENCE_RULES):
     interval_from: IntervalFrom = IntervalFrom.SCHEDULED
     dose_amount: Amount = Decimal(1)
     phases: list[PhaseIn] = Field(default_factory=list, max_length=24)
-    continue_last_phase: bool = False
-    limit_period_hours: int = Field(default=24, ge=1, le=168)
+    continue_last_phase: StrictBool = False
+    limit_period_hours: PeriodHours = 24
 
 
 class MedicationFields(Schema):
@@ -269,9 +298,8 @@ class MedicationFields(Schema):
     stock: Stock | None = None
     refill_threshold: Stock | None = None
     pack_size: Amount | None = Field(default=None, description="What one refill adds.")
-    refill_lead_days: int = Field(default=7, ge=0, le=90,
-                                  description="Remind this many days before the stock runs "
-                                              "out.")
+    refill_lead_days: LeadDays = Field(
+        default=7, description="Remind this many days before the stock runs out.")
 
     @field_validator("name", "strength", "instructions")
     @classmethod
@@ -307,6 +335,17 @@ class DoseTimeOut(Schema):
     amount: Quantity
 
 
+class PhaseOut(Schema):
+    days: int
+    times: list[DoseTimeOut]
+
+
+# A wall time out: HH:MM, as it is sent in.
+WallTimeOut = Annotated[time, PlainSerializer(lambda value: value.strftime("%H:%M"),
+                                              return_type=str),
+                        WithJsonSchema({"type": "string", "pattern": _HH_MM})]
+
+
 class ScheduleOut(Schema):
     recurrence: Recurrence
     times: list[DoseTimeOut]
@@ -319,12 +358,12 @@ class ScheduleOut(Schema):
     next_due_at: datetime | None
     every_minutes: int | None
     anchor_at: datetime | None
-    window_start: time | None
-    window_end: time | None
+    window_start: WallTimeOut | None
+    window_end: WallTimeOut | None
     interval_from: IntervalFrom
     dose_count: int | None
     dose_amount: Quantity
-    phases: list[dict[str, object]]
+    phases: list[PhaseOut]
     continue_last_phase: bool
     max_doses: int | None
     limit_period_hours: int

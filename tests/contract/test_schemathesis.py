@@ -21,6 +21,7 @@ from schemathesis.checks import CHECKS
 
 from pulserx.api.doses import MAX_LIST_DAYS
 from pulserx.api.models import ApiToken
+from pulserx.reminders.history import MAX_RANGE_DAYS
 from tests.factories import make_patient
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
@@ -51,6 +52,12 @@ def map_body(context: Any, body: Any) -> Any:
         schedule["start_date"] = end.isoformat()
     elif start and end and end < start:  # "end_date: not before start_date"
         schedule["start_date"], schedule["end_date"] = end.isoformat(), start.isoformat()
+    window = schedule.get("window_start"), schedule.get("window_end")
+    if all(isinstance(end, str) for end in window):  # "window_end: after window_start"
+        if window[0] == window[1]:
+            del schedule["window_start"], schedule["window_end"]
+        else:
+            schedule["window_start"], schedule["window_end"] = sorted(window)
     times = schedule.get("times")
     if isinstance(times, list) and len(times) <= 24:  # "each time of day at most once"
         ats = [t.get("at") if isinstance(t, dict) else object() for t in times]
@@ -60,8 +67,19 @@ def map_body(context: Any, body: Any) -> Any:
     return body
 
 
+def ordered_range(query: dict[str, Any]) -> None:
+    """"end: not before start, at most 366 days in all" (report.pdf, doses.csv)."""
+    first, last = as_date(query.get("start")), as_date(query.get("end"))
+    if first and last:
+        first, last = min(first, last), max(first, last)
+        last = min(last, first + timedelta(days=MAX_RANGE_DAYS - 1))
+        query["start"], query["end"] = first.isoformat(), last.isoformat()
+
+
 @schemathesis.hook
 def map_query(context: Any, query: Any) -> Any:
+    if isinstance(query, dict) and "start" in query and "end" in query:
+        ordered_range(query)
     if not isinstance(query, dict) or "to" not in query:
         return query
     last = as_date(query["to"])

@@ -46,7 +46,7 @@ def test_a_taper_is_created_with_its_phases(patient: Patient) -> None:
         {"days": 5, "times": [{"at": "08:00", "amount": 2}]}]})
     assert response.status_code == 201
     schedule = response.json()["schedule"]
-    assert schedule["phases"][1] == {"days": 5, "times": [{"at": "08:00", "amount": "2"}]}
+    assert schedule["phases"][1] == {"days": 5, "times": [{"at": "08:00", "amount": 2}]}
     assert schedule["next_due_at"] == "2026-06-03T07:00:00Z"
 
 

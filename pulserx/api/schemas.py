@@ -289,6 +289,13 @@ class ScheduleIn(ScheduleFields, json_schema_extra=_RECURRENCE_RULES):
     continue_last_phase: StrictBool = False
     limit_period_hours: PeriodHours = 24
 
+    @model_validator(mode="after")
+    def _window_has_both_ends(self) -> ScheduleIn:
+        if (self.window_start is None) != (self.window_end is None):
+            raise ValueError("give both ends of the waking window (window_start and "
+                             "window_end), or neither")
+        return self
+
 
 class MedicationFields(Schema):
     name: str | None = Field(default=None, min_length=1, max_length=120, pattern=_NAME)

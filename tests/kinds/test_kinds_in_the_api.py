@@ -40,6 +40,13 @@ def test_every_hours_without_a_first_dose_is_a_422_naming_the_field(patient: Pat
     assert response.json()["detail"][0]["loc"][-1] == "every_minutes"
 
 
+def test_a_waking_window_with_one_end_is_a_422_that_says_so(patient: Patient) -> None:
+    response = create(patient, {"recurrence": "every_hours", "every_minutes": 240,
+                                "anchor_at": "2026-06-02T13:00:00Z", "window_end": "20:00"})
+    assert response.status_code == 422
+    assert "both ends of the waking window" in response.json()["detail"][0]["msg"]
+
+
 def test_a_taper_is_created_with_its_phases(patient: Patient) -> None:
     response = create(patient, {"recurrence": "taper", "start_date": "2026-06-03", "phases": [
         {"days": 5, "times": [{"at": "08:00", "amount": 4}]},

@@ -4,12 +4,13 @@ schedule as a whole is checked by building a `Plan` (see endpoints)."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
 from ninja import Field, Schema
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     PlainSerializer,
     StrictBool,
@@ -97,7 +98,19 @@ def _text_instant(value: object) -> object:
     return value
 
 
-Instant = Annotated[datetime, BeforeValidator(_text_instant)]
+def _bounded_instant(value: datetime) -> datetime:
+    """In UTC (a database keeps no offset beyond ±15:59), within the years schedules use."""
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if not FIRST_DATE <= value.date() <= LAST_DATE:
+        raise ValueError(f"must fall within {FIRST_DATE}..{LAST_DATE}")
+    return value
+
+
+Instant = Annotated[datetime, BeforeValidator(_text_instant), AfterValidator(_bounded_instant),
+                    WithJsonSchema({"type": "string", "format": "date-time",
+                                    "pattern": "^2[01][0-9][0-9]-",
+                                    "description": f"{FIRST_DATE}..{LAST_DATE}, in UTC or "
+                                                   "with an offset"})]
 Amount = Annotated[Decimal, BeforeValidator(_quantity(_CENT)), _quantity_schema(_CENT)]
 Stock = Annotated[Decimal, BeforeValidator(_quantity(Decimal(0))),
                   _quantity_schema(Decimal(0))]

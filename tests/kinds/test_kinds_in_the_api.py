@@ -47,6 +47,17 @@ def test_a_waking_window_with_one_end_is_a_422_that_says_so(patient: Patient) ->
     assert "both ends of the waking window" in response.json()["detail"][0]["msg"]
 
 
+def test_a_first_dose_with_a_far_offset_is_stored_in_utc_and_year_10_refused(
+        patient: Patient) -> None:
+    far = create(patient, {"recurrence": "every_hours", "every_minutes": 480,
+                           "anchor_at": "2026-06-02T23:00:00-16:27"})
+    assert far.status_code == 201
+    assert far.json()["schedule"]["anchor_at"] == "2026-06-03T15:27:00Z"
+    ancient = create(patient, {"recurrence": "every_hours", "every_minutes": 480,
+                               "anchor_at": "0010-03-02T16:58:44-16:27"})
+    assert ancient.status_code == 422
+
+
 def test_a_taper_is_created_with_its_phases(patient: Patient) -> None:
     response = create(patient, {"recurrence": "taper", "start_date": "2026-06-03", "phases": [
         {"days": 5, "times": [{"at": "08:00", "amount": 4}]},

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from pulserx.accounts.care import home_url
 from pulserx.accounts.models import Patient
+from pulserx.notifications.render import clock_time
 from pulserx.reminders.actions import send_test_reminder
 from pulserx.reminders.adherence import WINDOWS, adherence
 from pulserx.reminders.clock import patient_zone
@@ -79,12 +80,12 @@ def travel_context(patient: Patient) -> dict[str, Any]:
     """Today's travel question, when the browser is somewhere no clock was chosen for."""
     if not needs_choice(patient):
         return {"travel": None}
+    # Deliberately two clocks: where the browser is, beside the one reminders follow.
     now = timezone.now()
-    clock = patient_zone(patient)
+    clock, there = patient_zone(patient), ZoneInfo(patient.reported_timezone)
     return {"travel": {
-        "where": patient.reported_timezone.replace("_", " "),
-        "local_now": f"{now.astimezone(ZoneInfo(patient.reported_timezone)):%H:%M}",
-        "clock": clock.key.replace("_", " "), "clock_now": f"{now.astimezone(clock):%H:%M}",
+        "where": there.key.replace("_", " "), "local_now": clock_time(now, there, there),
+        "clock": clock.key.replace("_", " "), "clock_now": clock_time(now, clock, clock),
     }}
 
 

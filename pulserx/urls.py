@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+admin.autodiscover()
+
 urlpatterns = [
     path("", include("pulserx.web.urls")),
     path("accounts/tokens/", include("pulserx.api.token_urls")),

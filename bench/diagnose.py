@@ -87,9 +87,9 @@ def probe() -> dict[str, Any]:
             importlib.import_module(module)
 
         stages.append(("+ Celery's worker, thread pool and Redis transport", rss_mb()))
-        importlib.import_module("pulserx.notifications.webpush")
-        stages.append(("+ the Web Push stack, imported on the first push (pywebpush, aiohttp, "
-                       "cryptography, requests)", rss_mb()))
+        importlib.import_module("pulserx.notifications.transports.webpush")
+        stages.append(("+ the Web Push stack, imported on the first push (http-ece, py-vapid, "
+                       "cryptography's OpenSSL binding)", rss_mb()))
         from django.core.checks import run_checks
 
         run_checks()

@@ -4,26 +4,27 @@ A subscription's endpoint is a URL the browser hands us; without a check, anyone
 could make the worker send requests to any address it can reach (internal services, cloud
 metadata). Only the push services of the browsers are accepted.
 
-The endpoint is read with urllib3's `parse_url`, the parser requests (under pywebpush) uses
-to decide where to connect: two parsers disagreeing on a URL such as
-`https://127.0.0.1\\@fcm.googleapis.com/` is how a check is bypassed. What is sent is the URL
-rebuilt from the checked parts, and `PinnedAdapter` checks every request (redirects too)
-again just before it connects.
+The endpoint is read once, with urllib3's `parse_url`, and `post` connects to exactly the
+host and port that check read: two parsers disagreeing on a URL such as
+`https://127.0.0.1\\@fcm.googleapis.com/` is how a check is bypassed. It never follows a
+redirect, so no answer can send the worker elsewhere. Certificates are checked against the
+system's trust store (OpenSSL's `SSL_CERT_FILE` names another one).
 """
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import re
-from typing import Any
+import ssl
 
-import requests
 from django.conf import settings
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
 PUSH_PORT = 443
+# A push service answers with a status and at most a short explanation.
+MAX_ANSWER_BYTES = 64 * 1024
 # Printable ASCII without backslash or whitespace: anything else is read differently by
 # different URL parsers.
 _SAFE_URL = re.compile(r"^[!-\[\]-~]+$")
@@ -82,20 +83,27 @@ def _exact_origins() -> set[str]:
     return {entry.lower() for entry in settings.PULSERX_PUSH_SERVICE_HOSTS if ":" in entry}
 
 
-class PinnedAdapter(HTTPAdapter):
-    """Refuses to connect anywhere but a checked push service, on every request the session
-    sends (a push service's redirect included)."""
-
-    def send(self, request: requests.PreparedRequest, *args: Any,  # type: ignore[override]
-             **kwargs: Any) -> requests.Response:
-        if request.url is None or checked_endpoint(request.url) is None:
-            raise requests.exceptions.InvalidURL("not an allowed push service")
-        return super().send(request, *args, **kwargs)
+class NotAPushService(ValueError):
+    """The URL is not one of the allowed push services."""
 
 
-def pinned_session() -> requests.Session:
-    session = requests.Session()
-    adapter = PinnedAdapter()
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
+def post(endpoint: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
+    """POST `body` to a checked push service endpoint; return the HTTP status of its answer.
+    Raises NotAPushService for any other URL, OSError when the service cannot be reached."""
+    checked = checked_endpoint(endpoint)
+    if checked is None:
+        raise NotAPushService(endpoint)
+    url = parse_url(checked)
+    assert url.host is not None
+    connection = http.client.HTTPSConnection(url.host, url.port or PUSH_PORT, timeout=timeout,
+                                             context=ssl.create_default_context())
+    try:
+        connection.request("POST", url.request_uri, body=body, headers=headers)
+        answer = connection.getresponse()
+        answer.read(MAX_ANSWER_BYTES)
+        return answer.status
+    except http.client.HTTPException as error:  # a malformed answer: as good as none
+        raise OSError(f"the push service's answer is not HTTP ({type(error).__name__})") \
+            from error
+    finally:
+        connection.close()

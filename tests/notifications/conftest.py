@@ -204,7 +204,7 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
 @pytest.fixture
 def push_service(vapid: dict[str, str], settings: SettingsWrapper, tmp_path: Path,
                  monkeypatch: pytest.MonkeyPatch) -> Iterator[PushService]:
-    """A push service on https://127.0.0.1:<port>, trusted through REQUESTS_CA_BUNDLE."""
+    """A push service on https://127.0.0.1:<port>, trusted through SSL_CERT_FILE."""
     service = PushService(vapid["VAPID_PUBLIC_KEY"], settings.VAPID_SUBJECT)
 
     class Handler(BaseHTTPRequestHandler):
@@ -228,7 +228,7 @@ def push_service(vapid: dict[str, str], settings: SettingsWrapper, tmp_path: Pat
     # An operator-pinned origin: the only way an IP literal and a port other than 443 pass.
     settings.PULSERX_PUSH_SERVICE_HOSTS = [*settings.PULSERX_PUSH_SERVICE_HOSTS,
                                            service.origin.removeprefix("https://")]
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert_path))
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_path))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield service

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-import requests
 
 from pulserx.notifications.models import PushSubscription
 from pulserx.notifications.push_services import (
+    NotAPushService,
     checked_endpoint,
     is_push_service,
-    pinned_session,
+    post,
 )
 
 P256DH = "BEl62iUYgUivxIkv69yViEuiBIa-Ib9-SkvMeAtA3LFgDzkrxZJjSgSnfckjBJuBkr3qBUYIHBQFLXYp5Nksh8U"
@@ -57,10 +57,12 @@ def test_what_is_sent_is_the_endpoint_rebuilt_from_the_checked_parts(settings):
         "https://fcm.googleapis.com/fcm/send/x?a=1"
 
 
-def test_the_pinned_session_refuses_to_connect_to_an_unchecked_host(settings):
+@pytest.mark.parametrize("url", ["https://127.0.0.1:9/x",
+                                 "https://127.0.0.1\\@fcm.googleapis.com/fcm/send/x"])
+def test_posting_refuses_an_unchecked_host(settings, url):
     settings.PULSERX_PUSH_SERVICE_HOSTS = [".googleapis.com"]
-    with pinned_session() as session, pytest.raises(requests.exceptions.InvalidURL):
-        session.post("https://127.0.0.1:9/x", data=b"", timeout=1)
+    with pytest.raises(NotAPushService):
+        post(url, b"", {}, timeout=1)
 
 
 @pytest.mark.django_db

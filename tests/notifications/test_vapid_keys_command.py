@@ -1,4 +1,4 @@
-"""`manage.py vapid_keys` prints a pair that browsers and pywebpush both accept."""
+"""`manage.py vapid_keys` prints a pair that browsers and py_vapid both accept."""
 
 from __future__ import annotations
 

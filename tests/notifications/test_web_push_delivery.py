@@ -273,3 +273,27 @@ def test_retry_after_backoff_reaches_the_device(
     assert delivery.status == DeliveryStatus.SENT and delivery.attempts == 2
     assert delivery.last_error == ""
     assert len(push_service.received) == 2
+
+
+def test_a_redirect_is_not_followed(push_service: PushService, patient: Patient) -> None:
+    """A push service that answers 307 cannot send the worker to another address."""
+    push_service.answer = 307
+    push_service.subscribe(patient.user)
+
+    delivery = delivered(pending_delivery(due_dose(patient), patient.user, Channel.PUSH))
+
+    assert len(push_service.received) == 1
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.last_error == "the push service answered HTTP 307"
+
+
+def test_a_push_service_with_an_untrusted_certificate_is_not_sent_to(
+        push_service: PushService, patient: Patient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SSL_CERT_FILE")  # the loopback service's certificate is self-signed
+    push_service.subscribe(patient.user)
+
+    delivery = delivered(pending_delivery(due_dose(patient), patient.user, Channel.PUSH))
+
+    assert push_service.received == []
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.last_error == "the push service could not be reached (SSLCertVerificationError)"

@@ -1,8 +1,8 @@
 """Channels that leave the building: one module per channel, each with one Transport class.
 
 `TRANSPORTS` maps a channel to its class by dotted path: a transport is imported on first
-use, so the Web Push stack (pywebpush, requests, cryptography; ~20 MB of worker RSS) costs
-nothing where no push is ever sent.
+use, so the Web Push stack (http-ece, py-vapid and cryptography's OpenSSL binding; ~7 MB
+of worker RSS) costs nothing where no push is ever sent.
 """
 
 from __future__ import annotations

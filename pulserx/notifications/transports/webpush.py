@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import functools
 import json
+import time
 
-import requests
+import http_ece
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from py_vapid import Vapid
-from pywebpush import WebPushException, webpush
+from urllib3.util import parse_url
 
+from pulserx.notifications import push_services
 from pulserx.notifications.models import Channel, Delivery, PushSubscription
-from pulserx.notifications.push_services import checked_endpoint, pinned_session
+from pulserx.notifications.push_services import checked_endpoint
 from pulserx.notifications.render import push_payload, stored_message
 from pulserx.notifications.transports.base import (
     Transport,
@@ -24,9 +28,38 @@ from pulserx.notifications.transports.base import (
     not_sent,
 )
 
+# How long a push service may trust one VAPID signature (RFC 8292 allows up to 24 h).
+VAPID_VALIDITY_S = 12 * 3600
+
 
 def b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def encrypted(data: bytes, subscription: PushSubscription) -> bytes:
+    """`data` encrypted for the subscription's browser (RFC 8291, aes128gcm), with a fresh
+    server key for every message. ValueError when the stored keys are unusable."""
+    try:
+        receiver_key = b64url_decode(subscription.p256dh)
+        auth_secret = b64url_decode(subscription.auth)
+    except (binascii.Error, ValueError) as error:
+        raise ValueError("the subscription's keys are not base64url") from error
+    return http_ece.encrypt(data, private_key=ec.generate_private_key(ec.SECP256R1()),
+                            dh=receiver_key, auth_secret=auth_secret, version="aes128gcm")
+
+
+def vapid_headers(signer: Vapid, endpoint: str) -> dict[str, str]:
+    """The Authorization header: a VAPID token for the endpoint's origin (RFC 8292)."""
+    url = parse_url(endpoint)
+    port = "" if url.port in (None, push_services.PUSH_PORT) else f":{url.port}"
+    claims = {"sub": settings.VAPID_SUBJECT, "aud": f"https://{url.host}{port}",
+              "exp": int(time.time()) + VAPID_VALIDITY_S}
+    headers: dict[str, str] = signer.sign(claims)
+    return headers
 
 
 def public_key_of(signer: Vapid) -> str:
@@ -79,40 +112,40 @@ class WebPushTransport(Transport):
         if not subscriptions:
             raise not_sent("the recipient has no push subscription")
         message = stored_message(notification)
-        data = json.dumps(push_payload(message), separators=(",", ":"))
+        data = json.dumps(push_payload(message), separators=(",", ":")).encode()
         urgency = "high" if message.actionable else "normal"
-        with pinned_session() as session:
-            outcomes = [self.push(session, signer, subscription, data, urgency)
-                        for subscription in subscriptions]
+        outcomes = [self.push(signer, subscription, data, urgency)
+                    for subscription in subscriptions]
         self.conclude(delivery, outcomes)
 
-    def push(self, session: requests.Session, signer: Vapid, subscription: PushSubscription,
-             data: str, urgency: str) -> TransportError | bool:
+    def push(self, signer: Vapid, subscription: PushSubscription, data: bytes,
+             urgency: str) -> TransportError | bool:
         """True when the push service accepted it, False when the subscription is gone
         (and now deleted), else the error."""
         # Sent to the URL rebuilt from the checked parts, not the string as stored.
-        info = {"endpoint": checked_endpoint(subscription.endpoint),
-                "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
+        endpoint = checked_endpoint(subscription.endpoint)
+        assert endpoint is not None
         try:
-            webpush(info, data, vapid_private_key=signer,
-                    vapid_claims={"sub": settings.VAPID_SUBJECT},  # fresh: webpush adds aud
-                    ttl=int(settings.PULSERX_PUSH_TTL.total_seconds()),
-                    timeout=settings.PULSERX_PUSH_TIMEOUT,
-                    headers={"Urgency": urgency}, requests_session=session)
-        except WebPushException as error:
-            status = error.status_code
-            if status in (404, 410):
-                PushSubscription.objects.filter(pk=subscription.pk).delete()
-                logger.info("push subscription %s is gone (HTTP %s), deleted",
-                            subscription.pk, status)
-                return False
-            if status is None:  # refused before sending: the stored keys are unusable
-                return TransportError("the push subscription's keys are invalid", permanent=True)
-            return TransportError(f"the push service answered HTTP {status}",
-                                  permanent=400 <= status < 500 and status != 429)
-        except requests.RequestException as error:
+            body = encrypted(data, subscription)
+        except ValueError:
+            return TransportError("the push subscription's keys are invalid", permanent=True)
+        headers = {"Content-Encoding": "aes128gcm", "Content-Type": "application/octet-stream",
+                   "TTL": str(int(settings.PULSERX_PUSH_TTL.total_seconds())),
+                   "Urgency": urgency, **vapid_headers(signer, endpoint)}
+        try:
+            status = push_services.post(endpoint, body, headers,
+                                        timeout=settings.PULSERX_PUSH_TIMEOUT)
+        except OSError as error:
             return TransportError(f"the push service could not be reached "
                                   f"({type(error).__name__})")
+        if status in (404, 410):
+            PushSubscription.objects.filter(pk=subscription.pk).delete()
+            logger.info("push subscription %s is gone (HTTP %s), deleted",
+                        subscription.pk, status)
+            return False
+        if not 200 <= status <= 202:
+            return TransportError(f"the push service answered HTTP {status}",
+                                  permanent=400 <= status < 500 and status != 429)
         return True
 
     def conclude(self, delivery: Delivery, outcomes: list[TransportError | bool]) -> None:

@@ -13,7 +13,7 @@ from pulserx.notifications.transports.webpush import b64url
 
 def new_vapid_keys() -> tuple[str, str]:
     """(public, private): the public key as browsers want it (base64url of the uncompressed
-    P-256 point), the private key as pywebpush reads it (base64url of the 32-byte scalar)."""
+    P-256 point), the private key as py_vapid reads it (base64url of the 32-byte scalar)."""
     key = ec.generate_private_key(ec.SECP256R1())
     public = key.public_key().public_bytes(
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)

@@ -15,6 +15,13 @@ from typing import Any
 from bench import harness, observe
 from bench.breakdown import profile_tick
 from bench.harness import Context, say
+from bench.push_service import LoopbackPushService
+
+# After the burst, a wave of doses for patients with a Web Push subscription: the worker
+# pushes them to a push service on loopback, so its peak memory includes the Web Push stack
+# in use. The burst's own patients have no subscription, so its time is the dispatcher's.
+PUSH_PATIENTS = 10
+PUSH_DOSES = 100
 
 
 def wait_delivered(first: int, last: int, counter: observe.EventCounter, since: int,
@@ -87,11 +94,35 @@ def measure_floors(count: int) -> dict[str, float]:
     return {"insert_s": round(inserted, 3), "publish_s": round(published, 3)}
 
 
+def wait_pushed(first: int, last: int, timeout: float) -> dict[str, Any]:
+    """Wait until every push delivery of doses first..last has been sent."""
+    from pulserx.notifications.models import Channel, Delivery, DeliveryStatus
+
+    deliveries = Delivery.objects.filter(channel=Channel.PUSH,
+                                         notification__dose__id__range=(first, last))
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        sent = deliveries.filter(status=DeliveryStatus.SENT).count()
+        if sent and sent == deliveries.count():
+            return {"pushes": sent, "pushed_at": time.time()}
+        time.sleep(0.05)
+    raise RuntimeError(f"push deliveries not all sent in {timeout:.0f} s: "
+                       f"{deliveries.filter(status=DeliveryStatus.SENT).count()} of "
+                       f"{deliveries.count()}")
+
+
 def measure_burst(ctx: Context, people: list[harness.Person], counter: observe.EventCounter,
-                  name: str, args: tuple[str, ...] = (), **extra_env: str) -> dict[str, Any]:
-    """Start a worker, let it idle, make `sizes.burst` doses due in one second, measure."""
+                  name: str, args: tuple[str, ...] = (),
+                  push: LoopbackPushService | None = None,
+                  pushers: list[harness.Person] | None = None,
+                  **extra_env: str) -> dict[str, Any]:
+    """Start a worker, let it idle, make `sizes.burst` doses due in one second, measure.
+    With `push`, a wave of PUSH_DOSES for `pushers` follows, pushed there; the peak
+    includes it."""
     count = ctx.sizes.burst
     harness.truncate_doses()
+    if push is not None:
+        extra_env = {**push.worker_env(), **extra_env}
     worker = harness.start_worker(ctx, name, args, **extra_env)
     sampler = observe.RssSampler(worker.pid)
     try:
@@ -107,6 +138,13 @@ def measure_burst(ctx: Context, people: list[harness.Person], counter: observe.E
             raise RuntimeError("inserting the burst took past its due second; try again")
         outcome = wait_delivered(first, last, counter, counter.count(), due, timeout=120,
                                  worker=worker)
+        if push is not None and pushers:
+            wave = harness.next_whole_second(time.time() + 0.5)
+            wave_first, wave_last = harness.insert_doses(
+                harness.due_burst(pushers, PUSH_DOSES, harness.as_datetime(wave)))
+            pushed = wait_pushed(wave_first, wave_last, timeout=60)
+            outcome |= {"pushes": pushed["pushes"],
+                        "pushed_s": round(pushed["pushed_at"] - wave, 3)}
         time.sleep(1.0)
         peak = sampler.peak(due - 1.0, time.time())
         hwm = observe.read_status(worker.pid)["VmHWM"]
@@ -136,9 +174,9 @@ def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     result = dict(timed[len(timed) // 2])
     for key in ("idle_rss_mb", "peak_rss_mb", "hwm_mb"):
         result[key] = max(r[key] for r in runs)
-    result["runs"] = [{k: r[k] for k in ("committed_s", "published_s", "first_event_s",
-                                         "idle_rss_mb", "peak_rss_mb", "hwm_mb", "load")}
-                      for r in runs]
+    result["runs"] = [{k: r.get(k) for k in (
+        "committed_s", "published_s", "first_event_s", "pushes", "pushed_s", "idle_rss_mb",
+        "peak_rss_mb", "hwm_mb", "load")} for r in runs]
     return result
 
 
@@ -147,19 +185,24 @@ def run(ctx: Context) -> dict[str, Any]:
     say(f"\n== burst: {sizes.burst:,} doses due in one second across {sizes.patients:,} "
         "patients")
     harness.reset_all()
-    people = harness.seed_patients(sizes.patients)
-    counter = observe.EventCounter(p.user_id for p in people)
+    seeded = harness.seed_patients(sizes.patients + PUSH_PATIENTS)
+    people, pushers = seeded[:sizes.patients], seeded[sizes.patients:]
+    counter = observe.EventCounter(p.user_id for p in seeded)
     runs = []
-    try:
-        for n in range(RUNS):
-            run_result = measure_burst(ctx, people, counter, f"burst-worker-{n + 1}")
-            run_result["load"] = harness.load_average()
-            runs.append(run_result)
-            say(f"  run {n + 1}: committed {run_result['committed_s']} s, published "
-                f"{run_result['published_s']} s; idle {run_result['idle_rss_mb']} MB, VmHWM "
-                f"{run_result['hwm_mb']} MB; load {run_result['load'][0]:.2f}")
-    finally:
-        counter.stop()
+    with LoopbackPushService() as push:
+        push.subscribe([p.user_id for p in pushers])
+        try:
+            for n in range(RUNS):
+                run_result = measure_burst(ctx, people, counter, f"burst-worker-{n + 1}",
+                                           push=push, pushers=pushers)
+                run_result["load"] = harness.load_average()
+                runs.append(run_result)
+                say(f"  run {n + 1}: committed {run_result['committed_s']} s, published "
+                    f"{run_result['published_s']} s; then {run_result['pushes']} pushes, all "
+                    f"sent {run_result['pushed_s']} s after their due second; idle {run_result['idle_rss_mb']} MB, VmHWM "
+                    f"{run_result['hwm_mb']} MB; load {run_result['load'][0]:.2f}")
+        finally:
+            counter.stop()
     result = median_run(runs)
     say(f"worker idle RSS: {result['idle_rss_mb']} MB (after startup and 5+ ticks); "
         f"{sizes.burst:,} doses inserted in {result['insert_s']:.2f} s before their due second")

@@ -199,7 +199,8 @@ def run(ctx: Context) -> dict[str, Any]:
                 runs.append(run_result)
                 say(f"  run {n + 1}: committed {run_result['committed_s']} s, published "
                     f"{run_result['published_s']} s; then {run_result['pushes']} pushes, all "
-                    f"sent {run_result['pushed_s']} s after their due second; idle {run_result['idle_rss_mb']} MB, VmHWM "
+                    f"sent {run_result['pushed_s']} s after their due second; "
+                    f"idle {run_result['idle_rss_mb']} MB, VmHWM "
                     f"{run_result['hwm_mb']} MB; load {run_result['load'][0]:.2f}")
         finally:
             counter.stop()

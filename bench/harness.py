@@ -211,8 +211,19 @@ def seed_patients(count: int) -> list[Person]:
                  start_date=later.date(), next_due_at=later)
         for p, m in zip(patients, medications, strict=True)
     ], batch_size=1000)
+    record_tz_database()
     return [Person(p.pk, u.pk, m.pk, s.pk, u.email)
             for u, p, m, s in zip(users, patients, medications, schedules, strict=True)]
+
+
+def record_tz_database() -> None:
+    """Record the tz database in use, as a deployment's first worker does before it has
+    patients: otherwise the first worker started on the seeded database re-plans every
+    schedule (as after a tz database upgrade) and its idle figure carries that one-off."""
+    from pulserx.reminders.models import TzDatabaseSeen
+    from pulserx.tzdb import in_use
+
+    TzDatabaseSeen.objects.update_or_create(pk=1, defaults={"version": in_use().version})
 
 
 DOSE_COLUMNS = ("patient_id", "schedule_id", "medication_id", "due_at", "amount", "status",

@@ -13,8 +13,10 @@ system's trust store (OpenSSL's `SSL_CERT_FILE` names another one).
 
 from __future__ import annotations
 
+import functools
 import http.client
 import ipaddress
+import os
 import re
 import ssl
 
@@ -87,6 +89,17 @@ class NotAPushService(ValueError):
     """The URL is not one of the allowed push services."""
 
 
+@functools.lru_cache(maxsize=2)
+def _tls_context(ca_file: str | None) -> ssl.SSLContext:
+    return ssl.create_default_context()
+
+
+def tls_context() -> ssl.SSLContext:
+    """One TLS client context for every push: each holds its own copy of the trust store.
+    Keyed by `SSL_CERT_FILE`, which the context reads when it is made."""
+    return _tls_context(os.environ.get("SSL_CERT_FILE"))
+
+
 def post(endpoint: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
     """POST `body` to a checked push service endpoint; return the HTTP status of its answer.
     Raises NotAPushService for any other URL, OSError when the service cannot be reached."""
@@ -96,7 +109,7 @@ def post(endpoint: str, body: bytes, headers: dict[str, str], timeout: float) ->
     url = parse_url(checked)
     assert url.host is not None
     connection = http.client.HTTPSConnection(url.host, url.port or PUSH_PORT, timeout=timeout,
-                                             context=ssl.create_default_context())
+                                             context=tls_context())
     try:
         connection.request("POST", url.request_uri, body=body, headers=headers)
         answer = connection.getresponse()

@@ -25,7 +25,7 @@ VARIANTS: tuple[tuple[str, str, tuple[str, ...], dict[str, str]], ...] = (
      (), {"CELERY_SKIP_CHECKS": ""}),
     ("MALLOC_ARENA_MAX=2", "MALLOC_ARENA_MAX=2 (fewer glibc malloc arenas for the threads)",
      (), {"MALLOC_ARENA_MAX": "2"}),
-    ("CLAIM_BATCH=5000", "PULSERX_CLAIM_BATCH=5000 (default 1000)", (),
+    ("CLAIM_BATCH=5000", "PULSERX_CLAIM_BATCH=5000 (default 500)", (),
      {"PULSERX_CLAIM_BATCH": "5000"}),
 )
 

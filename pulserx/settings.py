@@ -141,7 +141,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 PULSERX_LATE_GRACE = env_duration("PULSERX_LATE_GRACE", timedelta(hours=2))
 PULSERX_LOOKAHEAD = env_duration("PULSERX_LOOKAHEAD", timedelta(minutes=10))
 PULSERX_LEASE = env_duration("PULSERX_LEASE", timedelta(seconds=60))
-PULSERX_CLAIM_BATCH = env_int("PULSERX_CLAIM_BATCH", 1000)
+PULSERX_CLAIM_BATCH = env_int("PULSERX_CLAIM_BATCH", 500)
 PULSERX_TICK_SECONDS = env_duration("PULSERX_TICK", timedelta(seconds=1)).total_seconds()
 PULSERX_WORKER_MAX_RSS_MB = env_int("PULSERX_WORKER_MAX_RSS_MB", 200)
 # The instance's hard memory limit (Render Starter: 512 MB): the guard's budget stays well under it.

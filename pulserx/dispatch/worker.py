@@ -17,6 +17,7 @@ import logging
 import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from celery import bootsteps
@@ -37,12 +38,22 @@ def rss_mb() -> float:
         return int(statm.read().split()[1]) * _PAGE_SIZE / 1_048_576
 
 
-def _malloc_trim() -> Any:
-    libc = ctypes.util.find_library("c")
-    return getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
+def _glibc() -> Any:
+    """The C library when it is glibc (it has malloc_trim and mallopt), else None."""
+    name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(name) if name else None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
 
 
-_MALLOC_TRIM = _malloc_trim()
+_GLIBC = _glibc()
+_M_ARENA_MAX = -8  # mallopt's parameter number in glibc's malloc.h
+
+
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """At most `arenas` glibc malloc arenas for all the threads, as MALLOC_ARENA_MAX would
+    (unless the environment already chose). Call before the threads start."""
+    if _GLIBC is not None and os.environ.get("MALLOC_ARENA_MAX") is None:
+        _GLIBC.mallopt(_M_ARENA_MAX, arenas)
 
 
 def release_free_memory() -> None:
@@ -50,8 +61,8 @@ def release_free_memory() -> None:
     nothing). A burst's batches free their rows when they finish, but the allocator keeps
     the pages: without this the worker's RSS stays at its peak, and the next burst or the
     Web Push stack is stacked on top of it."""
-    if _MALLOC_TRIM is not None:
-        _MALLOC_TRIM(0)
+    if _GLIBC is not None:
+        _GLIBC.malloc_trim(0)
 
 
 class MemoryGuard:
@@ -82,9 +93,12 @@ class TickThread(threading.Thread):
     def __init__(self) -> None:
         super().__init__(name="pulserx-dispatcher", daemon=True)
         self.stopping = threading.Event()
+        # A burst is drained by this thread and a helper together (see tick.deliver_all).
+        self.helper = ThreadPoolExecutor(max_workers=1,
+                                         thread_name_prefix="pulserx-dispatcher-helper")
 
     def run(self) -> None:
-        from django.db import close_old_connections
+        from django.db import close_old_connections, connections
 
         self.settle_tz_database()
         period = self._period()
@@ -101,13 +115,15 @@ class TickThread(threading.Thread):
             guard.check()
             self.stopping.wait(period - (time.time() % period))
         close_old_connections()
+        self.helper.submit(connections.close_all).result()
+        self.helper.shutdown()
 
     def tick_once(self) -> BatchReport:
         """One tick on the database's clock, not this machine's: see `database_now`."""
         from pulserx.dispatch.tick import tick
         from pulserx.reminders.clock import database_now
 
-        return tick(database_now())
+        return tick(database_now(), self.helper)
 
     def settle_tz_database(self) -> None:
         """Doses planned with another tz database release are planned again first."""

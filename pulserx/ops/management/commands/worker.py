@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from pulserx.celery import app
-from pulserx.dispatch.worker import guard
+from pulserx.dispatch.worker import guard, limit_malloc_arenas
 
 # A worker that stops on its own this soon after starting may keep doing so: wait a little
 # before each restart so that a loop costs a restart every few seconds, not a busy CPU.
@@ -54,6 +54,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         os.environ.setdefault("CELERY_SKIP_CHECKS", "1")  # the same, in Celery's Django fixup
+        limit_malloc_arenas()
         threads = options["concurrency"] or settings.PULSERX_WORKER_THREADS
         worker_options = {**WORKER_OPTIONS, "concurrency": threads,
                           "include": options["include"],

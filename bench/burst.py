@@ -205,6 +205,7 @@ def run(ctx: Context) -> dict[str, Any]:
         finally:
             counter.stop()
     result = median_run(runs)
+    result["push_patients"] = PUSH_PATIENTS
     say(f"worker idle RSS: {result['idle_rss_mb']} MB (after startup and 5+ ticks); "
         f"{sizes.burst:,} doses inserted in {result['insert_s']:.2f} s before their due second")
     say(f"median of {RUNS} runs: committed all {sizes.burst:,} (notified + inbox rows) "

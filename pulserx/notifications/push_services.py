@@ -4,8 +4,8 @@ A subscription's endpoint is a URL the browser hands us; without a check, anyone
 could make the worker send requests to any address it can reach (internal services, cloud
 metadata). Only the push services of the browsers are accepted.
 
-The endpoint is read once, with urllib3's `parse_url`, and `post` connects to exactly the
-host and port that check read: two parsers disagreeing on a URL such as
+The endpoint is read once, by `urllib.parse`, and `post` connects to exactly the host and
+port that check read: two parsers disagreeing on a URL such as
 `https://127.0.0.1\\@fcm.googleapis.com/` is how a check is bypassed. It never follows a
 redirect, so no answer can send the worker elsewhere. Certificates are checked against the
 system's trust store (OpenSSL's `SSL_CERT_FILE` names another one).
@@ -19,10 +19,10 @@ import ipaddress
 import os
 import re
 import ssl
+from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from urllib3.exceptions import LocationParseError
-from urllib3.util import parse_url
 
 PUSH_PORT = 443
 # A push service answers with a status and at most a short explanation.
@@ -33,29 +33,45 @@ _SAFE_URL = re.compile(r"^[!-\[\]-~]+$")
 _HOST_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
 
 
-def checked_endpoint(endpoint: str) -> str | None:
-    """The endpoint rebuilt from its parts when it points at an allowed push service (https,
-    a host name, port 443, no user info); None otherwise.
+class Endpoint(NamedTuple):
+    host: str  # lower case; an IPv6 literal in brackets
+    port: int
+    target: str  # path and query
+
+    @property
+    def url(self) -> str:
+        port = "" if self.port == PUSH_PORT else f":{self.port}"
+        return f"https://{self.host}{port}{self.target}"
+
+
+def parsed_endpoint(endpoint: str) -> Endpoint | None:
+    """The parts of an endpoint that points at an allowed push service (https, a host name,
+    port 443, no user info); None otherwise.
 
     An entry of PULSERX_PUSH_SERVICE_HOSTS starting with a dot allows that domain's
     subdomains; an entry naming `host:port` allows exactly that origin (an operator's
     choice, e.g. a push service on loopback in tests)."""
     if not isinstance(endpoint, str) or len(endpoint) > 1000 or not _SAFE_URL.match(endpoint):
         return None
+    url = urlsplit(endpoint)
     try:
-        url = parse_url(endpoint)
-    except LocationParseError:
+        port = url.port or PUSH_PORT
+    except ValueError:  # not a port number
         return None
-    host = (url.host or "").lower()
-    if url.scheme != "https" or url.auth is not None or not host or url.fragment is not None:
+    host = url.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    if (url.scheme != "https" or "@" in url.netloc or not host or "#" in endpoint
+            or not (f"{host}:{port}" in _exact_origins()
+                    or (_is_host_name(host) and port == PUSH_PORT and _allowed_name(host)))):
         return None
-    origin = f"{host}:{url.port or PUSH_PORT}"
-    if not (origin in _exact_origins() or (_is_host_name(host) and url.port in (None, PUSH_PORT)
-                                           and _allowed_name(host))):
-        return None
-    query = f"?{url.query}" if url.query is not None else ""
-    port = "" if url.port in (None, PUSH_PORT) else f":{url.port}"
-    return f"https://{host}{port}{url.path or '/'}{query}"
+    return Endpoint(host, port, (url.path or "/") + (f"?{url.query}" if url.query else ""))
+
+
+def checked_endpoint(endpoint: str) -> str | None:
+    """The endpoint rebuilt from its checked parts, or None when it is not allowed."""
+    parsed = parsed_endpoint(endpoint)
+    return parsed.url if parsed is not None else None
 
 
 def is_push_service(endpoint: str) -> bool:
@@ -63,7 +79,7 @@ def is_push_service(endpoint: str) -> bool:
 
 
 def _is_host_name(host: str) -> bool:
-    """A DNS name, never an IP literal (v4, v6, or a number urllib3 would read as one)."""
+    """A DNS name, never an IP literal (v4, v6, or a number a resolver would read as one)."""
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:
@@ -103,15 +119,13 @@ def tls_context() -> ssl.SSLContext:
 def post(endpoint: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
     """POST `body` to a checked push service endpoint; return the HTTP status of its answer.
     Raises NotAPushService for any other URL, OSError when the service cannot be reached."""
-    checked = checked_endpoint(endpoint)
-    if checked is None:
+    parsed = parsed_endpoint(endpoint)
+    if parsed is None:
         raise NotAPushService(endpoint)
-    url = parse_url(checked)
-    assert url.host is not None
-    connection = http.client.HTTPSConnection(url.host, url.port or PUSH_PORT, timeout=timeout,
+    connection = http.client.HTTPSConnection(parsed.host, parsed.port, timeout=timeout,
                                              context=tls_context())
     try:
-        connection.request("POST", url.request_uri, body=body, headers=headers)
+        connection.request("POST", parsed.target, body=body, headers=headers)
         answer = connection.getresponse()
         answer.read(MAX_ANSWER_BYTES)
         return answer.status

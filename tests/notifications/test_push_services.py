@@ -36,6 +36,12 @@ P256DH = "BEl62iUYgUivxIkv69yViEuiBIa-Ib9-SkvMeAtA3LFgDzkrxZJjSgSnfckjBJuBkr3qBU
     ("https://2130706433/x", False),
     ("https://fcm.googleapis.com/a b", False),                   # whitespace
     ("https://fcm.googleapis.com\\.evil.org/x", False),
+    ("https://fcm.googleapis.com:443@127.0.0.1/x", False),      # userinfo that looks like a host
+    ("https://fcm.googleapis.com:99999/x", False),               # not a port
+    ("https://fcm.googleapis.com:https/x", False),
+    ("https://fcm.googleapis.com./x", False),                    # trailing dot
+    ("https://fcm.googleapis.com/x#fragment", False),
+    ("https://fcm%2egoogleapis.com/x", False),                   # percent-encoded host
 ])
 def test_only_browser_push_services_are_accepted(endpoint, allowed, settings):
     settings.PULSERX_PUSH_SERVICE_HOSTS = [".googleapis.com", ".push.services.mozilla.com",
@@ -46,9 +52,10 @@ def test_only_browser_push_services_are_accepted(endpoint, allowed, settings):
 def test_an_ip_literal_is_refused_even_when_listed_without_its_port(settings):
     settings.PULSERX_PUSH_SERVICE_HOSTS = ["127.0.0.1", ".googleapis.com"]
     assert not is_push_service("https://127.0.0.1/x")
-    settings.PULSERX_PUSH_SERVICE_HOSTS = ["127.0.0.1:8443"]  # an operator-pinned origin
+    settings.PULSERX_PUSH_SERVICE_HOSTS = ["127.0.0.1:8443", "[::1]:8443"]  # operator-pinned
     assert is_push_service("https://127.0.0.1:8443/x")
     assert not is_push_service("https://127.0.0.1:8444/x")
+    assert checked_endpoint("https://[::1]:8443/x") == "https://[::1]:8443/x"
 
 
 def test_what_is_sent_is_the_endpoint_rebuilt_from_the_checked_parts(settings):

@@ -13,7 +13,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from py_vapid import Vapid
-from urllib3.util import parse_url
 
 from pulserx.notifications import push_services
 from pulserx.notifications.models import Channel, Delivery, PushSubscription
@@ -52,11 +51,10 @@ def encrypted(data: bytes, subscription: PushSubscription) -> bytes:
                             dh=receiver_key, auth_secret=auth_secret, version="aes128gcm")
 
 
-def vapid_headers(signer: Vapid, endpoint: str) -> dict[str, str]:
+def vapid_headers(signer: Vapid, endpoint: push_services.Endpoint) -> dict[str, str]:
     """The Authorization header: a VAPID token for the endpoint's origin (RFC 8292)."""
-    url = parse_url(endpoint)
-    port = "" if url.port in (None, push_services.PUSH_PORT) else f":{url.port}"
-    claims = {"sub": settings.VAPID_SUBJECT, "aud": f"https://{url.host}{port}",
+    origin = endpoint._replace(target="").url
+    claims = {"sub": settings.VAPID_SUBJECT, "aud": origin,
               "exp": int(time.time()) + VAPID_VALIDITY_S}
     headers: dict[str, str] = signer.sign(claims)
     return headers
@@ -123,7 +121,7 @@ class WebPushTransport(Transport):
         """True when the push service accepted it, False when the subscription is gone
         (and now deleted), else the error."""
         # Sent to the URL rebuilt from the checked parts, not the string as stored.
-        endpoint = checked_endpoint(subscription.endpoint)
+        endpoint = push_services.parsed_endpoint(subscription.endpoint)
         assert endpoint is not None
         try:
             body = encrypted(data, subscription)
@@ -133,7 +131,7 @@ class WebPushTransport(Transport):
                    "TTL": str(int(settings.PULSERX_PUSH_TTL.total_seconds())),
                    "Urgency": urgency, **vapid_headers(signer, endpoint)}
         try:
-            status = push_services.post(endpoint, body, headers,
+            status = push_services.post(endpoint.url, body, headers,
                                         timeout=settings.PULSERX_PUSH_TIMEOUT)
         except OSError as error:
             return TransportError(f"the push service could not be reached "

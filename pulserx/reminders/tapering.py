@@ -50,6 +50,7 @@ class TaperPlan:
     def __post_init__(self) -> None:
         if not 1 <= len(self.phases) <= MAX_PHASES:
             raise ValueError(f"a tapering plan has 1 to {MAX_PHASES} phases")
+        phase_plans(self)  # each phase is a daily plan: its rules (e.g. times per day) hold
 
     @property
     def end(self) -> date | None:

@@ -68,6 +68,17 @@ def test_a_taper_is_created_with_its_phases(patient: Patient) -> None:
     assert schedule["next_due_at"] == "2026-06-03T07:00:00Z"
 
 
+def test_a_taper_phase_with_too_many_times_is_a_422_and_saves_nothing(
+        patient: Patient) -> None:
+    """Found by schemathesis: a phase with 25 times a day was saved, then failed to plan."""
+    times = [{"at": f"{hour:02d}:{minute:02d}"} for hour in range(24) for minute in (0, 30)]
+    response = create(patient, {"recurrence": "taper", "start_date": "2026-06-03", "phases": [
+        {"days": 5, "times": [{"at": "08:00"}]}, {"days": 5, "times": times[:25]}]})
+    assert response.status_code == 422
+    assert "at most 24 times of day" in response.json()["detail"][0]["msg"]
+    assert not patient.medications.exists()
+
+
 def test_as_needed_limits_are_stored(patient: Patient) -> None:
     response = create(patient, {"recurrence": "as_needed", "max_doses": 4,
                                 "min_gap_minutes": 240})

@@ -102,12 +102,14 @@ class TickThread(threading.Thread):
 
         self.settle_tz_database()
         period = self._period()
+        ticks = 0
         while not self.stopping.is_set():
             started = time.time()
             close_old_connections()
             try:
                 report = self.tick_once()
-                if report.actions.total():
+                ticks += 1
+                if report.actions.total() or ticks == 1:  # after start-up, after work
                     release_free_memory()
                 self.beat(started, report.reminded)
             except Exception:
@@ -131,8 +133,7 @@ class TickThread(threading.Thread):
         from pulserx.tzdb import in_use
 
         try:
-            if replan_if_tz_database_changed(in_use().version):
-                release_free_memory()
+            replan_if_tz_database_changed(in_use().version)
         except Exception:
             logger.exception("could not re-plan for the tz database; the next start retries")
 

@@ -99,11 +99,11 @@ def _text_instant(value: object) -> object:
 
 
 def _bounded_instant(value: datetime) -> datetime:
-    """In UTC (a database keeps no offset beyond ±15:59), within the years schedules use."""
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    """Within the years schedules use, read as written (as the schema's pattern reads it),
+    then in UTC (a database keeps no offset beyond ±15:59)."""
     if not FIRST_DATE <= value.date() <= LAST_DATE:
         raise ValueError(f"must fall within {FIRST_DATE}..{LAST_DATE}")
-    return value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 Instant = Annotated[datetime, BeforeValidator(_text_instant), AfterValidator(_bounded_instant),

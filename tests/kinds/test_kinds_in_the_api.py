@@ -58,6 +58,17 @@ def test_a_first_dose_with_a_far_offset_is_stored_in_utc_and_year_10_refused(
     assert ancient.status_code == 422
 
 
+def test_instants_at_the_edges_of_the_range_are_read_as_written(patient: Patient) -> None:
+    """The schema's pattern reads the year as written: 2000-01-01 at +01:00 is in range
+    although it is still 1999 in UTC, and so is the last evening of 2199 at -15:00."""
+    for anchor in ("2000-01-01T00:00:00+01:00", "2199-12-31T23:00:00-15:00"):
+        response = create(patient, {"recurrence": "every_hours", "every_minutes": 480,
+                                    "anchor_at": anchor})
+        assert response.status_code == 201, response.content
+    assert create(patient, {"recurrence": "every_hours", "every_minutes": 480,
+                            "anchor_at": "1999-12-31T23:00:00-01:00"}).status_code == 422
+
+
 def test_a_taper_is_created_with_its_phases(patient: Patient) -> None:
     response = create(patient, {"recurrence": "taper", "start_date": "2026-06-03", "phases": [
         {"days": 5, "times": [{"at": "08:00", "amount": 4}]},

@@ -4,8 +4,6 @@ decrypts what it receives) and an SMTP server (aiosmtpd)."""
 from __future__ import annotations
 
 import base64
-import datetime as dt
-import ipaddress
 import json
 import secrets
 import ssl
@@ -23,15 +21,14 @@ import http_ece
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from cryptography.x509.oid import NameOID
 from django.core.management import call_command
 from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from bench.push_service import self_signed
 from pulserx.accounts.models import Patient, User
 from pulserx.notifications.models import (
     Channel,
@@ -177,30 +174,6 @@ class PushService:
         return claims
 
 
-def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.SubjectAlternativeName([
-            x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
-            critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                       critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "push-cert.pem", directory / "push-key.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_path, key_path
-
-
 @pytest.fixture
 def push_service(vapid: dict[str, str], settings: SettingsWrapper, tmp_path: Path,
                  monkeypatch: pytest.MonkeyPatch) -> Iterator[PushService]:
@@ -219,7 +192,7 @@ def push_service(vapid: dict[str, str], settings: SettingsWrapper, tmp_path: Pat
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    cert_path, key_path = self_signed_certificate(tmp_path)
+    cert_path, key_path = self_signed(tmp_path)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -123,15 +123,22 @@ class PushService:
         return browser, subscription
 
     def receive(self, path: str, headers: dict[str, str], body: bytes) -> int:
+        """Checks and decrypts one push; it joins `received` only once fully read, so a
+        test that sees it there sees its payload and problems too."""
         push = Push(path, headers)
-        self.received.append(push)
-        browser = self.browsers.get(path)
+        try:
+            return self.read(push, body)
+        finally:
+            self.received.append(push)
+
+    def read(self, push: Push, body: bytes) -> int:
+        browser = self.browsers.get(push.path)
         if browser is None:
             push.problems.append("unknown subscription")
             return 404
-        push.claims = self.check_vapid(headers.get("authorization", ""), push.problems)
-        if headers.get("content-encoding") != "aes128gcm":
-            push.problems.append(f"content-encoding {headers.get('content-encoding')}")
+        push.claims = self.check_vapid(push.headers.get("authorization", ""), push.problems)
+        if push.headers.get("content-encoding") != "aes128gcm":
+            push.problems.append(f"content-encoding {push.headers.get('content-encoding')}")
         try:
             clear = http_ece.decrypt(body, private_key=browser.private_key,
                                      auth_secret=browser.auth, version="aes128gcm")
@@ -140,7 +147,7 @@ class PushService:
             push.problems.append(f"cannot decrypt: {error!r}")
         if push.problems:
             return 400
-        return self.answers.get(path, self.answer)
+        return self.answers.get(push.path, self.answer)
 
     def check_vapid(self, authorization: str, problems: list[str]) -> dict[str, Any] | None:
         """RFC 8292: `vapid t=<ES256 JWT>, k=<public key>`; the JWT's aud is our origin."""

@@ -1,8 +1,8 @@
 # PulseRx — the two commands: `make run` and `make test`.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+STAMP ?= $(VENV)/.installed
 
 .PHONY: run test lint typecheck bench faults install clean
 
@@ -27,7 +27,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-BENCH_STAMP := $(VENV)/.installed-bench
+BENCH_STAMP ?= $(VENV)/.installed-bench
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"

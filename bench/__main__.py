@@ -30,7 +30,9 @@ SCENARIOS = {
     "web": "bench.web",
     "web-pair": "bench.web_pair",
     "slow": "bench.slow_channel",
+    "channels": "bench.channels",
     "diagnose": "bench.diagnose",
+    "worst-account": "bench.worst_account",
 }
 
 

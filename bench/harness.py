@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -446,3 +446,30 @@ def load_average() -> tuple[float, float, float]:
 
 def say(text: str) -> None:
     print(text, flush=True)
+
+
+def splice(markdown: Path, lines: list[str]) -> None:
+    """Replace a scenario's section of an existing report, or add it at the end: `lines`
+    begins and ends with the section's markers."""
+    start, end = lines[0], lines[-1]
+    block = "\n".join(lines)
+    text = markdown.read_text() if markdown.exists() else "# PulseRx benchmarks\n"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        text = head + block + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    markdown.write_text(text)
+
+
+def run_alone(run: Callable[[Context], dict[str, Any]],
+              section: Callable[[dict[str, Any]], list[str]]) -> None:
+    """`python -m bench.<scenario>`: run one scenario and rewrite only its own section of
+    docs/benchmarks.md."""
+    database_url, redis_url = configure_environment()
+    setup_django(database_url)
+    ctx = Context(sizes=Sizes(), quick=False, out_dir=ROOT / "docs",
+                  log_dir=ROOT / "var" / "bench" / "logs", database_url=database_url,
+                  redis_url=redis_url)
+    splice(ctx.out_dir / "benchmarks.md", section(run(ctx)))
+    say(f"wrote its section of {ctx.out_dir / 'benchmarks.md'}")

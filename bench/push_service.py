@@ -50,6 +50,29 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
     return cert, private
 
 
+def certificate_for(names: list[str], directory: Path) -> tuple[Path, Path]:
+    """A certificate for the host `names` (and 127.0.0.1), and its key: services reached
+    under their public names on loopback (the channel tests and benchmark)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.DNSName(n) for n in names]
+                + [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = directory / "services.pem", directory / "services.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
 class LoopbackPushService:
     """`with LoopbackPushService() as service:` ... `service.received` pushes so far."""
 
@@ -101,7 +124,7 @@ class LoopbackPushService:
     def worker_env(self) -> dict[str, str]:
         """What a worker needs to push here: VAPID keys, this origin allowed, its
         certificate trusted."""
-        from pulserx.notifications.management.commands.vapid_keys import new_vapid_keys
+        from pulserx.notifications.vapid import new_vapid_keys
 
         public, private = new_vapid_keys()
         return {"VAPID_PUBLIC_KEY": public, "VAPID_PRIVATE_KEY": private,

@@ -1,7 +1,8 @@
 """`make run`: the whole of PulseRx in the foreground, stopped together by Ctrl-C.
 
 Starts an embedded redis-server when REDIS_URL is unset, migrates, ensures the demo patient,
-then runs the web server (uvicorn) and the worker with prefixed output.
+then runs the web server (uvicorn) and the worker with prefixed output. Everything that needs
+Django's app registry runs in a child process: this one only reads settings.
 """
 
 from __future__ import annotations
@@ -15,17 +16,20 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
+from pulserx.notifications.vapid import new_vapid_keys
 from pulserx.siteurl import dev_site_url
 
 ROOT = Path(__file__).resolve().parent.parent
-COLOURS = {"redis": "31", "web": "36", "worker": "35"}
+COLOURS = {"setup": "33", "redis": "31", "web": "36", "worker": "35"}
 
 
 def web_command(host: str, port: str) -> list[str]:
     """uvicorn as in production: no access log, whose lines would carry the tokens of
-    calendar feeds and email links."""
+    calendar feeds and email links; no proxy headers, so a loopback client cannot name its
+    own address (pulserx/clientaddress.py reads X-Forwarded-For only for trusted hops)."""
     return [sys.executable, "-m", "uvicorn", "pulserx.asgi:application", "--host", host,
-            "--port", port, "--ws-per-message-deflate", "false", "--no-access-log"]
+            "--port", port, "--no-proxy-headers", "--ws-per-message-deflate", "false",
+            "--no-access-log"]
 
 
 def relay(name: str, process: subprocess.Popen[str]) -> None:
@@ -68,8 +72,6 @@ def dev_vapid_keys(var_dir: Path) -> tuple[str, str]:
         return str(stored["public"]), str(stored["private"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    from pulserx.notifications.management.commands.vapid_keys import new_vapid_keys
-
     public, private = new_vapid_keys()
     var_dir.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600)
@@ -92,6 +94,15 @@ def dev_environment(base: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
+def prepare(env: dict[str, str]) -> None:
+    """Migrate and ensure the demo patient, each in a process of its own: this process never
+    sets Django up, so nothing it runs before its children imports a model."""
+    for argv in (["migrate", "--no-input", "--verbosity", "0"], ["demo"]):
+        process = spawn("setup", [sys.executable, "manage.py", *argv], env)
+        if process.wait() != 0:
+            raise SystemExit(f"manage.py {argv[0]} failed (exit {process.returncode})")
+
+
 def main() -> int:
     # Explicit handlers: a shell may start us with SIGINT ignored, and SIGTERM must stop
     # everything the same way Ctrl-C does.
@@ -101,11 +112,9 @@ def main() -> int:
     host, port = env["HOST"], env["PORT"]
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pulserx.settings")
-    import django
+    # Settings only (a plain module); the app registry stays empty here.
     from django.conf import settings
-    from django.core.management import call_command
 
-    django.setup()
     from pulserx import embedded_redis
 
     processes: list[subprocess.Popen[str]] = []
@@ -114,10 +123,9 @@ def main() -> int:
             settings.EMBEDDED_REDIS_SOCKET):
         redis_process = embedded_redis.start(settings.EMBEDDED_REDIS_SOCKET)
         print(f" redis | embedded redis-server on {settings.EMBEDDED_REDIS_SOCKET}")
+    env["REDIS_URL"] = settings.REDIS_URL
     try:
-        call_command("migrate", interactive=False, verbosity=0)
-        call_command("demo")
-        env["REDIS_URL"] = settings.REDIS_URL
+        prepare(env)
         processes.append(spawn("web", web_command(host, port), env))
         processes.append(spawn("worker", [sys.executable, "manage.py", "worker"], env))
         print(f"   web | PulseRx is starting on http://{host}:{port}  (Ctrl-C stops everything)")

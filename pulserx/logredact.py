@@ -17,6 +17,11 @@ _TOKEN_PATHS = re.compile(
     r"|/accounts/password/reset/)(?P<secret>(?!sent/|done/)[^\s?#\"']+)")
 
 
+def carries_secret(path: str) -> bool:
+    """Whether a URL path holds a token (a calendar feed, an email link, …)."""
+    return _TOKEN_PATHS.search(path) is not None
+
+
 def redact(text: str) -> str:
     """`text` with the secret part of every token path replaced."""
     return _TOKEN_PATHS.sub(lambda m: m["prefix"] + REDACTED, text)

@@ -6,12 +6,15 @@ embedded: SQLite (WAL) and a private redis-server under the var/ directory.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from pulserx.envparse import env_bool, env_duration, env_int, env_list, env_str
 from pulserx.siteurl import DEFAULT_SITE_URL
@@ -51,7 +54,10 @@ NINJA_DIR = Path(importlib.util.find_spec("ninja").submodule_search_locations[0]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "pulserx.web.middleware.release_memory_after_heavy_requests",
+    "pulserx.api.errors.APIErrorsAsJSON",
     "pulserx.web.middleware.content_security_policy",
+    "pulserx.web.middleware.private_responses",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -109,7 +115,20 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- redis: broker and channel layer
-EMBEDDED_REDIS_SOCKET = VAR_DIR / "redis.sock"
+
+
+def embedded_redis_socket(var_dir: Path) -> Path:
+    """var/redis.sock, unless its path is too long for a unix socket (108 bytes on Linux,
+    104 on macOS: a checkout deep in a home folder); then a short path in the temporary
+    folder, named after the var/ directory so two checkouts never share one."""
+    path = var_dir / "redis.sock"
+    if len(os.fsencode(path)) < 100:
+        return path
+    digest = hashlib.sha256(os.fsencode(var_dir)).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"pulserx-{digest}.sock"
+
+
+EMBEDDED_REDIS_SOCKET = embedded_redis_socket(VAR_DIR)
 REDIS_URL = env_str("REDIS_URL", "")
 REDIS_IS_EMBEDDED = not REDIS_URL
 REDIS_URL = REDIS_URL or f"unix://{EMBEDDED_REDIS_SOCKET}"
@@ -171,19 +190,30 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Sign-in lockout: after PULSERX_LOGIN_FAILURE_LIMIT failures from one client address, that
-# address cannot sign in (nor ask for password resets) until PULSERX_LOGIN_LOCKOUT has passed.
-# The address is REMOTE_ADDR, which uvicorn's --proxy-headers sets from the platform's proxy.
+# Sign-in lockout: PULSERX_LOGIN_FAILURE_LIMIT failures from one client address lock that
+# address out, and as many for one account lock the account, each for PULSERX_LOGIN_LOCKOUT.
+# An account's lock also ends when its password is reset by email (accounts/throttle.py).
+# The address is the one the platform's proxy saw (pulserx/clientaddress.py): the
+# X-Forwarded-For entry PULSERX_PROXY_HOPS places from the right; with 0 hops, the connection's.
+PULSERX_PROXY_HOPS = env_int("PULSERX_PROXY_HOPS", 0)
+if PULSERX_PROXY_HOPS < 0:
+    raise ImproperlyConfigured("PULSERX_PROXY_HOPS counts proxies: 0 or more")
+AXES_CLIENT_IP_CALLABLE = "pulserx.clientaddress.client_address"
+AXES_USERNAME_CALLABLE = "pulserx.accounts.throttle.account_name"
+AXES_LOCKOUT_PARAMETERS = "pulserx.accounts.throttle.lockout_parameters"
 AXES_FAILURE_LIMIT = env_int("PULSERX_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_duration("PULSERX_LOGIN_LOCKOUT", timedelta(minutes=15))
-AXES_LOCKOUT_PARAMETERS = ["ip_address"]
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = False  # throttle.forget_own_failures does it, more narrowly
 AXES_LOCKOUT_CALLABLE = "pulserx.accounts.throttle.lockout_response"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False  # its log lines carry the username (an email address)
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_DISABLE_ACCESS_LOG = True
+# How long "who saw what" remembers a read of a patient's data by someone else.
+PULSERX_ACCESS_LOG_DAYS = env_int("PULSERX_ACCESS_LOG_DAYS", 365)
+# How long an account waits, after its owner asked for deletion, before it is purged.
+PULSERX_DELETION_GRACE = timedelta(days=7)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -217,6 +247,27 @@ PULSERX_PUSH_SERVICE_HOSTS = env_list("PULSERX_PUSH_SERVICE_HOSTS", [
 ])
 # How long a push service keeps a reminder for a device that is offline before dropping it.
 PULSERX_PUSH_TTL = env_duration("PULSERX_PUSH_TTL", timedelta(hours=1))
+
+# --- channels (ntfy, Telegram, Signal, Matrix, SMS, webhooks …; pulserx/notifications/channels)
+# Fernet keys that encrypt channel credentials, newest first (MultiFernet): the first encrypts,
+# all decrypt, `manage.py rotate_channel_keys` re-encrypts with the first. Unset: a key
+# derived from SECRET_KEY (changing SECRET_KEY would then lock the channels).
+PULSERX_CHANNEL_KEYS = env_list("PULSERX_CHANNEL_KEYS", [])
+# Hosts (names, IP addresses or networks) a channel may reach on a loopback, private or
+# link-local address: self-hosters' ntfy or Gotify on their LAN. Everything else must resolve
+# to a public address, checked when the connection is made.
+PULSERX_CHANNEL_HOSTS = env_list("PULSERX_CHANNEL_HOSTS", [])
+PULSERX_CHANNEL_TIMEOUT = env_int("PULSERX_CHANNEL_TIMEOUT", 10)
+# Task threads channel messages may occupy at once (their own queue, "channels"), so a slow
+# SMS provider never holds every thread while a push waits.
+PULSERX_CHANNEL_THREADS = env_int("PULSERX_CHANNEL_THREADS",
+                                  max(PULSERX_WORKER_THREADS - 1, 1))
+# How long a queued chunk of channel messages is its task's before it is sent again.
+# A task holds up to 4 chunks of them (a wave is split over the lane's threads).
+PULSERX_CHANNEL_LEASE = env_duration("PULSERX_CHANNEL_LEASE", timedelta(
+    seconds=4 * PULSERX_DELIVERY_CHUNK * PULSERX_CHANNEL_TIMEOUT + 60))
+# How long Take/Skip buttons in channel messages (ntfy, Telegram) keep working.
+PULSERX_CHANNEL_LINK_MAX_AGE = env_duration("PULSERX_CHANNEL_LINK_MAX_AGE", timedelta(hours=12))
 
 # --- i18n, static
 LANGUAGE_CODE = "en-us"
@@ -271,5 +322,9 @@ LOGGING = {
     } | {
         # Logs the path of every 4xx/5xx; redacted on the record itself, for every handler.
         "django.request": {"filters": ["redact_tokens"]},
+        # Apprise's own lines can carry a channel's address or a message's words: never shown.
+        "apprise": {"level": "CRITICAL", "handlers": [], "propagate": False},
+        # Its debug lines carry request paths, and a Telegram bot's token is in its path.
+        "urllib3": {"level": "WARNING"},
     },
 }

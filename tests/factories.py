@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from pulserx.accounts.models import Patient, User
 from pulserx.reminders.models import Dose, DoseStatus, Medication, Schedule
 from pulserx.reminders.planning import replan
+from pulserx.reminders.schedule import Recurrence
 
 START = date(2025, 1, 1)
 
@@ -62,3 +63,16 @@ def due_doses(count: int, due_at: datetime, patients: int = 100) -> list[int]:
     ]
     Dose.objects.bulk_create(doses, batch_size=2000)
     return list(Dose.objects.values_list("id", flat=True))
+
+
+def busy_account(patient: Patient, medications: int, every_minutes: int = 15,
+                 anchor: datetime | None = None) -> None:
+    """The busiest account the rules allow: `medications` medications, each every
+    `every_minutes` of elapsed time (the API's least is 15)."""
+    start = anchor or datetime.combine(START, time(6), tzinfo=UTC)
+    for n in range(medications):
+        med = Medication.objects.create(patient=patient, name=f"Medication {n}")
+        replan(Schedule.objects.create(
+            patient=patient, medication=med, recurrence=Recurrence.EVERY_HOURS,
+            every_minutes=every_minutes, anchor_at=start + timedelta(minutes=n % every_minutes),
+            start_date=start.date()))

@@ -15,8 +15,8 @@ from pulserx.accounts.models import (
     CareLinkStatus,
     Patient,
     User,
-    zone_names,
 )
+from pulserx.accounts.zones import current_name, zone_names
 from pulserx.reminders.schedule import TravelPolicy
 
 ZoneChoices = list[tuple[str, Any]]
@@ -32,8 +32,11 @@ def timezone_choices() -> ZoneChoices:
     return [(region, zones) for region, zones in sorted(groups.items())]
 
 
-def timezone_field(**kwargs: Any) -> forms.ChoiceField:
-    return forms.ChoiceField(
+def timezone_field(**kwargs: Any) -> forms.TypedChoiceField:
+    """A zone from the list, saved under its place's current name (a browser may have
+    filled in an old one)."""
+    return forms.TypedChoiceField(
+        coerce=current_name,
         choices=[("", "Choose a time zone…"), *timezone_choices()],
         error_messages={
             "invalid_choice": "“%(value)s” is not a time zone we know. "
@@ -244,3 +247,22 @@ class InviteForm(forms.Form):
         if status == CareLinkStatus.ACCEPTED:
             raise forms.ValidationError("This person already looks after you.")
         return email
+
+
+class DeleteAccountForm(forms.Form):
+    """Deleting the account asks for the password again: a session left open on a shared
+    computer must not be enough."""
+
+    password = forms.CharField(
+        label="Your password", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password

@@ -3,34 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from functools import lru_cache
-from zoneinfo import available_timezones
 
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.dispatch import Signal
 
+from pulserx.accounts.zones import validate_timezone
 from pulserx.reminders.schedule import TravelPolicy
-
-# Keys of the tz database that name no place: "localtime" is whatever the server's own clock
-# is set to, "Factory" a placeholder zone, "posixrules" a template file.
-_NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
-
-
-@lru_cache(maxsize=1)
-def zone_names() -> frozenset[str]:
-    """The IANA zones a patient may live in."""
-    return frozenset(available_timezones() - _NOT_PLACES)
-
-
-def validate_timezone(value: str) -> None:
-    if value not in zone_names():
-        raise ValidationError(
-            "“%(value)s” is not an IANA time zone (for example Europe/London).",
-            params={"value": value},
-        )
-
 
 # Sent after a user's new password is saved (change, reset, admin): sessions of other
 # browsers already end through Django's session hash; tokens and sockets listen here.
@@ -69,6 +48,9 @@ class User(AbstractUser):
     # A caregiver's own clock (a patient's lives on their profile), kept up to date by
     # their browser; times of a patient's doses are shown to them with the zone named.
     timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone])
+    # Set when the user asks for their account to be deleted: the purge removes it once this
+    # time has passed, unless signing in before then cleared it (`accounts.deletion`).
+    delete_after = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"  # type: ignore[misc]
     REQUIRED_FIELDS = []  # type: ignore[misc]
@@ -154,3 +136,35 @@ class CareLink(models.Model):
 
     def __str__(self) -> str:
         return f"care link {self.pk}"
+
+
+class AccessKind(models.TextChoices):
+    """What of a patient's health data someone other than the patient read."""
+
+    DAY = "day", "day"
+    HISTORY = "history", "history"
+    REPORT = "report", "report"
+    EXPORT = "export", "dose export"
+    API = "api", "data (API)"
+
+
+class AccessRecord(models.Model):
+    """Someone read a patient's health data in this hour: who, whose, what kind — never the
+    data itself. At most one row per reader, subject, kind and hour (`accounts.access_log`)."""
+
+    reader = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    subject = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="access_records")
+    kind = models.CharField(max_length=16, choices=AccessKind.choices)
+    hour = models.DateTimeField(help_text="The start of the hour (UTC) of the first read.")
+    first_read_at = models.DateTimeField()
+    token_name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["reader", "subject", "kind", "hour"],
+                                    name="one_access_record_per_hour")
+        ]
+        indexes = [models.Index(fields=["subject", "-hour"], name="access_by_subject")]
+
+    def __str__(self) -> str:
+        return f"access record {self.pk}"

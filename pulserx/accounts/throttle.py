@@ -1,9 +1,17 @@
-"""Guessing passwords: django-axes counts failed sign-ins per client address and locks the
-address out for a while; password resets and new API tokens are throttled with it.
+"""Guessing passwords: django-axes counts failed sign-ins per client address and per account,
+and locks either out for a while once its count reaches the limit.
 
-A password-reset request counts as a failed attempt: it is how someone without the password
-gets in, and it sends mail, so an address cannot use it to go on trying (or flood inboxes)
-once it is locked out.
+- Per address (the one the platform's proxy saw, `pulserx.clientaddress`): one network cannot
+  go on guessing, whichever accounts it tries. Nobody can lock another network out, since the
+  address is not the client's to choose.
+- Per account: guesses spread over many addresses (a botnet) still stop at the limit. The
+  account's lock ends after the lockout time, or at once when the owner sets a new password
+  through the reset email (`release_account`): asking for that email is never refused because
+  of the account's lock, only because of the asking address's.
+
+A password-reset request counts as a failed attempt of its address (not of the account, whose
+owner it is meant to let in): it sends mail, so an address cannot use it to go on trying (or
+flood inboxes) once it is locked out. New API tokens wait while their address is locked.
 """
 
 from __future__ import annotations
@@ -12,12 +20,38 @@ from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off
+from axes.models import AccessAttempt, AccessBase
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-LOCKED_MESSAGE = ("Too many failed sign-in attempts from your network: signing in is paused "
-                  "for {minutes} minutes.")
+from pulserx.clientaddress import client_address
+
+LOCKED_MESSAGE = ("Too many failed sign-in attempts from your network or for this account: "
+                  "signing in is paused for {minutes} minutes.")
+ADDRESS_ONLY = ["ip_address"]
+ADDRESS_AND_ACCOUNT = ["ip_address", "username"]
+
+
+def account_name(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str | None:
+    """The account a sign-in is for, as one key whatever its letter case (AXES_USERNAME_CALLABLE);
+    None when the request names none."""
+    name = credentials.get("username") if credentials else request.POST.get("username")
+    if not isinstance(name, str) or not name.strip():
+        return None
+    return name.strip().lower()[:254]
+
+
+def lockout_parameters(request_or_attempt: HttpRequest | AccessBase,
+                       credentials: dict[str, Any] | None = None) -> list[str]:
+    """Count per address and per account (AXES_LOCKOUT_PARAMETERS): a sign-in is refused when
+    either has reached the limit. What names no account (a reset request, a new token) is
+    counted and checked by its address only."""
+    if isinstance(request_or_attempt, AccessBase):
+        name = request_or_attempt.username
+    else:
+        name = account_name(request_or_attempt, credentials)
+    return ADDRESS_AND_ACCOUNT if name else ADDRESS_ONLY
 
 
 def lockout_minutes(request: HttpRequest) -> int:
@@ -44,11 +78,37 @@ def is_locked_out(request: HttpRequest) -> bool:
     return AxesProxyHandler.is_locked(request, {})
 
 
-def count_attempt(request: HttpRequest, username: str) -> bool:
+def count_attempt(request: HttpRequest) -> bool:
     """Count a password-reset request like a failed sign-in from this address; False when
     the address is (now) locked out and the request must not go ahead."""
     if is_locked_out(request):
         return False
-    user_login_failed.send(sender=__name__, credentials={"username": username},
-                           request=request)
+    user_login_failed.send(sender=__name__, credentials={"username": None}, request=request)
     return not getattr(request, "axes_locked_out", False)
+
+
+def is_account_locked_out(request: HttpRequest, email: str) -> bool:
+    return AxesProxyHandler.is_locked(request, {"username": email})
+
+
+def count_wrong_password(request: HttpRequest, email: str) -> bool:
+    """Count a wrong password typed to confirm an action (deleting the account) like a failed
+    sign-in of that account from this address; False once either is (now) locked out."""
+    user_login_failed.send(sender=__name__, credentials={"username": email}, request=request)
+    return not getattr(request, "axes_locked_out", False)
+
+
+def forget_own_failures(sender: object, request: HttpRequest | None, user: Any,
+                        **kwargs: Any) -> None:
+    """On signing in, forget the failures of this account from this address (the owner's own
+    typos), and no others: a sign-in to one's own account must not wipe the count of guesses
+    made at other accounts, nor another address's guesses at this one."""
+    if request is None or not request.META.get("REMOTE_ADDR"):
+        return
+    AccessAttempt.objects.filter(ip_address=client_address(request),
+                                 username=user.get_username().strip().lower()).delete()
+
+
+def release_account(email: str) -> None:
+    """End an account's lock: its owner proved they read its email (a password reset)."""
+    AccessAttempt.objects.filter(username=email.strip().lower()).delete()

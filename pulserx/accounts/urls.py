@@ -2,7 +2,7 @@
 the admin app ships registration/… templates that would otherwise win)."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path
 
 from pulserx.accounts import views
 
@@ -18,12 +18,13 @@ urlpatterns = [
     path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(
         template_name="accounts/password_reset_done.html"), name="password_reset_done"),
-    path("password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
-        template_name="accounts/password_reset_confirm.html",
-        success_url=reverse_lazy("password_reset_complete")), name="password_reset_confirm"),
+    path("password/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
     path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(
         template_name="accounts/password_reset_complete.html"), name="password_reset_complete"),
     path("settings/", views.account_settings, name="account_settings"),
+    path("delete/", views.delete_account, name="delete_account"),
+    path("access-log/", views.who_saw_what, name="access_log"),
     path("timezone/", views.report_timezone, name="report_timezone"),
     path("timezone/choose/", views.choose_clock, name="choose_clock"),
     path("verify/send/", views.resend_verification, name="resend_verification"),

@@ -3,38 +3,44 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from pulserx.accounts import care, emails, throttle, verification
+from pulserx.accounts import access_log, care, deletion, emails, throttle, verification
 from pulserx.accounts.care import home_url
 from pulserx.accounts.forms import (
     CaregiverSettingsForm,
+    DeleteAccountForm,
     InviteForm,
     PatientSettingsForm,
     SignInForm,
     SignUpForm,
 )
 from pulserx.accounts.models import (
+    AccountType,
     CareLink,
     CareLinkStatus,
     Patient,
     User,
     patient_of,
-    validate_timezone,
 )
+from pulserx.accounts.zones import current_name, validate_timezone
 from pulserx.reminders import travel
+from pulserx.reminders.clock import patient_zone, reader_zone
 from pulserx.reminders.planning import replan_patient
 from pulserx.reminders.schedule import TravelPolicy
 from pulserx.siteurl import site_url
@@ -63,7 +69,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/password_reset_subject.txt"
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not throttle.count_attempt(request, request.POST.get("email", "")[:254]):
+        if not throttle.count_attempt(request):
             return throttle.lockout_response(request)
         return super().post(request, *args, **kwargs)
 
@@ -73,13 +79,24 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        response = super().form_valid(form)
+        # Whoever set the password read the account's email: its sign-in lock (if any) ends.
+        throttle.release_account(form.user.email)
+        return response
+
+
 def sign_up(request: HttpRequest) -> HttpResponse:
     """Create the account and email a link that confirms the address and signs in. An
     address that already has an account gets an email saying so, and the page answers the
     same either way: sign-up does not tell strangers who has an account."""
     if request.user.is_authenticated:
         return redirect(home_url(request.user))  # type: ignore[arg-type]
-    form = SignUpForm(request.POST or None)
+    form = SignUpForm(request.POST or None, initial=signup_initial(request))
     if request.method == "POST" and form.is_valid():
         existing = User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
         if existing is None:
@@ -94,6 +111,17 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/signup.html", {"form": form, "next": safe_next(request)})
 
 
+def signup_initial(request: HttpRequest) -> dict[str, str]:
+    """What a link may fill in on the sign-up form: an invitation's address, and "caregiver"
+    for someone invited to look after a patient."""
+    initial = {}
+    if request.GET.get("as") in AccountType.values:
+        initial["account_type"] = request.GET["as"]
+    if request.GET.get("email"):
+        initial["email"] = request.GET["email"][:254]
+    return initial
+
+
 def signup_sent(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/signup_sent.html")
 
@@ -103,12 +131,13 @@ def account_settings(request: HttpRequest) -> HttpResponse:
     patient = patient_of(request.user)
     if patient is None:
         return caregiver_settings(request)
+    clock_before = patient_zone(patient)
     form = PatientSettingsForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             form.save()
             if form.changes_clock:
-                replan_patient(patient.pk)
+                replan_patient(patient.pk, moved_from=clock_before)
         messages.success(request, "Settings saved.")
         return redirect("account_settings")
     return render_settings(request, patient, form=form)
@@ -152,7 +181,7 @@ def report_timezone(request: HttpRequest) -> JsonResponse:
     choose (Today asks); a caregiver's own clock simply follows."""
     if not request.user.is_authenticated:
         return JsonResponse({"error": "Sign in first."}, status=401)
-    zone = request.POST.get("timezone", "")
+    zone = current_name(request.POST.get("timezone", ""))
     try:
         validate_timezone(zone)
     except ValidationError as exc:
@@ -229,9 +258,16 @@ def care_alerts(request: HttpRequest, link_id: int) -> HttpResponse:
     return redirect(reverse("account_settings") + "#caregivers")
 
 
-@login_required
 def care_accept(request: HttpRequest, token: str) -> HttpResponse:
     link = get_object_or_404(CareLink.objects.select_related("patient__user"), token=token)
+    if not request.user.is_authenticated:  # say who invites, and to what, before signing in
+        if request.method != "GET":
+            return redirect_to_login(request.get_full_path())
+        return render(request, "accounts/accept.html", {
+            "link": link, "inviter": link.patient.user, "signed_out": True,
+            "signup_query": urlencode({"next": request.path, "as": AccountType.CAREGIVER,
+                                       "email": link.invited_email}),
+            "login_query": urlencode({"next": request.path})})
     assert isinstance(request.user, User)
     if link.caregiver_id == request.user.pk and link.status == CareLinkStatus.ACCEPTED:
         return redirect("care_home")
@@ -283,3 +319,38 @@ def care_home(request: HttpRequest) -> HttpResponse:
               for link in links.order_by("patient__user__first_name", "pk")]
     invites = care.pending_invites_for(request.user).select_related("patient__user")
     return render(request, "accounts/care_home.html", {"people": people, "invites": invites})
+
+
+@login_required
+def delete_account(request: HttpRequest) -> HttpResponse:
+    """Ask for the account's deletion (password again); signs out. Signing in within the
+    grace period cancels it."""
+    assert isinstance(request.user, User)
+    user = request.user
+    form = DeleteAccountForm(request.POST or None, user=user)
+    if request.method == "POST":
+        # The password guards against a session left open: guesses at it count as sign-ins.
+        if throttle.is_account_locked_out(request, user.email):
+            return throttle.lockout_response(request)
+        if form.is_valid():
+            purge_at = deletion.request_deletion(user)
+            zone = reader_zone(user)
+            logout(request)
+            return render(request, "accounts/delete_requested.html", {
+                "purge_at": purge_at.astimezone(zone) if zone else purge_at,
+                "zone": zone.key if zone else "UTC"})
+        if not throttle.count_wrong_password(request, user.email):
+            return throttle.lockout_response(request)
+    return render(request, "accounts/delete_account.html", {
+        "form": form, "grace_days": settings.PULSERX_DELETION_GRACE.days})
+
+
+@login_required
+def who_saw_what(request: HttpRequest) -> HttpResponse:
+    """The patient's own access log: who other than them read their data, and when."""
+    patient = patient_or_404(request)
+    assert isinstance(request.user, User)
+    zone = reader_zone(request.user) or patient_zone(patient)
+    return render(request, "accounts/access_log.html", {
+        "lines": access_log.access_lines(patient, zone), "zone": zone.key,
+        "days": settings.PULSERX_ACCESS_LOG_DAYS})

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router, Status
 from ninja.errors import HttpError, ValidationError
@@ -19,6 +19,7 @@ from pulserx.api.schemas import (
     BoundedDate,
     DoseOut,
     ErrorOut,
+    Instant,
     MedicationTally,
     SnoozeIn,
     TakenOut,
@@ -38,6 +39,8 @@ from pulserx.reminders.schedule import FIRST_DATE, LAST_DATE
 router = Router(tags=["doses"], auth=any_auth)
 
 MAX_LIST_DAYS = 92
+# Doses per answer: a busy account's three months are listed a page at a time.
+MAX_PAGE = 1000
 _ACTION_ERRORS = {404: ErrorOut, 409: ErrorOut}
 
 
@@ -57,6 +60,7 @@ def act(action: Callable[[], Dose]) -> Dose:
 @router.get("/doses", response=list[DoseOut])
 def list_doses(
     request: HttpRequest,
+    response: HttpResponse,
     start: Annotated[BoundedDate | None, Query(
         alias="from", description="First local day (= to when only to is given, else today).")
                      ] = None,
@@ -65,11 +69,19 @@ def list_doses(
                     f"{MAX_LIST_DAYS} days.")] = None,
     status: Annotated[list[DoseStatus] | None, Query(description="Only these statuses.")
                       ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Doses per answer.")
+                     ] = MAX_PAGE,
+    after: Annotated[Instant | None, Query(
+        description="Continue a listing: only doses due at or after this instant, less the "
+                    "first `skip` due exactly then (the `Link: rel=next` header has both).")
+                     ] = None,
+    skip: Annotated[int, Query(ge=0, le=MAX_PAGE, description="See `after`.")] = 0,
 ) -> Any:
     """The patient's doses on local days `from`..`to` (the patient's clock), in due order,
-    test reminders included (their `medication_id` is null). Doses planned but not yet
-    prepared by the dispatcher (it does so minutes ahead) have `id: null`: they can be acted
-    on once they have an id."""
+    test reminders included (their `medication_id` is null), at most `limit` of them: when
+    there are more, the `Link` header (`rel="next"`) gives the address of the rest. Doses
+    planned but not yet prepared by the dispatcher (it does so minutes ahead) have `id: null`:
+    they can be acted on once they have an id."""
     patient = caller_patient(request)
     first = start or (to if to is not None else local_today(patient))
     last = to or first
@@ -81,8 +93,28 @@ def list_doses(
         raise ValidationError([{"type": "value_error", "loc": ["query", "to"],
                                 "msg": f"must be within {MAX_LIST_DAYS} days on or after from"}])
     zone = patient_zone(patient)
-    return doses_in(patient, day_start(first, zone), day_start(last + timedelta(1), zone),
-                    statuses=status or ())
+    begin = day_start(first, zone)
+    if after is not None and after > begin:
+        begin = after
+    else:
+        skip = 0
+    found = doses_in(patient, begin, day_start(last + timedelta(1), zone),
+                     statuses=status or (), limit=skip + limit + 1)[skip:]
+    if len(found) > limit:
+        response["Link"] = f'<{next_page(request, found[:limit], after, skip)}>; rel="next"'
+    return found[:limit]
+
+
+def next_page(request: HttpRequest, page: list[Dose], after: datetime | None,
+              skip: int) -> str:
+    """The address that lists the doses after `page`: from the last one's instant, less those
+    of that instant already listed (on this page, and before it if it began there too)."""
+    last = page[-1].due_at
+    listed = sum(1 for dose in page if dose.due_at == last) + (skip if after == last else 0)
+    query = request.GET.copy()
+    query["after"] = last.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    query["skip"] = str(listed)
+    return f"{request.path}?{query.urlencode()}"
 
 
 @router.post("/doses/{dose_id}/take", response={200: TakenOut, **_ACTION_ERRORS})

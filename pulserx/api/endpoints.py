@@ -15,12 +15,13 @@ from ninja import Status
 from ninja.errors import HttpError, ValidationError
 
 from pulserx.accounts import throttle
-from pulserx.api import as_needed, doses, fhir, inbox, medications, record
+from pulserx.api import as_needed, channels, doses, fhir, inbox, medications, record
 from pulserx.api.auth import any_auth, caller, caller_patient, session_auth
 from pulserx.api.contract import DocumentedAPI
 from pulserx.api.docs import LocalSwagger
 from pulserx.api.ical import calendar_url, reset_calendar_address
-from pulserx.api.models import ApiToken, TokenLimitError
+from pulserx.api.json_body import StrictJSONParser
+from pulserx.api.models import ApiToken, TokenLimitError, TokenScope
 from pulserx.api.schemas import (
     CalendarOut,
     ErrorOut,
@@ -34,6 +35,7 @@ from pulserx.reminders.schedule import TravelPolicy
 
 api = DocumentedAPI(
     title="PulseRx API", version="1", auth=any_auth, urls_namespace="api", docs=LocalSwagger(),
+    parser=StrictJSONParser(),
     description="Medications, schedules, doses, the inbox and adherence of the signed-in "
                 "patient. Authenticate with a personal token (`Authorization: Bearer …`, "
                 "created with `POST /tokens` from a signed-in browser) or the session.",
@@ -44,6 +46,7 @@ api.add_router("", as_needed.router)
 api.add_router("", fhir.router)
 api.add_router("", inbox.router)
 api.add_router("", record.router)
+api.add_router("", channels.router)
 
 
 @api.get("/me", response=ProfileOut, tags=["profile"])
@@ -77,13 +80,17 @@ def list_tokens(request: HttpRequest) -> Any:
 @api.post("/tokens", response={201: TokenCreatedOut, 429: ErrorOut}, auth=session_auth,
           tags=["tokens"])
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
-    """Create a personal token. Only from a signed-in browser session (a token cannot mint
-    tokens); the token is in this response and nowhere else, ever. 429 past the limits
-    (new tokens an hour, tokens per account) or while sign-in is locked for this client."""
+    """Create a personal token, read-only unless `scope` says read-write. Only from a
+    signed-in browser session (a token cannot mint tokens) of an account with a patient
+    profile (a caregiver's access is through the pages, as on the Settings page); the token
+    is in this response and nowhere else, ever. 429 past the limits (new tokens an hour,
+    tokens per account) or while sign-in is locked for this client."""
+    caller_patient(request)
     if throttle.is_locked_out(request):
         return throttle.lockout_response(request)
     try:
-        row, token = ApiToken.issue(caller(request), payload.name.strip(), payload.expires_at)
+        row, token = ApiToken.issue(caller(request), payload.name.strip(), payload.expires_at,
+                                    scope=payload.scope)
     except TokenLimitError as error:
         raise HttpError(429, str(error)) from None
     except ValueError as error:
@@ -91,7 +98,8 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Any:
                                 "loc": ["body", "payload", "expires_at"]}]) from None
     return Status(201, TokenCreatedOut(id=row.pk, name=row.name, hint=row.hint,
                                        created_at=row.created_at, last_used_at=None,
-                                       expires_at=row.expires_at, token=token))
+                                       expires_at=row.expires_at, scope=TokenScope(row.scope),
+                                       token=token))
 
 
 @api.delete("/tokens/{token_id}", response={204: None, 404: ErrorOut}, tags=["tokens"])

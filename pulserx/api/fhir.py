@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, time
 from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +16,7 @@ from pulserx.api.schemas import ErrorOut, MedicationOut
 from pulserx.fhir.bundle_out import HISTORY_DAYS, MAX_HISTORY_DAYS, patient_bundle
 from pulserx.fhir.importing import import_document, preview
 from pulserx.fhir.timing_in import Unsupported
+from pulserx.web.templatetags.pulserx_web import plan_summary
 
 router = Router(tags=["fhir"], auth=any_auth)
 FHIR_JSON = "application/fhir+json"
@@ -28,7 +29,13 @@ class PreviewItem(Schema):
     name: str
     strength: str
     recurrence: str
+    prescribed: str = Field(description="The prescription's own words (Dosage.text).")
+    reminds: str = Field(description="What PulseRx will remind, in words, with every amount "
+                         "(and its unit) and time.")
+    paused: bool = Field(description="On hold: imported paused, no reminders until resumed.")
     upcoming: list[datetime] = Field(description="The first reminders it would give.")
+    already_have: bool = Field(description="The patient already has a medication of this "
+                               "name and strength: it is imported only with duplicates=true.")
 
 
 class PreviewOut(Schema):
@@ -57,17 +64,29 @@ def export_bundle(request: HttpRequest, days: Annotated[
                                             "description": "A MedicationRequest (or a Bundle "
                                             "of them, or of MedicationStatements)."}})
 def import_request(request: HttpRequest, dry_run: Annotated[
-        bool, Query(description="Only say what would be created.")] = False) -> Any:
+        bool, Query(description="Only say what would be created.")] = False,
+        single_dose_at: Annotated[time | None, Query(
+            description="HH:MM on the patient's clock for a single dose (count 1) the "
+                        "prescription gives no time; without it such a dose answers 422.")
+        ] = None,
+        duplicates: Annotated[bool, Query(
+            description="Also import, as second medications, those the patient already has "
+                        "(same name and strength); without it they are left out.")] = False,
+        ) -> Any:
     """Import medications with their schedules. Anything PulseRx cannot represent answers
     422 naming the FHIR element, and nothing is saved."""
     patient = caller_patient(request)
     try:
         if dry_run:
             items = [PreviewItem(name=p.medication.name, strength=p.medication.strength,
-                                 recurrence=p.schedule.recurrence, upcoming=p.upcoming)
-                     for p in preview(patient, request.body)]
+                                 recurrence=p.schedule.recurrence,
+                                 prescribed=p.medication.prescribed,
+                                 reminds=plan_summary(p.schedule, p.medication),
+                                 paused=p.medication.paused, upcoming=p.upcoming,
+                                 already_have=p.already is not None)
+                     for p in preview(patient, request.body, single_dose_at, duplicates)]
             return Status(200, PreviewOut(medications=items))
-        created = import_document(patient, request.body)
+        created = import_document(patient, request.body, single_dose_at, duplicates)
     except Unsupported as refused:
         return Status(422, ErrorOut(detail=str(refused)))
     return Status(201, {"medications": created})

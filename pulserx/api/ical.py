@@ -29,8 +29,9 @@ from pulserx.reminders.schedule import Recurrence
 from pulserx.siteurl import site_url
 
 FEED_DAYS = 30
-# 100 medications x 24 times x 30 days would be 72,000 events; calendar apps choke long
-# before that, so the feed stops at the earliest FEED_EVENT_LIMIT doses.
+# 100 medications every 15 minutes for 30 days would be 288,000 events; calendar apps choke
+# long before that, so the feed stops at the earliest FEED_EVENT_LIMIT doses, and plans no
+# more than those.
 FEED_EVENT_LIMIT = 3000
 
 
@@ -115,11 +116,15 @@ def upcoming_events(patient: Patient, now: datetime) -> list[Event]:
     start = day_start(local_today(patient, now), zone)
     until = now + timedelta(days=FEED_DAYS)
     host = urlsplit(settings.SITE_URL).hostname or "pulserx"
+    # Each source's first FEED_EVENT_LIMIT hold the merged first FEED_EVENT_LIMIT: nothing
+    # later is read or planned.
     stored = list(Dose.objects.filter(
         patient=patient, medication__isnull=False, medication__paused=False,
         due_at__gte=start, due_at__lte=until,
-    ).exclude(schedule__recurrence=Recurrence.AS_NEEDED).select_related("medication"))
-    planned = planned_doses(patient, start, until + timedelta(microseconds=1))
+    ).exclude(schedule__recurrence=Recurrence.AS_NEEDED).select_related("medication")
+        .order_by("due_at", "pk")[:FEED_EVENT_LIMIT])
+    planned = planned_doses(patient, start, until + timedelta(microseconds=1),
+                            limit=FEED_EVENT_LIMIT)
     events = {(event.uid, event.start): event
               for event in (dose_event(dose, zone, host) for dose in [*stored, *planned])}
     return sorted(events.values(), key=lambda event: (event.start, event.uid))[:FEED_EVENT_LIMIT]

@@ -8,12 +8,14 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Router, Status
 from ninja.errors import HttpError, ValidationError
 
 from pulserx.accounts.models import Patient
 from pulserx.api.auth import any_auth, caller_patient
 from pulserx.api.schemas import (
+    NULLABLE,
     ErrorOut,
     MedicationIn,
     MedicationOut,
@@ -21,7 +23,7 @@ from pulserx.api.schemas import (
     ScheduleIn,
 )
 from pulserx.reminders.actions import delete_medication, set_paused
-from pulserx.reminders.clock import local_today
+from pulserx.reminders.clock import local_today, patient_zone
 from pulserx.reminders.medications import (
     save_medication,
     schedule_of,
@@ -35,6 +37,8 @@ from pulserx.reminders.models import (
     check_room_for_medication,
 )
 from pulserx.reminders.schedule import WALL_RECURRENCES, Plan
+from pulserx.reminders.tapering import first_day_problem
+from pulserx.reminders.timetable import TaperTimetable
 
 router = Router(tags=["medications"], auth=any_auth)
 
@@ -43,9 +47,6 @@ SCHEDULE_FIELDS = ("recurrence", "times", "weekdays", "every_days", "days_on", "
                    "window_end", "interval_from", "dose_count", "dose_amount", "phases",
                    "continue_last_phase", "max_doses", "limit_period_hours",
                    "min_gap_minutes")
-# PATCH may set these to null; any other field sent as null is an error, not a wipe.
-NULLABLE = {"stock", "refill_threshold", "pack_size", "end_date", "every_minutes", "anchor_at",
-            "window_start", "window_end", "dose_count", "max_doses", "min_gap_minutes"}
 # Which schedule field a `Plan` error message is about; the first needle found wins.
 _PLAN_ERROR_FIELDS = (("end (", "end_date"), ("time of day", "times"), ("times", "times"),
                       ("every_days", "every_days"), ("weekday", "weekdays"),
@@ -146,7 +147,11 @@ def create_medication(request: HttpRequest, payload: MedicationIn) -> Any:
     fields = payload.model_dump()
     schedule_fields = fields.pop("schedule")
     schedule_fields["start_date"] = schedule_fields["start_date"] or local_today(patient)
-    checked_plan(schedule_fields)
+    plan = checked_plan(schedule_fields)
+    if isinstance(plan, TaperTimetable):
+        problem = first_day_problem(plan.plan, patient_zone(patient), timezone.now())
+        if problem:
+            raise schedule_error("start_date", problem)
     return Status(201, write(Medication(patient=patient), fields, schedule_fields))
 
 

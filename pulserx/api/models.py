@@ -21,6 +21,14 @@ MAX_TOKENS_PER_USER = 25
 MAX_TOKEN_LIFETIME = timedelta(days=366)
 
 
+class TokenScope(models.TextChoices):
+    """What a token may do. A read token may only read (GET); recording doses, changing
+    medications, rotating the calendar address, importing and revoking tokens need read-write."""
+
+    READ = "read", "Read only"
+    READ_WRITE = "read-write", "Read and write"
+
+
 class TokenLimitError(Exception):
     """The account may not have another token now; the message says why."""
 
@@ -42,12 +50,18 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True,
                                       help_text="Refused from then on; empty: never expires.")
+    scope = models.CharField(max_length=10, choices=TokenScope.choices,
+                             default=TokenScope.READ_WRITE)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"api token {self.pk}"
+
+    @property
+    def may_write(self) -> bool:
+        return self.scope == TokenScope.READ_WRITE
 
     @property
     def expired(self) -> bool:
@@ -60,15 +74,16 @@ class ApiToken(models.Model):
                                   | models.Q(expires_at__gt=timezone.now()))
 
     @classmethod
-    def issue(cls, user: User, name: str,
-              expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+    def issue(cls, user: User, name: str, expires_at: datetime | None = None,
+              scope: TokenScope = TokenScope.READ_WRITE) -> tuple[ApiToken, str]:
         """Create a token for `user`; returns the row and the token (never stored). Raises
         TokenLimitError past the per-hour or per-account limits, ValueError for an expiry
         in the past or more than a year ahead."""
         check_can_issue(user, expires_at)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         row = cls.objects.create(user=user, name=name, digest=token_digest(token),
-                                 hint=token[: len(TOKEN_PREFIX) + 4], expires_at=expires_at)
+                                 hint=token[: len(TOKEN_PREFIX) + 4], expires_at=expires_at,
+                                 scope=scope)
         return row, token
 
 

@@ -19,11 +19,15 @@ from pydantic import (
     model_validator,
 )
 
+from pulserx.api.models import TokenScope
+from pulserx.plaintext import NAME_PATTERN, TEXT_PATTERN
 from pulserx.reminders.actions import DoseActionError, snooze_minutes
+from pulserx.reminders.amounts import amount_text
 from pulserx.reminders.models import (
     SNOOZE_CHOICES,
     Dose,
     DoseStatus,
+    DoseUnit,
     IntervalFrom,
     Medication,
     MedicationForm,
@@ -41,10 +45,10 @@ from pulserx.reminders.stock import stock_was_short
 
 _HH_MM = r"^([01]\d|2[0-3]):[0-5]\d$"
 _CENT = Decimal("0.01")
-# Free text without control characters (NUL included: PostgreSQL cannot store it); a name
-# needs at least one visible character. Patterns, so the OpenAPI document says so too.
-_TEXT = r"^[^\x00-\x1f\x7f]*$"
-_NAME = r"^[^\x00-\x1f\x7f]*[^\x00-\x1f\x7f\s][^\x00-\x1f\x7f]*$"
+# The one rule for names and short text (pulserx/plaintext.py), as patterns, so the OpenAPI
+# document says so too.
+_TEXT = TEXT_PATTERN
+_NAME = NAME_PATTERN
 
 
 def _as_number(value: Decimal) -> int | float:
@@ -62,6 +66,8 @@ def _quantity(least: Decimal) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
             raise ValueError("must be a number")
         exact = Decimal(str(value))
+        if not exact.is_finite():
+            raise ValueError("must be a finite number")
         # Range first: quantizing 1e308 to cents would overflow the decimal context.
         if not least - _CENT < exact < _MOST + _CENT:
             raise ValueError(f"must be from {least} to {_MOST}")
@@ -170,6 +176,9 @@ class TokenIn(Schema):
     expires_at: datetime | None = Field(
         default=None, description="When the token stops working (within a year); "
                                   "null: it never expires.")
+    scope: TokenScope = Field(default=TokenScope.READ, description=(
+        "read: only GET operations; read-write: everything a signed-in patient may do "
+        "except making tokens."))
 
 
 class TokenOut(Schema):
@@ -179,6 +188,7 @@ class TokenOut(Schema):
     created_at: datetime
     last_used_at: datetime | None
     expires_at: datetime | None
+    scope: TokenScope
 
 
 class TokenCreatedOut(TokenOut):
@@ -218,10 +228,34 @@ class DoseTime(Schema):
 
 class PhaseIn(Schema):
     days: PhaseDays = Field(description="How many days the phase lasts.")
-    times: list[DoseTime] = Field(min_length=1)
+    times: list[DoseTime] = Field(min_length=1, description="Each time of day at most once.")
 
 
-class ScheduleFields(Schema):
+# What a partial update may set to null (clearing it); every other field it sends must have a
+# value, and the OpenAPI document says so (no null in their schemas).
+NULLABLE = frozenset({"stock", "refill_threshold", "pack_size", "end_date", "every_minutes",
+                      "anchor_at", "window_start", "window_end", "dose_count", "max_doses",
+                      "min_gap_minutes"})
+
+
+def _null_only_where_allowed(schema: dict[str, Any]) -> None:
+    """Drop `null` from the schemas of the fields that may not be cleared."""
+    for name, field in schema.get("properties", {}).items():
+        options = field.get("anyOf")
+        if name in NULLABLE or name == "schedule" or not options:
+            continue
+        kept = [option for option in options if option.get("type") != "null"]
+        if len(kept) == len(options):
+            continue
+        del field["anyOf"]
+        field.pop("default", None)
+        if len(kept) == 1:
+            field.update(kept[0])
+        else:
+            field["anyOf"] = kept
+
+
+class ScheduleFields(Schema, json_schema_extra=_null_only_where_allowed):
     """Every field optional: the base of a full schedule and of a partial update."""
 
     recurrence: Recurrence | None = None
@@ -231,8 +265,10 @@ class ScheduleFields(Schema):
     every_days: DaysFrom1 | None = Field(default=None, description="interval: every N days")
     days_on: DaysFrom0 | None = Field(default=None, description="cycle: days on")
     days_off: DaysFrom0 | None = Field(default=None, description="cycle: days off")
-    start_date: BoundedDate | None = Field(default=None,
-                                           description="Default: today; kept on edit.")
+    start_date: BoundedDate | None = Field(
+        default=None, description="Default: today; kept on edit. A new taper cannot start on "
+                                  "a day whose first-phase times have already passed on the "
+                                  "patient's clock (its first step would be short).")
     end_date: BoundedDate | None = Field(
         default=None, description="Last dose day, inclusive; not before start_date (which "
                                   "is today when not given).")
@@ -310,7 +346,7 @@ class ScheduleIn(ScheduleFields, json_schema_extra=_RECURRENCE_RULES):
         return self
 
 
-class MedicationFields(Schema):
+class MedicationFields(Schema, json_schema_extra=_null_only_where_allowed):
     name: str | None = Field(default=None, min_length=1, max_length=120, pattern=_NAME)
     strength: str | None = Field(default=None, max_length=60, pattern=_TEXT)
     form: MedicationForm | None = None
@@ -395,6 +431,13 @@ class MedicationOut(Schema):
     name: str
     strength: str
     form: MedicationForm
+    dose_unit: DoseUnit = Field(description="The unit of every amount of the schedule and "
+                                "its doses: \"\" counts the product in its form's unit "
+                                "(tablets, ml of a liquid…), else a UCUM unit; stock counts "
+                                "only doses in product units.")
+    strength_value: Quantity | None = Field(description="One product unit's exact strength, "
+                                            "when known (in strength_unit).")
+    strength_unit: DoseUnit
     instructions: str
     stock: Quantity | None
     refill_threshold: Quantity | None
@@ -420,10 +463,16 @@ class DoseOut(Schema):
     medication_name: str | None
     due_at: datetime
     amount: Quantity
+    amount_text: str = Field(description="The amount with its unit, as every page and "
+                             "message words it: \"2 tablets\", \"10 mL\", \"75 micrograms\".")
     status: DoseStatus
     late: bool
     snoozed_until: datetime | None
     acted_at: datetime | None
+
+    @staticmethod
+    def resolve_amount_text(dose: Dose) -> str:
+        return amount_text(dose.amount, dose.medication.measure if dose.medication else "")
 
     @staticmethod
     def resolve_medication_name(dose: Dose) -> str | None:

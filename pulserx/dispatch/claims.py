@@ -49,7 +49,8 @@ def _claim_due(table: str, now: datetime, limit: int,
 
 
 _CLAIM_DELIVERIES = """
-UPDATE notifications_delivery SET next_attempt_at = %s
+UPDATE notifications_delivery
+SET next_attempt_at = CASE WHEN channel IN ('service', 'mqtt') THEN %s ELSE %s END
 WHERE id IN (
     SELECT id FROM notifications_delivery
     WHERE next_attempt_at <= %s AND status = 'pending'
@@ -59,14 +60,16 @@ RETURNING id, channel, attempts
 """
 
 
-def claim_due_deliveries(now: datetime, limit: int,
-                         lease: timedelta) -> list[tuple[int, str, int]]:
+def claim_due_deliveries(now: datetime, limit: int, lease: timedelta,
+                         channel_lease: timedelta | None = None) -> list[tuple[int, str, int]]:
     """Take pending deliveries whose (re)try time has come, pushing that time to
-    `now + lease`: the (id, channel, attempts made) rows returned are this caller's to send.
+    `now + lease` (`now + channel_lease` for a user's own channels, which may be slower):
+    the (id, channel, attempts made) rows returned are this caller's to send.
     If the send never happens (the task is lost, a worker dies), the delivery comes due
     again when the lease ends."""
     adapt = connection.ops.adapt_datetimefield_value
     sql = _CLAIM_DELIVERIES.format(lock=_SKIP_LOCKED.get(connection.vendor, ""))
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, [adapt(now + lease), adapt(now), limit])
+        cursor.execute(sql, [adapt(now + (channel_lease or lease)), adapt(now + lease),
+                             adapt(now), limit])
         return [(row[0], row[1], row[2]) for row in cursor.fetchall()]

@@ -32,6 +32,8 @@ class DoseFields(Protocol):
     @property
     def reminded_at(self) -> datetime | None: ...
     @property
+    def moved_at(self) -> datetime | None: ...
+    @property
     def alerts_sent(self) -> int: ...
     @property
     def missed_after(self) -> timedelta: ...
@@ -54,6 +56,7 @@ class DoseView:
     realert_every: timedelta     # zero: no re-alerts
     realert_limit: int
     is_test: bool = False        # a test reminder: proves delivery, nothing more
+    moved_at: datetime | None = None  # a clock change put its time in the past then
 
 
 def realerts(dose: DoseFields) -> bool:
@@ -69,7 +72,9 @@ class Decision:
 
 
 def alert_time(dose: DoseFields) -> datetime:
-    return dose.snoozed_until or dose.due_at
+    """When the dose is to be reminded: its time, the end of a snooze, or the moment a clock
+    change put its time in the past (it is still that day's dose, reminded at once)."""
+    return dose.snoozed_until or dose.moved_at or dose.due_at
 
 
 def missed_deadline(dose: DoseFields) -> datetime:

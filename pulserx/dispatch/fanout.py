@@ -31,7 +31,9 @@ from pulserx.notifications.models import (
     Notification,
     NotificationKind,
     PushSubscription,
+    UserChannel,
 )
+from pulserx.notifications.sending import lease_for
 from pulserx.notifications.tasks import enqueue_deliveries
 from pulserx.reminders.clock import quiet_ends_at, reader_zone
 
@@ -193,21 +195,35 @@ def plan_deliveries(notifications: list[Pending], sources: list[DoseRow | None],
     recipients = {n.recipient_id for n in notifications}
     pushable = set(PushSubscription.objects.filter(user_id__in=recipients)
                    .values_list("user_id", flat=True).distinct())
-    wanted = [(notification, channel)
+    own = user_channels_of(recipients)
+    wanted = [Delivery(notification_id=notification.pk, channel=channel)
               for notification, row in zip(notifications, sources, strict=True)
               for channel in slow_channels(notification, row, pushable)]
+    wanted += [Delivery(notification_id=notification.pk, channel=target.kind, target=target)
+               for notification in notifications
+               for target in own.get(notification.recipient_id, ())
+               if target.wants(notification.kind)]
     if not wanted:
         return
-    lease = now + settings.PULSERX_DELIVERY_LEASE
-    deliveries = Delivery.objects.bulk_create(
-        [Delivery(notification_id=n.pk, channel=channel, next_attempt_at=n.quiet_until or lease)
-         for n, channel in wanted], batch_size=1000)
+    quiet = {n.pk: n.quiet_until for n in notifications}
+    for delivery in wanted:
+        delivery.next_attempt_at = quiet[delivery.notification_id] or now + lease_for(
+            delivery.channel)
+    deliveries = Delivery.objects.bulk_create(wanted, batch_size=1000)
     supersede_held(notifications)
     # Held by quiet hours: resend_due_deliveries sends them when quiet hours end.
-    pending = [(d.pk, d.channel, 0) for d, (n, _) in zip(deliveries, wanted, strict=True)
-               if n.quiet_until is None]
+    pending = [(d.pk, d.channel, 0) for d in deliveries if quiet[d.notification_id] is None]
     if pending:
         transaction.on_commit(lambda: enqueue_deliveries(pending))
+
+
+def user_channels_of(recipients: set[int]) -> dict[int, list[UserChannel]]:
+    """The recipients' own channels that are not paused (ntfy, Telegram, MQTT …)."""
+    own: dict[int, list[UserChannel]] = {}
+    for target in UserChannel.objects.filter(user_id__in=recipients, paused=False).defer(
+            "sealed_settings"):
+        own.setdefault(target.user_id, []).append(target)
+    return own
 
 
 def supersede_held(notifications: list[Pending]) -> None:
@@ -254,7 +270,8 @@ def slow_channels(notification: Pending, row: DoseRow | None,
 
 def resend_due_deliveries(now: datetime, limit: int = 1000) -> int:
     """Re-send deliveries whose retry time (or lost task's lease) has come."""
-    due = claim_due_deliveries(now, limit, settings.PULSERX_DELIVERY_LEASE)
+    due = claim_due_deliveries(now, limit, settings.PULSERX_DELIVERY_LEASE,
+                               settings.PULSERX_CHANNEL_LEASE)
     enqueue_deliveries(due)
     return len(due)
 

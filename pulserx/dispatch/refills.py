@@ -25,6 +25,7 @@ from pulserx.notifications.models import (
     NotificationKind,
     PushSubscription,
 )
+from pulserx.notifications.sending import lease_for
 from pulserx.notifications.tasks import enqueue_deliveries
 from pulserx.reminders.models import RefillReminder
 from pulserx.reminders.refills import RefillAction, RefillDecision, decide_refill
@@ -97,6 +98,12 @@ def plan_refill_deliveries(notifications: list[Notification], now: datetime) -> 
         if patient.notify_email:
             deliveries.append(Delivery(notification=notification, channel=Channel.EMAIL,
                                        next_attempt_at=lease))
+    own = fanout.user_channels_of(recipients)
+    deliveries += [Delivery(notification=notification, channel=target.kind, target=target,
+                            next_attempt_at=now + lease_for(target.kind))
+                   for notification in notifications
+                   for target in own.get(notification.recipient_id, ())
+                   if target.wants(notification.kind)]
     Delivery.objects.bulk_create(deliveries)
     pending = [(d.pk, d.channel, 0) for d in deliveries]
     if pending:

@@ -15,17 +15,20 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, QuerySet
 
 from pulserx.notifications.render import DoseFacts
+from pulserx.reminders.amounts import Measure
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.models import Dose
 
-_DOSE = ("id", "status", "due_at", "snoozed_until", "reminded_at", "alerts_sent", "amount")
+_DOSE = ("id", "status", "due_at", "snoozed_until", "reminded_at", "alerts_sent", "amount",
+         "moved_at")
 _PATIENT = ("patient_id", "patient__user_id", "patient__timezone", "patient__current_timezone",
             "patient__travel_policy", "patient__quiet_start", "patient__quiet_end",
             "patient__notify_push", "patient__notify_email", "patient__missed_after_minutes",
             "patient__realert_every_minutes", "patient__realert_limit",
             "patient__user__first_name", "patient__user__email")
 _MEDICATION = ("medication_id", "medication__name", "medication__strength",
-               "medication__form", "medication__instructions")
+               "medication__form", "medication__instructions", "medication__dose_unit",
+               "medication__strength_value", "medication__strength_unit")
 FIELDS = _DOSE + _PATIENT + _MEDICATION
 _P, _M = len(_DOSE), len(_DOSE) + len(_PATIENT)
 _UTC = ZoneInfo("UTC")
@@ -59,6 +62,7 @@ class MedicationRow:
     strength: str
     form: str
     instructions: str
+    measure: Measure
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,7 @@ class DoseRow:
     missed_after: timedelta  # the patient's settings, copied for `decide`
     realert_every: timedelta
     realert_limit: int
+    moved_at: datetime | None = None
 
     @property
     def is_test(self) -> bool:
@@ -88,9 +93,10 @@ class DoseRow:
         return DoseFacts(
             medication=medication.name if medication else None,
             strength=medication.strength if medication else "",
-            form=medication.form if medication else "",
+            measure=medication.measure if medication else Measure(""),
             instructions=medication.instructions if medication else "",
             amount=self.amount, due_at=self.due_at, zone=self.patient.zone,
+            moved=self.moved_at is not None,
         )
 
 
@@ -130,10 +136,11 @@ class _Patients:
 
 
 def _medication(values: tuple) -> MedicationRow | None:  # type: ignore[type-arg]
-    pk, name, strength, form, instructions = values
+    pk, name, strength, form, instructions, unit, strength_value, strength_unit = values
     if pk is None:
         return None
-    return MedicationRow(pk, name, strength or "", form or "", instructions or "")
+    return MedicationRow(pk, name, strength or "", form or "", instructions or "",
+                         Measure(form or "", unit or "", strength_value, strength_unit or ""))
 
 
 def claimed_rows(token: str) -> list[DoseRow]:
@@ -170,8 +177,9 @@ def typed_rows(doses: QuerySet[Dose]) -> list[DoseRow]:
         medication_id = values[_M]
         if medication_id not in medications:
             medications[medication_id] = _medication(values[_M:])
-        pk, status, due_at, snoozed_until, reminded_at, alerts_sent, amount = values[:_P]
+        pk, status, due_at, snoozed_until, reminded_at, alerts_sent, amount, moved_at = \
+            values[:_P]
         rows.append(DoseRow(pk, status, due_at, snoozed_until, reminded_at, alerts_sent,
                             amount, patient, medications[medication_id], patient.missed_after,
-                            patient.realert_every, patient.realert_limit))
+                            patient.realert_every, patient.realert_limit, moved_at))
     return rows

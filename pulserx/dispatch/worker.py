@@ -10,8 +10,6 @@ finished before the process ends is taken again when its lease runs out.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import json
 import logging
 import os
@@ -24,45 +22,22 @@ from celery import bootsteps
 from celery.signals import task_postrun
 from celery.worker import state as worker_state
 
+from pulserx.memory import release_free_memory
+
 if TYPE_CHECKING:
     from pulserx.dispatch.tick import BatchReport
 
 logger = logging.getLogger("pulserx.worker")
 HEARTBEAT_KEY = "pulserx:dispatcher:heartbeat"
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+# Deleting accounts past their grace period and old access records is not urgent.
+PURGE_EVERY_SECONDS = 3600.0
 
 
 def rss_mb() -> float:
     """Resident memory of this process in MB, read cheaply from /proc."""
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * _PAGE_SIZE / 1_048_576
-
-
-def _glibc() -> Any:
-    """The C library when it is glibc (it has malloc_trim and mallopt), else None."""
-    name = ctypes.util.find_library("c")
-    libc = ctypes.CDLL(name) if name else None
-    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
-
-
-_GLIBC = _glibc()
-_M_ARENA_MAX = -8  # mallopt's parameter number in glibc's malloc.h
-
-
-def limit_malloc_arenas(arenas: int = 2) -> None:
-    """At most `arenas` glibc malloc arenas for all the threads, as MALLOC_ARENA_MAX would
-    (unless the environment already chose). Call before the threads start."""
-    if _GLIBC is not None and os.environ.get("MALLOC_ARENA_MAX") is None:
-        _GLIBC.mallopt(_M_ARENA_MAX, arenas)
-
-
-def release_free_memory() -> None:
-    """Hand the C heap's free pages back to the system (glibc's malloc_trim; elsewhere
-    nothing). A burst's batches free their rows when they finish, but the allocator keeps
-    the pages: without this the worker's RSS stays at its peak, and the next burst or the
-    Web Push stack is stacked on top of it."""
-    if _GLIBC is not None:
-        _GLIBC.malloc_trim(0)
 
 
 class MemoryGuard:
@@ -103,6 +78,7 @@ class TickThread(threading.Thread):
         self.settle_tz_database()
         period = self._period()
         ticks = 0
+        last_purge = -PURGE_EVERY_SECONDS
         while not self.stopping.is_set():
             started = time.time()
             close_old_connections()
@@ -114,9 +90,12 @@ class TickThread(threading.Thread):
                 self.beat(started, report.reminded)
             except Exception:
                 logger.exception("dispatcher tick failed; retrying next tick")
+            if time.monotonic() - last_purge >= PURGE_EVERY_SECONDS:
+                last_purge = time.monotonic()
+                self.purge_expired()
             guard.check()
             self.stopping.wait(period - (time.time() % period))
-        close_old_connections()
+        connections.close_all()
         self.helper.submit(connections.close_all).result()
         self.helper.shutdown()
 
@@ -126,6 +105,19 @@ class TickThread(threading.Thread):
         from pulserx.reminders.clock import database_now
 
         return tick(database_now(), self.helper)
+
+    def purge_expired(self) -> None:
+        """Accounts past their deletion grace period and expired access records (hourly)."""
+        from pulserx.accounts.deletion import purge_expired
+
+        try:
+            report = purge_expired()
+        except Exception:
+            logger.exception("purge of deleted accounts failed; retrying in an hour")
+            return
+        if report.accounts or report.access_records:
+            logger.info("purged %d accounts and %d access records",
+                        report.accounts, report.access_records)
 
     def settle_tz_database(self) -> None:
         """Doses planned with another tz database release are planned again first."""

@@ -1,6 +1,7 @@
 """The CSV of every dose in a range: due (UTC), local time, zone, medication, status,
-recorded at, late. Safe to open in a spreadsheet: a cell that would start a formula
-(= + - @, tab or carriage return) is prefixed with an apostrophe (OWASP's advice)."""
+recorded at, late, and the amount with its unit ("2 tablets", "10 mL"). Safe to open in a
+spreadsheet: a cell that would start a formula (= + - @, tab or carriage return) is prefixed
+with an apostrophe (OWASP's advice)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
 from pulserx.accounts.models import Patient
+from pulserx.reminders.amounts import amount_text
 from pulserx.reminders.clock import day_bounds, patient_zone
 from pulserx.reminders.history import check_range, late_after
 from pulserx.reminders.models import Dose
 
-HEADER = ("due_utc", "due_local", "zone", "medication", "status", "recorded_at_utc", "late")
+HEADER = ("due_utc", "due_local", "zone", "medication", "status", "recorded_at_utc", "late",
+          "amount")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -37,7 +40,8 @@ def dose_rows(patient: Patient, first: date, last: date, now: datetime) -> Itera
                 and dose.acted_at - dose.due_at > late_after())
         yield [dose.due_at.isoformat(), dose.due_at.astimezone(zone).isoformat(), zone.key,
                dose.medication.name, dose.status,
-               dose.acted_at.isoformat() if dose.acted_at else "", "yes" if late else "no"]
+               dose.acted_at.isoformat() if dose.acted_at else "", "yes" if late else "no",
+               amount_text(dose.amount, dose.medication.measure)]
 
 
 def write_csv(rows: Iterable[list[str]]) -> str:

@@ -14,6 +14,7 @@ from fpdf import FPDF
 
 from pulserx.exports.report import Report
 from pulserx.reminders.adherence import DayCell, Tally
+from pulserx.reminders.amounts import amount_text
 
 SHADES = {None: (245, 245, 245), 0: (243, 217, 213), 1: (214, 236, 228), 2: (159, 211, 191),
           3: (79, 174, 140), 4: (23, 121, 90)}
@@ -59,6 +60,7 @@ def render_pdf(report: Report) -> bytes:
     header(pdf, report)
     medications_table(pdf, report)
     day_chart(pdf, report.cells)
+    as_needed_doses(pdf, report)
     listed_doses(pdf, report)
     return bytes(pdf.output())
 
@@ -90,8 +92,8 @@ def medications_table(pdf: ReportPDF, report: Report) -> None:
         cells = [
             " ".join(p for p in (m.name, m.strength) if p) + (" (paused)" if m.paused else ""),
             line.schedule + (f". {m.instructions}" if m.instructions else ""),
-            percent(t),
-            f"{t.taken} taken, {t.skipped} skipped, {t.missed} missed, {t.late} late",
+            "as needed" if line.is_as_needed else percent(t),
+            line.doses_text,
         ]
         pdf.set_font("Helvetica", size=8.5)
         row = [latin1(text) for text in cells]
@@ -148,3 +150,22 @@ def listed_doses(pdf: ReportPDF, report: Report) -> None:
                        size=8.5, height=4.2)
     if report.unlisted:
         pdf.write_line(f"... and {report.unlisted} more (see the CSV export).", size=8.5)
+
+
+def as_needed_doses(pdf: ReportPDF, report: Report) -> None:
+    """Every as-needed dose of the range with its time and amount; one recorded beyond a
+    limit is marked, with what it broke."""
+    pdf.write_line("As-needed doses", size=9, style="B")
+    if not report.as_needed:
+        pdf.write_line("None in this period.", size=8.5)
+    for dose in report.as_needed:
+        assert dose.medication is not None
+        m = dose.medication
+        beyond = f" - BEYOND A LIMIT: {dose.limit_note}" if dose.limit_override else ""
+        pdf.write_line(f"{dose.due_at.astimezone(report.zone):%a %-d %b %H:%M}  "
+                       f"{' '.join(p for p in (m.name, m.strength) if p)}: "
+                       f"{amount_text(dose.amount, m.form)}{beyond}", size=8.5, height=4.2)
+    if report.as_needed_unlisted:
+        pdf.write_line(f"... and {report.as_needed_unlisted} earlier (see the CSV export).",
+                       size=8.5)
+    pdf.ln(2)

@@ -4,15 +4,21 @@ chart. The page, the PDF and the API all render this one `Report`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pulserx.accounts.models import Patient
 from pulserx.reminders.adherence import DayCell, Tally, day_cells, tally
 from pulserx.reminders.clock import day_bounds, local_today, patient_zone
-from pulserx.reminders.history import check_range, late_after, records_of_days
+from pulserx.reminders.history import (
+    as_needed_doses,
+    check_range,
+    late_after,
+    records_of_days,
+)
 from pulserx.reminders.models import Dose, DoseStatus, Medication
+from pulserx.reminders.schedule import Recurrence
 from pulserx.web.access import patient_label
 from pulserx.web.templatetags.pulserx_web import schedule_summary
 
@@ -25,6 +31,22 @@ class MedicationLine:
     medication: Medication
     schedule: str
     tally: Tally
+    as_needed: list[Dose] = field(default_factory=list)  # its as-needed doses in the range
+
+    @property
+    def is_as_needed(self) -> bool:
+        schedule = getattr(self.medication, "schedule", None)
+        return schedule is not None and schedule.recurrence == Recurrence.AS_NEEDED
+
+    @property
+    def doses_text(self) -> str:
+        """The "Doses" column: adherence counts, or what was taken as needed."""
+        if not self.is_as_needed:
+            t = self.tally
+            return f"{t.taken} taken, {t.skipped} skipped, {t.missed} missed, {t.late} late"
+        beyond = sum(1 for dose in self.as_needed if dose.limit_override)
+        text = f"{len(self.as_needed)} taken as needed"
+        return text + (f", {beyond} beyond a limit" if beyond else "")
 
 
 @dataclass(frozen=True)
@@ -47,6 +69,8 @@ class Report:
     cells: list[DayCell]
     listed: list[ListedDose]
     unlisted: int
+    as_needed: list[Dose]  # listed one by one, times, amounts, beyond a limit marked
+    as_needed_unlisted: int
 
     @property
     def days(self) -> int:
@@ -67,15 +91,22 @@ def build_report(patient: Patient, first: date, last: date, now: datetime) -> Re
     for record in records:
         by_medication.setdefault(record.medication_id, []).append(record)
     medications = list(patient.medications.select_related("schedule"))
+    as_needed, as_needed_unlisted = as_needed_doses(patient, first, last)
+    taken_as_needed: dict[int | None, list[Dose]] = {}
+    for dose in as_needed:
+        taken_as_needed.setdefault(dose.medication_id, []).append(dose)
     lines = [MedicationLine(m, schedule_summary(m), tally(by_medication.get(m.pk, []),
-                                                          late_after()))
-             for m in medications if m.pk in by_medication or not m.paused]
+                                                          late_after()),
+                            taken_as_needed.get(m.pk, []))
+             for m in medications
+             if m.pk in by_medication or m.pk in taken_as_needed or not m.paused]
     listed = noteworthy_doses(patient, first, last, now, zone)
     return Report(
         patient=patient, name=patient_label(patient), zone=zone, first=first, last=last,
         generated_at=now, overall=tally(records, late_after()), medications=lines,
         cells=day_cells(records, zone, first, last, late_after()),
         listed=listed[:MAX_LISTED], unlisted=max(len(listed) - MAX_LISTED, 0),
+        as_needed=as_needed, as_needed_unlisted=as_needed_unlisted,
     )
 
 

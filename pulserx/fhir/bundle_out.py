@@ -1,6 +1,8 @@
 """A patient's medications and dose history as one FHIR R4 ``Bundle`` (type collection).
 
-* ``Patient`` — who it is about;
+* ``Patient`` — who it is about (R4 has no element for a patient's zone: each wall time's
+  zone is named where R4 allows it, with the core ``tz-code`` extension on the dates and
+  dateTimes that carry it);
 * ``Medication`` + ``MedicationStatement`` per medication, its schedule as ``Dosage``;
 * ``MedicationAdministration`` per recorded dose in the chosen window: taken → completed
   at the time it was taken; skipped or missed → not-done with the reason.
@@ -18,12 +20,24 @@ from typing import Any
 from django.conf import settings
 
 from pulserx.accounts.models import Patient
-from pulserx.fhir.dosage_out import dose_and_rate, schedule_dosages
-from pulserx.reminders.clock import local_today
+from pulserx.fhir.dosage_out import UCUM, quantity, schedule_dosages, zone_extension
+from pulserx.reminders.amounts import Measure
+from pulserx.reminders.clock import local_today, patient_zone
 from pulserx.reminders.models import Dose, DoseStatus, Medication
 
 Json = dict[str, Any]
 
+# A form as a standard code: SNOMED CT where the R4 examples use it, else HL7's
+# orderableDrugForm; "other" has only its text.
+SNOMED = "http://snomed.info/sct"
+DRUG_FORM = "http://terminology.hl7.org/CodeSystem/v3-orderableDrugForm"
+FORM_CODES = {"tablet": (SNOMED, "385055001", "Tablet dose form"),
+              "capsule": (DRUG_FORM, "CAP", "Capsule"),
+              "liquid": (DRUG_FORM, "SOL", "Solution"),
+              "injection": (SNOMED, "385219001", "Injection solution"),
+              "inhaler": (DRUG_FORM, "MDINHL", "Metered Dose Inhaler"),
+              "drops": (DRUG_FORM, "DROP", "Drops"),
+              "patch": (DRUG_FORM, "PATCH", "Patch")}
 HISTORY_DAYS = 90
 MAX_HISTORY_DAYS = 366
 NOT_DONE_REASON = {DoseStatus.SKIPPED: "Skipped by the patient",
@@ -43,20 +57,22 @@ def patient_bundle(patient: Patient, now: datetime, days: int = HISTORY_DAYS) ->
     """The Bundle; `days` (1..366) of dose history."""
     days = max(1, min(days, MAX_HISTORY_DAYS))
     subject = {"reference": _urn("patient", patient.pk)}
+    zone = patient_zone(patient).key
     entries = [_entry(_urn("patient", patient.pk), {
         "resourceType": "Patient", "id": f"pulserx-{patient.pk}",
         "name": [{"text": patient.user.get_full_name() or patient.user.email}]})]
     medications = list(Medication.objects.filter(patient=patient)
                        .select_related("schedule").order_by("pk"))
     for medication in medications:
-        entries += _medication_entries(medication, subject, now)
+        entries += _medication_entries(medication, subject, now, zone)
     doses = (Dose.objects.filter(patient=patient, medication__isnull=False,
                                  status__in=[*NOT_DONE_REASON, DoseStatus.TAKEN],
                                  due_at__gt=now - timedelta(days=days), due_at__lte=now)
              .select_related("medication").order_by("due_at", "pk"))
-    entries += [_administration(dose, subject) for dose in doses.iterator()]
+    entries += [_administration(dose, subject, zone) for dose in doses.iterator()]
     return {"resourceType": "Bundle", "id": f"pulserx-{patient.pk}-{now:%Y%m%d%H%M%S}",
-            "type": "collection", "timestamp": _instant(now), "entry": entries}
+            "type": "collection", "timestamp": _instant(now),
+            "_timestamp": zone_extension(zone), "entry": entries}
 
 
 def _entry(full_url: str, resource: Json) -> Json:
@@ -64,11 +80,22 @@ def _entry(full_url: str, resource: Json) -> Json:
 
 
 def medication_resource(medication: Medication) -> Json:
+    form: Json = {"text": medication.get_form_display()}
+    if medication.form in FORM_CODES:
+        system, code, display = FORM_CODES[medication.form]
+        form["coding"] = [{"system": system, "code": code, "display": display}]
     resource: Json = {"resourceType": "Medication", "id": f"med-{medication.pk}",
-                      "code": {"text": medication.name},
-                      "form": {"text": medication.get_form_display()}}
+                      "code": {"text": medication.name}, "form": form}
     amount, _, unit = medication.strength.partition(" ")
-    if amount.replace(".", "", 1).isdigit() and unit.strip():
+    if medication.strength_value is not None and medication.strength_unit:
+        per = {"value": 1, **({"unit": "mL", "system": UCUM, "code": "mL"}
+                              if medication.form == "liquid" else {})}
+        resource["ingredient"] = [{
+            "itemCodeableConcept": {"text": medication.name},
+            "strength": {"numerator": quantity(medication.strength_value,
+                                               Measure("", medication.strength_unit)),
+                         "denominator": per}}]
+    elif amount.replace(".", "", 1).isdigit() and unit.strip():
         resource["ingredient"] = [{
             "itemCodeableConcept": {"text": medication.name},
             "strength": {"numerator": {"value": float(amount) if "." in amount
@@ -77,17 +104,20 @@ def medication_resource(medication: Medication) -> Json:
     return resource
 
 
-def _medication_entries(medication: Medication, subject: Json, now: datetime) -> list[Json]:
+def _medication_entries(medication: Medication, subject: Json, now: datetime, zone: str
+                        ) -> list[Json]:
     medication_urn = _urn("medication", medication.pk)
     statement: Json = {
         "resourceType": "MedicationStatement", "id": f"statement-{medication.pk}",
         "status": _statement_status(medication, now), "subject": subject,
         "medicationReference": {"reference": medication_urn}, "dateAsserted": _instant(now),
+        "_dateAsserted": zone_extension(zone),
     }
     schedule = getattr(medication, "schedule", None)
     if schedule is not None:
-        statement["effectivePeriod"] = {"start": schedule.start_date.isoformat()}
-        dosages = schedule_dosages(schedule, medication.form)
+        statement["effectivePeriod"] = {"start": schedule.start_date.isoformat(),
+                                        "_start": zone_extension(zone)}
+        dosages = schedule_dosages(schedule, medication.measure, zone)
         if medication.instructions and dosages:
             dosages[0]["patientInstruction"] = medication.instructions
         statement["dosage"] = dosages
@@ -105,13 +135,13 @@ def _statement_status(medication: Medication, now: datetime) -> str:
     return "active"
 
 
-def _administration(dose: Dose, subject: Json) -> Json:
+def _administration(dose: Dose, subject: Json, zone: str) -> Json:
     assert dose.medication is not None
     resource: Json = {
         "resourceType": "MedicationAdministration", "id": f"dose-{dose.pk}",
         "subject": subject, "medicationReference": {
             "reference": _urn("medication", dose.medication_id or 0)},
-        "dosage": {"dose": dose_and_rate(dose.amount, dose.medication.form)[0]["doseQuantity"]},
+        "dosage": {"dose": quantity(dose.amount, dose.medication.measure)},
     }
     if dose.status == DoseStatus.TAKEN:
         resource.update(status="completed",
@@ -119,6 +149,7 @@ def _administration(dose: Dose, subject: Json) -> Json:
     else:
         resource.update(status="not-done", effectiveDateTime=_instant(dose.due_at),
                         statusReason=[{"text": NOT_DONE_REASON[DoseStatus(dose.status)]}])
+    resource["_effectiveDateTime"] = zone_extension(zone)
     if dose.limit_override:
         resource["note"] = [{"text": f"Recorded beyond a dose limit: {dose.limit_note}"}]
     return _entry(_urn("dose", dose.pk), resource)

@@ -7,22 +7,27 @@ writes happen in one transaction, so a refused element leaves no half-import beh
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from pulserx.accounts.models import Patient
+from pulserx.fhir.document_in import check_shape, load_document, plain_text
 from pulserx.fhir.request_in import ImportedMedication, read_medication_resource
 from pulserx.fhir.timing_in import Context, Unsupported, unsupported
 from pulserx.reminders.clock import local_today, patient_zone
-from pulserx.reminders.models import DayRoutine, Medication, Schedule
+from pulserx.reminders.models import (
+    DayRoutine,
+    Medication,
+    MedicationLimitError,
+    Schedule,
+    check_room_for_medication,
+)
 from pulserx.reminders.planning import replan
 
-MAX_DOCUMENT_BYTES = 512 * 1024
 MAX_RESOURCES = 50
 PREVIEW_DOSES = 5
 IMPORTED_TYPES = ("MedicationRequest", "MedicationStatement")
@@ -33,21 +38,33 @@ class Preview:
     medication: ImportedMedication
     schedule: Schedule  # unsaved
     upcoming: list[datetime]
+    # The patient's own medication of the same name and strength (re-importing an export, a
+    # repeat prescription): not imported again unless the patient asks for a second one.
+    already: Medication | None = None
+
+    def is_added(self, duplicates: bool) -> bool:
+        return self.already is None or duplicates
 
 
-def patient_context(patient: Patient) -> Context:
+def medication_key(name: str, strength: str) -> tuple[str, str]:
+    """Name and strength as a person reads them: case and spacing aside."""
+    return " ".join(name.casefold().split()), " ".join(strength.casefold().split())
+
+
+def held_medications(patient: Patient) -> dict[tuple[str, str], Medication]:
+    return {medication_key(m.name, m.strength): m
+            for m in Medication.objects.filter(patient=patient).select_related("schedule")}
+
+
+def patient_context(patient: Patient, single_dose_at: time | None = None) -> Context:
     return Context(today=local_today(patient), zone=patient_zone(patient),
-                   day=DayRoutine.day_of(patient))
+                   day=DayRoutine.day_of(patient), single_dose_at=single_dose_at)
 
 
 def parse_document(text: str | bytes) -> list[Any]:
     """The resources a JSON document carries; Unsupported if it is not one we read."""
-    if len(text) > MAX_DOCUMENT_BYTES:
-        raise unsupported("The document", f"is larger than {MAX_DOCUMENT_BYTES // 1024} KB")
-    try:
-        document = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise unsupported("The document", f"is not valid JSON ({error})") from None
+    document = load_document(text)
+    check_shape(document)
     if isinstance(document, dict) and document.get("resourceType") == "Bundle":
         entries = [e for e in document.get("entry") or [] if isinstance(e, dict)
                    and isinstance(e.get("resource"), dict)]
@@ -75,26 +92,49 @@ def with_medication_contained(resource: dict[str, Any], by_url: dict[Any, Any]
             "medicationReference": {"reference": "#med"}}
 
 
-def preview(patient: Patient, text: str | bytes) -> list[Preview]:
-    """What importing `text` would create, checked by the same schedule math that fires it."""
-    context = patient_context(patient)
+def preview(patient: Patient, text: str | bytes, single_dose_at: time | None = None,
+            duplicates: bool = False) -> list[Preview]:
+    """What importing `text` would create, checked by the same schedule math that fires it;
+    `single_dose_at`: the time the patient chose for a single dose the prescription gives no
+    time (NeedsTime is raised until they do); `duplicates`: add a medication the patient
+    already has as a second one (else it is marked and left out)."""
+    context = patient_context(patient, single_dose_at)
     now = timezone.now()
+    held = held_medications(patient)
     previews = []
     for resource in parse_document(text):
         imported = read_resource(resource, context)
         schedule = unsaved_schedule(patient, imported)
-        previews.append(Preview(imported, schedule, next_doses(schedule, now)))
+        upcoming = next_doses(schedule, now)
+        if not upcoming and schedule.recurrence != "as_needed":
+            raise unsupported("Dosage.timing", _nothing_left(schedule))
+        already = held.get(medication_key(imported.name, imported.strength))
+        previews.append(Preview(imported, schedule, upcoming, already))
+    try:
+        check_room_for_medication(
+            patient, adding=sum(item.is_added(duplicates) for item in previews))
+    except MedicationLimitError as full:
+        raise Unsupported(str(full)) from None
     return previews
+
+
+def _nothing_left(schedule: Schedule) -> str:
+    ended = f" (its last day is {schedule.end_date})" if schedule.end_date else ""
+    return (f"gives no dose from now on{ended}: the course is over and nothing is left "
+            "to remind")
 
 
 def read_resource(resource: Any, context: Context) -> ImportedMedication:
     try:
-        return read_medication_resource(resource, context)
+        return plain_text(read_medication_resource(resource, context))
     except Unsupported:
         raise
-    except (ValueError, TypeError, AttributeError, KeyError) as error:
-        # Malformed values the element checks did not foresee: still a refusal, not a 500.
-        raise Unsupported(f"The resource could not be read: {error}") from None
+    except (ValueError, TypeError, AttributeError, KeyError):
+        # Malformed values the element checks did not foresee: still a refusal, not a 500,
+        # and no Python wording a patient could not act on.
+        kind = resource.get("resourceType") if isinstance(resource, dict) else None
+        raise Unsupported(f"{kind or 'The resource'} has an element whose value is not of "
+                          "the type FHIR R4 gives it, so it could not be read") from None
 
 
 def unsaved_schedule(patient: Patient, imported: ImportedMedication) -> Schedule:
@@ -119,14 +159,20 @@ def next_doses(schedule: Schedule, now: datetime, count: int = PREVIEW_DOSES
 
 
 @transaction.atomic
-def import_document(patient: Patient, text: str | bytes) -> list[Medication]:
-    """Create every medication the document holds, or none (raises Unsupported)."""
+def import_document(patient: Patient, text: str | bytes, single_dose_at: time | None = None,
+                    duplicates: bool = False) -> list[Medication]:
+    """Create every medication the document holds that the patient does not already have
+    (all of them with `duplicates`), or none (raises Unsupported)."""
     created = []
-    for item in preview(patient, text):
+    for item in preview(patient, text, single_dose_at, duplicates):
+        if not item.is_added(duplicates):
+            continue
         imported = item.medication
         medication = Medication.objects.create(
             patient=patient, name=imported.name, strength=imported.strength,
-            form=imported.form, instructions=imported.instructions)
+            form=imported.form, instructions=imported.instructions, paused=imported.paused,
+            dose_unit=imported.dose_unit, strength_value=imported.strength_value,
+            strength_unit=imported.strength_unit)
         schedule = item.schedule
         schedule.medication = medication
         schedule.save()

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from pulserx.fhir.amounts_in import Strength, dose_measure, ingredient_strength
+from pulserx.fhir.base import PULSERX_EXT
 from pulserx.fhir.timing_in import (
     Context,
     DosageFields,
@@ -22,14 +24,31 @@ from pulserx.fhir.timing_in import (
     read_dosage,
     unsupported,
 )
+from pulserx.reminders.amounts import Measure
 
 __all__ = ["ImportedMedication", "read_medication_resource"]
 
-IMPORTABLE_STATUSES = {"active", "draft", "on-hold", "completed", "intended", "unknown"}
-FORMS = {"tablet": "tablet", "tab": "tablet", "capsule": "capsule", "cap": "capsule",
-         "solution": "liquid", "liquid": "liquid", "oral solution": "liquid",
-         "suspension": "liquid", "injection": "injection", "inhaler": "inhaler",
-         "drops": "drops", "patch": "patch"}
+# status -> imported paused? Any other status has nothing left to remind (or is not a real
+# prescription yet): it is refused with the reason.
+IMPORTED_STATUSES = {"active": False, "on-hold": True}
+REFUSED_STATUSES = {
+    "completed": "the course is over", "stopped": "it was stopped",
+    "cancelled": "it was cancelled", "entered-in-error": "it was entered in error",
+    "draft": "it is a draft, not yet a prescription", "unknown": "its state is unknown",
+    "intended": "it is only intended, not being taken",
+    "not-taken": "it says the medication is not taken"}
+PULSERX_MODIFIERS = {PULSERX_EXT + name for name in ("cycle", "waking-window", "interval-from")}
+ORDER_INTENTS = {"order", "plan", "original-order", "instance-order"}
+REFUSED_INTENTS = {
+    "proposal": "a suggestion, not an order", "reflex-order": "an order triggered by "
+    "another order's result", "filler-order": "the pharmacy's record of filling an order",
+    "option": "one option among others, not an order"}
+# Words of a dose form's text or display (SNOMED CT, EDQM, HL7) -> PulseRx form, first match.
+FORM_WORDS = (("tablet", "tablet"), ("tab", "tablet"), ("capsule", "capsule"),
+              ("cap", "capsule"), ("inject", "injection"), ("inhal", "inhaler"),
+              ("drop", "drops"), ("patch", "patch"), ("transdermal", "patch"),
+              ("solution", "liquid"), ("suspension", "liquid"), ("syrup", "liquid"),
+              ("liquid", "liquid"), ("elixir", "liquid"))
 MAX_DOSAGES = 24
 
 
@@ -40,6 +59,15 @@ class ImportedMedication:
     form: str
     instructions: str
     schedule: dict[str, Any]  # Schedule field values
+    paused: bool = False  # on hold: imported, shown paused, no reminders until resumed
+    dose_unit: str = ""  # "" : amounts count the product; else a UCUM unit
+    strength_value: Decimal | None = None  # one product unit's exact strength, if known
+    strength_unit: str = ""
+    prescribed: str = ""  # the prescription's own words (Dosage.text), for the preview
+
+    @property
+    def measure(self) -> Measure:
+        return Measure(self.form, self.dose_unit, self.strength_value, self.strength_unit)
 
 
 def read_medication_resource(resource: Any, context: Context) -> ImportedMedication:
@@ -50,37 +78,103 @@ def read_medication_resource(resource: Any, context: Context) -> ImportedMedicat
     if kind not in ("MedicationRequest", "MedicationStatement"):
         raise unsupported("resourceType", f"'{kind}' is not supported: send a "
                           "MedicationRequest")
-    status = resource.get("status")
-    if status not in IMPORTABLE_STATUSES:
-        raise unsupported(f"{kind}.status", f"'{status}' cannot be imported")
-    name, strength, form = _medication(resource, kind)
+    refuse_modifiers(resource, kind)
+    paused = _status(resource, kind)
+    name, strength, form, exact = _medication(resource, kind)
     key = "dosageInstruction" if kind == "MedicationRequest" else "dosage"
     dosages = resource.get(key) or []
     if not isinstance(dosages, list) or not dosages:
         raise unsupported(f"{kind}.{key}", "is required")
     if len(dosages) > MAX_DOSAGES:
         raise unsupported(f"{kind}.{key}", f"with more than {MAX_DOSAGES} entries")
-    start = _start(resource, context)
-    schedule, instructions = _schedule(dosages, context, start)
-    return ImportedMedication(name=name[:120], strength=strength[:60], form=form,
-                              instructions="; ".join(dict.fromkeys(instructions))[:240],
-                              schedule=schedule)
+    start = _start(resource, kind, context)
+    schedule, parts = _schedule(dosages, context, start)
+    measure = dose_measure(schedule, parts, form, exact,
+                           f"{kind}.{key}.doseAndRate.doseQuantity")
+    instructions = [text for part in parts for text in part.instructions]
+    return ImportedMedication(
+        name=name[:120], strength=strength[:60], form=measure.form,
+        instructions="; ".join(dict.fromkeys(instructions))[:240], schedule=schedule,
+        paused=paused, dose_unit=measure.unit,
+        strength_value=measure.strength.value if measure.strength else None,
+        strength_unit=measure.strength.unit if measure.strength else "",
+        prescribed=" / ".join(str(d["text"]) for d in dosages
+                              if isinstance(d, dict) and d.get("text")))
 
 
-def _start(resource: Json, context: Context) -> date | None:
-    """The first day for dosages that do not give one: when the statement or prescription
-    starts, if it says."""
-    period = resource.get("effectivePeriod") or (
-        (resource.get("dispenseRequest") or {}).get("validityPeriod")) or {}
-    if period.get("start"):
-        return fhir_date(period["start"], "effectivePeriod.start", context)
+def refuse_modifiers(element: Any, path: str) -> None:
+    """Refuse any modifier anywhere: a modifier extension changes the meaning of the element
+    it sits on (it may say "do not"), and `implicitRules` the meaning of the whole resource;
+    a reader that does not understand one must not act on the element."""
+    if isinstance(element, list):
+        for index, item in enumerate(element):
+            refuse_modifiers(item, f"{path}[{index}]")
+    elif isinstance(element, dict):
+        for key, value in element.items():
+            if key == "modifierExtension" and not _pulserx_dosage_modifiers(path, value):
+                urls = ", ".join(str(e.get("url")) for e in value if isinstance(e, dict)) \
+                    if isinstance(value, list) else ""
+                raise unsupported(f"{path}.modifierExtension", f"({urls or 'no url'}) is a "
+                                  "modifier PulseRx does not understand: it may change what "
+                                  "the prescription means, so it cannot be imported")
+            if key == "implicitRules":
+                raise unsupported(f"{path}.implicitRules", "says the resource follows rules "
+                                  "PulseRx does not know, so it cannot be imported")
+            refuse_modifiers(value, f"{path}.{key}")
+
+
+def _pulserx_dosage_modifiers(path: str, value: Any) -> bool:
+    """Whether `value` is PulseRx's own modifiers on a Dosage (cycle, waking window, count
+    from the dose taken), which the import reads."""
+    return (re.fullmatch(r"\w+\.(dosage|dosageInstruction)\[\d+\]", path) is not None
+            and isinstance(value, list) and all(
+                isinstance(e, dict) and e.get("url") in PULSERX_MODIFIERS for e in value))
+
+
+def _status(resource: Json, kind: str) -> bool:
+    """Whether the medication comes in paused; refuses what must not become reminders."""
+    if kind == "MedicationRequest":
+        if "doNotPerform" in resource and not isinstance(resource["doNotPerform"], bool):
+            raise unsupported("MedicationRequest.doNotPerform", "must be true or false")
+        if resource.get("doNotPerform") is True:
+            raise unsupported("MedicationRequest.doNotPerform", "is true: the prescription "
+                              "says NOT to give this medication, so there is nothing to "
+                              "remind")
+        intent = resource.get("intent")
+        if intent not in ORDER_INTENTS:
+            why = REFUSED_INTENTS.get(str(intent), "not an intent PulseRx knows")
+            raise unsupported("MedicationRequest.intent", f"'{intent}' is {why}: only order, "
+                              "plan, original-order and instance-order can become reminders")
+    status = resource.get("status")
+    if status in IMPORTED_STATUSES:
+        return IMPORTED_STATUSES[str(status)]
+    why = REFUSED_STATUSES.get(str(status), "is not a status PulseRx knows")
+    raise unsupported(f"{kind}.status", f"'{status}' cannot be imported: {why}; only active "
+                      "and on-hold (imported paused) prescriptions can become reminders")
+
+
+def _start(resource: Json, kind: str, context: Context) -> date | None:
+    """The first dose day for dosages whose timing does not give one (boundsPeriod.start):
+    a statement's effective start, a prescription's authoredOn. Never the dispensing
+    window, which says when the pharmacy may fill it, not when the patient begins."""
+    if kind == "MedicationStatement":
+        period = resource.get("effectivePeriod") or {}
+        if period.get("start"):
+            return fhir_date(period["start"], f"{kind}.effectivePeriod.start", context)
+        if resource.get("effectiveDateTime"):
+            return fhir_date(resource["effectiveDateTime"], f"{kind}.effectiveDateTime",
+                             context)
+        return None
+    if resource.get("authoredOn"):
+        return fhir_date(resource["authoredOn"], f"{kind}.authoredOn", context)
     return None
 
 
-def _medication(resource: Json, kind: str) -> tuple[str, str, str]:
+def _medication(resource: Json, kind: str) -> tuple[str, str, str, Strength | None]:
+    """Name, strength text, form ("" unknown) and one product unit's exact strength."""
     if "medicationCodeableConcept" in resource:
         return _concept_name(resource["medicationCodeableConcept"],
-                             f"{kind}.medicationCodeableConcept"), "", "tablet"
+                             f"{kind}.medicationCodeableConcept"), "", "", None
     reference = (resource.get("medicationReference") or {}).get("reference", "")
     if not reference.startswith("#"):
         raise unsupported(f"{kind}.medicationReference",
@@ -100,7 +194,7 @@ def _concept_name(concept: Any, path: str) -> str:
     return str(name).strip()
 
 
-def _contained_medication(medication: Json) -> tuple[str, str, str]:
+def _contained_medication(medication: Json) -> tuple[str, str, str, Strength | None]:
     name = _concept_name(medication.get("code"), "Medication.code")
     strength = ""
     ingredients = medication.get("ingredient") or []
@@ -116,19 +210,20 @@ def _contained_medication(medication: Json) -> tuple[str, str, str]:
     if medication.get("form"):
         codings = medication["form"].get("coding") or [{}]
         form_text = str(medication["form"].get("text") or codings[0].get("display") or "")
-    form = FORMS.get(re.sub(r"\s+", " ", form_text.strip().lower()), "other" if form_text
-                     else "tablet")
-    return name, strength.strip(), form
+    words = re.findall(r"[a-z]+", form_text.lower())
+    form = next((form for word, form in FORM_WORDS if any(w.startswith(word) for w in words)),
+                "other" if form_text else "")
+    exact = ingredient_strength(ingredients[0]) if ingredients else None
+    return name, strength.strip(), form, exact
 
 
 def _schedule(dosages: list[Any], context: Context, start: date | None
-              ) -> tuple[dict[str, Any], list[str]]:
+              ) -> tuple[dict[str, Any], list[DosageFields]]:
     sequences = [d.get("sequence") if isinstance(d, dict) else None for d in dosages]
     if len(set(sequences)) > 1:
         return _taper(dosages, sequences, context, start)
     parts = [read_dosage(d, context, start) for d in dosages]
-    instructions = [text for part in parts for text in part.instructions]
-    return _merge(parts), instructions
+    return _merge(parts), parts
 
 
 def _merge(parts: list[DosageFields]) -> dict[str, Any]:
@@ -137,8 +232,10 @@ def _merge(parts: list[DosageFields]) -> dict[str, Any]:
     for part in parts[1:]:
         other = {k: v for k, v in part.fields.items() if k != "times"}
         if other != {k: v for k, v in fields.items() if k != "times"} or not part.fields["times"]:
-            raise unsupported("Dosage", "entries running at once must share their timing "
-                              "apart from the times of day")
+            raise unsupported("Dosage", "entries with the same sequence (or none) run at the "
+                              "same time, and these differ in more than their times of day "
+                              "(days, interval, bounds or as-needed): PulseRx keeps one "
+                              "schedule per medication, so they cannot run side by side")
         fields["times"] = sorted([*fields["times"], *part.fields["times"]],
                                  key=lambda entry: entry["at"])
     ats = [entry["at"] for entry in fields["times"]]
@@ -148,26 +245,41 @@ def _merge(parts: list[DosageFields]) -> dict[str, Any]:
 
 
 def _taper(dosages: list[Any], sequences: list[Any], context: Context, start: date | None
-           ) -> tuple[dict[str, Any], list[str]]:
-    """Phases in sequence order; dosages sharing a sequence number are one phase."""
-    if any(not isinstance(s, int) for s in sequences):
-        raise unsupported("Dosage.sequence", "must number every phase of a tapering plan")
+           ) -> tuple[dict[str, Any], list[DosageFields]]:
+    """Phases in sequence order, one after another; dosages sharing a sequence number are one
+    phase. Every phase but the last ends (boundsDuration, boundsPeriod.end or count); a phase
+    that gives its own start must begin the day after the one before ends."""
+    if any(isinstance(s, bool) or not isinstance(s, int) for s in sequences):
+        raise unsupported("Dosage.sequence", "must number every dosage of a plan in phases")
     groups: dict[int, list[DosageFields]] = {}
     for sequence, dosage in sorted(zip(sequences, dosages, strict=True),
                                    key=lambda pair: pair[0]):
         groups.setdefault(sequence, []).append(read_dosage(dosage, context, start))
-    phases, instructions = [], []
-    for index, parts in enumerate(groups.values()):
+    phases: list[dict[str, Any]] = []
+    first = day = next(iter(groups.values()))[0].fields["start_date"]
+    last: date | None = None
+    for sequence, parts in groups.items():
         fields = _merge(parts)
-        days = parts[0].days
         if fields["recurrence"] != "daily":
-            raise unsupported("Dosage.sequence", "phases must be daily times of day")
-        if days is None and index != len(groups) - 1:
-            raise unsupported("Timing.repeat.boundsDuration", "is required on every phase "
-                              "but the last")
+            raise unsupported("Dosage.sequence", f"{sequence}: phases one after another "
+                              "must each be daily times of day")
+        begins = parts[0].starts
+        if phases and begins is not None and begins != day:
+            raise unsupported("Timing.repeat.boundsPeriod.start", f"of phase {sequence} is "
+                              f"{begins}, not {day}, the day after the phase before ends: "
+                              "PulseRx phases follow each other without gaps or overlaps")
+        days = parts[0].days
+        if days is None and fields["end_date"] is not None:
+            days = (fields["end_date"] - (begins or day)).days + 1
+        if days is None and sequence != max(groups):
+            raise unsupported("Dosage.sequence", f"{sequence} is followed by another "
+                              "phase but does not end (no boundsDuration, boundsPeriod.end "
+                              "or count): if these dosages are meant to run at the same "
+                              "time, give them the same sequence")
         phases.append({"days": days or 1, "times": fields["times"]})
-        instructions += [text for part in parts for text in part.instructions]
-    first = next(iter(groups.values()))[0].fields["start_date"]
+        if days is not None:
+            day += timedelta(days=days)
+            last = day - timedelta(days=1)
     schedule = {"recurrence": "taper", "times": [], "phases": phases,
-                "continue_last_phase": days is None, "start_date": first, "end_date": None}
-    return schedule, instructions
+                "continue_last_phase": days is None, "start_date": first, "end_date": last}
+    return schedule, [part for parts in groups.values() for part in parts]

@@ -10,7 +10,7 @@ from datetime import time
 from decimal import Decimal
 from typing import Any
 
-from pulserx.fhir.base import Context, Json, unsupported
+from pulserx.fhir.base import Context, Json, unsupported, whole_number
 from pulserx.reminders.anchors import DayAnchor, resolve
 
 WEEKDAY_CODES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -101,11 +101,15 @@ def _anchored(repeat: Json, frequency: int) -> list[Json]:
             raise unsupported("Timing.repeat.frequency", "above 4 a day needs timeOfDay")
         return [{"anchor": a.value, "offset": 0} for a in SPREAD[frequency]]
     offset = repeat.get("offset")
+    if offset is not None:  # unsignedInt: minutes after (or, for AC*, before) the event
+        offset = whole_number(offset, "Timing.repeat.offset", least=0)
+    if not isinstance(codes, list) or not codes:
+        raise unsupported("Timing.repeat.when", "must list event codes")
     entries = []
     for code in codes:
         if code not in WHEN_CODES:
             raise unsupported("Timing.repeat.when", f"'{code}' is not supported")
         anchors, sign, default = WHEN_CODES[code]
-        minutes = int(offset) if offset is not None else default
+        minutes = offset if offset is not None else default
         entries += [{"anchor": a.value, "offset": sign * minutes} for a in anchors]
     return entries

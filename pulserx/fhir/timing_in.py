@@ -22,22 +22,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from pulserx.fhir.base import PULSERX_EXT, Context, Json, Unsupported, unsupported
+from pulserx.fhir.as_needed_in import as_needed as as_needed_fields
+from pulserx.fhir.base import (
+    PULSERX_EXT,
+    Context,
+    Json,
+    NeedsTime,
+    Unsupported,
+    unsupported,
+    whole_number,
+)
 from pulserx.fhir.times_in import WEEKDAY_CODES, doses_per_day, times_of_day, wall_time, weekdays
+from pulserx.fhir.units import DoseUnit
+from pulserx.fhir.values_in import UNIT_MINUTES, period_minutes, quantity_unit
+from pulserx.fhir.values_in import only as _only
+from pulserx.fhir.values_in import positive_number as _number
 
 __all__ = ["PULSERX_EXT", "WEEKDAY_CODES", "Context", "DosageFields", "Json", "Unsupported",
            "fhir_date", "read_dosage", "unsupported"]
 
 DOSAGE_KEYS = {"sequence", "text", "patientInstruction", "timing", "asNeededBoolean",
+               "asNeededCodeableConcept", "modifierExtension",
                "doseAndRate", "maxDosePerPeriod", "route", "method", "site",
                "additionalInstruction"}
 REPEAT_KEYS = {"frequency", "frequencyMax", "period", "periodMax", "periodUnit", "timeOfDay",
                "when", "offset", "dayOfWeek", "boundsPeriod", "boundsDuration", "count",
                "extension"}
-UNIT_MINUTES = {"min": 1, "h": 60, "d": 24 * 60, "wk": 7 * 24 * 60}
+TZ_CODE = "http://hl7.org/fhir/StructureDefinition/tz-code"
 DURATION_DAYS = {"d": 1, "wk": 7}
 MAX_COUNT = 1000
 
@@ -48,45 +62,67 @@ class DosageFields:
 
     fields: dict[str, Any]
     amount: Decimal
+    unit: DoseUnit
     instructions: list[str]
     days: int | None = None  # boundsDuration in days (tapering phases)
+    starts: date | None = None  # boundsPeriod.start, when the dosage gives its own
 
 
 def read_dosage(dosage: Json, context: Context, start: date | None) -> DosageFields:
     """Map one Dosage; `start` is the first day when the dosage itself does not say."""
     _only(dosage, DOSAGE_KEYS, "Dosage")
-    amount = _amount(dosage)
+    amount, unit = _amount(dosage)
     instructions = [str(dosage[k]) for k in ("text", "patientInstruction") if dosage.get(k)]
     for key in ("route", "method", "site"):
         if dosage.get(key):
             instructions.append(f"{key}: {_concept_text(dosage[key], f'Dosage.{key}')}")
+    extra = dosage.get("additionalInstruction") or []
+    if not isinstance(extra, list):
+        raise unsupported("Dosage.additionalInstruction", "must be a list")
+    instructions += [_concept_text(c, "Dosage.additionalInstruction") for c in extra]
+    as_needed = _as_needed_flag(dosage, instructions)
+    if "timing" not in dosage and not as_needed:
+        raise unsupported("Dosage.timing", "is missing and the dosage is not as needed: "
+                          "PulseRx will not invent a time to remind")
     timing = dosage.get("timing") or {}
     _only(timing, {"repeat", "code"}, "Dosage.timing")
     if "code" in timing and "repeat" not in timing:
         raise unsupported("Timing.code", "without Timing.repeat is not supported")
     repeat = timing.get("repeat") or {}
     _only(repeat, REPEAT_KEYS, "Timing.repeat")
+    if dosage.get("modifierExtension"):  # PulseRx's own (others are refused before)
+        repeat = {**repeat, "extension": [*repeat.get("extension", []),
+                                          *dosage["modifierExtension"]]}
     first, last, days = _bounds(repeat, context, start)
-    if dosage.get("asNeededBoolean") is True:
-        fields = _as_needed(dosage, repeat, amount)
-    elif "asNeededBoolean" in dosage and dosage["asNeededBoolean"] is not False:
-        raise unsupported("Dosage.asNeededBoolean", "must be true or false")
+    if as_needed:
+        fields = as_needed_fields(dosage, repeat, amount, unit)
     else:
         if "maxDosePerPeriod" in dosage:
-            raise unsupported("Dosage.maxDosePerPeriod", "is only supported as needed")
+            raise unsupported("Dosage.maxDosePerPeriod", "on a scheduled dosage is not "
+                              "supported: PulseRx limits only doses taken as needed")
         fields = _scheduled(repeat, context, first, amount)
     fields.setdefault("start_date", first)
     fields.setdefault("end_date", last)
-    _apply_count(repeat, fields)
-    return DosageFields(fields=fields, amount=amount, instructions=instructions, days=days)
+    counted = _apply_count(repeat, fields, context)
+    if counted is not None:  # a phase lasts as long as its count of doses
+        days = counted if days is None else min(days, counted)
+    starts = first if "start" in (repeat.get("boundsPeriod") or {}) else None
+    return DosageFields(fields=fields, amount=amount, unit=unit, instructions=instructions,
+                        days=days, starts=starts)
 
 
-def _only(element: Json, allowed: set[str], path: str) -> None:
-    if not isinstance(element, dict):
-        raise unsupported(path, "must be a JSON object")
-    for key in element:
-        if key not in allowed:
-            raise unsupported(f"{path}.{key}")
+def _as_needed_flag(dosage: Json, instructions: list[str]) -> bool:
+    """asNeededBoolean, or asNeededCodeableConcept (as needed for a reason, kept as an
+    instruction)."""
+    if "asNeededCodeableConcept" in dosage:
+        reason = _concept_text(dosage["asNeededCodeableConcept"],
+                               "Dosage.asNeededCodeableConcept")
+        instructions.append(f"as needed for {reason}")
+        return True
+    flag = dosage.get("asNeededBoolean", False)
+    if not isinstance(flag, bool):
+        raise unsupported("Dosage.asNeededBoolean", "must be true or false")
+    return flag
 
 
 def _concept_text(concept: Any, path: str) -> str:
@@ -99,32 +135,31 @@ def _concept_text(concept: Any, path: str) -> str:
     return str(text)
 
 
-def _number(value: Any, path: str) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise unsupported(path, "must be a number") from None
-    if not number.is_finite() or number <= 0:
-        raise unsupported(path, "must be a number above 0")
-    return number
-
-
-def _amount(dosage: Json) -> Decimal:
+def _amount(dosage: Json) -> tuple[Decimal, DoseUnit]:
+    """The amount of one dose and its unit; without doseAndRate, one of the product."""
     entries = dosage.get("doseAndRate") or []
     if len(entries) > 1:
         raise unsupported("Dosage.doseAndRate", "with more than one entry is not supported")
     if not entries:
-        return Decimal(1)
+        return Decimal(1), DoseUnit("")
     entry = entries[0]
     _only(entry, {"type", "doseQuantity", "doseRange"}, "Dosage.doseAndRate")
     if "doseRange" in entry:
         raise unsupported("Dosage.doseAndRate.doseRange")
-    quantity = entry.get("doseQuantity") or {}
+    if "doseQuantity" not in entry:
+        raise unsupported("Dosage.doseAndRate", "has an entry without doseQuantity: the "
+                          "amount of a dose is not said")
+    quantity = entry["doseQuantity"]
+    _only(quantity, {"value", "unit", "system", "code", "comparator"},
+          "Dosage.doseAndRate.doseQuantity")
+    if "comparator" in quantity:
+        raise unsupported("Dosage.doseAndRate.doseQuantity.comparator", "makes the amount a "
+                          "bound, not an amount")
     amount = _number(quantity.get("value"), "Dosage.doseAndRate.doseQuantity.value")
     if amount >= 10000 or amount != round(amount, 2):
         raise unsupported("Dosage.doseAndRate.doseQuantity.value",
                           "must be below 10000 with at most 2 decimals")
-    return amount
+    return amount, quantity_unit(quantity, "Dosage.doseAndRate.doseQuantity")
 
 
 def fhir_date(value: Any, path: str, context: Context) -> date:
@@ -147,7 +182,8 @@ def _bounds(repeat: Json, context: Context, start: date | None
     first = start or context.today
     if "boundsPeriod" in repeat:
         period = repeat["boundsPeriod"]
-        _only(period, {"start", "end"}, "Timing.repeat.boundsPeriod")
+        _only(period, {"start", "end", "_start", "_end"}, "Timing.repeat.boundsPeriod")
+        _same_zone(period, context)
         if "start" in period:
             first = fhir_date(period["start"], "Timing.repeat.boundsPeriod.start", context)
         last = (fhir_date(period["end"], "Timing.repeat.boundsPeriod.end", context)
@@ -169,71 +205,25 @@ def _bounds(repeat: Json, context: Context, start: date | None
     return first, None, None
 
 
-def _period_minutes(repeat: Json, key: str = "period") -> int | None:
-    if key not in repeat:
-        return None
-    unit = repeat.get("periodUnit")
-    if unit not in UNIT_MINUTES:
-        raise unsupported("Timing.repeat.periodUnit", f"'{unit}' is not supported")
-    minutes = _number(repeat[key], f"Timing.repeat.{key}") * UNIT_MINUTES[unit]
-    if minutes != int(minutes):
-        raise unsupported(f"Timing.repeat.{key}", "must be a whole number of minutes")
-    return int(minutes)
-
-
-def _as_needed(dosage: Json, repeat: Json, amount: Decimal) -> dict[str, Any]:
-    for key in ("timeOfDay", "when", "dayOfWeek", "count"):
-        if key in repeat:
-            raise unsupported(f"Timing.repeat.{key}", "is not supported as needed")
-    fields: dict[str, Any] = {"recurrence": "as_needed", "times": [], "dose_amount": amount}
-    period = _period_minutes(repeat)
-    frequency = int(repeat.get("frequency", 1))
-    if period is not None:
-        # "every 4-6 hours as needed": at least `period` between doses (periodMax is looser).
-        fields["min_gap_minutes"] = period // max(frequency, 1)
-        if "frequencyMax" in repeat:
-            fields["max_doses"] = int(repeat["frequencyMax"])
-            fields["limit_period_hours"] = _whole_hours(period, "Timing.repeat.period")
-            fields.pop("min_gap_minutes")
-    if "maxDosePerPeriod" in dosage:
-        fields.update(_max_per_period(dosage["maxDosePerPeriod"], amount))
-    return fields
-
-
-def _whole_hours(minutes: int, path: str) -> int:
-    if minutes % 60:
-        raise unsupported(path, "must be whole hours for a limit")
-    return minutes // 60
-
-
-def _max_per_period(ratio: Any, amount: Decimal) -> dict[str, Any]:
-    path = "Dosage.maxDosePerPeriod"
-    if isinstance(ratio, list):  # R5 makes it a list; R4 a single Ratio
-        if len(ratio) != 1:
-            raise unsupported(path, "with more than one ratio is not supported")
-        ratio = ratio[0]
-    _only(ratio, {"numerator", "denominator"}, path)
-    most = _number((ratio.get("numerator") or {}).get("value"), f"{path}.numerator.value")
-    denominator = ratio.get("denominator") or {}
-    unit = denominator.get("code") or denominator.get("unit")
-    if unit not in ("h", "d"):
-        raise unsupported(f"{path}.denominator", f"in '{unit}' is not supported")
-    hours = _number(denominator.get("value"), f"{path}.denominator.value") * (
-        24 if unit == "d" else 1)
-    doses = most / amount
-    if doses != int(doses) or hours != int(hours):
-        raise unsupported(f"{path}", "must be a whole number of doses per whole hours")
-    return {"max_doses": int(doses), "limit_period_hours": int(hours)}
+def _same_zone(period: Json, context: Context) -> None:
+    """A zone named on the bounds (the core tz-code extension) must be the patient's
+    reminder clock: the wall times are that zone's, and read on another clock they would be
+    other instants."""
+    for key in ("_start", "_end"):
+        for extension in (period.get(key) or {}).get("extension") or []:
+            if isinstance(extension, dict) and extension.get("url") == TZ_CODE and \
+                    extension.get("valueCode") != context.zone.key:
+                raise unsupported(f"Timing.repeat.boundsPeriod.{key[1:]}", "names the zone "
+                                  f"{extension.get('valueCode')} for its times, not the "
+                                  f"patient's reminder clock {context.zone.key}")
 
 
 def _scheduled(repeat: Json, context: Context, first: date, amount: Decimal) -> dict[str, Any]:
     for key in ("frequencyMax", "periodMax"):
         if key in repeat:
             raise unsupported(f"Timing.repeat.{key}", "is only supported as needed")
-    period = _period_minutes(repeat)
-    frequency = int(repeat.get("frequency", 1))
-    if frequency < 1:
-        raise unsupported("Timing.repeat.frequency", "must be at least 1")
+    period = period_minutes(repeat)
+    frequency = whole_number(repeat.get("frequency", 1), "Timing.repeat.frequency")
     extras = _extensions(repeat)
     if period is not None and period < UNIT_MINUTES["d"]:
         return _every_hours(repeat, context, first, amount, period // frequency, extras)
@@ -289,18 +279,29 @@ def _every_hours(repeat: Json, context: Context, first: date, amount: Decimal, m
     return fields
 
 
-def _apply_count(repeat: Json, fields: dict[str, Any]) -> None:
+def _apply_count(repeat: Json, fields: dict[str, Any], context: Context) -> int | None:
+    """Apply `count`; the days it lasts, for a schedule of daily times."""
     if "count" not in repeat:
-        return
-    count = repeat["count"]
-    if not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
+        return None
+    count = whole_number(repeat["count"], "Timing.repeat.count")
+    if count > MAX_COUNT:
         raise unsupported("Timing.repeat.count", f"must be a whole number 1 to {MAX_COUNT}")
     if fields["recurrence"] == "every_hours":
         fields["dose_count"] = count
-        return
+        return None
+    if count == 1 and "timeOfDay" not in repeat and "when" not in repeat:
+        if context.single_dose_at is None:
+            raise NeedsTime("Timing.repeat.count 1 without timeOfDay or when: a single dose is "
+                            "reminded at the time it is to be given, and the prescription does "
+                            "not say it; choose the time")
+        if fields["recurrence"] != "daily":
+            raise unsupported("Timing.repeat.count", "1 is a single dose on one day")
+        fields["times"] = [{"at": context.single_dose_at.strftime("%H:%M"),
+                            "amount": fields["times"][0]["amount"]}]
     per_day = len(fields["times"])
     if fields["recurrence"] != "daily" or count % per_day:
         raise unsupported("Timing.repeat.count", "is only supported for whole days of a "
                           "daily schedule or an interval in hours")
     last = fields["start_date"] + timedelta(days=count // per_day - 1)
     fields["end_date"] = min(last, fields["end_date"] or last)
+    return count // per_day

@@ -62,6 +62,79 @@ class Channel(models.TextChoices):
     WEB = "web", "In the app"
     PUSH = "push", "Push notification"
     EMAIL = "email", "Email"
+    # A message to one of the recipient's own channels (`Delivery.target`).
+    SERVICE = "service", "Channel"
+    MQTT = "mqtt", "Home Assistant (MQTT)"
+
+
+# The channels a notification has at most one delivery on; the others have one per target.
+SINGLE_CHANNELS = (Channel.WEB, Channel.PUSH, Channel.EMAIL)
+
+
+class Service(models.TextChoices):
+    """Where a user's channel sends (see pulserx.notifications.channels.catalogue)."""
+
+    NTFY = "ntfy", "ntfy"
+    GOTIFY = "gotify", "Gotify"
+    TELEGRAM = "telegram", "Telegram"
+    SIGNAL = "signal", "Signal (signal-cli REST API)"
+    MATRIX = "matrix", "Matrix"
+    PUSHOVER = "pushover", "Pushover"
+    DISCORD = "discord", "Discord"
+    WEBHOOK = "webhook", "Webhook (JSON)"
+    TWILIO = "twilio", "SMS (Twilio)"
+    MQTT = "mqtt", "Home Assistant (MQTT)"
+
+    @property
+    def channel(self) -> Channel:
+        return Channel.MQTT if self == Service.MQTT else Channel.SERVICE
+
+
+class UserChannel(models.Model):
+    """A place outside PulseRx where one user (patient or carer) reads messages: an ntfy
+    topic, a Telegram chat, a phone number for SMS. Its settings, credentials included, are
+    sealed (`pulserx.notifications.channels.sealing`) and never shown again in full."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="channels")
+    service = models.CharField(max_length=16, choices=Service.choices)
+    name = models.CharField(max_length=60)
+    paused = models.BooleanField(default=False)
+    sealed_settings = models.TextField()
+    for_reminders = models.BooleanField(default=True)
+    for_realerts = models.BooleanField(default=True)
+    for_missed = models.BooleanField(default=True)
+    for_refills = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="one_channel_name_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"channel {self.pk}"
+
+    @property
+    def kind(self) -> Channel:
+        """The Delivery channel of this channel's messages."""
+        return Service(self.service).channel
+
+    def wants(self, kind: str) -> bool:
+        """Whether this channel carries notifications of `kind` (and is not paused)."""
+        field = KIND_FIELDS.get(kind)  # type: ignore[call-overload]
+        return not self.paused and field is not None and bool(getattr(self, field))
+
+
+# Which of a channel's choices covers each kind of notification.
+KIND_FIELDS = {
+    NotificationKind.REMINDER: "for_reminders",
+    NotificationKind.REALERT: "for_realerts",
+    NotificationKind.MISSED_SUMMARY: "for_missed",
+    NotificationKind.CAREGIVER_MISSED: "for_missed",
+    NotificationKind.CAREGIVER_OVERRIDE: "for_missed",
+    NotificationKind.REFILL: "for_refills",
+}
 
 
 class DeliveryStatus(models.TextChoices):
@@ -78,6 +151,9 @@ class Delivery(models.Model):
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE,
                                      related_name="deliveries")
     channel = models.CharField(max_length=8, choices=Channel.choices)
+    # The user's channel a SERVICE or MQTT delivery goes to (None once it is removed).
+    target = models.ForeignKey(UserChannel, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="deliveries")
     status = models.CharField(max_length=8, choices=DeliveryStatus.choices,
                               default=DeliveryStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)
@@ -88,7 +164,11 @@ class Delivery(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["notification", "channel"],
+                                    condition=models.Q(channel__in=SINGLE_CHANNELS),
                                     name="one_delivery_per_channel"),
+            models.UniqueConstraint(fields=["notification", "target"],
+                                    condition=models.Q(target__isnull=False),
+                                    name="one_delivery_per_user_channel"),
         ]
         indexes = [
             models.Index(fields=["next_attempt_at"], name="delivery_retry",

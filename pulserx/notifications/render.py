@@ -26,7 +26,7 @@ from pulserx.notifications.models import (
     NotificationKind,
 )
 from pulserx.notifications.push_tokens import push_action_token
-from pulserx.reminders.amounts import amount_text
+from pulserx.reminders.amounts import Measure, amount_text
 from pulserx.reminders.clock import patient_zone, reader_zone
 from pulserx.reminders.models import Dose, DoseStatus
 
@@ -45,11 +45,12 @@ class DoseFacts:
 
     medication: str | None
     strength: str
-    form: str
+    measure: Measure
     instructions: str
     amount: Decimal
     due_at: datetime
     zone: ZoneInfo
+    moved: bool = False  # a clock change put its time in the past (`Dose.moved_at`)
 
     @property
     def what(self) -> str:
@@ -80,9 +81,10 @@ def facts_of(dose: Dose, zone: ZoneInfo | None = None) -> DoseFacts:
     return DoseFacts(
         medication=medication.name if medication else None,
         strength=medication.strength if medication else "",
-        form=medication.form if medication else "",
+        measure=medication.measure if medication else Measure(""),
         instructions=medication.instructions if medication else "",
         amount=dose.amount, due_at=dose.due_at, zone=zone or patient_zone(dose.patient),
+        moved=dose.moved_at is not None,
     )
 
 
@@ -120,7 +122,7 @@ def clock_time(moment: datetime, zone: ZoneInfo, reader: ZoneInfo | None = None)
 
 def take_text(facts: DoseFacts, what: str | None = None) -> str:
     """"Take 2 tablets of Metformin 500 mg" (also the calendar event's summary)."""
-    return f"Take {amount_text(facts.amount, facts.form)} of {what or facts.what}"
+    return f"Take {amount_text(facts.amount, facts.measure)} of {what or facts.what}"
 
 
 def describe(kind: str, facts: DoseFacts | None, *, late: bool = False, count: int = 1,
@@ -138,16 +140,20 @@ def describe(kind: str, facts: DoseFacts | None, *, late: bool = False, count: i
     what = facts.what
     if kind == NotificationKind.CAREGIVER_MISSED:
         return (f"{patient_label} missed a dose",
-                f"{what} ({amount_text(facts.amount, facts.form)}), due at {at}, "
+                f"{what} ({amount_text(facts.amount, facts.measure)}), due at {at}, "
                 "was not taken.")
     if kind == NotificationKind.CAREGIVER_OVERRIDE:
         return (f"{patient_label} took a dose beyond a limit",
-                f"{what} ({amount_text(facts.amount, facts.form)}) at {at}, although "
+                f"{what} ({amount_text(facts.amount, facts.measure)}) at {at}, although "
                 "it broke a dose limit they set.")
     take = take_text(facts, what)
     detail = f" — {facts.instructions}" if facts.instructions else ""
     if kind == NotificationKind.REALERT:
         return (f"Reminder: {what}", f"Still due since {at}. {take}{detail}.")
+    if facts.moved:
+        return (f"Time for {what}", f"{take}{detail}. The clock change moved this dose: its "
+                                    f"time, {at}, had already passed on your new clock, so "
+                                    "it is reminded now.")
     late_note = f" (due at {at}, sent late)" if late else f" (due at {at})"
     return (f"Time for {what}", f"{take}{detail}{late_note}.")
 
@@ -157,7 +163,7 @@ class RefillFacts:
     """What a refill reminder says: the medication, what is left, when it runs out."""
 
     what: str
-    form: str
+    measure: Measure
     stock: Decimal | None
     runs_out_at: datetime | None
     zone: ZoneInfo
@@ -169,13 +175,13 @@ def refill_facts(notification: Notification) -> RefillFacts:
     assert reminder is not None
     medication = reminder.medication
     return RefillFacts(what=medication_label(medication.name, medication.strength),
-                       form=medication.form, stock=medication.stock,
+                       measure=Measure(medication.form), stock=medication.stock,
                        runs_out_at=reminder.runs_out_at, zone=patient_zone(medication.patient))
 
 
 def describe_refill(facts: RefillFacts) -> tuple[str, str]:
     """(title, body) of a refill reminder: "Time to refill Metformin 500 mg"."""
-    left = (f"{amount_text(facts.stock, facts.form)} left" if facts.stock is not None
+    left = (f"{amount_text(facts.stock, facts.measure)} left" if facts.stock is not None
             else "Running low")
     when = ""
     if facts.runs_out_at is not None:
@@ -266,7 +272,7 @@ def dose_summary(dose: Dose, reader: ZoneInfo | None = None) -> dict[str, str]:
     return {"what": facts.what, "due_time": clock_time(facts.due_at, facts.zone,
                                                        reader or facts.zone),
             "due_day": f"{local:%A} {local.day} {local:%B}",
-            "amount": amount_text(facts.amount, facts.form) if facts.medication else ""}
+            "amount": amount_text(facts.amount, facts.measure) if facts.medication else ""}
 
 
 def push_payload(message: Message) -> dict[str, Any]:

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import F
 
-from pulserx.notifications.models import Delivery, DeliveryStatus
+from pulserx.notifications.inbox import RENDER_RELATED
+from pulserx.notifications.models import Channel, Delivery, DeliveryStatus
 from pulserx.notifications.transports import TransportError, transport_for
 from pulserx.reminders.clock import database_now
 
@@ -26,6 +27,14 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
 
 
+def lease_for(channel: str) -> timedelta:
+    """How long a queued attempt is its task's: a user's channels have a lease of their own
+    (a slow SMS provider may take longer than a push service)."""
+    if channel in (Channel.SERVICE, Channel.MQTT):
+        return settings.PULSERX_CHANNEL_LEASE
+    return settings.PULSERX_DELIVERY_LEASE
+
+
 def claim_attempt(delivery: Delivery, now: datetime) -> bool:
     """Take the next attempt of `delivery`; False when another run already took it or it
     is no longer pending (so a redelivered task never sends twice)."""
@@ -33,14 +42,27 @@ def claim_attempt(delivery: Delivery, now: datetime) -> bool:
         Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING,
                                 attempts=delivery.attempts)
         .update(attempts=F("attempts") + 1,
-                next_attempt_at=now + settings.PULSERX_DELIVERY_LEASE)
+                next_attempt_at=now + lease_for(delivery.channel))
     )
 
 
-def attempt_delivery(delivery_id: int, expected_attempts: int | None = None) -> None:
-    """Make the next attempt at a pending delivery. With `expected_attempts` (what the
-    enqueuer saw), do nothing if another task has taken an attempt since: it is sending."""
-    delivery = Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).first()
+def preload(delivery_ids: list[int]) -> dict[int, Delivery]:
+    """The pending deliveries of a chunk with their notifications ready to render, in one
+    query: one wide query per delivery costs more than sending a channel message. What is
+    read here is checked again when each is sent (`claim_attempt`, the dose's status)."""
+    related = [f"notification__{path}" for path in RENDER_RELATED]
+    return {d.pk: d for d in Delivery.objects.filter(
+        pk__in=delivery_ids, status=DeliveryStatus.PENDING).select_related(
+        "notification", *related)}
+
+
+def attempt_delivery(delivery_id: int, expected_attempts: int | None = None,
+                     loaded: Delivery | None = None) -> None:
+    """Make the next attempt at a pending delivery (`loaded`: as `preload` read it). With
+    `expected_attempts` (what the enqueuer saw), do nothing if another task has taken an
+    attempt since: it is sending."""
+    delivery = loaded or Delivery.objects.filter(
+        pk=delivery_id, status=DeliveryStatus.PENDING).first()
     if delivery is None or expected_attempts not in (None, delivery.attempts):
         return
     now = database_now()

@@ -69,3 +69,19 @@ def check_email_backend(**kwargs: Any) -> list[Error]:
                       hint="Set EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.org:587",
                       id="pulserx.E007")]
     return []
+
+
+@register()
+def check_channel_keys(**kwargs: Any) -> list[Error]:
+    """Every key in PULSERX_CHANNEL_KEYS must be a Fernet key (32 bytes, base64url)."""
+    from cryptography.fernet import Fernet
+
+    for position, key in enumerate(settings.PULSERX_CHANNEL_KEYS, start=1):
+        try:
+            Fernet(key.encode())
+        except ValueError:
+            return [Error(f"PULSERX_CHANNEL_KEYS: key {position} is not a Fernet key.",
+                          hint="Fernet.generate_key() makes one; see the README's Channels.",
+                          id="pulserx.E020")]
+    return []
+

@@ -22,13 +22,14 @@ from pulserx.reminders.adherence import (
     tally,
 )
 from pulserx.reminders.clock import day_bounds, local_today, patient_zone
-from pulserx.reminders.models import Dose, Medication
+from pulserx.reminders.models import Dose, DoseStatus, Medication
 from pulserx.reminders.schedule import Recurrence
 
 HISTORY_WINDOWS = (7, 30, 90)  # per-medication adherence on History
 HEATMAP_DAYS = (90, 365)
 MAX_RANGE_DAYS = 366  # the longest range any page, report or API call may ask for
 STREAK_DAYS = 365  # streaks are counted over the last year
+MAX_AS_NEEDED_LISTED = 200  # as-needed doses listed one by one; the CSV has every one
 _TICK = timedelta(microseconds=1)
 
 
@@ -59,6 +60,24 @@ def records_between(patient: Patient, after: datetime, until: datetime) -> list[
             for pk, medication_id, due_at, status, acted_at in rows]
 
 
+def as_needed_doses(patient: Patient, first: date, last: date,
+                    limit: int = MAX_AS_NEEDED_LISTED) -> tuple[list[Dose], int]:
+    """The as-needed doses recorded on local days `first`..`last`, oldest first, each one
+    its own line (two taken 15 minutes apart are two), with its medication; at most `limit`
+    of them (the newest), and how many more there were. Every view of the record (History,
+    the report page, its PDF, the CSV) lists these, those beyond a limit marked."""
+    zone = patient_zone(patient)
+    start, _ = day_bounds(first, zone)
+    _, end = day_bounds(last, zone)
+    doses = (Dose.objects.filter(patient=patient, medication__isnull=False,
+                                 schedule__recurrence=Recurrence.AS_NEEDED,
+                                 status=DoseStatus.TAKEN, due_at__gte=start, due_at__lt=end)
+             .select_related("medication"))
+    total = doses.count()
+    newest = list(doses.order_by("-due_at", "-pk")[:limit])
+    return newest[::-1], max(total - limit, 0)
+
+
 def records_of_days(patient: Patient, first: date, last: date,
                     now: datetime) -> list[DoseRecord]:
     """The doses of local days `first`..`last` due by `now` (the future has no fate yet)."""
@@ -84,6 +103,8 @@ class History:
     streaks: Streaks
     punctuality: Tally            # over the heat map's days
     medications: list[MedicationRow]
+    as_needed: list[Dose]         # every as-needed dose of the heat map's days (newest ones)
+    as_needed_unlisted: int
 
     @property
     def first(self) -> date:
@@ -105,10 +126,12 @@ def history(patient: Patient, now: datetime, days: int = 90) -> History:
     per_medication = by_medication(records, now, HISTORY_WINDOWS, late_after())
     medications = Medication.objects.filter(patient=patient, pk__in=per_medication)
     shown_start, _ = day_bounds(cells[0].day, zone)
+    as_needed, unlisted = as_needed_doses(patient, cells[0].day, today)
     return History(
         zone=zone, today=today, cells=cells, streaks=streaks(year, today),
         punctuality=tally((r for r in records if r.due_at >= shown_start), late_after()),
         medications=[MedicationRow(m, per_medication[m.pk]) for m in medications],
+        as_needed=as_needed, as_needed_unlisted=unlisted,
     )
 
 

@@ -16,13 +16,13 @@ taken" restarts the rest of a day.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from pulserx.reminders.schedule import to_utc
 
-__all__ = ["IntervalPlan", "interval_occurrences", "next_interval"]
+__all__ = ["IntervalPlan", "course_from_next", "interval_occurrences", "next_interval"]
 
 MIN_EVERY = timedelta(minutes=15)
 MAX_EVERY = timedelta(days=7)
@@ -89,6 +89,17 @@ def next_interval(plan: IntervalPlan, zone: ZoneInfo, after: datetime) -> dateti
         return candidate
     horizon = after + MAX_EVERY + 2 * _ONE_DAY
     return next(interval_occurrences(plan, zone, after, horizon), None)
+
+
+def course_from_next(plan: IntervalPlan, zone: ZoneInfo, now: datetime) -> IntervalPlan:
+    """A course of ``count`` doses whose first time has already passed at ``now`` starts at
+    the next time of its series instead, so that all ``count`` doses are still ahead and
+    each is reminded ("every 8 hours from 06:00, 21 doses", added at 16:09, starts 22:00).
+    Plans without a count, or whose first dose is ahead, are returned as they are."""
+    if plan.count is None or plan.anchor > now:
+        return plan
+    first = next_interval(replace(plan, count=None, last_day=None), zone, now)
+    return plan if first is None else replace(plan, anchor=first)
 
 
 def _last_instant(day: date, zone: ZoneInfo) -> datetime:

@@ -3,13 +3,18 @@ them, so both store the same shape and both re-plan reminders at once."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
-from pulserx.reminders.models import Medication, Schedule
+from pulserx.reminders.clock import patient_zone
+from pulserx.reminders.intervals import course_from_next
+from pulserx.reminders.models import DoseStatus, Medication, Schedule
 from pulserx.reminders.planning import replan
+from pulserx.reminders.schedule import Recurrence
 
 
 def stored_times(times: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -32,10 +37,27 @@ def schedule_of(medication: Medication) -> Schedule:
     return existing or Schedule(patient_id=medication.patient_id, medication=medication)
 
 
+def course_started(schedule: Schedule) -> bool:
+    """Whether a dose of `schedule` has been reminded or recorded."""
+    return schedule.pk is not None and schedule.doses.exclude(
+        status=DoseStatus.SCHEDULED, alerts_sent=0).exists()
+
+
+def start_course_from_next(schedule: Schedule, now: datetime) -> None:
+    """A counted course not yet begun counts its doses from the next one still ahead: none
+    of the N is lost to a first time that passed before it was saved."""
+    if schedule.kind is not Recurrence.EVERY_HOURS or not schedule.dose_count \
+            or course_started(schedule):
+        return
+    plan = course_from_next(schedule.interval_plan(), patient_zone(schedule.patient), now)
+    schedule.anchor_at = plan.anchor
+
+
 @transaction.atomic
 def save_medication(medication: Medication, schedule: Schedule) -> Medication:
     """Write `medication` and its `schedule` (already checked: `schedule.timetable()` holds) in
     one transaction and re-plan the reminders not yet sent."""
+    start_course_from_next(schedule, timezone.now())
     medication.save()
     schedule.medication = medication
     schedule.patient_id = medication.patient_id

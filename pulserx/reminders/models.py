@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from pulserx.accounts.models import Patient, User
+from pulserx.reminders.amounts import Measure
 from pulserx.reminders.anchors import PatientDay
 from pulserx.reminders.intervals import IntervalPlan
 from pulserx.reminders.limits import Limit
@@ -30,12 +32,26 @@ from pulserx.reminders.timetable import (
 class MedicationForm(models.TextChoices):
     TABLET = "tablet", "Tablet"
     CAPSULE = "capsule", "Capsule"
-    LIQUID = "liquid", "Liquid (ml)"
+    LIQUID = "liquid", "Liquid (mL)"
     INJECTION = "injection", "Injection"
     INHALER = "inhaler", "Inhaler puff"
     DROPS = "drops", "Drops"
     PATCH = "patch", "Patch"
     OTHER = "other", "Other"
+
+
+class DoseUnit(models.TextChoices):
+    """The unit of a medication's dose amounts: the product's own count, or a measured UCUM
+    unit when a prescribed amount could not be turned into whole product units."""
+
+    PRODUCT = "", "Product units (tablets, ml of a liquid…)"
+    MICROGRAM = "ug", "micrograms"
+    MILLIGRAM = "mg", "mg"
+    GRAM = "g", "g"
+    MILLILITRE = "mL", "mL"
+    LITRE = "L", "L"
+    UNIT = "U", "units"
+    INTERNATIONAL_UNIT = "[iU]", "international units"
 
 
 MAX_MEDICATIONS_PER_PATIENT = 100
@@ -45,10 +61,12 @@ class MedicationLimitError(Exception):
     """The patient already has as many medications as one account may hold."""
 
 
-def check_room_for_medication(patient: Patient) -> None:
-    """Raise MedicationLimitError (with a message for people) if `patient` cannot add one
-    more medication: the cap keeps every page, feed and dispatcher pass bounded."""
-    if Medication.objects.filter(patient=patient).count() >= MAX_MEDICATIONS_PER_PATIENT:
+def check_room_for_medication(patient: Patient, adding: int = 1) -> None:
+    """Raise MedicationLimitError (with a message for people) if `patient` cannot add
+    `adding` more medications: the cap keeps every page, feed and dispatcher pass bounded.
+    Every way of adding medications asks first; `Medication.save` asks again."""
+    held = Medication.objects.filter(patient=patient).count()
+    if held + adding > MAX_MEDICATIONS_PER_PATIENT:
         raise MedicationLimitError(
             f"At most {MAX_MEDICATIONS_PER_PATIENT} medications per patient: delete one "
             "you no longer take first.")
@@ -67,6 +85,14 @@ class Medication(models.Model):
     refill_threshold = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True,
                                            validators=[MinValueValidator(0)])
     paused = models.BooleanField(default=False)
+    # Every dose amount of the medication (schedule, doses) is in this unit; the stock only
+    # counts doses in product units ("").
+    dose_unit = models.CharField(max_length=8, choices=DoseUnit.choices, blank=True,
+                                 default=DoseUnit.PRODUCT)
+    # The exact strength of one product unit, when known ("2" "mg" per tablet).
+    strength_value = models.DecimalField(max_digits=12, decimal_places=4, null=True,
+                                         blank=True)
+    strength_unit = models.CharField(max_length=8, choices=DoseUnit.choices, blank=True)
     pack_size = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True,
                                     validators=[MinValueValidator(Decimal("0.01"))],
                                     help_text="How much one refill adds, for example 30")
@@ -82,6 +108,20 @@ class Medication(models.Model):
 
     def __str__(self) -> str:
         return f"medication {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding:
+            check_room_for_medication(self.patient)
+        super().save(*args, **kwargs)
+
+    @property
+    def measure(self) -> Measure:
+        return Measure(self.form, self.dose_unit, self.strength_value, self.strength_unit)
+
+    @property
+    def counts_stock(self) -> bool:
+        """Whether a taken dose comes off the stock: only a dose in product units can."""
+        return self.stock is not None and self.dose_unit == DoseUnit.PRODUCT
 
     @property
     def needs_refill(self) -> bool:
@@ -287,6 +327,9 @@ class Dose(models.Model):
     late = models.BooleanField(default=False)
     snoozed_until = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # When a change of the reminder clock put this slot's time in the past: it is still that
+    # day's dose, reminded from this moment on (docs/reminders.md, "A clock change").
+    moved_at = models.DateTimeField(null=True, blank=True)
     acted_at = models.DateTimeField(null=True, blank=True)
     acted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="+")
@@ -317,6 +360,26 @@ class Dose(models.Model):
         """A test reminder: proves delivery, never escalates, never counts in adherence."""
         return self.medication_id is None
 
+
+
+class DoseCorrection(models.Model):
+    """A recorded dose corrected: what it said before, what it says now, who changed it and
+    when. The dose row holds the corrected record; these rows keep how it got there."""
+
+    dose = models.ForeignKey(Dose, on_delete=models.CASCADE, related_name="corrections")
+    from_status = models.CharField(max_length=16, choices=DoseStatus.choices)
+    from_acted_at = models.DateTimeField(null=True, blank=True)
+    to_status = models.CharField(max_length=16, choices=DoseStatus.choices)
+    to_acted_at = models.DateTimeField(null=True, blank=True)
+    by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                           related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"dose correction {self.pk}"
 
 
 class TzDatabaseSeen(models.Model):

@@ -30,12 +30,14 @@ class StockError(ValueError):
 
 def take_for_dose(dose: Dose, by: User | None, now: datetime) -> StockEvent | None:
     """Count a taken dose out of its medication's stock (inside the caller's transaction).
-    None when the medication keeps no count."""
+    None when the medication keeps no count, or when its doses are in a measured unit (mg,
+    units…) that says nothing exact about how many product units were used: the stock is then
+    left as it is, never guessed down."""
     if dose.medication_id is None:
         return None
     medication = Medication.objects.select_for_update(of=("self",)).select_related(
         "patient", "schedule").filter(pk=dose.medication_id, stock__isnull=False).first()
-    if medication is None or medication.stock is None:
+    if medication is None or medication.stock is None or not medication.counts_stock:
         return None
     taken = min(dose.amount, medication.stock)
     medication.stock -= taken

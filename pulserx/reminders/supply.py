@@ -62,9 +62,10 @@ def schedule_of(medication: Medication) -> Schedule | None:
 
 def forecast(medication: Medication, now: datetime) -> Forecast | None:
     """The medication's supply forecast at `now`; None when it has no count to forecast
-    (no stock kept, paused, as-needed or no usable schedule)."""
+    (no stock kept, doses in a measured unit, paused, as-needed or no usable schedule)."""
     schedule = schedule_of(medication)
-    if medication.stock is None or medication.paused or schedule is None:
+    if (medication.stock is None or not medication.counts_stock or medication.paused
+            or schedule is None):
         return None
     try:
         plan = schedule.plan()

@@ -10,12 +10,14 @@ medication either ends or carries on with the last phase for good.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from pulserx.reminders.schedule import Plan, Recurrence
+from pulserx.reminders.schedule import Plan, Recurrence, to_utc
 
-__all__ = ["Phase", "TaperPlan", "phase_dates", "phase_index_on", "phase_plans"]
+__all__ = ["Phase", "TaperPlan", "first_day_problem", "passed_on_first_day", "phase_dates",
+           "phase_index_on", "phase_plans"]
 
 MAX_PHASES = 24
 MAX_PHASE_DAYS = 365
@@ -82,3 +84,26 @@ def phase_index_on(plan: TaperPlan, day: date) -> int | None:
         if first <= day and (last is None or day <= last):
             return index
     return None
+
+
+def passed_on_first_day(start: date, first: Phase, zone: ZoneInfo,
+                        now: datetime) -> list[time]:
+    """The times of the first phase that have already passed at `now` on the plan's first
+    day: a plan saved with these would give its first step fewer doses than it says, so the
+    patient is asked to start another day instead."""
+    return [wall for wall in first.times if to_utc(start, wall, zone) <= now]
+
+
+def first_day_problem(plan: TaperPlan, zone: ZoneInfo, now: datetime) -> str | None:
+    """Why a new plan cannot start when it says (some of its first day's doses have already
+    passed, so its first step would be short), or None. Asked of every new plan, from the
+    page and the API alike."""
+    first = plan.phases[0]
+    passed = passed_on_first_day(plan.start, first, zone, now)
+    if not passed:
+        return None
+    times = ", ".join(wall.strftime("%H:%M") for wall in passed)
+    day = plan.start
+    return (f"On {day:%a} {day.day} {day:%b} {times} {'has' if len(passed) == 1 else 'have'} "
+            f"already passed, so the first step would have {len(first.times) - len(passed)} "
+            f"of its {len(first.times)} doses that day. Start the plan on a later day.")

@@ -4,13 +4,16 @@ reminders follow there. A reported zone never moves reminders by itself."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
 from pulserx.accounts.models import Patient
 from pulserx.reminders.clock import patient_zone
-from pulserx.reminders.planning import replan_patient
-from pulserx.reminders.schedule import TravelPolicy
+from pulserx.reminders.models import Dose, Schedule
+from pulserx.reminders.planning import replan_patient, slots_moved_past
+from pulserx.reminders.schedule import TravelPolicy, clock_zone
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,36 @@ def needs_choice(patient: Patient) -> bool:
     """The browser is somewhere the patient has not chosen a clock for."""
     return bool(patient.reported_timezone) and (
         patient.reported_timezone != (patient.current_timezone or patient.timezone))
+
+
+@dataclass(frozen=True)
+class ClockChoice:
+    """What choosing `policy` where the browser is would do to the patient's doses, said
+    before they choose."""
+
+    policy: TravelPolicy
+    zone: ZoneInfo
+    moves: bool           # the reminder clock would change
+    later_by: timedelta   # doses not yet due come this much later in real time (< 0: earlier)
+    moved_past: list[Dose]  # slots that would be past on the new clock: reminded at once
+
+
+def clock_choice(patient: Patient, policy: TravelPolicy, now: datetime) -> ClockChoice:
+    """What `choose_clock(patient, policy)` at `now` would do: the rule is the one
+    `replan(moved_from=...)` applies (`slots_moved_past`)."""
+    before = patient_zone(patient)
+    after = clock_zone(patient.timezone,
+                       patient.reported_timezone or patient.current_timezone or None, policy)
+    moves = after.key != before.key
+    moved_past: list[Dose] = []
+    if moves:
+        for schedule in Schedule.objects.filter(patient=patient).select_related(
+                "medication", "patient"):
+            moved_past += slots_moved_past(schedule, before, after, now)
+    offset_before, offset_after = before.utcoffset(now), after.utcoffset(now)
+    assert offset_before is not None and offset_after is not None
+    return ClockChoice(policy, after, moves, offset_before - offset_after,
+                       sorted(moved_past, key=lambda dose: dose.due_at))
 
 
 @transaction.atomic
@@ -50,5 +83,5 @@ def choose_clock(patient: Patient, policy: TravelPolicy) -> bool:
     patient.save(update_fields=["current_timezone", "travel_policy"])
     moved = patient_zone(patient).key != before
     if moved:
-        replan_patient(patient.pk)
+        replan_patient(patient.pk, moved_from=ZoneInfo(before))
     return moved

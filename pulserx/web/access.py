@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 
-from pulserx.accounts.models import CareLink, CareLinkStatus, Patient, User
+from pulserx.accounts.access_log import KIND_OF_PAGE, record_read
+from pulserx.accounts.models import AccessKind, CareLink, CareLinkStatus, Patient, User
 from pulserx.reminders.models import Dose, Medication
 
 
@@ -40,12 +41,16 @@ def own_dose(request: HttpRequest, dose_id: int) -> Dose:
 
 
 def cared_patient(request: HttpRequest, patient_id: int) -> Patient:
-    """A patient who has an accepted care link with the signed-in user (404 otherwise)."""
+    """A patient who has an accepted care link with the signed-in user (404 otherwise).
+    The read goes into the patient's "who saw what" log."""
     link = (CareLink.objects.filter(patient_id=patient_id, caregiver=signed_in_user(request),
                                     status=CareLinkStatus.ACCEPTED)
             .select_related("patient__user").first())
     if link is None:
         raise Http404("No such patient")
+    match = request.resolver_match
+    kind = KIND_OF_PAGE.get(match.url_name or "", AccessKind.DAY) if match else AccessKind.DAY
+    record_read(signed_in_user(request), link.patient, kind)
     return link.patient
 
 
@@ -56,8 +61,9 @@ def visible_dose(request: HttpRequest, dose_id: int) -> tuple[Dose, bool]:
     if dose is not None:
         if dose.patient.user_id == user.pk:
             return dose, False
-        if CareLink.objects.filter(patient_id=dose.patient_id, caregiver=user,
-                                   status=CareLinkStatus.ACCEPTED).exists():
+        if not dose.is_test and CareLink.objects.filter(
+                patient_id=dose.patient_id, caregiver=user,
+                status=CareLinkStatus.ACCEPTED).exists():
             return dose, True
     raise Http404("No such dose")
 

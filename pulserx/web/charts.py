@@ -48,9 +48,18 @@ def heatmap(cells: list[DayCell], link: Callable[[date], str],
         '<svg class="heatmap {size}" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="group" '
         'aria-labelledby="heatmap-title heatmap-desc"><title id="heatmap-title">Doses taken '
         'per day, {first} to {last}</title><desc id="heatmap-desc">{summary}</desc>{body}</svg>',
-        size="heatmap-year" if weeks > 20 else "heatmap-quarter",
+        size=heatmap_size(weeks),
         w=width, h=height, first=f"{cells[0].day:%-d %b %Y}", last=f"{cells[-1].day:%-d %b %Y}",
         summary=summary, body=SafeString("".join(body)))
+
+
+def heatmap_size(weeks: int) -> str:
+    """The stylesheet's size for a calendar of `weeks` columns: a year scrolls, a quarter
+    fills the card, and a shorter range (a month's report) keeps its own cell size rather
+    than being blown up to the card's width."""
+    if weeks > 20:
+        return "heatmap-year"
+    return "heatmap-quarter" if weeks >= 10 else "heatmap-natural"
 
 
 def heatmap_summary(cells: Iterable[DayCell]) -> str:

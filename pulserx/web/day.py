@@ -7,11 +7,12 @@ day's planned times, computed for display only: the dispatcher stays the only wr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from pulserx.accounts.models import Patient
 from pulserx.reminders.clock import day_bounds, patient_zone
+from pulserx.reminders.corrections import can_correct, can_record_early
 from pulserx.reminders.models import Dose, DoseStatus, Medication
 from pulserx.reminders.planning import doses_in
 
@@ -25,6 +26,8 @@ class DoseState:
     late: bool
     can_record: bool     # take / skip
     can_snooze: bool
+    can_correct: bool = False  # a recording that can still be put right
+    can_record_early: bool = False  # upcoming: take early / skip ahead
 
     @property
     def tone(self) -> str:
@@ -49,7 +52,9 @@ def dose_state(dose: Dose, now: datetime) -> DoseState:
     else:
         badge, label = status.value, status.label
     return DoseState(badge=badge, label=label, late=dose.late, can_record=can_record,
-                     can_snooze=status == DoseStatus.NOTIFIED)
+                     can_snooze=status == DoseStatus.NOTIFIED,
+                     can_correct=can_correct(dose, now),
+                     can_record_early=can_record_early(dose, now))
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ class TimelineEntry:
     amount: Decimal
     dose: Dose | None = None
     state: DoseState | None = None
+    schedule_id: int | None = None
+    early: bool = False  # a planned dose near enough to take early or skip ahead
 
     @property
     def key(self) -> str:
@@ -70,14 +77,29 @@ class TimelineEntry:
         return f"plan-{medication_id}-{int(self.due_at.timestamp())}"
 
 
-def timeline(patient: Patient, now: datetime) -> tuple[date, list[TimelineEntry]]:
-    """The patient's local day containing `now`, and its doses in time order."""
+def timeline(patient: Patient, now: datetime,
+             for_caregiver: bool = False) -> tuple[date, list[TimelineEntry], bool]:
+    """The patient's local day containing `now`, and its doses in time order: all of them,
+    or on a day with more than DAY_LIMIT, the first DAY_LIMIT from an hour ago on (what is
+    due now stays in view), and whether it was such a day. A caregiver sees the patient's
+    medications only: a test reminder proves the patient's delivery and is theirs alone."""
     zone = patient_zone(patient)
     day = now.astimezone(zone).date()
     start, end = day_bounds(day, zone)
+    doses = doses_in(patient, start, end, limit=DAY_LIMIT + 1)
+    clipped = len(doses) > DAY_LIMIT
+    if clipped:
+        doses = doses_in(patient, max(start, now - RECENT), end, limit=DAY_LIMIT)
     entries = [TimelineEntry(due_at=d.due_at, medication=d.medication, amount=d.amount,
                              dose=d if d.pk else None,
-                             state=dose_state(d, now) if d.pk else None)
-               for d in doses_in(patient, start, end)]
+                             state=dose_state(d, now) if d.pk else None,
+                             schedule_id=d.schedule_id, early=can_record_early(d, now))
+               for d in doses if not (for_caregiver and d.is_test)]
     entries.sort(key=lambda e: (e.due_at, e.key))
-    return day, entries
+    return day, entries, clipped
+
+
+# Enough for any day a person keeps (100 medications at 2 times a day); a busier plan's day
+# would be a page nobody reads and whose planning has no bound.
+DAY_LIMIT = 200
+RECENT = timedelta(hours=1)

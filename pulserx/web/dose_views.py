@@ -62,7 +62,7 @@ def dose_row(request: HttpRequest, dose_id: int) -> HttpResponse:
 def record(request: HttpRequest, dose_id: int, status: DoseStatus) -> HttpResponse:
     """Take or skip (the URL says which)."""
     user = signed_in_user(request)
-    return _act(request, dose_id, lambda dose: record_dose(dose.pk, status, user),
+    return act_on_dose(request, dose_id, lambda dose: record_dose(dose.pk, status, user),
                 f"Marked as {status.label.lower()}.")
 
 
@@ -76,14 +76,16 @@ def snooze(request: HttpRequest, dose_id: int) -> HttpResponse:
             raise DoseActionError(form.errors["minutes"][0])
         return snooze_dose(dose.pk, form.cleaned_data["minutes"])
 
-    return _act(request, dose_id, do_snooze, "Snoozed.")
+    return act_on_dose(request, dose_id, do_snooze, "Snoozed.")
 
 
 STOCK_EMPTY = " The stock was empty, so the count stays at 0: add a refill on History."
 
 
-def _act(request: HttpRequest, dose_id: int, action: Callable[[Dose], Dose],
-         done: str) -> HttpResponse:
+def act_on_dose(request: HttpRequest, dose_id: int, action: Callable[[Dose], Dose],
+                done_words: str | Callable[[Dose], str]) -> HttpResponse:
+    """Do `action` to one of the signed-in patient's doses and answer as the caller wants;
+    `done_words` is what to say when it worked (or makes it from the dose)."""
     dose = own_dose(request, dose_id)
     error = ""
     try:
@@ -91,6 +93,7 @@ def _act(request: HttpRequest, dose_id: int, action: Callable[[Dose], Dose],
     except DoseActionError as refused:
         error = str(refused)
     dose = own_dose(request, dose_id)  # fresh, with the medication's new stock
+    done = done_words(dose) if callable(done_words) else done_words
     if not error and dose.status == DoseStatus.TAKEN and stock_was_short(dose):
         done += STOCK_EMPTY
     if dose.snoozed_until and not error and dose.status == DoseStatus.SCHEDULED:

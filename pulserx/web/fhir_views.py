@@ -4,6 +4,7 @@ see what it becomes, then save it (nothing is saved before the patient confirms)
 from __future__ import annotations
 
 import json
+from datetime import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,8 +13,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from pulserx.fhir.base import NeedsTime
 from pulserx.fhir.bundle_out import patient_bundle
-from pulserx.fhir.importing import MAX_DOCUMENT_BYTES, import_document, preview
+from pulserx.fhir.document_in import MAX_DOCUMENT_BYTES
+from pulserx.fhir.importing import import_document, preview
 from pulserx.fhir.timing_in import Unsupported
 from pulserx.reminders.clock import patient_zone
 from pulserx.web.access import own_patient
@@ -31,6 +34,17 @@ def export_bundle(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _single_dose_at(request: HttpRequest) -> time | None:
+    """The time the patient chose for a single dose given without one."""
+    value = request.POST.get("single_dose_at", "").strip()
+    if not value:
+        return None
+    try:
+        return time.fromisoformat(value).replace(second=0, microsecond=0)
+    except ValueError:
+        raise Unsupported(f"“{value}” is not a time like 18:00") from None
+
+
 def _document(request: HttpRequest) -> str:
     upload = request.FILES.get("upload")
     if upload is not None:
@@ -38,6 +52,12 @@ def _document(request: HttpRequest) -> str:
             raise Unsupported(f"The file is larger than {MAX_DOCUMENT_BYTES // 1024} KB")
         return upload.read(MAX_DOCUMENT_BYTES + 1).decode("utf-8", errors="replace")
     return request.POST.get("document", "")
+
+
+def imported_words(count: int) -> str:
+    if count == 0:
+        return "Nothing imported: you already have every medication it holds."
+    return f"Imported {count} medication{'' if count == 1 else 's'}."
 
 
 @login_required
@@ -51,12 +71,19 @@ def import_page(request: HttpRequest) -> HttpResponse:
             context["document"] = document
             if not document.strip():
                 raise Unsupported("Paste a MedicationRequest or choose a file")
+            placed = _single_dose_at(request)
+            duplicates = request.POST.get("duplicates") == "1"
+            context.update(single_dose_at=placed, duplicates=duplicates)
             if request.POST.get("confirm"):
-                created = import_document(patient, document)
-                messages.success(request, f"Imported {len(created)} medication"
-                                 f"{'' if len(created) == 1 else 's'}.")
+                created = import_document(patient, document, placed, duplicates)
+                messages.success(request, imported_words(len(created)))
                 return redirect("medications")
-            context["previews"] = preview(patient, document)
+            previews = preview(patient, document, placed, duplicates)
+            context.update(previews=previews,
+                           adding=sum(item.is_added(duplicates) for item in previews),
+                           held=sum(item.already is not None for item in previews))
+        except NeedsTime as unplaced:
+            context["needs_time"] = str(unplaced)
         except Unsupported as refused:
             context["error"] = str(refused)
     status = 422 if context.get("error") else 200

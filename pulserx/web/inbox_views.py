@@ -28,7 +28,7 @@ SINCE_LIMIT = 50
 def inbox_page(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     notifications = (inbox.with_words(Notification.objects.filter(recipient=user))
-                     .prefetch_related("deliveries").order_by("-id"))
+                     .prefetch_related("deliveries__target").order_by("-id"))
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     reader = reader_zone(user)

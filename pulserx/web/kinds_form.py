@@ -15,12 +15,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.utils import timezone
 
 from pulserx.accounts.models import Patient
 from pulserx.reminders.anchors import DayAnchor, PatientDay, anchored_label, resolve
 from pulserx.reminders.models import IntervalFrom, LimitGroup, Schedule
 from pulserx.reminders.schedule import Recurrence, to_utc
-from pulserx.reminders.tapering import MAX_PHASE_DAYS, MAX_PHASES
+from pulserx.reminders.tapering import MAX_PHASE_DAYS, MAX_PHASES, first_day_problem
 
 HH_MM = r"^([01]?\d|2[0-3]):[0-5]\d$"
 _PHASE = re.compile(r"^\s*(\d{1,3})\s*days?\s*:\s*(.+)$", re.IGNORECASE)
@@ -114,7 +115,10 @@ class KindsForm(forms.Form):
                                       initial=IntervalFrom.SCHEDULED.value, required=False,
                                       widget=forms.RadioSelect, label="Count the hours")
     dose_count = forms.IntegerField(required=False, min_value=1, max_value=1000,
-                                    label="Doses in all")
+                                    label="Doses in all",
+                                    help_text="Counted from the first dose still ahead when "
+                                              "you save: if the first time has passed, the "
+                                              "course starts at the next time of the series.")
     dose_amount = forms.DecimalField(required=False, min_value=Decimal("0.01"),
                                      max_value=9999, decimal_places=2, initial=1,
                                      label="Amount each time")
@@ -173,8 +177,9 @@ class KindsForm(forms.Form):
             "alert_caregivers_on_override": schedule.alert_caregivers_on_override,
         }
 
-    def check(self, recurrence: Recurrence, start: date | None) -> None:
-        """Validate the fields of `recurrence` (after is_valid); errors go on the fields."""
+    def check(self, recurrence: Recurrence, start: date | None, new: bool = False) -> None:
+        """Validate the fields of `recurrence` (after is_valid); errors go on the fields.
+        `new`: the course is being added, so a first day already partly past is refused."""
         data = self.cleaned_data
         if recurrence is Recurrence.EVERY_HOURS:
             if data.get("every_hours") is None:
@@ -189,9 +194,22 @@ class KindsForm(forms.Form):
                 self.add_error("window_end", "The window must end after it starts.")
         elif recurrence is Recurrence.TAPER:
             self._read("phases", lambda: parse_phases(data.get("phases") or ""), "phase_rows")
+            if new and start is not None and self.phase_rows:
+                self._check_first_day(start)
         elif recurrence is not Recurrence.AS_NEEDED:
             self._read("anchored", lambda: parse_anchored(data.get("anchored") or "",
                                                           self.day), "anchored_times")
+
+    def _check_first_day(self, start: date) -> None:
+        schedule = Schedule(recurrence=Recurrence.TAPER, start_date=start,
+                            phases=self.phase_rows)
+        try:
+            plan = schedule.taper_plan()
+        except ValueError:
+            return  # the plan's own rules are checked when it is applied
+        problem = first_day_problem(plan, self.zone, timezone.now())
+        if problem:
+            self.add_error("phases", problem)
 
     def _read(self, name: str, parse: Any, into: str) -> None:
         try:

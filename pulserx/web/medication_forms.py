@@ -21,6 +21,8 @@ from django.db import transaction
 from django.http import QueryDict
 
 from pulserx.accounts.models import Patient
+from pulserx.plaintext import validate_name, validate_text
+from pulserx.reminders.anchors import DayAnchor, anchored_label
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.medications import save_medication
 from pulserx.reminders.models import (
@@ -82,6 +84,9 @@ class MedicationForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["refill_lead_days"].required = False
+        self.fields["name"].validators.append(validate_name)
+        for name in ("strength", "instructions"):
+            self.fields[name].validators.append(validate_text)
 
     def clean_refill_lead_days(self) -> int:
         """Left empty: the usual week of warning."""
@@ -89,6 +94,38 @@ class MedicationForm(forms.ModelForm):
         if value is None:
             return int(Medication._meta.get_field("refill_lead_days").default)
         return int(value)
+
+
+@dataclass(frozen=True)
+class DayDose:
+    """One dose of the day as the form would save it, and where the patient wrote it."""
+
+    at: str
+    amount: str
+    source: str  # "Times of day", or the anchored words ("at bedtime")
+
+
+@dataclass(frozen=True)
+class DayDoses:
+    """The day's doses when the patient gave both plain times and times tied to their day:
+    the form shows them and saves only once the patient confirms this very list (`key`)."""
+
+    doses: tuple[DayDose, ...]
+
+    @classmethod
+    def of(cls, plain: list[dict[str, str]], anchored: list[dict[str, Any]]) -> DayDoses:
+        doses = [DayDose(t["at"], str(t["amount"]), "Times of day") for t in plain]
+        doses += [DayDose(t["at"], str(t["amount"]),
+                          anchored_label(DayAnchor(t["anchor"]), int(t["offset"])))
+                  for t in anchored]
+        return cls(tuple(sorted(doses, key=lambda dose: (dose.at, dose.source))))
+
+    @property
+    def key(self) -> str:
+        return ",".join(f"{dose.at}x{dose.amount}" for dose in self.doses)
+
+    def confirmed_by(self, data: QueryDict) -> bool:
+        return data.get("confirm_times") == self.key
 
 
 @dataclass
@@ -117,8 +154,10 @@ class TimeRows:
 
     @classmethod
     def from_schedule(cls, schedule: Schedule | None) -> TimeRows:
+        """The plain times of `schedule`; those tied to the patient's day are shown (and
+        edited) under "Times tied to your day" only."""
         times = schedule.times if schedule is not None else []
-        return cls([TimeRow(t["at"], str(t["amount"])) for t in times])
+        return cls([TimeRow(t["at"], str(t["amount"])) for t in times if "anchor" not in t])
 
     def with_blank_row(self) -> TimeRows:
         """The rows plus one empty line to type into."""
@@ -201,7 +240,8 @@ class ScheduleForm(forms.Form):
     @classmethod
     def for_schedule(cls, schedule: Schedule | None, today: date) -> ScheduleForm:
         if schedule is None:
-            return cls(initial={"start_date": today}, times=TimeRows([TimeRow("08:00")]))
+            # An empty row: nothing pre-filled may become a dose the patient did not choose.
+            return cls(initial={"start_date": today}, times=TimeRows([TimeRow()]))
         initial = {
             "recurrence": schedule.recurrence, "weekdays": [str(d) for d in schedule.weekdays],
             "every_days": schedule.every_days, "days_on": schedule.days_on or 21,
@@ -277,6 +317,8 @@ class MedicationEditor:
         """Unbound for `data=None`; bound to `data` to validate it; with `add_row`, `data`
         shown again unvalidated with one more empty time row (the no-JavaScript button)."""
         self.patient = patient
+        self.data = data
+        self.day_doses: DayDoses | None = None  # set when both kinds of time await a yes
         self.medication = medication or Medication(patient=patient)
         schedule = getattr(medication, "schedule", None) if medication else None
         self.schedule = schedule or Schedule(patient=patient, medication=self.medication)
@@ -310,7 +352,8 @@ class MedicationEditor:
         kinds_ok = self.kinds_form.is_valid()
         if schedule_ok and kinds_ok:
             data = self.schedule_form.cleaned_data
-            self.kinds_form.check(Recurrence(data["recurrence"]), data.get("start_date"))
+            self.kinds_form.check(Recurrence(data["recurrence"]), data.get("start_date"),
+                                  new=self.medication.pk is None)
             kinds_ok = not self.kinds_form.errors
         if medication_ok and schedule_ok and kinds_ok:
             return self._apply()
@@ -321,6 +364,8 @@ class MedicationEditor:
         recurrence = Recurrence(self.schedule.recurrence)
         self.kinds_form.apply(self.schedule, recurrence, self.schedule.start_date)
         if recurrence in TIME_ROW_KINDS:
+            if not self._both_kinds_confirmed():
+                return False
             self.schedule.times = sorted([*self.schedule.times, *self.kinds_form.anchored_times],
                                          key=lambda entry: entry["at"])
         try:
@@ -331,6 +376,18 @@ class MedicationEditor:
                                          "try again.")
             return False
         return True
+
+    def _both_kinds_confirmed(self) -> bool:
+        """Plain times and times tied to the day together are saved only once the patient
+        has seen the day's doses they make and said yes to that list."""
+        plain, anchored = self.schedule.times, self.kinds_form.anchored_times
+        if not plain or not anchored:
+            return True
+        day_doses = DayDoses.of(plain, anchored)
+        if self.data is not None and day_doses.confirmed_by(self.data):
+            return True
+        self.day_doses = day_doses
+        return False
 
     @transaction.atomic
     def save(self) -> Medication:

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pulserx.accounts.models import Patient
@@ -14,6 +15,7 @@ from pulserx.reminders.clock import local_today
 from pulserx.reminders.models import Medication
 from pulserx.web.access import own_medication, own_patient
 from pulserx.web.medication_forms import MedicationEditor
+from pulserx.web.schedule_words import first_dose_words
 
 
 @login_required
@@ -48,11 +50,13 @@ def _edit(request: HttpRequest, patient: Patient, medication: Medication | None)
         if editor.is_valid():
             saved = editor.save()
             verb = "saved" if medication else "added"
-            messages.success(request, f"{saved.name} {verb}.")
+            first = first_dose_words(saved.schedule, timezone.now())
+            messages.success(request, f"{saved.name} {verb}. {first}".strip())
             return redirect("medications")
     return render(request, "web/medication_form.html",
                   {"medication": medication, "form": editor.medication_form,
-                   "schedule_form": editor.schedule_form, "kinds_form": editor.kinds_form})
+                   "schedule_form": editor.schedule_form, "kinds_form": editor.kinds_form,
+                   "day_doses": editor.day_doses})
 
 
 @login_required

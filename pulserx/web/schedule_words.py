@@ -4,7 +4,7 @@ real hours: 8 h apart on a clock-change night too)"."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -57,8 +57,8 @@ def taper_summary(schedule: Schedule, amount: Amount) -> str:
     return f"Tapering: {' · then '.join(steps)} · {ending}"
 
 
-def as_needed_summary(schedule: Schedule) -> str:
-    parts = ["As needed · no reminders"]
+def as_needed_summary(schedule: Schedule, amount: Amount) -> str:
+    parts = [f"As needed ({amount(schedule.dose_amount)}) · no reminders"]
     if schedule.max_doses:
         parts.append(f"at most {schedule.max_doses} in {schedule.limit_period_hours} h")
     if schedule.min_gap_minutes:
@@ -95,3 +95,19 @@ def taper_entries(patient: Any, today: date) -> list[dict[str, Any]]:
         if now is not None:
             entries.append({"medication": schedule.medication, **now})
     return entries
+
+
+def first_dose_words(schedule: Schedule, now: datetime) -> str:
+    """Which dose comes first, said when a medication is saved: "The first of its 21 doses is
+    today at 22:00." ("" when nothing is planned)."""
+    if schedule.next_due_at is None:
+        return ""
+    zone = patient_zone(schedule.patient)
+    local = schedule.next_due_at.astimezone(zone)
+    day = local.date()
+    today = now.astimezone(zone).date()
+    when = ("today" if day == today else "tomorrow" if day == today + timedelta(days=1)
+            else f"on {local:%a} {local.day} {local:%b}")
+    what = (f"The first of its {schedule.dose_count} doses" if schedule.dose_count
+            and schedule.recurrence == "every_hours" else "Its first reminder")
+    return f"{what} is {when} at {local:%H:%M}."

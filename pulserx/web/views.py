@@ -19,12 +19,14 @@ from pulserx.notifications.render import clock_time
 from pulserx.reminders.actions import send_test_reminder
 from pulserx.reminders.adherence import WINDOWS, adherence
 from pulserx.reminders.clock import patient_zone
-from pulserx.reminders.travel import needs_choice
+from pulserx.reminders.schedule import TravelPolicy
+from pulserx.reminders.travel import clock_choice, needs_choice
 from pulserx.web.access import cared_patient, own_patient, patient_label, signed_in_user
 from pulserx.web.as_needed_views import as_needed_entries
-from pulserx.web.day import timeline
+from pulserx.web.day import DAY_LIMIT, timeline
 from pulserx.web.responses import is_htmx
 from pulserx.web.schedule_words import taper_entries
+from pulserx.web.travel_words import choice_effect
 
 TEST_REMINDER_SENT = "A test reminder is on its way — it arrives in about 5 seconds."
 
@@ -38,11 +40,12 @@ def adherence_context(patient: Patient, url: str) -> dict[str, Any]:
 def day_context(patient: Patient, readonly: bool, refresh_url: str,
                 next_url: str = "") -> dict[str, Any]:
     now = timezone.now()
-    day, entries = timeline(patient, now)
+    day, entries, clipped = timeline(patient, now, for_caregiver=readonly)
     adherence_url = (reverse("care_patient_adherence", args=[patient.pk]) if readonly
                      else reverse("today_adherence"))
     return {
-        "zone": patient_zone(patient), "day": day, "entries": entries,
+        "zone": patient_zone(patient), "day": day, "entries": entries, "clipped": clipped,
+        "day_limit": DAY_LIMIT,
         "readonly": readonly, "timeline_url": refresh_url, "next": next_url,
         "as_needed": as_needed_entries(patient, now),
         "tapers": [] if readonly else taper_entries(patient, day),
@@ -86,6 +89,8 @@ def travel_context(patient: Patient) -> dict[str, Any]:
     return {"travel": {
         "where": there.key.replace("_", " "), "local_now": clock_time(now, there, there),
         "clock": clock.key.replace("_", " "), "clock_now": clock_time(now, clock, clock),
+        "local": choice_effect(clock_choice(patient, TravelPolicy.LOCAL_CLOCK, now)),
+        "home": choice_effect(clock_choice(patient, TravelPolicy.HOME_CLOCK, now)),
     }}
 
 

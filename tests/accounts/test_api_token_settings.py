@@ -40,8 +40,8 @@ def api_me(token: str) -> int:
 def test_a_token_is_shown_once_listed_and_works(patient: Patient) -> None:
     client = settings_client(patient)
 
-    response = client.post(reverse("api_token_create"), {"name": "My spreadsheet",
-                                                          "expires": "30"})
+    response = client.post(reverse("api_token_create"), follow=True,
+                           data={"name": "My spreadsheet", "expires": "30"})
 
     assert response.status_code == 200
     token = created_token(response.content.decode())
@@ -57,7 +57,7 @@ def test_a_token_is_shown_once_listed_and_works(patient: Patient) -> None:
 def test_an_expired_token_is_refused(patient: Patient) -> None:
     with time_machine.travel(NOW, tick=False) as clock:
         client = settings_client(patient)
-        token = created_token(client.post(reverse("api_token_create"), {
+        token = created_token(client.post(reverse("api_token_create"), follow=True, data={
             "name": "Short lived", "expires": "30"}).content.decode())
         clock.shift(timedelta(days=30, seconds=1))
         assert api_me(token) == 401
@@ -67,7 +67,7 @@ def test_an_expired_token_is_refused(patient: Patient) -> None:
 
 def test_revoking_a_token_from_settings(patient: Patient) -> None:
     client = settings_client(patient)
-    token = created_token(client.post(reverse("api_token_create"), {
+    token = created_token(client.post(reverse("api_token_create"), follow=True, data={
         "name": "Old script", "expires": "never"}).content.decode())
     row = ApiToken.objects.get()
 
@@ -97,7 +97,7 @@ def test_a_token_needs_a_name_and_a_known_expiry(patient: Patient, data) -> None
 
 def test_changing_the_password_revokes_every_token(patient: Patient) -> None:
     client = settings_client(patient)
-    token = created_token(client.post(reverse("api_token_create"), {
+    token = created_token(client.post(reverse("api_token_create"), follow=True, data={
         "name": "Script", "expires": "never"}).content.decode())
 
     response = client.post(reverse("password_change"), {
@@ -114,3 +114,18 @@ def test_a_password_reset_revokes_every_token(patient: Patient) -> None:
     patient.user.set_password("reset to something new 7")
     patient.user.save()
     assert api_me(token) == 401
+
+
+@time_machine.travel(NOW, tick=False)
+def test_reloading_the_page_that_shows_a_new_token_creates_no_second_one(
+        patient: Patient) -> None:
+    client = settings_client(patient)
+    created = client.post(reverse("api_token_create"), {"name": "Script", "expires": "never"})
+    assert created.status_code == 302
+    shown = client.get(created["Location"])
+    assert shown["Cache-Control"].startswith("private, no-store") or \
+        "no-store" in shown["Cache-Control"]
+    created_token(shown.content.decode())
+    reloaded = client.get(created["Location"])
+    assert reloaded.status_code == 302 and reloaded["Location"].endswith("#api-tokens")
+    assert ApiToken.objects.count() == 1

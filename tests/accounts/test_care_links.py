@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
 from django.test import Client
@@ -93,17 +95,25 @@ def test_inviting_a_revoked_address_again_makes_a_new_link(client: Client,
     assert client.get(stale).status_code == 404
 
 
-def test_anonymous_accept_redirects_to_sign_in(client: Client, patient: Patient) -> None:
+def test_a_signed_out_invitee_reads_who_invites_them_and_to_what(client: Client,
+                                                                 patient: Patient) -> None:
     link = CareLink.objects.create(patient=patient, invited_email="dana@example.org")
     path = reverse("care_accept", kwargs={"token": link.token})
-    response = client.get(path)
+    page = client.get(path).content.decode()
+    assert "asks you to look after their medications in PulseRx" in page
+    assert patient.user.email in page and "dana@example.org" in page
+    assert f'href="{reverse("login")}?next=' in page
+    signup = re.search(r'href="(/accounts/signup/\?[^"]+)"', page)
+    assert signup
+    form = client.get(signup.group(1).replace("&amp;", "&")).content.decode()
+    assert 'value="caregiver" id="id_account_type_1" checked' in form \
+        or re.search(r'value="caregiver"[^>]*checked', form)
+    assert 'value="dana@example.org"' in form
+    response = client.post(path)  # accepting needs an account
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('login')}?next={path}"
-    assert client.post(path).status_code == 302
+    assert response["Location"].startswith(f"{reverse('login')}?next=")
     link.refresh_from_db()
     assert link.status == CareLinkStatus.INVITED
-    sign_in = client.get(response["Location"]).content.decode()
-    assert f"{reverse('signup')}?next=" in sign_in  # a newcomer can sign up and come back
 
 
 def test_invite_errors_are_shown_next_to_the_field(client: Client, patient: Patient,

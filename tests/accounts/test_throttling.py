@@ -1,6 +1,7 @@
 """Guessing passwords is throttled (django-axes): after a few failures from one address,
 sign-in, password resets and new API tokens answer 429 until the lockout ends — the right
-password included."""
+password included. As many failures for one account, from any number of addresses, lock the
+account until the lockout ends or its owner sets a new password through the reset email."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.urls import reverse
 
 from pulserx.accounts.models import Patient
 from pulserx.api.models import MAX_NEW_TOKENS_PER_HOUR, ApiToken
+from tests.accounts.helpers import link_in_last_email
 
 PASSWORD = "correct horse battery"
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -27,10 +29,13 @@ def from_address(address: str) -> Client:
                                                 "X-Forwarded-Proto": "https"})
 
 
-def sign_in(client: Client, password: str) -> int:
-    response = client.post(reverse("login"), {"username": "alex@example.org",
-                                              "password": password})
+def sign_in(client: Client, password: str, email: str = "alex@example.org") -> int:
+    response = client.post(reverse("login"), {"username": email, "password": password})
     return response.status_code
+
+
+def botnet_address(n: int) -> str:
+    return f"198.18.{n // 250}.{n % 250 + 1}"
 
 
 @pytest.mark.django_db
@@ -60,13 +65,53 @@ def test_thirty_wrong_passwords_lock_the_address_out_and_the_right_one_waits(
 
 
 @pytest.mark.django_db
-def test_a_lockout_is_per_address(patient: Patient) -> None:
+def test_an_address_lockout_holds_whichever_account_it_tries(patient: Patient) -> None:
     attacker = from_address(ATTACKER)
     for n in range(settings.AXES_FAILURE_LIMIT):
-        sign_in(attacker, f"guess {n}")
+        sign_in(attacker, "guess", email=f"someone{n}@example.org")
 
     assert sign_in(attacker, PASSWORD) == 429
-    assert sign_in(from_address("198.51.100.20"), PASSWORD) == 302
+    assert sign_in(from_address("198.51.100.20"), PASSWORD) == 302  # the owner, elsewhere
+
+
+@pytest.mark.django_db
+def test_guesses_spread_over_many_addresses_lock_the_account(patient: Patient) -> None:
+    limit = settings.AXES_FAILURE_LIMIT
+    with time_machine.travel(START, tick=False) as clock:
+        statuses = [sign_in(from_address(botnet_address(n)), f"guess {n}") for n in range(30)]
+
+        assert statuses[:limit - 1] == [200] * (limit - 1)
+        assert statuses[limit - 1:] == [429] * (30 - limit + 1)
+        assert sign_in(from_address(botnet_address(99)), PASSWORD) == 429
+        assert sign_in(from_address("198.51.100.20"), PASSWORD) == 429  # the owner waits too
+
+        clock.shift(settings.AXES_COOLOFF_TIME + timedelta(seconds=5))
+        assert sign_in(from_address("198.51.100.20"), PASSWORD) == 302
+
+
+@pytest.mark.django_db
+def test_the_account_counter_ignores_letter_case(patient: Patient) -> None:
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        email = "alex@example.org" if n % 2 else "ALEX@Example.ORG"
+        sign_in(from_address(botnet_address(n)), f"guess {n}", email=email)
+
+    assert sign_in(from_address(botnet_address(50)), PASSWORD) == 429
+
+
+@pytest.mark.django_db
+def test_the_reset_email_ends_an_accounts_lock(patient: Patient) -> None:
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(from_address(botnet_address(n)), f"guess {n}")
+    owner = from_address("198.51.100.20")
+    assert sign_in(owner, PASSWORD) == 429
+
+    asked = owner.post(reverse("password_reset"), {"email": "alex@example.org"})
+    assert asked.status_code == 302 and len(mail.outbox) == 1
+    form_page = owner.get(link_in_last_email(), follow=True)
+    owner.post(form_page.redirect_chain[-1][0], {"new_password1": "a brand new secret 42",
+                                                 "new_password2": "a brand new secret 42"})
+
+    assert sign_in(owner, "a brand new secret 42") == 302
 
 
 @pytest.mark.django_db
@@ -105,3 +150,27 @@ def test_a_locked_out_address_cannot_create_api_tokens(patient: Patient) -> None
     assert response.status_code == 429
     assert "Too many failed sign-in attempts" in response.json()["detail"]
     assert not ApiToken.objects.exists()
+
+
+@pytest.mark.django_db
+def test_signing_in_to_ones_own_account_does_not_reset_the_count_of_guesses_at_another(
+        patient: Patient, other_patient: Patient) -> None:
+    attacker = from_address(ATTACKER)
+    limit = settings.AXES_FAILURE_LIMIT
+    for round_ in range(2):
+        for n in range(limit - 1):
+            sign_in(attacker, f"guess {round_} {n}")
+        sign_in(attacker, PASSWORD, email="sam@example.org")  # the attacker's own account
+        attacker.logout()
+
+    assert sign_in(from_address("198.51.100.20"), PASSWORD) == 429
+
+
+@pytest.mark.django_db
+def test_the_owners_own_typos_are_forgotten_when_they_sign_in(patient: Patient) -> None:
+    owner = from_address("198.51.100.20")
+    for round_ in range(3):
+        for n in range(settings.AXES_FAILURE_LIMIT - 1):
+            assert sign_in(owner, f"typo {round_} {n}") == 200
+        assert sign_in(owner, PASSWORD) == 302
+        owner.logout()

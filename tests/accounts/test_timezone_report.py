@@ -45,6 +45,21 @@ def test_a_first_report_from_home_asks_nothing(client: Client, patient: Patient)
     assert patient.current_timezone == patient.timezone
 
 
+@pytest.mark.parametrize(("home", "reported"), [
+    ("Asia/Kolkata", "Asia/Calcutta"), ("Europe/Kyiv", "Europe/Kiev"),
+    ("America/Argentina/Buenos_Aires", "America/Buenos_Aires"),
+])
+def test_an_old_name_of_home_is_home(client: Client, patient: Patient, home: str,
+                                     reported: str) -> None:
+    """Browsers on older ICU data report places by names the tz database has renamed."""
+    Patient.objects.filter(pk=patient.pk).update(timezone=home)
+    client.force_login(patient.user)
+    answer = client.post(URL, {"timezone": reported}).json()
+    assert answer == {"timezone": home, "changed": True, "ask": False}
+    patient.refresh_from_db()
+    assert (patient.reported_timezone, patient.current_timezone) == (home, home)
+
+
 def test_report_needs_post_and_sign_in(client: Client, patient: Patient) -> None:
     assert client.post(URL, {"timezone": "Asia/Tokyo"}).status_code == 401
     client.force_login(patient.user)

@@ -57,7 +57,7 @@ def test_following_the_local_clock_after_a_taken_dose_plans_no_second_one(client
     assert (patient.travel_policy, patient.current_timezone) == ("local", "America/New_York")
 
     with time_machine.travel(MORNING_IN_NEW_YORK, tick=False):
-        day, entries = timeline(patient, MORNING_IN_NEW_YORK)
+        day, entries, _ = timeline(patient, MORNING_IN_NEW_YORK)
     assert day == DAY
     assert [(e.dose.pk if e.dose else None) for e in entries] == [taken.pk]
     for hour in range(7, 24):  # the whole New York day, 07:40 there included
@@ -75,7 +75,7 @@ def test_a_slot_not_yet_due_moves_to_the_chosen_clock(client: Client):
     lands_in_new_york_and_chooses(client, patient, "local")
     patient.refresh_from_db()
     with time_machine.travel(MORNING_IN_NEW_YORK, tick=False):
-        _, entries = timeline(patient, MORNING_IN_NEW_YORK)
+        _, entries, _ = timeline(patient, MORNING_IN_NEW_YORK)
     assert [e.due_at for e in entries] == [datetime(2027, 3, 4, 1, 0, tzinfo=UTC)]  # 20:00 NY
 
 

@@ -17,7 +17,7 @@ from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.models import MAX_MEDICATIONS_PER_PATIENT, Medication, Schedule
 from pulserx.reminders.planning import doses_between
 from tests.api.conftest import API
-from tests.factories import medication
+from tests.factories import busy_account, medication
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 EVERY_HOUR = [f"{hour:02d}:00" for hour in range(24)]
@@ -116,3 +116,122 @@ def test_the_calendar_feed_stops_at_its_event_limit(patient, client, monkeypatch
 
     assert response.status_code == 200
     assert response.content.decode().count("BEGIN:VEVENT") == 50
+
+
+def counting_planned(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count every dose the planning expands."""
+    from pulserx.reminders import planning
+
+    planned = [0]
+    real = planning.doses_between
+
+    def doses_between_counted(*args: Any, **kwargs: Any) -> list[Any]:
+        found = real(*args, **kwargs)
+        planned[0] += len(found)
+        return found
+
+    monkeypatch.setattr(planning, "doses_between", doses_between_counted)
+    return planned
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_calendar_feed_plans_no_more_than_it_returns(patient, client, monkeypatch):
+    monkeypatch.setattr(ical, "FEED_EVENT_LIMIT", 200)
+    busy_account(patient, medications=10)  # 40 doses an hour, 28,800 in the feed's 30 days
+    planned = counting_planned(monkeypatch)
+
+    response = client.get(f"/calendar/{patient.calendar_token}.ics", secure=True)
+
+    assert response.content.decode().count("BEGIN:VEVENT") == 200
+    assert planned[0] <= 2 * 200
+
+
+def doses_of(response: Any) -> list[tuple[int, str]]:
+    return [(dose["medication_id"], dose["due_at"]) for dose in response.json()]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_dose_list_is_bounded_and_pages_through_everything(api, patient, monkeypatch):
+    busy_account(patient, medications=10)  # 960 doses a day
+    planned = counting_planned(monkeypatch)
+    listed: list[tuple[int, str]] = []
+    url: str | None = f"{API}/doses?from=2027-03-02&to=2027-03-04&limit=700"
+    pages = 0
+    while url:
+        planned[0] = 0
+        response = api.get(url)
+        assert response.status_code == 200, response.content[:300]
+        assert len(response.json()) <= 700 and planned[0] <= 2 * 700
+        listed += doses_of(response)
+        link = response.get("Link")
+        url = link[1:link.index(">")] if link else None
+        pages += 1
+
+    assert pages == 5  # 2,880 doses
+    assert len(listed) == len(set(listed)) == 3 * 960
+    assert listed == sorted(listed, key=lambda dose: dose[1])
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_dose_list_answers_at_most_its_page_by_default(api, patient):
+    from pulserx.api.doses import MAX_PAGE
+
+    busy_account(patient, medications=10)
+
+    response = api.get(f"{API}/doses?from=2027-03-02&to=2027-03-04")
+
+    assert len(response.json()) == MAX_PAGE
+    assert 'rel="next"' in response["Link"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_fhir_import_cannot_pass_the_medication_cap(api, patient):
+    import json
+
+    for _ in range(MAX_MEDICATIONS_PER_PATIENT - 1):
+        Medication.objects.create(patient=patient, name="Vitamin D")
+    request = {"resourceType": "MedicationRequest", "status": "active", "intent": "order",
+               "medicationCodeableConcept": {"text": "Metformin"},
+               "dosageInstruction": [{"timing": {"repeat": {
+                   "frequency": 1, "period": 1, "periodUnit": "d", "timeOfDay": ["08:00:00"]}}}]}
+    bundle = {"resourceType": "Bundle", "type": "collection",
+              "entry": [{"resource": request}, {"resource": request}]}
+
+    refused = api.post(f"{API}/fhir/MedicationRequest", json.dumps(bundle),
+                       content_type="application/fhir+json")
+    fits = api.post(f"{API}/fhir/MedicationRequest", json.dumps(request),
+                    content_type="application/fhir+json")
+
+    assert refused.status_code == 422, refused.content[:300]
+    assert f"At most {MAX_MEDICATIONS_PER_PATIENT} medications" in refused.json()["detail"]
+    assert fits.status_code == 201
+    assert Medication.objects.count() == MAX_MEDICATIONS_PER_PATIENT
+
+
+def test_no_way_of_saving_a_medication_passes_the_cap(patient):
+    from pulserx.reminders.models import MedicationLimitError
+
+    for _ in range(MAX_MEDICATIONS_PER_PATIENT):
+        Medication.objects.create(patient=patient, name="Vitamin D")
+
+    with pytest.raises(MedicationLimitError):
+        Medication.objects.create(patient=patient, name="One too many")
+
+
+@time_machine.travel(datetime(2027, 3, 2, 15, 0, tzinfo=UTC), tick=False)
+def test_a_busy_days_today_page_lists_a_bounded_slice_from_an_hour_ago(client, patient,
+                                                                        monkeypatch):
+    from pulserx.web.day import DAY_LIMIT
+
+    busy_account(patient, medications=10)  # 960 doses a day
+    planned = counting_planned(monkeypatch)
+    client.force_login(patient.user)
+
+    page = client.get("/", secure=True).content.decode()
+
+    assert page.count('class="dose-row') <= DAY_LIMIT
+    assert f"more than {DAY_LIMIT} doses" in page
+    import re
+    times = re.findall(r"<time datetime=\"[^\"]+\">(\d\d:\d\d)</time>", page)
+    assert "14:00" <= times[0] <= "15:15", times[:5]  # (no dispatcher stored the past hour)
+    assert planned[0] <= 4 * DAY_LIMIT

@@ -132,3 +132,134 @@ def test_control_characters_never_reach_the_calendar_feed(client, patient):
     events = calendar.walk("VEVENT")
     assert events and str(events[0]["SUMMARY"]).endswith("Metformin 500 mg")
     assert str(events[0]["DESCRIPTION"]) == "with food"
+
+
+FHIR_IMPORT = f"{API}/fhir/MedicationRequest"
+DEEP = '{"resourceType": "MedicationRequest", "note": ' + "[" * 100_000 + "]" * 100_000 + "}"
+
+
+@pytest.mark.parametrize(("document", "element"), [
+    (DEEP, "nested"),
+    ('{"resourceType": "Bundle", "entry": 5}', "Bundle.entry"),
+    ('{"resourceType": "Bundle", "entry": {"resource": {}}}', "Bundle.entry"),
+    ('{"resourceType": "Bundle", "entry": [7]}', "Bundle.entry"),
+    ('{"resourceType": "Bundle", "entry": [{"fullUrl": ["a"], "resource": '
+     '{"resourceType": "MedicationRequest"}}]}', "Bundle.entry.fullUrl"),
+    ('{"resourceType": "MedicationRequest", "medicationReference": "Medication/1"}',
+     "medicationReference"),
+    ('{"resourceType": "MedicationRequest", "medicationReference": ""}', "medicationReference"),
+    ('{"resourceType": "MedicationRequest", "medicationReference": ["#med"]}',
+     "medicationReference"),
+    ('{"resourceType": "MedicationRequest", "medicationReference": {"reference": ["#m"]}}',
+     "medicationReference"),
+    ('{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "MedicationRequest",'
+     ' "medicationReference": {"reference": {"a": 1}}}}]}', "medicationReference"),
+    ('{"resourceType": "MedicationRequest", "dosageInstruction": [{"doseAndRate": '
+     '[{"doseQuantity": {"value": NaN}}]}]}', "JSON"),
+    ('[1, 2]', "JSON object"),
+    ("x" * (600 * 1024), "larger"),
+])
+def test_hostile_fhir_documents_are_422s_naming_what_is_wrong(api, patient, document, element):
+    response = api.post(FHIR_IMPORT, document, content_type="application/fhir+json")
+
+    assert response.status_code == 422, response.content[:300]
+    assert element in response.json()["detail"]
+    assert not Medication.objects.exists()
+
+
+def test_a_hostile_fhir_document_on_the_import_page_is_refused(client, patient):
+    client.force_login(patient.user)
+
+    response = client.post("/medications/import", {"document": DEEP}, secure=True)
+
+    assert response.status_code == 422
+    assert not Medication.objects.exists()
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_nan_in_an_amount_is_refused_without_a_server_error(api, patient, literal):
+    body = ('{"name": "Metformin", "schedule": {"times": [{"at": "08:00", "amount": '
+            + literal + "}]}}")
+    response = api.post(f"{API}/medications", body, content_type="application/json")
+
+    assert response.status_code in (400, 422), response.content[:300]
+    assert "detail" in response.json()
+    assert not Medication.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["stock", "refill_threshold"])
+def test_a_non_finite_quantity_is_refused_by_its_field(field):
+    from pulserx.api.schemas import MedicationPatch
+
+    with pytest.raises(ValueError, match="finite"):
+        MedicationPatch.model_validate({field: float("nan")})
+
+
+@pytest.mark.parametrize("body", ["[]", '[{"name": "x"}]'])
+def test_a_json_array_is_not_a_body(api, patient, body):
+    med = medication(patient, "08:00")
+
+    patched = api.patch(f"{API}/medications/{med.pk}", body, content_type="application/json")
+    refill = api.post(f"{API}/medications/{med.pk}/refill", body,
+                      content_type="application/json")
+
+    assert patched.status_code == 400 and refill.status_code == 400
+
+
+def fhir_request(name: str, instructions: str = "") -> dict[str, Any]:
+    dosage: dict[str, Any] = {"timing": {"repeat": {"frequency": 1, "period": 1,
+                                                      "periodUnit": "d",
+                                                      "timeOfDay": ["08:00:00"]}}}
+    if instructions:
+        dosage["patientInstruction"] = instructions
+    return {"resourceType": "MedicationRequest", "status": "active", "intent": "order",
+            "medicationCodeableConcept": {"text": name}, "dosageInstruction": [dosage]}
+
+
+@pytest.mark.parametrize("name", ["Met\x00formin", "Met\x1bformin", "\x7f"])
+@time_machine.travel(NOW, tick=False)
+def test_the_fhir_import_refuses_control_characters_in_a_name(api, patient, name):
+    import json
+
+    response = api.post(FHIR_IMPORT, json.dumps(fhir_request(name)),
+                        content_type="application/fhir+json")
+
+    assert response.status_code == 422, response.content[:300]
+    assert "name" in response.json()["detail"]
+    assert not Medication.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_line_breaks_in_fhir_text_become_spaces(api, patient):
+    import json
+
+    response = api.post(FHIR_IMPORT, json.dumps(fhir_request("Met\nformin", "with\tfood\r\n")),
+                        content_type="application/fhir+json")
+
+    assert response.status_code == 201, response.content[:300]
+    assert Medication.objects.get().name == "Met formin"
+
+
+@pytest.mark.parametrize("name", ["My\x00script", "My\x1bscript", "\x7f"])
+def test_the_token_form_refuses_control_characters_in_a_name(client, patient, name):
+    from pulserx.api.models import ApiToken
+
+    client.force_login(patient.user)
+    response = client.post("/accounts/tokens/", {"name": name, "expires": "never"},
+                           secure=True)
+
+    assert response.status_code == 400, response.status_code
+    assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["Met\x1bformin", "\x7f"])
+def test_the_medication_form_refuses_control_characters_in_a_name(client, patient, name):
+    client.force_login(patient.user)
+
+    response = client.post("/medications/new", {
+        "name": name, "form": "tablet", "recurrence": "daily", "time": ["08:00"],
+        "amount": ["1"], "start_date": "2027-03-01"}, secure=True)
+
+    assert response.status_code == 200
+    assert "control characters" in response.content.decode()
+    assert not Medication.objects.exists()

@@ -27,6 +27,10 @@ ENDPOINTS = {
     ("/api/v1/medications/{medication_id}/refill", "post"),
     ("/api/v1/medications/{medication_id}/stock-events", "get"),
     ("/api/v1/report.pdf", "get"), ("/api/v1/doses.csv", "get"),
+    ("/api/v1/channels", "get"), ("/api/v1/channels", "post"),
+    ("/api/v1/channels/services", "get"), ("/api/v1/channels/test", "post"),
+    ("/api/v1/channels/{channel_id}", "patch"), ("/api/v1/channels/{channel_id}", "delete"),
+    ("/api/v1/channels/{channel_id}/test", "post"),
 }
 
 
@@ -71,3 +75,14 @@ def test_the_openapi_document_names_each_status_code_once(db):
 
     json.loads(https_client().get(f"{API}/openapi.json").content, object_pairs_hook=pairs)
     assert repeated == []
+
+
+def test_a_partial_update_offers_null_only_for_what_it_can_clear() -> None:
+    from pulserx.api.endpoints import api
+    from pulserx.api.schemas import NULLABLE
+
+    schemas = api.get_openapi_schema()["components"]["schemas"]
+    for model in ("MedicationPatch", "ScheduleFields"):
+        for name, field in schemas[model]["properties"].items():
+            takes_null = {"type": "null"} in field.get("anyOf", [])
+            assert takes_null == (name in NULLABLE or name == "schedule"), (model, name)

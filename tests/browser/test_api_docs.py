@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page
 
 from pulserx.reminders.models import Dose
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import axe_violations, sign_in
 
 
 def try_it_out(page: Page, method: str, path: str) -> str:
@@ -32,3 +32,16 @@ def test_the_docs_page_runs_operations_with_the_session(page, console_errors, pa
     assert try_it_out(page, "post", "/test-reminder") == "201"  # an unsafe method: CSRF
     assert Dose.objects.filter(patient=patient, medication__isnull=True).count() == 1
     assert console_errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_docs_page_has_no_axe_violations(page, patient, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, patient.user.email)
+    page.goto("/api/v1/docs")
+    page.get_by_text("PulseRx API").first.wait_for()
+    page.locator("#api-operations-heading").wait_for(state="attached")
+    assert axe_violations(page) == []
+    assert try_it_out(page, "get", "/me") == "200"  # an operation open, with its response
+    assert axe_violations(page) == []

@@ -147,3 +147,32 @@ def test_today_with_a_due_dose_and_its_toast_has_no_axe_violations(
         screenshot(page, f"today-{kind}-{width}-toast")
         assert axe_violations(page) == []
         context.close()
+
+
+def test_the_keyboard_stays_on_a_toast_it_acts_on_and_escape_closes_one(
+        browser: Browser, web_server: WebServer, patient: Patient,
+        start_worker: Callable[..., object]):
+    start_worker()
+    context = browser.new_context(base_url=web_server.url, timezone_id=HOME_ZONE,
+                                  viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    sign_in(page, patient.user.email)
+    wait_live(page)
+    first = dose_due_in(medication_for(patient, "Metformin"), 1)
+    second = dose_due_in(medication_for(patient, "Lisinopril"), 1)
+    take = toast_for(page, first).get_by_role("button", name="Take")
+    expect(take).to_be_visible(timeout=10_000)
+    expect(toast_for(page, second).get_by_role("button", name="Take")).to_be_visible(
+        timeout=10_000)
+
+    take.focus()
+    page.keyboard.press("Enter")
+    expect(toast_for(page, first).locator(".toast-result")).to_be_focused()
+    expect(toast_for(page, first)).to_contain_text("Marked as taken.")
+
+    skip = toast_for(page, second).get_by_role("button", name="Skip")
+    skip.focus()
+    page.keyboard.press("Escape")
+    expect(toast_for(page, second)).to_have_count(0)
+    assert page.evaluate("() => document.activeElement !== document.body")
+    context.close()

@@ -16,6 +16,7 @@ from fhir.resources.R4B.bundle import Bundle
 from pulserx.accounts.models import Patient
 from pulserx.fhir.bundle_out import patient_bundle
 from pulserx.fhir.importing import import_document
+from pulserx.fhir.timing_in import Unsupported
 from pulserx.reminders.models import Dose, DoseStatus, Medication
 from tests.api.conftest import token_client
 from tests.conftest import make_patient
@@ -80,6 +81,7 @@ def test_export_then_import_keeps_every_reminder_instant(kind: str, berliner: Pa
     twin = make_patient("twin@example.org", tz="Europe/Berlin")
     (copy,) = import_document(twin, json.dumps(single))
     assert copy.name == original.name and copy.strength == original.strength
+    assert (copy.form, copy.dose_unit) == (original.form, original.dose_unit)
     assert instants(copy) == instants(original)
     assert instants(original) or kind == "as_needed"
     assert [d.amount for d in copy.schedule.timetable().doses(
@@ -107,3 +109,12 @@ def test_the_medications_page_offers_the_download(berliner: Patient, client: Cli
     assert "attachment" in response["Content-Disposition"]
     Bundle.model_validate(json.loads(response.content))
     assert "export.fhir.json" in client.get("/medications/").content.decode()
+
+
+def test_wall_times_are_not_moved_to_another_zone(berliner: Patient) -> None:
+    every_kind(berliner, NOW)
+    bundle = patient_bundle(berliner, NOW)
+    tokyo = make_patient("tokyo@example.org", tz="Asia/Tokyo")
+    with pytest.raises(Unsupported, match="names the zone Europe/Berlin for its times, not "
+                       "the patient's reminder clock Asia/Tokyo"):
+        import_document(tokyo, json.dumps(bundle))

@@ -17,7 +17,7 @@ from pulserx.fhir.importing import import_document, preview
 from pulserx.fhir.timing_in import Unsupported
 from pulserx.reminders.models import Medication, Schedule
 from tests.conftest import make_patient
-from tests.fhir.examples import IMPORTED, REFUSED
+from tests.fhir.examples import IMPORTED, MALFORMED, REFUSED, REFUSED_MEANING
 
 TODAY = datetime(2026, 3, 25, 6, 0, tzinfo=UTC)
 
@@ -37,9 +37,9 @@ def test_there_are_at_least_15_examples() -> None:
     assert len(IMPORTED) + len(REFUSED) >= 15 and len(REFUSED) >= 5
 
 
-@pytest.mark.parametrize("name", [*IMPORTED, *REFUSED])
+@pytest.mark.parametrize("name", [*IMPORTED, *REFUSED, *REFUSED_MEANING])
 def test_every_example_is_valid_fhir_r4b(name: str) -> None:
-    document = (IMPORTED.get(name) or REFUSED[name])[0]
+    document = (IMPORTED.get(name) or REFUSED.get(name) or REFUSED_MEANING[name])[0]
     MedicationRequest.model_validate(document)
 
 
@@ -58,6 +58,10 @@ def test_example_imports_to_the_expected_schedule(name: str, berliner: Patient) 
                 assert [t.get("offset") for t in schedule.times] == value
             case "phases":
                 assert len(schedule.phases) == value
+            case "paused":
+                assert medication.paused == value
+            case "instructions":
+                assert value in medication.instructions
             case "name" | "strength":
                 assert getattr(medication, key) == value
             case "dose_amount":
@@ -66,7 +70,7 @@ def test_example_imports_to_the_expected_schedule(name: str, berliner: Patient) 
                 assert str(getattr(schedule, key)) == value
             case _:
                 assert getattr(schedule, key) == value, key
-    if schedule.recurrence != "as_needed":
+    if schedule.recurrence != "as_needed" and not medication.paused:
         assert schedule.next_due_at is not None
 
 
@@ -101,3 +105,36 @@ def test_a_bundle_with_one_refused_request_imports_nothing(berliner: Patient) ->
 def test_text_that_is_not_json_is_refused(berliner: Patient) -> None:
     with pytest.raises(Unsupported, match="not valid JSON"):
         preview(berliner, "{nope")
+
+
+@pytest.mark.parametrize("name", list(REFUSED_MEANING))
+def test_valid_fhir_whose_meaning_cannot_be_kept_is_refused(name: str,
+                                                           berliner: Patient) -> None:
+    document, message = REFUSED_MEANING[name]
+    with pytest.raises(Unsupported) as refused:
+        import_document(berliner, json.dumps(document))
+    assert str(refused.value).startswith(message)
+    assert not Medication.objects.exists()
+
+
+@pytest.mark.parametrize("name", list(MALFORMED))
+def test_malformed_values_are_refused_naming_the_element(name: str, berliner: Patient) -> None:
+    document, message = MALFORMED[name]
+    with pytest.raises(Unsupported) as refused:
+        preview(berliner, json.dumps(document))
+    assert str(refused.value).startswith(message)
+
+
+def test_a_value_of_an_unforeseen_type_is_refused_without_python_wording(
+        berliner: Patient) -> None:
+    document = {**IMPORTED["bid"][0], "dosageInstruction": [{"timing": {"repeat": {
+        "frequency": 1, "period": 1, "periodUnit": "d", "timeOfDay": [8]}}}]}
+    with pytest.raises(Unsupported) as refused:
+        preview(berliner, json.dumps(document))
+    assert "Error" not in str(refused.value) and "object" not in str(refused.value)
+
+
+def test_invalid_json_says_where_without_python_wording(berliner: Patient) -> None:
+    with pytest.raises(Unsupported) as refused:
+        preview(berliner, '{"resourceType": "MedicationRequest",\n "status": }')
+    assert str(refused.value) == "The document is not valid JSON (line 2, column 12)"

@@ -97,3 +97,21 @@ def test_as_needed_limits_are_stored(patient: Patient) -> None:
     schedule = response.json()["schedule"]
     assert (schedule["max_doses"], schedule["min_gap_minutes"],
             schedule["limit_period_hours"]) == (4, 240, 24)
+
+
+def test_a_taper_whose_first_morning_has_passed_is_a_422_naming_the_start(
+        patient: Patient) -> None:
+    response = create(patient, {"recurrence": "taper", "start_date": "2026-06-02", "phases": [
+        {"days": 3, "times": [{"at": "08:00", "amount": 2}, {"at": "20:00", "amount": 2}]}]})
+    assert response.status_code == 422
+    detail = response.json()["detail"][0]
+    assert detail["loc"][-1] == "start_date"
+    assert "08:00 has already passed, so the first step would have 1 of its 2" in detail["msg"]
+    assert not patient.medications.exists()
+
+
+def test_a_course_of_doses_counts_from_the_next_one(patient: Patient) -> None:
+    response = create(patient, {"recurrence": "every_hours", "every_minutes": 480,
+                                "anchor_at": "2026-06-02T05:00:00Z", "dose_count": 21})
+    assert response.status_code == 201
+    assert response.json()["schedule"]["next_due_at"] == "2026-06-02T13:00:00Z"

@@ -73,7 +73,7 @@ def test_an_interval_without_its_first_time_is_refused_beside_the_field(
 def test_a_tapering_plan_typed_as_phases(browser: Client) -> None:
     response = browser.post("/medications/new", form_data(
         recurrence="taper", continue_last_phase="0",
-        phases="5 days: 08:00 x4\n5 days: 08:00 x3\n3 days: 08:00 x2, 20:00 x1"))
+        phases="5 days: 12:00 x4\n5 days: 08:00 x3\n3 days: 08:00 x2, 20:00 x1"))
     assert response.status_code == 302
     schedule = saved()
     assert [p["days"] for p in schedule.phases] == [5, 5, 3]

@@ -76,3 +76,15 @@ async def test_a_password_change_closes_every_socket_of_the_user(patient):
         ORIGIN, (b"cookie", f"sessionid={elsewhere.cookies['sessionid'].value}".encode())])
     connected, _ = await again.connect()
     assert not connected  # the other browser's session ended with the old password
+
+
+async def test_asking_to_delete_the_account_closes_every_socket(patient):
+    deleting, elsewhere = await signed_in(patient), await signed_in(patient)
+    here, there = await open_socket(deleting), await open_socket(elsewhere)
+
+    response = await sync_to_async(deleting.post)(reverse("delete_account"),
+                                                  {"password": PASSWORD})
+
+    assert response.status_code == 200
+    await assert_closed(here)
+    await assert_closed(there)

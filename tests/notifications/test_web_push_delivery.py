@@ -13,7 +13,6 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from pulserx.accounts.models import Patient, User
-from pulserx.notifications.management.commands.vapid_keys import new_vapid_keys
 from pulserx.notifications.models import (
     Channel,
     Delivery,
@@ -23,6 +22,7 @@ from pulserx.notifications.models import (
 )
 from pulserx.notifications.push_tokens import push_action_allowed
 from pulserx.notifications.sending import attempt_delivery
+from pulserx.notifications.vapid import new_vapid_keys
 from pulserx.reminders.models import DoseStatus
 from tests.notifications.conftest import PushService, due_dose, pending_delivery
 from tests.support import free_port

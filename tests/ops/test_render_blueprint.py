@@ -232,5 +232,5 @@ def test_procfile_runs_what_render_runs(blueprint: dict[str, Any]) -> None:
     assert processes["worker"] == worker["startCommand"] == "python manage.py worker"
     assert processes["web"] == web["startCommand"]
     assert processes["release"] == web["preDeployCommand"]
-    assert "--port $PORT" in processes["web"] and "--proxy-headers" in processes["web"]
+    assert "--port $PORT" in processes["web"] and "--no-proxy-headers" in processes["web"]
     assert {"worker", "doctor", "migrate"} <= set(get_commands())

@@ -20,7 +20,7 @@ def test_planned_times_are_shown_but_never_written(patient: Patient):
         medication = make.medication(patient, times=("08:00", "12:00", "20:00"))
         before = Dose.objects.count()
 
-        day, entries = timeline(patient, NOW)
+        day, entries, _ = timeline(patient, NOW)
 
     assert day == date(2025, 6, 2)
     # 08:00 had passed when the schedule was made: the day shows what is still to come.
@@ -38,7 +38,7 @@ def test_a_materialised_dose_is_not_listed_twice(patient: Patient):
     schedule.next_due_at = datetime(2025, 6, 2, 19, 0, tzinfo=UTC)
     schedule.save()
 
-    _, entries = timeline(patient, NOW)
+    _, entries, _ = timeline(patient, NOW)
 
     assert [(e.due_at.hour, e.dose) for e in entries] == [(7, dose), (19, None)]
 
@@ -50,7 +50,7 @@ def test_the_day_follows_the_patients_zone(patient: Patient):
     early = make.dose(medication, datetime(2025, 6, 1, 20, 0, tzinfo=UTC))  # 08:00 on 2 June NZ
     make.dose(medication, datetime(2025, 6, 1, 11, 0, tzinfo=UTC))  # 1 June NZ: another day
 
-    day, entries = timeline(patient, NOW)
+    day, entries, _ = timeline(patient, NOW)
 
     assert day == date(2025, 6, 2)
     assert [e.dose for e in entries if e.dose] == [early]

@@ -2,7 +2,8 @@
 
 `TRANSPORTS` maps a channel to its class by dotted path: a transport is imported on first
 use, so the Web Push stack (http-ece, py-vapid and cryptography's OpenSSL binding; ~7 MB
-of worker RSS) costs nothing where no push is ever sent.
+of worker RSS) costs nothing where no push is ever sent, and Apprise (a user's own channels)
+nothing where no channel message is.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pulserx.notifications.transports.base import Transport, TransportError
 TRANSPORTS = {
     Channel.EMAIL: "pulserx.notifications.transports.email.EmailTransport",
     Channel.PUSH: "pulserx.notifications.transports.webpush.WebPushTransport",
+    Channel.SERVICE: "pulserx.notifications.transports.services.ServiceTransport",
+    Channel.MQTT: "pulserx.notifications.transports.mqtt.MqttTransport",
 }
 
 

@@ -10,8 +10,9 @@ the words of a notification: those name medications.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from pulserx.accounts.models import CareLink, CareLinkStatus
+from pulserx.accounts.models import CareLink, CareLinkStatus, Patient
 from pulserx.notifications.inbox import RENDER_RELATED
 from pulserx.notifications.models import (
     ALERT_KINDS,
@@ -20,6 +21,7 @@ from pulserx.notifications.models import (
     DeliveryStatus,
     Notification,
     NotificationKind,
+    UserChannel,
 )
 from pulserx.reminders.models import OPEN_STATUSES
 
@@ -48,6 +50,13 @@ class Transport:
 
 
 def load_notification(delivery: Delivery) -> Notification:
+    """The delivery's notification ready to render: as its chunk preloaded it (the dose's
+    status read again now: it may have been recorded meanwhile), else from the database."""
+    if Delivery.notification.is_cached(delivery):  # type: ignore[attr-defined]
+        notification = delivery.notification
+        if notification.dose is not None:
+            notification.dose.refresh_from_db(fields=["status"])
+        return notification
     return Notification.objects.select_related(*RENDER_RELATED).get(
         pk=delivery.notification_id)
 
@@ -58,17 +67,42 @@ def ensure_still_wanted(notification: Notification, channel: str) -> None:
     if notification.kind in ALERT_KINDS:
         if notification.dose is not None and notification.dose.status not in OPEN_STATUSES:
             raise not_sent("the dose was recorded before this could be sent")
-        patient = notification.patient
-        if not (patient.notify_push if channel == Channel.PUSH else patient.notify_email):
-            raise not_sent(f"{channel} reminders are turned off")
+        switched_off(notification.patient, channel)
     elif notification.kind == NotificationKind.REFILL:
         reminder, patient = notification.refill, notification.patient
         if reminder is None or reminder.cycle != reminder.medication.refill_cycle:
             raise not_sent("the medication was refilled before this could be sent")
-        if not (patient.notify_push if channel == Channel.PUSH else patient.notify_email):
-            raise not_sent(f"{channel} reminders are turned off")
+        switched_off(patient, channel)
     elif notification.kind == NotificationKind.CAREGIVER_MISSED and not CareLink.objects.filter(
         patient_id=notification.patient_id, caregiver_id=notification.recipient_id,
         status=CareLinkStatus.ACCEPTED, alert_on_missed=True,
     ).exists():
         raise not_sent("the caregiver no longer receives missed-dose alerts")
+
+
+def switched_off(patient: Patient, channel: str) -> None:
+    """Push and email have the patient's own switches; a user's channels have theirs on
+    the channel (UserChannel.wants)."""
+    if (channel == Channel.PUSH and not patient.notify_push) or (
+            channel == Channel.EMAIL and not patient.notify_email):
+        raise not_sent(f"{channel} reminders are turned off")
+
+
+def user_channel_send(delivery: Delivery) -> tuple[Notification, UserChannel, dict[str, Any]]:
+    """What a user's own channel needs to send `delivery`: the notification, the channel and
+    its unsealed settings, once the channel still exists and still wants this message."""
+    from pulserx.notifications.channels import sealing  # only where channels are sent
+
+    notification = load_notification(delivery)
+    channel = (UserChannel.objects.filter(pk=delivery.target_id).first()
+               if delivery.target_id is not None else None)
+    if channel is None:
+        raise not_sent("the channel was removed")
+    ensure_still_wanted(notification, delivery.channel)
+    if not channel.wants(notification.kind):
+        raise not_sent("the channel is paused or no longer carries this kind of message")
+    try:
+        values = sealing.unseal(channel.sealed_settings)
+    except sealing.SealBroken as error:
+        raise TransportError(str(error), permanent=True) from None
+    return notification, channel, values

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
 import functools
 import json
@@ -26,17 +25,10 @@ from pulserx.notifications.transports.base import (
     logger,
     not_sent,
 )
+from pulserx.notifications.vapid import b64url, b64url_decode
 
 # How long a push service may trust one VAPID signature (RFC 8292 allows up to 24 h).
 VAPID_VALIDITY_S = 12 * 3600
-
-
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def encrypted(data: bytes, subscription: PushSubscription) -> bytes:

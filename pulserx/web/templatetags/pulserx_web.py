@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from pulserx.accounts.models import Patient
 from pulserx.api.ical import calendar_url
 from pulserx.notifications import inbox
-from pulserx.reminders.amounts import amount_text, quantity_text
+from pulserx.reminders.amounts import Measured, amount_text, quantity_text
 from pulserx.reminders.models import Medication, Schedule
 from pulserx.web.schedule_words import (
     as_needed_summary,
@@ -71,11 +71,12 @@ def static_if_present(path: str) -> str:
 
 
 @register.filter
-def dose_amount(amount: Decimal | None, medication: Medication | None) -> str:
-    """"1 tablet", "2 tablets", "5 ml", "0.5 tablet" — or just the number."""
+def dose_amount(amount: Decimal | None, medication: Measured | None) -> str:
+    """"1 tablet", "2 tablets", "5 mL", "0.5 tablet", "75 micrograms", "3 tablets (6 mg)" —
+    or just the number."""
     if amount is None:
         return ""
-    return amount_text(Decimal(amount), medication.form if medication is not None else "")
+    return amount_text(Decimal(amount), medication.measure if medication is not None else "")
 
 
 @register.filter
@@ -106,14 +107,14 @@ def schedule_summary(medication: Medication) -> str:
 
 
 @register.filter
-def plan_summary(schedule: Schedule, medication: Medication | None = None) -> str:
+def plan_summary(schedule: Schedule, medication: Measured | None = None) -> str:
     """Any kind of schedule in words (an unsaved one too, as the import preview shows)."""
     def amount(value: Decimal) -> str:
         return dose_amount(value, medication)
 
     recurrence = schedule.recurrence
     if recurrence == "as_needed":
-        return as_needed_summary(schedule)
+        return as_needed_summary(schedule, amount)
     if recurrence == "every_hours":
         text = interval_summary(schedule, amount)
     elif recurrence == "taper":

@@ -4,20 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from django.core.management.base import BaseCommand
 
-from pulserx.notifications.transports.webpush import b64url
-
-
-def new_vapid_keys() -> tuple[str, str]:
-    """(public, private): the public key as browsers want it (base64url of the uncompressed
-    P-256 point), the private key as py_vapid reads it (base64url of the 32-byte scalar)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    public = key.public_key().public_bytes(
-        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-    return b64url(public), b64url(key.private_numbers().private_value.to_bytes(32, "big"))
+from pulserx.notifications.vapid import new_vapid_keys
 
 
 class Command(BaseCommand):

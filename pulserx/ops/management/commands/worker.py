@@ -13,7 +13,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from pulserx.celery import app
-from pulserx.dispatch.worker import guard, limit_malloc_arenas
+from pulserx.dispatch.worker import guard
+from pulserx.memory import limit_malloc_arenas
 
 # A worker that stops on its own this soon after starting may keep doing so: wait a little
 # before each restart so that a loop costs a restart every few seconds, not a busy CPU.
@@ -30,7 +31,7 @@ RESTART_PAUSE_S = 5.0
 # line (click, click-repl, prompt_toolkit, pygments) would cost ~10 MB of RSS for good.
 WORKER_OPTIONS: dict[str, Any] = {
     "pool_cls": "threads",
-    "queues": ["celery", "push", "email"],
+    "queues": ["celery", "push", "email", "channels"],
     "prefetch_multiplier": 1,
     "without_heartbeat": True,
     "without_gossip": True,

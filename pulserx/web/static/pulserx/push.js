@@ -8,6 +8,9 @@
  */
 
 const SUBSCRIPTIONS = "/push/subscriptions";
+const SUBSCRIBE_REFUSED = "This browser did not let PulseRx reach it while PulseRx is closed " +
+  "(its push service refused). Check this site's notification settings in the browser, " +
+  "then press the button again.";
 
 export function pushSupported() {
   return "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
@@ -40,9 +43,16 @@ export async function enablePush() {
     await subscription.unsubscribe();  // made with an older server key: it would be refused
     subscription = null;
   }
-  subscription = subscription || await registration.pushManager.subscribe({
-    userVisibleOnly: true, applicationServerKey,
-  });
+  try {
+    subscription = subscription || await registration.pushManager.subscribe({
+      userVisibleOnly: true, applicationServerKey,
+    });
+  } catch (refused) {
+    // The browser's own words ("Registration failed - permission denied") are for
+    // developers; the person is told what it means for them and what to try.
+    console.warn("push subscription refused", refused);
+    throw new Error(SUBSCRIBE_REFUSED);
+  }
   await send("POST", subscription.toJSON());
   return subscription;
 }

@@ -36,6 +36,31 @@ function element(tag, attributes = {}, text = "") {
   return node;
 }
 
+// Escape closes the toast the keyboard is in, as a dialog's would.
+document.addEventListener("keydown", (key) => {
+  const toast = key.key === "Escape" && key.target instanceof Element
+    && key.target.closest("#toasts .toast");
+  if (toast) {
+    key.preventDefault();
+    removeToast(toast);
+  }
+});
+
+/* Remove a toast; if the keyboard was in it, focus goes on to the next toast, else to the
+ * dose's row on the page, else to the main content: never dropped to the page body. */
+function removeToast(toast) {
+  const hadFocus = toast.contains(document.activeElement);
+  const doseId = toast.dataset.toastDose;
+  toast.remove();
+  if (!hadFocus) return;
+  const next = document.querySelector("#toasts .toast button");
+  const row = doseId ? document.getElementById(`dose-${doseId}`) : null;
+  const target = next || row || document.querySelector("main");
+  if (!target) return;
+  if (!target.matches("button, a, input, [tabindex]")) target.setAttribute("tabindex", "-1");
+  target.focus();
+}
+
 function toastFor(doseId) {
   return document.querySelector(`#toasts [data-toast-dose="${CSS.escape(String(doseId))}"]`);
 }
@@ -51,13 +76,13 @@ export function showToast(event) {
   });
   if (event.dose_id) toast.dataset.toastDose = String(event.dose_id);
   const close = element("button", {type: "button", class: "toast-close", "aria-label": "Dismiss"}, "×");
-  close.addEventListener("click", () => toast.remove());
+  close.addEventListener("click", () => removeToast(toast));
   toast.append(close, element("p", {class: "toast-title"}, event.title || "PulseRx"),
                element("p", {class: "toast-body"}, event.body || ""));
   if (event.actionable && event.dose_id) {
     toast.append(toastActions(toast, event.dose_id));
   } else {
-    setTimeout(() => toast.remove(), INFO_TOAST_MS);
+    setTimeout(() => removeToast(toast), INFO_TOAST_MS);
   }
   const previous = event.dose_id ? toastFor(event.dose_id) : null;
   if (previous && !previous.dataset.busy) previous.replaceWith(toast);
@@ -87,7 +112,7 @@ export function updateToast(event) {
   }
   toast.querySelector(".toast-actions").remove();
   toast.classList.add("toast-done");
-  setTimeout(() => toast.remove(), DONE_TOAST_MS);
+  setTimeout(() => removeToast(toast), DONE_TOAST_MS);
 }
 
 function clockTime(iso) {
@@ -125,6 +150,8 @@ function csrfToken() {
 }
 
 async function act(toast, actions, doseId, action, minutes) {
+  // Read before the buttons are disabled: a disabled button loses the focus.
+  const hadFocus = actions.contains(document.activeElement);
   const buttons = actions.querySelectorAll("button");
   for (const button of buttons) button.disabled = true;
   toast.dataset.busy = "true";
@@ -146,14 +173,17 @@ async function act(toast, actions, doseId, action, minutes) {
   }
   const note = toast.querySelector(".toast-result") || element("p", {class: "toast-result"});
   note.textContent = message;
+  note.setAttribute("tabindex", "-1");
   toast.append(note);
   delete toast.dataset.busy;
   if (done) {
     actions.remove();
     toast.classList.add("toast-done");
+    if (hadFocus) note.focus();  // the pressed button is gone: stay on what it did
     page.refreshDose(doseId);
-    setTimeout(() => toast.remove(), DONE_TOAST_MS);
+    setTimeout(() => removeToast(toast), DONE_TOAST_MS);
   } else {
     for (const button of buttons) button.disabled = false;
+    if (hadFocus) note.focus();
   }
 }

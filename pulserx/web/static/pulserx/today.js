@@ -48,7 +48,7 @@ async function enable() {
       } catch (error) {
         // In-page notifications work already; say so first, then why push does not.
         const why = error && error.message ? ` ${error.message}` : "";
-        say(`Notifications are on while PulseRx is open in this browser.${why}`);
+        say(`Notifications are on only while PulseRx is open in this browser, not when it is closed.${why}`);
         return;
       }
       say("Notifications are on. Reminders reach this device even when PulseRx is closed.");

@@ -1,0 +1,104 @@
+"""A FHIR document as it arrives, before anything reads its meaning: not too large, not nested
+deeper than FHIR ever is, strict JSON (no NaN), and a Bundle whose entries have the shapes the
+importer walks. Each refusal is an Unsupported naming the element, never an exception that
+turns into a server error."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from typing import Any, NoReturn
+
+from pulserx.fhir.request_in import ImportedMedication
+from pulserx.fhir.timing_in import unsupported
+from pulserx.plaintext import name_problem, text_problem
+
+MAX_DOCUMENT_BYTES = 512 * 1024
+# A MedicationRequest in a Bundle is nested about 10 deep; this leaves room and keeps the
+# parser (and everything that walks the result) far from Python's recursion limit.
+MAX_DEPTH = 64
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = re.compile(r"[\[\]{}]")
+_IMPORTED = ("MedicationRequest", "MedicationStatement")
+
+
+def load_document(text: str | bytes) -> Any:
+    """The parsed JSON document; Unsupported when it is too large, too deep or not JSON."""
+    if len(text) > MAX_DOCUMENT_BYTES:
+        raise unsupported("The document", f"is larger than {MAX_DOCUMENT_BYTES // 1024} KB")
+    try:
+        source = text.decode("utf-8") if isinstance(text, bytes) else text
+    except UnicodeDecodeError:
+        raise unsupported("The document", "is not UTF-8 text") from None
+    if nesting_depth(source) > MAX_DEPTH:
+        raise unsupported("The document", f"is nested more than {MAX_DEPTH} levels deep")
+    try:
+        return json.loads(source, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as error:
+        where = (f" (line {error.lineno}, column {error.colno})"
+                 if isinstance(error, json.JSONDecodeError) else f" ({error})")
+        raise unsupported("The document", f"is not valid JSON{where}") from None
+
+
+def nesting_depth(source: str) -> int:
+    """How deep the arrays and objects of a JSON text nest (brackets inside strings aside)."""
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_STRINGS.sub("", source)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def check_shape(document: Any) -> None:
+    """Refuse, naming the element, a document whose structure the importer cannot walk."""
+    if not isinstance(document, dict):
+        raise unsupported("The document", "must be a JSON object (a FHIR resource)")
+    if document.get("resourceType") != "Bundle":
+        _check_resource(document, document.get("resourceType") or "The resource")
+        return
+    entries = document.get("entry")
+    if entries is None:
+        return
+    if not isinstance(entries, list):
+        raise unsupported("Bundle.entry", "must be an array")
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise unsupported("Bundle.entry", "must hold objects")
+        if not isinstance(entry.get("fullUrl", ""), str):
+            raise unsupported("Bundle.entry.fullUrl", "must be a string")
+        resource = entry.get("resource")
+        if resource is not None and not isinstance(resource, dict):
+            raise unsupported("Bundle.entry.resource", "must be an object")
+        if resource is not None and resource.get("resourceType") in _IMPORTED:
+            _check_resource(resource, resource["resourceType"])
+
+
+def _check_resource(resource: dict[str, Any], kind: str) -> None:
+    if "medicationReference" not in resource:
+        return
+    reference = resource["medicationReference"]
+    if not isinstance(reference, dict) or not isinstance(reference.get("reference"), str):
+        raise unsupported(f"{kind}.medicationReference",
+                          "must be an object with a reference string")
+    contained = resource.get("contained", [])
+    if not isinstance(contained, list) or not all(isinstance(c, dict) for c in contained):
+        raise unsupported(f"{kind}.contained", "must be an array of resources")
+
+
+def plain_text(imported: ImportedMedication) -> ImportedMedication:
+    """The imported medication under the one rule for names and text (pulserx/plaintext.py):
+    line breaks and tabs, which FHIR strings may hold, become single spaces; any other control
+    character is refused, naming the field."""
+    fields = {name: " ".join(getattr(imported, name).split())
+              for name in ("name", "strength", "instructions")}
+    for name, value in fields.items():
+        problem = name_problem(value) if name == "name" else text_problem(value)
+        if problem:
+            raise unsupported(f"The medication's {name}", problem)
+    return dataclasses.replace(imported, name=fields["name"], strength=fields["strength"],
+                               instructions=fields["instructions"])

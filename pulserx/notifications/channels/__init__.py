@@ -1,0 +1,6 @@
+"""A user's own channels (ntfy, Telegram, Signal, Matrix, SMS, webhooks, MQTT): what each
+service asks for, how its settings are sealed, which addresses it may reach, and the one
+place that adds, changes, tests and removes a channel.
+
+Nothing here imports Apprise or paho-mqtt: only the transports do, when they send.
+"""

@@ -1,0 +1,241 @@
+"""What each service asks for, how its answers are checked, and the Apprise URL they make.
+
+A user never types an Apprise URL: they choose a service and fill its fields. Each field is
+checked here (a malformed token or chat id is refused with the field named) and the URL is
+built from the checked values with every part quoted, so a value cannot add a parameter or
+change the host. Secret fields are never shown again (`masked`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from pulserx.notifications.channels.addresses import ServerURL, server_url
+from pulserx.notifications.models import Service
+
+PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
+
+
+class FieldError(ValueError):
+    """A value PulseRx cannot use; `field` names it (empty: the settings as a whole)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    pattern: str = ""  # a regular expression the whole value must match
+    hint: str = ""  # what the value looks like, shown beside the field and in the error
+    secret: bool = False
+    required: bool = True
+    server: bool = False  # a server address, read by `addresses.server_url`
+    schemes: tuple[str, str] = ("https", "http")  # of that address: secure, then plain
+    default: str = ""
+
+    def clean(self, raw: Any) -> str:
+        value = raw.strip() if isinstance(raw, str) else ""
+        if not value:
+            if self.required:
+                raise FieldError(self.name, f"{self.label}: this field is required")
+            return ""
+        if self.server:
+            try:
+                server_url(value, self.schemes)
+            except ValueError as error:
+                raise FieldError(self.name, f"{self.label}: {error}") from None
+        elif self.pattern and not re.fullmatch(self.pattern, value):
+            raise FieldError(self.name,
+                             f"{self.label}: {self.hint or 'not in the expected form'}")
+        return value
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    service: Service
+    fields: tuple[Field, ...]
+    url: Callable[[dict[str, str]], str]
+    # Take / Skip buttons on a reminder (ntfy actions, a Telegram inline keyboard).
+    buttons: bool = False
+    check: Callable[[dict[str, str]], None] = field(default=lambda values: None)
+
+    def clean(self, raw: dict[str, Any]) -> dict[str, str]:
+        """The checked values of every field; ValueError naming the first bad one."""
+        values = {f.name: f.clean(raw.get(f.name, f.default)) for f in self.fields}
+        self.check(values)
+        return values
+
+    def masked(self, values: dict[str, str]) -> dict[str, str]:
+        """The values as a page or the API may show them: secrets reduced to a hint."""
+        return {f.name: mask(values.get(f.name, "")) if f.secret else values.get(f.name, "")
+                for f in self.fields}
+
+
+def mask(secret: str) -> str:
+    return "" if not secret else "••••" + (secret[-3:] if len(secret) >= 12 else "")
+
+
+def q(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _server(values: dict[str, str], *, path: bool = True) -> tuple[ServerURL, str]:
+    """(parts, "host[:port][/path]") of the `server` field, quoted for an Apprise URL."""
+    parts = server_url(values["server"])
+    host = f"[{parts.host}]" if ":" in parts.host else parts.host
+    where = host + (f":{parts.port}" if parts.port else "")
+    if path and parts.path:
+        where += "/".join(q(piece) for piece in parts.path.split("/"))
+    return parts, where
+
+
+def _schema(parts: ServerURL, plain: str) -> str:
+    return plain + ("s" if parts.secure else "")
+
+
+def _no_path(label: str, name: str = "server") -> Callable[[dict[str, str]], None]:
+    def check(values: dict[str, str]) -> None:
+        schemes = ("mqtts", "mqtt") if name == "broker" else ("https", "http")
+        if server_url(values[name], schemes).path:
+            raise FieldError(name, f"{label}: give the server's address without a path")
+    return check
+
+
+def ntfy_url(values: dict[str, str]) -> str:
+    parts, where = _server(values, path=False)
+    params = {"token": values["token"]} if values.get("token") else {}
+    params |= {"priority": "high", "image": "no"}
+    query = urlencode(params, quote_via=quote)
+    return f"{_schema(parts, 'ntfy')}://{where}/{q(values['topic'])}?{query}"
+
+
+def gotify_url(values: dict[str, str]) -> str:
+    parts, where = _server(values)
+    return f"{_schema(parts, 'gotify')}://{where}/{q(values['token'])}"
+
+
+def telegram_url(values: dict[str, str]) -> str:
+    return f"tgram://{q(values['bot_token'])}/{q(values['chat_id'])}?format=text"
+
+
+def signal_url(values: dict[str, str]) -> str:
+    parts, where = _server(values, path=False)
+    return (f"{_schema(parts, 'signal')}://{where}/{q(values['from_number'])}/"
+            f"{q(values['recipient'])}?status=no")
+
+
+def matrix_url(values: dict[str, str]) -> str:
+    parts, where = _server(values, path=False)
+    return (f"{_schema(parts, 'matrix')}://{q(values['access_token'])}@{where}/"
+            f"{q(values['room'])}?format=text")
+
+
+def pushover_url(values: dict[str, str]) -> str:
+    return f"pover://{q(values['user_key'])}@{q(values['app_token'])}"
+
+
+DISCORD_WEBHOOK = (r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/"
+                   r"([0-9]{15,25})/([A-Za-z0-9_-]{30,100})")
+
+
+def discord_url(values: dict[str, str]) -> str:
+    match = re.fullmatch(DISCORD_WEBHOOK, values["webhook_url"])
+    assert match is not None
+    return f"discord://{q(match[1])}/{q(match[2])}?format=text&avatar=no"
+
+
+def webhook_url(values: dict[str, str]) -> str:
+    parts, where = _server({"server": values["url"]})
+    return f"{_schema(parts, 'json')}://{where}"
+
+
+def twilio_url(values: dict[str, str]) -> str:
+    return (f"twilio://{q(values['account_sid'])}:{q(values['auth_token'])}@"
+            f"{q(values['from_number'])}/{q(values['to_number'])}")
+
+
+
+def _server_field(label: str, default: str = "") -> Field:
+    return Field("server", label, server=True, default=default,
+                 hint="e.g. https://ntfy.example.org")
+
+
+_PHONE_HINT = "a phone number in international form, e.g. +447700900123"
+SERVICES: dict[Service, ServiceSpec] = {spec.service: spec for spec in (
+    ServiceSpec(Service.NTFY, (
+        _server_field("Server", "https://ntfy.sh"),
+        Field("topic", "Topic", r"[A-Za-z0-9_-]{1,64}", "letters, digits, - and _ only"),
+        Field("token", "Access token", r"tk_[A-Za-z0-9]{29}", "an ntfy access token (tk_…)",
+              secret=True, required=False),
+    ), ntfy_url, buttons=True, check=_no_path("Server")),
+    ServiceSpec(Service.GOTIFY, (
+        _server_field("Server"),
+        Field("token", "Application token", r"[A-Za-z0-9._-]{8,64}",
+              "the application's token from Gotify's Apps page", secret=True),
+    ), gotify_url),
+    ServiceSpec(Service.TELEGRAM, (
+        Field("bot_token", "Bot token", r"[0-9]{5,12}:[A-Za-z0-9_-]{30,50}",
+              "the token @BotFather gave, e.g. 123456789:AAE…", secret=True),
+        Field("chat_id", "Chat id", r"-?[0-9]{3,20}|@[A-Za-z][A-Za-z0-9_]{4,31}",
+              "a number such as 123456789 (or -100… for a group), or @channelname"),
+    ), telegram_url, buttons=True),
+    ServiceSpec(Service.SIGNAL, (
+        _server_field("signal-cli REST API"),
+        Field("from_number", "Registered number", PHONE.pattern, _PHONE_HINT),
+        Field("recipient", "Send to", PHONE.pattern + r"|group\.[A-Za-z0-9+/=]{10,100}",
+              _PHONE_HINT + ", or a group id (group.…)"),
+    ), signal_url, check=_no_path("signal-cli REST API")),
+    ServiceSpec(Service.MATRIX, (
+        _server_field("Homeserver"),
+        Field("access_token", "Access token", r"[A-Za-z0-9._~+/=-]{16,255}",
+              "the access token of the account that sends", secret=True),
+        Field("room", "Room", r"[!#][^\s:]{1,255}:[A-Za-z0-9.-]+(:[0-9]{1,5})?",
+              "a room id (!abc:example.org) or alias (#room:example.org)"),
+    ), matrix_url, check=_no_path("Homeserver")),
+    ServiceSpec(Service.PUSHOVER, (
+        Field("user_key", "User key", r"[A-Za-z0-9]{30}", "30 letters and digits",
+              secret=True),
+        Field("app_token", "Application token", r"[A-Za-z0-9]{30}", "30 letters and digits",
+              secret=True),
+    ), pushover_url),
+    ServiceSpec(Service.DISCORD, (
+        Field("webhook_url", "Webhook URL", DISCORD_WEBHOOK,
+              "https://discord.com/api/webhooks/<id>/<token>", secret=True),
+    ), discord_url),
+    ServiceSpec(Service.WEBHOOK, (
+        Field("url", "Webhook URL", server=True, hint="e.g. https://hooks.example.org/pulserx",
+              secret=True),
+    ), webhook_url),
+    ServiceSpec(Service.MQTT, (
+        Field("broker", "Broker", server=True, schemes=("mqtts", "mqtt"),
+              hint="e.g. mqtts://homeassistant.local:8883 (mqtt:// for no TLS)"),
+        Field("username", "User name", r"[^\s]{1,100}", "no spaces", required=False),
+        Field("password", "Password", r".{1,200}", "up to 200 characters", secret=True,
+              required=False),
+        Field("discovery_prefix", "Discovery prefix", r"[A-Za-z0-9_-]{1,40}",
+              "letters, digits, - and _ (Home Assistant's default is homeassistant)",
+              default="homeassistant"),
+    ), lambda values: "", buttons=False, check=_no_path("Broker", "broker")),
+    ServiceSpec(Service.TWILIO, (
+        Field("account_sid", "Account SID", r"AC[0-9a-f]{32}", "AC followed by 32 hex digits"),
+        Field("auth_token", "Auth token", r"[0-9a-f]{32}", "32 hex digits", secret=True),
+        Field("from_number", "From (your Twilio number)", PHONE.pattern, _PHONE_HINT),
+        Field("to_number", "Send to", PHONE.pattern, _PHONE_HINT),
+    ), twilio_url),
+)}
+
+
+def spec_for(service: str) -> ServiceSpec:
+    """The service's spec; ValueError for a service PulseRx does not offer."""
+    try:
+        return SERVICES[Service(service)]
+    except (ValueError, KeyError):
+        choices = ", ".join(s.value for s in SERVICES)
+        raise ValueError(f"Unknown service {service!r}; choose one of {choices}") from None

@@ -1,0 +1,185 @@
+"""The one place a user's channels are added, changed, tested and removed: the Settings
+page and the API both call these and translate their errors.
+
+Every change is checked whole before anything is written (ChannelError names the field),
+so bad input never leaves a channel half-saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from pulserx.accounts.models import User
+from pulserx.notifications.channels import catalogue, sealing
+from pulserx.notifications.models import KIND_FIELDS, Service, UserChannel
+
+# Bounded work: every message fans out to each of a user's channels.
+MAX_CHANNELS_PER_USER = 10
+KIND_LABELS = {"for_reminders": "Reminders", "for_realerts": "Re-alerts",
+               "for_missed": "Missed-dose alerts", "for_refills": "Refills"}
+KIND_CHOICES = list(KIND_LABELS)
+assert set(KIND_CHOICES) == set(KIND_FIELDS.values())
+TEST_TITLE = "PulseRx test message"
+TEST_BODY = "This channel works: your reminders will arrive here."
+
+
+class ChannelError(ValueError):
+    """Input PulseRx cannot use; the message says which field and why (`field` names it:
+    "service", "name", "kinds", one of the service's fields, or "" for none)."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    """What a page or the API shows of a channel: secrets masked."""
+
+    id: int
+    service: str
+    service_label: str
+    name: str
+    paused: bool
+    settings: dict[str, str]
+    kinds: dict[str, bool]
+
+
+def clean_name(name: Any) -> str:
+    text = name.strip() if isinstance(name, str) else ""
+    if not text or len(text) > 60:
+        raise ChannelError("Name: give the channel a name of up to 60 characters", "name")
+    return text
+
+
+def clean_settings(service: Any, raw: dict[str, Any]) -> tuple[Service, dict[str, str]]:
+    try:
+        spec = catalogue.spec_for(service if isinstance(service, str) else "")
+    except ValueError as error:
+        raise ChannelError(str(error), "service") from None
+    try:
+        return spec.service, spec.clean(raw if isinstance(raw, dict) else {})
+    except catalogue.FieldError as error:
+        raise ChannelError(str(error), error.field) from None
+
+
+def add_channel(user: User, service: Any, name: Any, raw: dict[str, Any],
+                kinds: Iterable[str] | None = None) -> UserChannel:
+    chosen, values = clean_settings(service, raw)
+    channel = UserChannel(user=user, service=chosen, name=clean_name(name),
+                          sealed_settings=sealing.seal(values))
+    set_kinds(channel, kinds)
+    with transaction.atomic():
+        if UserChannel.objects.select_for_update().filter(user=user).count() \
+                >= MAX_CHANNELS_PER_USER:
+            raise ChannelError(f"You can have up to {MAX_CHANNELS_PER_USER} channels", "name")
+        save(channel)
+    return channel
+
+
+def update_channel(channel: UserChannel, *, name: Any = None, paused: bool | None = None,
+                   kinds: Iterable[str] | None = None,
+                   raw: dict[str, Any] | None = None) -> UserChannel:
+    """Rename, pause or resume, choose kinds, or replace the settings (a secret left empty
+    keeps the stored one)."""
+    if name is not None:
+        channel.name = clean_name(name)
+    if paused is not None:
+        channel.paused = bool(paused)
+    if kinds is not None:
+        set_kinds(channel, kinds)
+    if raw is not None:
+        _, values = clean_settings(channel.service, merged_settings(channel, raw))
+        channel.sealed_settings = sealing.seal(values)
+    save(channel)
+    return channel
+
+
+def merged_settings(channel: UserChannel, raw: dict[str, Any]) -> dict[str, Any]:
+    """`raw` with each field it leaves out, and each secret it leaves empty, filled from
+    the stored settings."""
+    try:
+        stored = sealing.unseal(channel.sealed_settings)
+    except sealing.SealBroken as error:
+        raise ChannelError(str(error)) from None
+    spec = catalogue.spec_for(channel.service)
+    return {f.name: (stored.get(f.name, "")
+                     if f.name not in raw or (f.secret and not raw.get(f.name))
+                     else raw[f.name]) for f in spec.fields}
+
+
+def remove_channel(channel: UserChannel) -> None:
+    """Its pending messages are not sent (their deliveries say the channel was removed)."""
+    channel.delete()
+
+
+def set_kinds(channel: UserChannel, kinds: Iterable[str] | None) -> None:
+    if kinds is None:
+        return
+    chosen = set(kinds)
+    unknown = chosen - set(KIND_CHOICES)
+    if unknown:
+        raise ChannelError(f"Unknown kind of message: {', '.join(sorted(unknown))}; "
+                           f"choose from {', '.join(KIND_CHOICES)}", "kinds")
+    for field in KIND_CHOICES:
+        setattr(channel, field, field in chosen)
+
+
+def save(channel: UserChannel) -> None:
+    try:
+        with transaction.atomic():
+            channel.save()
+    except IntegrityError:
+        raise ChannelError(f"Name: you already have a channel called {channel.name!r}",
+                           "name") from None
+
+
+def view_of(channel: UserChannel) -> ChannelView:
+    spec = catalogue.spec_for(channel.service)
+    try:
+        shown = spec.masked(sealing.unseal(channel.sealed_settings))
+    except sealing.SealBroken:
+        shown = {}
+    return ChannelView(id=channel.pk, service=channel.service,
+                       service_label=Service(channel.service).label, name=channel.name,
+                       paused=channel.paused, settings=shown,
+                       kinds={field: bool(getattr(channel, field)) for field in KIND_CHOICES})
+
+
+def send_test(service: Any, raw: dict[str, Any], user: User | None = None) -> None:
+    """Send the test message with these settings now; ChannelError with the reason (the
+    service's own words when it gives them) otherwise. Nothing is saved."""
+    chosen, values = clean_settings(service, raw)
+    from pulserx.notifications.transports import TransportError, mqtt
+    from pulserx.notifications.transports.services import send_text
+
+    try:
+        if chosen == Service.MQTT:
+            mqtt.send_test(values, user.pk if user is not None else 0)
+        else:
+            send_text(chosen, values, TEST_TITLE, TEST_BODY)
+    except TransportError as error:
+        raise ChannelError(f"The test message was not delivered: {error.reason}") from None
+
+
+def connect_buttons(channel: UserChannel) -> str:
+    """Let the service send Take / Skip presses to PulseRx where it must be told where
+    (a Telegram bot's webhook); "" when done or not needed, else why not."""
+    if channel.service != Service.TELEGRAM:
+        return ""
+    from pulserx.notifications.transports.services import register_telegram_webhook
+
+    return register_telegram_webhook(channel, sealing.unseal(channel.sealed_settings))
+
+
+def send_test_to(channel: UserChannel) -> None:
+    """*Send a test* on a saved channel."""
+    try:
+        values = sealing.unseal(channel.sealed_settings)
+    except sealing.SealBroken as error:
+        raise ChannelError(str(error)) from None
+    send_test(channel.service, values, channel.user)

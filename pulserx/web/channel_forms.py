@@ -1,0 +1,41 @@
+"""The form of one service's channel, built from its fields in the catalogue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from pulserx.notifications.channels.catalogue import ServiceSpec
+from pulserx.notifications.channels.editing import KIND_LABELS, ChannelError
+
+
+class ChannelForm(forms.Form):
+    """Name, the service's fields (secrets never shown back), and the kinds it carries.
+    The checks themselves are `channels.editing`'s; this form only collects."""
+
+    name = forms.CharField(max_length=60, label="Name",
+                           help_text="How PulseRx names this channel to you, e.g. “My phone”.")
+    kinds = forms.MultipleChoiceField(
+        label="Send", choices=list(KIND_LABELS.items()), required=False,
+        widget=forms.CheckboxSelectMultiple, initial=list(KIND_LABELS))
+
+    def __init__(self, spec: ServiceSpec, *args: Any, editing: bool = False,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.spec = spec
+        for item in spec.fields:
+            help_text = item.hint
+            if item.secret and editing:
+                help_text = "Leave empty to keep the one saved."
+            self.fields[f"s_{item.name}"] = forms.CharField(
+                label=item.label, required=False, help_text=help_text, initial=item.default,
+                widget=forms.PasswordInput(render_value=False) if item.secret
+                else forms.TextInput)
+
+    def settings_values(self) -> dict[str, str]:
+        return {item.name: self.data.get(f"s_{item.name}", "") for item in self.spec.fields}
+
+    def add_channel_error(self, error: ChannelError) -> None:
+        name = error.field if error.field in ("name", "kinds") else f"s_{error.field}"
+        self.add_error(name if name in self.fields else None, str(error))

@@ -1,0 +1,121 @@
+"""Settings → Channels: add a channel by choosing its service and filling its fields, send a
+test, pause, rename, choose what it carries, remove. Every change goes through
+`pulserx.notifications.channels.editing`; these views translate HTTP."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pulserx.notifications.channels import catalogue, editing
+from pulserx.notifications.channels.editing import ChannelError
+from pulserx.notifications.models import UserChannel
+from pulserx.web.channel_forms import ChannelForm
+
+
+def own_channel(request: HttpRequest, channel_id: int) -> UserChannel:
+    return get_object_or_404(UserChannel, pk=channel_id, user=request.user)
+
+
+@login_required
+@require_http_methods(["GET"])
+def channels_page(request: HttpRequest) -> HttpResponse:
+    channels = UserChannel.objects.filter(user=request.user)  # type: ignore[misc]
+    return render(request, "web/channels.html", {
+        "channels": [shown(editing.view_of(c)) for c in channels],
+        "services": [(spec.service.value, spec.service.label)
+                     for spec in catalogue.SERVICES.values()],
+    })
+
+
+def shown(view: editing.ChannelView) -> dict[str, object]:
+    """A channel as its card shows it: field labels, masked values, what it sends."""
+    labels = {f.name: f.label for f in catalogue.spec_for(view.service).fields}
+    return {"view": view,
+            "settings": [(labels[name], value) for name, value in view.settings.items()
+                         if value],
+            "sends": [editing.KIND_LABELS[kind] for kind, on in view.kinds.items() if on]}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def channel_new(request: HttpRequest) -> HttpResponse:
+    try:
+        spec = catalogue.spec_for(request.GET.get("service", ""))
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect("channels")
+    form = ChannelForm(spec, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        values = form.settings_values()
+        try:
+            if request.POST.get("action") == "test":
+                editing.send_test(spec.service, values, request.user)  # type: ignore[arg-type]
+                messages.success(request, "The test message was sent: check that it arrived. "
+                                          "Nothing is saved until you press Save.")
+            else:
+                channel = editing.add_channel(
+                    request.user, spec.service,  # type: ignore[arg-type]
+                    form.cleaned_data["name"], values, form.cleaned_data["kinds"])
+                messages.success(request, f"{channel.name} is added.")
+                if note := editing.connect_buttons(channel):
+                    messages.warning(request, f"Reminders will arrive without Take / Skip "
+                                              f"buttons: {note}.")
+                return redirect("channels")
+        except ChannelError as error:
+            form.add_channel_error(error)
+    return render(request, "web/channel_form.html", {"form": form, "spec": spec})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def channel_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
+    channel = own_channel(request, channel_id)
+    spec = catalogue.spec_for(channel.service)
+    view = editing.view_of(channel)
+    initial = {"name": channel.name, "kinds": [k for k, on in view.kinds.items() if on],
+               **{f"s_{k}": v for k, v in view.settings.items()
+                  if not next(f for f in spec.fields if f.name == k).secret}}
+    form = ChannelForm(spec, request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with_secrets = editing.merged_settings(channel, form.settings_values())
+            if request.POST.get("action") == "test":
+                editing.send_test(channel.service, with_secrets, channel.user)
+                messages.success(request, "The test message was sent: check that it arrived.")
+            else:
+                editing.update_channel(channel, name=form.cleaned_data["name"],
+                                       kinds=form.cleaned_data["kinds"],
+                                       raw=form.settings_values())
+                messages.success(request, f"{channel.name} is saved.")
+                return redirect("channels")
+        except ChannelError as error:
+            form.add_channel_error(error)
+    return render(request, "web/channel_form.html",
+                  {"form": form, "spec": spec, "channel": channel})
+
+
+@login_required
+@require_POST
+def channel_action(request: HttpRequest, channel_id: int, action: str) -> HttpResponse:
+    channel = own_channel(request, channel_id)
+    try:
+        if action == "test":
+            editing.send_test_to(channel)
+            messages.success(request, f"A test message was sent to {channel.name}: "
+                                      "check that it arrived.")
+        elif action in ("pause", "resume"):
+            editing.update_channel(channel, paused=action == "pause")
+            messages.success(request, f"{channel.name} is "
+                                      f"{'paused' if channel.paused else 'on again'}.")
+        elif action == "remove":
+            editing.remove_channel(channel)
+            messages.success(request, f"{channel.name} is removed.")
+        else:
+            raise Http404
+    except ChannelError as error:
+        messages.error(request, f"{channel.name}: {error}")
+    return redirect("channels")

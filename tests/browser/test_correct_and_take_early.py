@@ -1,0 +1,84 @@
+"""In Chromium: a Take pressed by mistake is corrected, and an upcoming dose is taken early;
+the caregiver's open "Pat's day" follows both without a reload."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Browser, Page, expect
+
+from pulserx.accounts.models import Patient, User
+from pulserx.reminders.models import Dose, DoseCorrection, DoseStatus, Medication, Schedule
+from pulserx.reminders.planning import replan
+from tests.browser.conftest import HOME_ZONE, WebServer, axe_violations, sign_in, wait_live
+
+pytestmark = pytest.mark.browser
+
+
+def signed_in_page(browser: Browser, server: WebServer, email: str) -> Page:
+    context = browser.new_context(base_url=server.url, timezone_id=HOME_ZONE,
+                                  viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in(page, email)
+    return page
+
+
+def test_correct_a_take_and_take_an_upcoming_dose_early(
+        browser: Browser, web_server: WebServer, patient: Patient, caregiver: User,
+        console_errors: list[str]) -> None:
+    zone = ZoneInfo(HOME_ZONE)
+    now = timezone.now()
+    local = now.astimezone(zone)
+    if local.hour >= 22 or local.hour < 1:
+        pytest.skip("the upcoming dose must fall on today's page")  # near local midnight
+    medication = Medication.objects.create(patient=patient, name="Lamotrigine",
+                                           strength="100 mg", stock=Decimal(10))
+    due = local - timedelta(minutes=30)
+    later = (local + timedelta(hours=1)).replace(second=0, microsecond=0)
+    schedule = Schedule.objects.create(
+        patient=patient, medication=medication, start_date=local.date(),
+        times=[{"at": f"{later:%H:%M}", "amount": "1"}])
+    replan(schedule)
+    dose = Dose.objects.create(
+        patient=patient, medication=medication, schedule=schedule, due_at=due,
+        local_day=local.date(), wall_time=due.time().replace(second=0, microsecond=0,
+                                                           tzinfo=None),
+        status=DoseStatus.NOTIFIED, reminded_at=due, alerts_sent=1, amount=Decimal(1),
+        next_action_at=now + timedelta(hours=1))
+
+    carer = signed_in_page(browser, web_server, caregiver.email)
+    carer.goto(f"/care/{patient.pk}/")
+    wait_live(carer)
+    carer_row = carer.locator(f"#dose-{dose.pk}")
+    expect(carer_row).to_contain_text("Due")
+
+    pat = signed_in_page(browser, web_server, patient.user.email)
+    wait_live(pat)
+    row = pat.locator(f"#dose-{dose.pk}")
+    row.get_by_role("button", name="Take").click()
+    expect(row).to_contain_text("Taken")
+    expect(carer_row).to_contain_text("Taken")
+
+    row.get_by_text("Correct this").click()
+    row.get_by_label("Not taken yet").check()
+    row.get_by_role("button", name="Save correction").click()
+    expect(row).to_contain_text("Corrected: not recorded.")
+    expect(row).to_contain_text("Due")
+    expect(carer_row).to_contain_text("Due")
+    expect(carer_row).to_contain_text("Corrected by alex")
+    correction = DoseCorrection.objects.get(dose=dose)
+    assert (correction.from_status, correction.by) == (DoseStatus.TAKEN, patient.user)
+
+    pat.get_by_role("button", name="Take early").click()
+    expect(pat.get_by_text("Taken early: Lamotrigine")).to_be_visible()
+    early = Dose.objects.get(schedule=schedule, local_day=local.date(),
+                             wall_time=later.time().replace(tzinfo=None))
+    assert (early.status, early.next_action_at) == (DoseStatus.TAKEN, None)
+    expect(carer.locator(f"#dose-{early.pk}")).to_contain_text("Taken")
+    assert axe_violations(pat) == []
+    assert axe_violations(carer) == []
+    assert console_errors == []

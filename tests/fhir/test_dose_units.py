@@ -135,21 +135,25 @@ def test_doses_in_different_units_are_refused(berliner: Patient) -> None:
         import_document(berliner, json.dumps(document))
 
 
-@pytest.mark.parametrize("name", ["75 micrograms, strength unknown", "10 mL of an oral solution",
-                                  "20 units of insulin", "100 mg of a 25 mg/mL suspension"])
+@pytest.mark.parametrize(("name", "code"), [
+    ("75 micrograms, strength unknown", "ug"), ("10 mL of an oral solution", "mL"),
+    ("20 units of insulin", "U"), ("100 mg of a 25 mg/mL suspension", "mL"),
+    ("2 puffs", "{puff}"), ("1 drop", "[drp]")])
 def test_the_export_writes_the_unit_in_ucum_and_imports_back_the_same(
-        name: str, berliner: Patient) -> None:
+        name: str, code: str, berliner: Patient) -> None:
     (original,) = import_document(berliner, json.dumps(CASES[name][0]))
     bundle = patient_bundle(berliner, NOW + timedelta(hours=1))
     statement = next(e["resource"] for e in bundle["entry"]
                      if e["resource"]["resourceType"] == "MedicationStatement")
     quantity = statement["dosage"][0]["doseAndRate"][0]["doseQuantity"]
     assert quantity["system"] == UCUM_SYSTEM
-    assert quantity["code"] == (original.dose_unit or "mL")
+    assert quantity["code"] == code
     twin = make_patient("twin@example.org", tz="Europe/Berlin")
     (copy,) = import_document(twin, json.dumps(bundle))
     assert (copy.dose_unit, copy.form, copy.schedule.times) == (
         original.dose_unit, original.form, original.schedule.times)
+    amount = Decimal(original.schedule.times[0]["amount"])
+    assert dose_amount(amount, copy) == dose_amount(amount, original) == CASES[name][3]
 
 
 def test_every_amount_formatter_is_the_one_formatter() -> None:

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
 
 from pulserx.notifications.signed import is_claim
 from pulserx.reminders.models import RECORD_ACTIONS, DoseStatus
 
 EMAIL_SALT = "pulserx.email-action"
+# The path of `email-dose-action`, written out: `reverse()` would load the whole URLconf
+# (every view, the API, the admin: about 58 MB) into the worker at its first email.
+ACTION_PATH = "/email/dose/{token}/"
 
 
 class LinkExpired(Exception):
@@ -48,7 +50,7 @@ def email_action_token(dose_id: int, action: str, user_id: int) -> str:
 def email_action_url(dose_id: int, action: str, user_id: int) -> str:
     """The absolute one-click link for a reminder email."""
     token = email_action_token(dose_id, action, user_id)
-    return settings.SITE_URL + reverse("email-dose-action", args=[token])
+    return settings.SITE_URL + ACTION_PATH.format(token=token)
 
 
 def read_email_action(token: str) -> EmailAction:

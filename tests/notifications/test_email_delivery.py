@@ -7,10 +7,13 @@ from __future__ import annotations
 import email
 import json
 import re
+import subprocess
+import sys
 from datetime import timedelta
 from decimal import Decimal
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -282,3 +285,36 @@ def test_no_reminder_is_emailed_to_an_unverified_address(smtp_server: Mailbox,
     assert delivery.status == DeliveryStatus.SKIPPED
     assert delivery.last_error == "the recipient's email address is not verified"
     assert smtp_server.envelopes == []
+
+
+def test_an_email_with_links_does_not_load_the_urlconf() -> None:
+    """The worker writes every reminder email; the URLconf (every view, the API, the admin)
+    would take tens of MB of its memory at the first one, for two links."""
+    code = """
+import django, sys
+django.setup()
+from datetime import UTC, datetime
+from django.conf import settings
+from django.template.loader import render_to_string
+from pulserx.notifications.render import Message, email_context
+message = Message(id=1, kind="reminder", dose_id=7, patient_id=1, recipient_id=1,
+                  title="Time for a dose", body="Take 1 tablet", late=False, actionable=True,
+                  created_at=datetime.now(UTC))
+context = email_context(message)
+render_to_string("notifications/email/notification.txt", context)
+render_to_string("notifications/email/notification.html", context)
+print("/email/dose/" in context["take_url"], settings.ROOT_URLCONF in sys.modules)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={"DJANGO_SETTINGS_MODULE": "pulserx.settings",
+                                          "PATH": "/usr/bin:/bin",
+                                          "PYTHONPATH": str(Path(__file__).parents[2])})
+    assert out.stdout.split() == ["True", "False"]
+
+
+def test_the_email_link_path_is_the_urlconfs() -> None:
+    from django.urls import reverse
+
+    from pulserx.notifications.email_links import ACTION_PATH
+
+    assert ACTION_PATH.format(token="abc") == reverse("email-dose-action", args=["abc"])

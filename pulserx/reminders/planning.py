@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from pulserx.accounts.models import Patient
@@ -123,14 +124,17 @@ def doses_in(patient: Patient, start: datetime, end: datetime,
     rows = Dose.objects.filter(patient=patient, due_at__gte=start, due_at__lt=end)
     if statuses:
         rows = rows.filter(status__in=statuses)
-    rows = rows.select_related("medication").order_by("due_at", "pk")
+    # One order for rows and planned doses alike, which the dispatcher preparing a planned
+    # dose (giving it an id) does not change: a page boundary inside an instant holds.
+    rows = rows.select_related("medication").order_by(
+        "due_at", F("schedule_id").asc(nulls_first=True), "pk")
     doses = list(rows[:limit] if limit is not None else rows)
     if not statuses or DoseStatus.SCHEDULED in statuses:
         existing = set(Dose.objects.filter(patient=patient, due_at__gte=start, due_at__lt=end)
                        .values_list("schedule_id", "due_at"))
         doses += [dose for dose in planned_doses(patient, start, end, limit)
                   if (dose.schedule_id, dose.due_at) not in existing]
-    ordered = sorted(doses, key=lambda dose: (dose.due_at, dose.pk or 0))
+    ordered = sorted(doses, key=lambda dose: (dose.due_at, dose.schedule_id or 0, dose.pk or 0))
     return ordered[:limit] if limit is not None else ordered
 
 

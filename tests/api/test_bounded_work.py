@@ -15,7 +15,7 @@ from pulserx.api import ical
 from pulserx.reminders import schedule as schedule_math
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.models import MAX_MEDICATIONS_PER_PATIENT, Medication, Schedule
-from pulserx.reminders.planning import doses_between
+from pulserx.reminders.planning import doses_between, replan
 from tests.api.conftest import API
 from tests.factories import busy_account, medication
 
@@ -235,3 +235,32 @@ def test_a_busy_days_today_page_lists_a_bounded_slice_from_an_hour_ago(client, p
     times = re.findall(r"<time datetime=\"[^\"]+\">(\d\d:\d\d)</time>", page)
     assert "14:00" <= times[0] <= "15:15", times[:5]  # (no dispatcher stored the past hour)
     assert planned[0] <= 4 * DAY_LIMIT
+
+
+def daily(patient, count: int) -> None:  # type: ignore[no-untyped-def]
+    for n in range(count):
+        med = Medication.objects.create(patient=patient, name=f"Medication {n}")
+        replan(Schedule.objects.create(patient=patient, medication=med,
+                                       start_date=NOW.date(),
+                                       times=[{"at": "10:00", "amount": "1"},
+                                              {"at": "10:30", "amount": "1"}]))
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_page_boundary_holds_when_the_worker_prepares_doses_between_pages(api, patient):
+    """Ten doses share each instant and the first page ends inside one, where five doses
+    are already rows and five only planned. The dispatcher then prepares those five before
+    the second page is asked for: the two pages still list every dose once, in order."""
+    from pulserx.reminders.planning import materialise_upcoming
+
+    daily(patient, 5)
+    materialise_upcoming(NOW, timedelta(hours=2))
+    daily(patient, 5)
+    first = api.get(f"{API}/doses?limit=15")
+    link = first["Link"]
+    materialise_upcoming(NOW, timedelta(hours=2))
+    second = api.get(link[1:link.index(">")])
+    everything = doses_of(api.get(f"{API}/doses?limit=30"))
+
+    assert len(set(everything)) == len(everything) == 20
+    assert doses_of(first) + doses_of(second) == everything

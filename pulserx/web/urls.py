@@ -3,6 +3,7 @@ from django.urls import path
 from pulserx.reminders.models import DoseStatus
 from pulserx.web import (
     app_files,
+    archive_views,
     as_needed_views,
     calendar_views,
     channel_views,
@@ -36,6 +37,8 @@ urlpatterns = [
          correction_views.record_early, name="dose_early"),
     path("medications/<int:medication_id>/took", as_needed_views.took_dose, name="took_dose"),
     path("settings/day", routine_views.day_routine, name="day_routine"),
+    path("settings/data.zip", archive_views.data_export, name="data_export"),
+    path("settings/data/import", archive_views.data_import, name="data_import"),
     path("settings/channels/", channel_views.channels_page, name="channels"),
     path("settings/channels/new", channel_views.channel_new, name="channel_new"),
     path("settings/channels/<int:channel_id>/", channel_views.channel_edit, name="channel_edit"),

@@ -210,7 +210,7 @@ class Importer:
         form = PatientSettingsForm(settings_form_data(settings), instance=self.patient)
         if not form.is_valid():
             field, messages = next(iter(form.errors.items()))
-            raise refuse(f"settings.{field}", f"is not valid: {' '.join(messages)}")
+            raise refuse(f"settings.{field}", f"is not valid: {' '.join(map(str, messages))}")
         patient = form.save(commit=False)
         patient.current_timezone = settings["current_timezone"]
         patient.reported_timezone = settings["reported_timezone"]
@@ -349,7 +349,7 @@ class Importer:
             form = InviteForm({"email": item["invited_email"]}, patient=self.patient)
             if not form.is_valid():
                 raise refuse(f"{where}.invited_email",
-                             f"is not valid: {' '.join(form.errors['email'])}")
+                             f"is not valid: {' '.join(map(str, form.errors['email']))}")
             row = build(CareLink, item, out.CARE_FIELDS, where, ("patient", "caregiver"),
                         patient=self.patient)
             row.invited_email = form.cleaned_data["email"]
@@ -390,12 +390,13 @@ def check_with_api(item: Json, schedule: Json | None, where: str) -> None:
         if schedule is not None:
             checked_plan(checked.model_dump()["schedule"])
     except pydantic.ValidationError as error:
-        raise refuse(f"{where}.{location(error.errors()[0]['loc'])}",
-                     f"is not valid: {error.errors()[0]['msg']}.") from None
+        first = error.errors()[0]
+        raise refuse(f"{where}.{location(first['loc'])}",
+                     f"is not valid: {api_words(first)}.") from None
     except ApiValidationError as error:
-        first = error.errors[0]
-        raise refuse(f"{where}.schedule.{first['loc'][-1]}",
-                     f"is not valid: {first['msg']}.") from None
+        problem = error.errors[0]
+        raise refuse(f"{where}.schedule.{problem['loc'][-1]}",
+                     f"is not valid: {problem['msg']}.") from None
 
 
 # Quantities are exact decimal strings in the file and JSON numbers in the API.
@@ -420,6 +421,14 @@ def dose_times(entries: Any) -> Any:
         return entries
     return [{"at": entry.get("at"), "amount": number(entry.get("amount"))}
             if isinstance(entry, dict) else entry for entry in entries]
+
+
+def api_words(error: Any) -> str:
+    """The API's message, without pydantic's prefix, and the text rule in words rather
+    than as its pattern."""
+    if error["type"] == "string_pattern_mismatch":
+        return name_problem(str(error["input"])) or "must not contain control characters"
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 def location(parts: tuple[Any, ...]) -> str:

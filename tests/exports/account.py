@@ -16,7 +16,7 @@ from pulserx.notifications.models import Notification, NotificationKind, UserCha
 from pulserx.reminders.actions import record_dose
 from pulserx.reminders.as_needed import record_as_needed
 from pulserx.reminders.corrections import Correction, correct_dose
-from pulserx.reminders.models import Dose, DoseStatus, LimitGroup, Medication, Schedule
+from pulserx.reminders.models import DoseStatus, LimitGroup, Medication, Schedule
 from pulserx.reminders.planning import replan
 from pulserx.reminders.routine import set_routine
 from pulserx.reminders.stock import refill

@@ -17,8 +17,8 @@ PDF = "report.pdf"
 MEMBERS = (RECORD, FHIR, CSV, PDF)
 
 # What an import reads at most: the upload itself, the members declared and, since a
-# member's declared size can lie, the bytes really inflated. A real export of the busiest
-# account the medication cap allows stays well inside these.
+# member's declared size can lie, the bytes really inflated. A year of 10 medications three
+# times a day makes a 0.57 MB archive (docs/data-export.md).
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 MAX_MEMBER_COUNT = 8
 MAX_MEMBER_BYTES = 96 * 1024 * 1024

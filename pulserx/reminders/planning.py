@@ -123,7 +123,8 @@ def doses_in(patient: Patient, start: datetime, end: datetime,
     rows = Dose.objects.filter(patient=patient, due_at__gte=start, due_at__lt=end)
     if statuses:
         rows = rows.filter(status__in=statuses)
-    rows = rows.select_related("medication").order_by("due_at", "pk")
+    rows = (rows.select_related("medication", "patient__user", "acted_by")
+            .order_by("due_at", "pk"))
     doses = list(rows[:limit] if limit is not None else rows)
     if not statuses or DoseStatus.SCHEDULED in statuses:
         existing = set(Dose.objects.filter(patient=patient, due_at__gte=start, due_at__lt=end)

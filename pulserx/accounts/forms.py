@@ -9,10 +9,12 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
 from django.db import transaction
 
+from pulserx.accounts.care import ROLE_REFUSED
 from pulserx.accounts.models import (
     AccountType,
     CareLink,
     CareLinkStatus,
+    CareRole,
     Patient,
     User,
 )
@@ -229,6 +231,11 @@ class InviteForm(forms.Form):
         label="Their email", max_length=254,  # RFC 5321's limit; SQLite would store more
         help_text="They get a link to accept. You can revoke it at any time.",
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(
+        label="They may", choices=CareRole.choices, initial=CareRole.SEES,
+        help_text="You can change this, or revoke it, at any time.",
+        error_messages={"invalid_choice": ROLE_REFUSED, "required": ROLE_REFUSED},
     )
 
     def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:

@@ -233,7 +233,7 @@ class InviteForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
     role = forms.ChoiceField(
-        label="They may", choices=CareRole.choices, initial=CareRole.SEES,
+        label="They may", choices=CareRole.choices, initial=CareRole.SEES, required=False,
         help_text="You can change this, or revoke it, at any time.",
         error_messages={"invalid_choice": ROLE_REFUSED, "required": ROLE_REFUSED},
     )
@@ -242,6 +242,9 @@ class InviteForm(forms.Form):
         kwargs.setdefault("auto_id", "invite_%s")
         super().__init__(*args, **kwargs)
         self.patient = patient
+
+    def clean_role(self) -> CareRole:
+        return CareRole(self.cleaned_data["role"] or CareRole.SEES)
 
     def clean_email(self) -> str:
         email = normalise_email(self.cleaned_data["email"])

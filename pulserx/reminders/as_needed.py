@@ -85,8 +85,8 @@ def _limits_of(schedule: Schedule, at: datetime
         reach = max(limit.period, limit.min_gap or timedelta(0))
         taken = doses.filter(status=DoseStatus.TAKEN, due_at__gt=at - reach,
                              due_at__lt=at + reach).select_related("acted_by")
-        found.append((limit, [(dose.due_at, giver_name(dose.acted_by)) for dose in taken],
-                      label))
+        found.append((limit, [(dose.due_at, giver_name(dose.acted_by) if dose.acted_by_id
+                                else "") for dose in taken], label))
     return found
 
 
@@ -99,8 +99,8 @@ def _reason(limit: Limit, verdict: LimitCheck, breach: Breach, zone: ZoneInfo,
     """Which limit, and when the last dose was given and by whom (a second carer needs
     both to know the first already gave it)."""
     last = verdict.last_before
-    since = (f" (the last was at {clock_words(last, verdict.at, zone)}, given by "
-             f"{givers[last]})" if last else "")
+    by = f", given by {givers[last]}" if last and givers[last] else ""
+    since = f" (the last was at {clock_words(last, verdict.at, zone)}{by})" if last else ""
     if breach is Breach.TOO_MANY:
         return (f"At most {limit.max_doses} doses{label} in {hours_words(limit.period)}: "
                 f"{verdict.in_period} already taken in the {hours_words(limit.period)} "

@@ -98,7 +98,7 @@ def _reason(limit: Limit, verdict: LimitCheck, breach: Breach, zone: ZoneInfo,
             label: str, givers: dict[datetime, str]) -> str:
     """Which limit, and when the last dose was given and by whom (a second carer needs
     both to know the first already gave it)."""
-    last = verdict.last_before
+    last = _last_counted(limit, verdict, breach, list(givers))
     by = f", given by {givers[last]}" if last and givers[last] else ""
     since = f" (the last was at {clock_words(last, verdict.at, zone)}{by})" if last else ""
     if breach is Breach.TOO_MANY:
@@ -107,6 +107,16 @@ def _reason(limit: Limit, verdict: LimitCheck, breach: Breach, zone: ZoneInfo,
                 f"before {clock_words(verdict.at, verdict.at, zone)}{since}.")
     assert limit.min_gap is not None
     return f"Leave at least {hours_words(limit.min_gap)} between doses{label}{since}."
+
+
+def _last_counted(limit: Limit, verdict: LimitCheck, breach: Breach,
+                  taken: list[datetime]) -> datetime | None:
+    """The last dose that makes the breach: within the gap for "too soon" (it may be after
+    a dose recorded late), else the last before the new one (or the last of the window)."""
+    if breach is Breach.TOO_SOON and limit.min_gap is not None:
+        near = [d for d in taken if abs(d - verdict.at) < limit.min_gap]
+        return max(near) if near else None
+    return verdict.last_before or (max(taken) if taken else None)
 
 
 def hours_words(span: timedelta) -> str:

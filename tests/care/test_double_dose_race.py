@@ -4,6 +4,7 @@ own database connection (run on PostgreSQL to see the row locks at work)."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -40,7 +41,7 @@ def race(work: list[Callable[[], T]]) -> list[T]:
         try:
             barrier.wait(timeout=30)
             results[n] = work[n]()
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
         finally:
             connection.close()
@@ -135,7 +136,7 @@ def test_as_needed_limits_hold_across_carers_racing(patient: Patient, limit: dic
     allowed = limit.get("max_doses", 1)
     assert len(taken) == allowed == results.count("recorded")
     assert all(b - a >= timedelta(minutes=limit.get("min_gap_minutes", 0))
-               for a, b in zip(taken, taken[1:], strict=False))
+               for a, b in itertools.pairwise(taken))
     refusals = [r for r in results if r != "recorded"]
     givers = set(Dose.objects.filter(medication=medication)
                  .values_list("acted_by__first_name", flat=True))

@@ -154,3 +154,16 @@ def test_revoking_a_carer_closes_every_door_at_once(patient: Patient, ana: User,
     assert api.post(f"{API}/doses/{due_dose.pk}/take").status_code == 404
     link.refresh_from_db()
     assert link.status == CareLinkStatus.REVOKED
+
+
+def test_only_a_carer_who_manages_may_change_the_stock(patient: Patient, ana: User,
+                                                       due_dose: Dose):
+    medication = due_dose.medication
+    assert token_for(ana).post(f"{API}/medications/{medication.pk}/refill", {"amount": 5},
+                               content_type="application/json").status_code == 404
+    CareLink.objects.filter(caregiver=ana).update(role=CareRole.MANAGES)
+    response = token_for(ana).post(f"{API}/medications/{medication.pk}/refill",
+                                   {"amount": 5}, content_type="application/json")
+    assert response.status_code == 200
+    medication.refresh_from_db()
+    assert medication.stock == 15

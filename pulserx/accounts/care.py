@@ -1,7 +1,9 @@
 """Care links: a patient invites a caregiver by email; the caregiver accepts with the link.
 
 The link's token is the secret: whoever holds it and is signed in may accept it, once, unless
-the patient revoked it or is the one holding it.
+the patient revoked it or is the one holding it. Each link has a role (sees, gives, manages)
+that the patient grants, changes and revokes; `patient_in_care` is the one rule every page,
+the API and the feeds ask "may this user do this for this person?".
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pulserx.accounts.models import (
     AccountType,
     CareLink,
     CareLinkStatus,
+    CareRole,
     Patient,
     User,
     new_token,
@@ -31,17 +34,64 @@ class InviteUnavailable(Exception):
         self.status = status
 
 
-def invite_caregiver(patient: Patient, email: str) -> CareLink:
-    """Invite `email` to look after `patient`. A revoked invitation to the same address is
-    re-opened with a new token, so the old link stays dead."""
+class RoleRefused(ValueError):
+    """A role that cannot be granted, in words for the patient."""
+
+
+ROLE_REFUSED = "Choose what they may do: sees, gives or manages."
+
+
+def grantable_role(value: object) -> CareRole:
+    """`value` as a role a patient may grant, or RoleRefused."""
+    if not isinstance(value, str) or value not in CareRole.values:
+        raise RoleRefused(ROLE_REFUSED)
+    return CareRole(value)
+
+
+def invite_caregiver(patient: Patient, email: str, role: CareRole = CareRole.SEES) -> CareLink:
+    """Invite `email` to look after `patient` with `role`. A revoked invitation to the same
+    address is re-opened with a new token, so the old link stays dead."""
     with transaction.atomic():
         link = (CareLink.objects.select_for_update()
                 .filter(patient=patient, invited_email__iexact=email).first())
         if link is None:
-            return CareLink.objects.create(patient=patient, invited_email=email)
+            return CareLink.objects.create(patient=patient, invited_email=email, role=role)
         link.status, link.caregiver, link.token = CareLinkStatus.INVITED, None, new_token()
-        link.save(update_fields=["status", "caregiver", "token"])
+        link.role = role
+        link.save(update_fields=["status", "caregiver", "token", "role"])
         return link
+
+
+def set_role(link: CareLink, value: object) -> CareRole:
+    """Change what the member of `link` may do; it holds from their next request on."""
+    role = grantable_role(value)
+    if link.status == CareLinkStatus.REVOKED:
+        raise RoleRefused("This caregiver was revoked: invite them again to give a role.")
+    CareLink.objects.filter(pk=link.pk).update(role=role)
+    link.role = role
+    return role
+
+
+def care_role(user: User, patient_id: int) -> CareRole | None:
+    """The role of `user` on `patient_id`'s care team, None when they are not on it."""
+    role = (links_cared_for_by(user).filter(patient_id=patient_id)
+            .values_list("role", flat=True).first())
+    return CareRole(role) if role else None
+
+
+def patient_in_care(user: User, patient_id: int, needs: CareRole = CareRole.SEES
+                    ) -> Patient | None:
+    """The person `patient_id` when `user` is that person, or an accepted member of their care
+    team whose role allows `needs` (sees < gives < manages); None otherwise, which every
+    caller answers as "no such person" (404). Read at each request, so a change of role or a
+    revocation holds at once."""
+    patient = Patient.objects.filter(pk=patient_id).select_related("user").first()
+    if patient is None or not isinstance(user, User):
+        return None
+    if patient.user_id == user.pk:
+        return patient
+    role = care_role(user, patient_id)
+    return patient if role is not None and role.allows(needs) else None
 
 
 def check_acceptable(link: CareLink, user: User) -> None:

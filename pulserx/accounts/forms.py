@@ -9,10 +9,12 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
 from django.db import transaction
 
+from pulserx.accounts.care import ROLE_REFUSED
 from pulserx.accounts.models import (
     AccountType,
     CareLink,
     CareLinkStatus,
+    CareRole,
     Patient,
     User,
 )
@@ -230,11 +232,19 @@ class InviteForm(forms.Form):
         help_text="They get a link to accept. You can revoke it at any time.",
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
+    role = forms.ChoiceField(
+        label="They may", choices=CareRole.choices, initial=CareRole.SEES, required=False,
+        help_text="You can change this, or revoke it, at any time.",
+        error_messages={"invalid_choice": ROLE_REFUSED, "required": ROLE_REFUSED},
+    )
 
     def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "invite_%s")
         super().__init__(*args, **kwargs)
         self.patient = patient
+
+    def clean_role(self) -> CareRole:
+        return CareRole(self.cleaned_data["role"] or CareRole.SEES)
 
     def clean_email(self) -> str:
         email = normalise_email(self.cleaned_data["email"])

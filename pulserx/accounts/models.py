@@ -112,8 +112,23 @@ class CareLinkStatus(models.TextChoices):
     REVOKED = "revoked", "Revoked"
 
 
+class CareRole(models.TextChoices):
+    """What a member of a person's care team may do. Each role includes the ones before it."""
+
+    SEES = "sees", "Sees — follows the day and the history"
+    GIVES = "gives", "Gives — may also record doses taken or skipped"
+    MANAGES = "manages", "Manages — may also change medications, schedules and stock"
+
+    @property
+    def rank(self) -> int:
+        return list(CareRole).index(self)
+
+    def allows(self, needed: CareRole) -> bool:
+        return self.rank >= CareRole(needed).rank
+
+
 class CareLink(models.Model):
-    """A caregiver invited by a patient: what they may see and whether they hear of misses."""
+    """A caregiver invited by a patient: what they may do and whether they hear of misses."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="care_links")
     caregiver = models.ForeignKey(
@@ -124,6 +139,7 @@ class CareLink(models.Model):
     status = models.CharField(
         max_length=16, choices=CareLinkStatus.choices, default=CareLinkStatus.INVITED
     )
+    role = models.CharField(max_length=8, choices=CareRole.choices, default=CareRole.SEES)
     alert_on_missed = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

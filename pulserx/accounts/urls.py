@@ -33,5 +33,6 @@ urlpatterns = [
     path("care/invite/", views.care_invite, name="care_invite"),
     path("care/<int:link_id>/revoke/", views.care_revoke, name="care_revoke"),
     path("care/<int:link_id>/alerts/", views.care_alerts, name="care_alerts"),
+    path("care/<int:link_id>/role/", views.care_role, name="care_role"),
     path("care/accept/<str:token>/", views.care_accept, name="care_accept"),
 ]

@@ -34,6 +34,7 @@ from pulserx.accounts.models import (
     AccountType,
     CareLink,
     CareLinkStatus,
+    CareRole,
     Patient,
     User,
     patient_of,
@@ -163,6 +164,7 @@ def render_settings(request: HttpRequest, patient: Patient, *,
         "form": form or PatientSettingsForm(instance=patient),
         "invite_form": invite_form or InviteForm(patient=patient),
         "care_links": [(link, emails.accept_url(link, request)) for link in links],
+        "care_roles": CareRole.choices,
         "api_tokens": patient.user.api_tokens.order_by("-created_at", "-pk"),
         **(extra or {}),
     }, status=status)
@@ -224,7 +226,8 @@ def care_invite(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST, patient=patient)
     if not form.is_valid():
         return render_settings(request, patient, invite_form=form)
-    link = care.invite_caregiver(patient, form.cleaned_data["email"])
+    link = care.invite_caregiver(patient, form.cleaned_data["email"],
+                                 CareRole(form.cleaned_data["role"]))
     if emails.send_invite(link, request):
         messages.success(request, f"Invitation sent to {link.invited_email}.")
     else:
@@ -243,6 +246,20 @@ def care_revoke(request: HttpRequest, link_id: int) -> HttpResponse:
     link = own_link(request, link_id)
     care.revoke(link)
     messages.success(request, f"{link.invited_email} can no longer see your doses.")
+    return redirect(reverse("account_settings") + "#caregivers")
+
+
+@login_required
+@require_POST
+def care_role(request: HttpRequest, link_id: int) -> HttpResponse:
+    """The patient changes what a member of their care team may do; it holds at once."""
+    link = own_link(request, link_id)
+    try:
+        role = care.set_role(link, request.POST.get("role"))
+    except care.RoleRefused as refused:  # only a hand-made request gets here: say why
+        return HttpResponse(str(refused), status=400, content_type="text/plain")
+    who = link.caregiver.email if link.caregiver else link.invited_email
+    messages.success(request, f"{who}: {role.label}.")
     return redirect(reverse("account_settings") + "#caregivers")
 
 

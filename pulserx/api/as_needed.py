@@ -5,17 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import StrictBool
 
-from pulserx.api.auth import any_auth, caller, caller_patient
+from pulserx.accounts.care import patient_in_care
+from pulserx.accounts.models import CareRole
+from pulserx.api.auth import any_auth, caller
 from pulserx.api.schemas import Amount, DoseOut, ErrorOut, Instant
 from pulserx.reminders.actions import DoseActionError
 from pulserx.reminders.as_needed import LimitExceeded, record_as_needed
-from pulserx.reminders.models import Schedule
+from pulserx.reminders.models import RecordedVia, Schedule
 
 router = Router(tags=["doses"], auth=any_auth)
 # What a database id column can hold: a larger id is refused before it reaches a query.
@@ -48,10 +50,13 @@ def record_dose_taken(request: HttpRequest, medication_id: MedicationId,
     the next dose is allowed, unless `override` is true: then it is recorded with
     `limit_override` set."""
     schedule = get_object_or_404(Schedule.objects.select_related("patient", "medication"),
-                                 medication_id=medication_id, patient=caller_patient(request))
+                                 medication_id=medication_id)
+    if patient_in_care(caller(request), schedule.patient_id, CareRole.GIVES) is None:
+        raise Http404
     try:
         dose = record_as_needed(schedule, caller(request), payload.taken_at,
-                                override=payload.override, amount=payload.amount)
+                                override=payload.override, amount=payload.amount,
+                                via=RecordedVia.API)
     except LimitExceeded as refused:
         return Status(409, LimitOut(detail=refused.explanation,
                                     next_allowed=refused.next_allowed))

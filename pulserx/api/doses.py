@@ -13,6 +13,8 @@ from ninja.errors import HttpError, ValidationError
 from ninja.params.functions import Query
 from pydantic import WithJsonSchema
 
+from pulserx.accounts.care import patient_in_care
+from pulserx.accounts.models import CareRole
 from pulserx.api.auth import any_auth, caller, caller_patient
 from pulserx.api.schemas import (
     AdherenceOut,
@@ -32,7 +34,7 @@ from pulserx.reminders.actions import (
 )
 from pulserx.reminders.adherence import WINDOWS, Tally, adherence
 from pulserx.reminders.clock import day_start, local_today, patient_zone
-from pulserx.reminders.models import Dose, DoseStatus
+from pulserx.reminders.models import Dose, DoseStatus, RecordedVia
 from pulserx.reminders.planning import doses_in
 from pulserx.reminders.schedule import FIRST_DATE, LAST_DATE
 
@@ -47,6 +49,17 @@ _ACTION_ERRORS = {404: ErrorOut, 409: ErrorOut}
 def require_own_dose(request: HttpRequest, dose_id: int) -> None:
     """404 unless the dose is the caller's (someone else's dose does not exist for them)."""
     if not Dose.objects.filter(pk=dose_id, patient=caller_patient(request)).exists():
+        raise Http404
+
+
+def require_givable_dose(request: HttpRequest, dose_id: int) -> None:
+    """404 unless the caller may record the dose: theirs, or of a person they give to (a
+    test reminder only ever the patient's own)."""
+    dose = Dose.objects.filter(pk=dose_id).values("patient_id", "patient__user_id",
+                                                  "medication_id").first()
+    user = caller(request)
+    if dose is None or patient_in_care(user, dose["patient_id"], CareRole.GIVES) is None \
+            or (dose["medication_id"] is None and dose["patient__user_id"] != user.pk):
         raise Http404
 
 
@@ -119,17 +132,21 @@ def next_page(request: HttpRequest, page: list[Dose], after: datetime | None,
 
 @router.post("/doses/{dose_id}/take", response={200: TakenOut, **_ACTION_ERRORS})
 def take_dose(request: HttpRequest, dose_id: int) -> Any:
-    """Record the dose taken (lowers the medication's stock, never below 0:
-    `stock_was_empty` says when it had too little). 409 if already recorded."""
-    require_own_dose(request, dose_id)
-    return act(lambda: record_dose(dose_id, DoseStatus.TAKEN, by=caller(request)))
+    """Record the dose taken, by the patient or a carer who gives (lowers the medication's
+    stock, never below 0: `stock_was_empty` says when it had too little). 409 if someone
+    recorded it first: `detail` says who and when ("Already given by Ana at 08:05.")."""
+    require_givable_dose(request, dose_id)
+    return act(lambda: record_dose(dose_id, DoseStatus.TAKEN, by=caller(request),
+                                   via=RecordedVia.API))
 
 
 @router.post("/doses/{dose_id}/skip", response={200: DoseOut, **_ACTION_ERRORS})
 def skip_dose(request: HttpRequest, dose_id: int) -> Any:
-    """Record the dose skipped. 409 if already recorded."""
-    require_own_dose(request, dose_id)
-    return act(lambda: record_dose(dose_id, DoseStatus.SKIPPED, by=caller(request)))
+    """Record the dose skipped, by the patient or a carer who gives. 409 if someone
+    recorded it first (`detail` says who and when)."""
+    require_givable_dose(request, dose_id)
+    return act(lambda: record_dose(dose_id, DoseStatus.SKIPPED, by=caller(request),
+                                   via=RecordedVia.API))
 
 
 @router.post("/doses/{dose_id}/snooze", response={200: DoseOut, **_ACTION_ERRORS})

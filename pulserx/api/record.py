@@ -15,7 +15,8 @@ from ninja.errors import HttpError
 from ninja.params.functions import Query
 from pydantic import WithJsonSchema
 
-from pulserx.accounts.models import CareLink, CareLinkStatus, Patient
+from pulserx.accounts.care import patient_in_care
+from pulserx.accounts.models import CareLink, CareLinkStatus, CareRole, Patient
 from pulserx.api.auth import any_auth, caller, caller_patient
 from pulserx.api.record_schemas import (
     DayOut,
@@ -146,8 +147,12 @@ def get_forecast(request: HttpRequest, medication_id: int, patient: PatientParam
 @router.post("/medications/{medication_id}/refill", response={200: StockEventOut, **_ERRORS})
 def post_refill(request: HttpRequest, medication_id: int, payload: RefillIn) -> Any:
     """"Refilled": add the pack size (or `amount`) to the stock, record a stock event and
-    start a new refill cycle (its reminders are planned again)."""
-    medication = medication_of(request, None, medication_id)
+    start a new refill cycle (its reminders are planned again). The patient's own
+    medication, or one of a person whose care team the caller manages."""
+    medication = Medication.objects.filter(pk=medication_id).first()
+    if medication is None or patient_in_care(caller(request), medication.patient_id,
+                                             CareRole.MANAGES) is None:
+        raise Http404
     try:
         return refill(medication.pk, caller(request), timezone.now(), payload.amount)
     except StockError as error:

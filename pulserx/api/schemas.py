@@ -23,6 +23,7 @@ from pulserx.api.models import TokenScope
 from pulserx.plaintext import NAME_PATTERN, TEXT_PATTERN
 from pulserx.reminders.actions import DoseActionError, snooze_minutes
 from pulserx.reminders.amounts import amount_text
+from pulserx.reminders.given import given_words, giver_name
 from pulserx.reminders.models import (
     SNOOZE_CHOICES,
     Dose,
@@ -468,7 +469,32 @@ class DoseOut(Schema):
     status: DoseStatus
     late: bool
     snoozed_until: datetime | None
-    acted_at: datetime | None
+    acted_at: datetime | None = Field(description="When it was recorded taken or skipped.")
+    recorded_by: str | None = Field(
+        default=None, description="Who recorded it: the patient or the carer who gave it "
+        "(their first name, else their address); null when nobody did.")
+    recorded_by_patient: bool | None = Field(
+        default=None, description="true when the patient recorded it themself.")
+    recorded_via: str | None = Field(
+        default=None, description="How: page, api, email (a reminder's link), push, channel.")
+    recorded_text: str = Field(
+        default="", description="As the pages say it: \"Given by Ana at 08:05\".")
+
+    @staticmethod
+    def resolve_recorded_by(dose: Dose) -> str | None:
+        return giver_name(dose.acted_by) if dose.acted_by_id else None
+
+    @staticmethod
+    def resolve_recorded_by_patient(dose: Dose) -> bool | None:
+        return dose.acted_by_id == dose.patient.user_id if dose.acted_by_id else None
+
+    @staticmethod
+    def resolve_recorded_via(dose: Dose) -> str | None:
+        return dose.recorded_via or None
+
+    @staticmethod
+    def resolve_recorded_text(dose: Dose) -> str:
+        return given_words(dose)
 
     @staticmethod
     def resolve_amount_text(dose: Dose) -> str:

@@ -1,5 +1,6 @@
 """The CSV of every dose in a range: due (UTC), local time, zone, medication, status,
-recorded at, late, and the amount with its unit ("2 tablets", "10 mL"). Safe to open in a
+recorded at, late, the amount with its unit ("2 tablets", "10 mL"), who recorded it (the
+patient or which carer) and how (page, api, email…). Safe to open in a
 spreadsheet: a cell that would start a formula (= + - @, tab or carriage return) is prefixed
 with an apostrophe (OWASP's advice)."""
 
@@ -13,11 +14,12 @@ from datetime import date, datetime
 from pulserx.accounts.models import Patient
 from pulserx.reminders.amounts import amount_text
 from pulserx.reminders.clock import day_bounds, patient_zone
+from pulserx.reminders.given import giver_name
 from pulserx.reminders.history import check_range, late_after
 from pulserx.reminders.models import Dose
 
 HEADER = ("due_utc", "due_local", "zone", "medication", "status", "recorded_at_utc", "late",
-          "amount")
+          "amount", "recorded_by", "recorded_via")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -33,7 +35,7 @@ def dose_rows(patient: Patient, first: date, last: date, now: datetime) -> Itera
     _, end = day_bounds(last, zone)
     doses = (Dose.objects.filter(patient=patient, medication__isnull=False, due_at__gte=start,
                                  due_at__lt=end, due_at__lte=now)
-             .select_related("medication").order_by("due_at", "pk"))
+             .select_related("medication", "acted_by").order_by("due_at", "pk"))
     for dose in doses.iterator(chunk_size=2000):
         assert dose.medication is not None
         late = (dose.status == "taken" and dose.acted_at is not None
@@ -41,7 +43,8 @@ def dose_rows(patient: Patient, first: date, last: date, now: datetime) -> Itera
         yield [dose.due_at.isoformat(), dose.due_at.astimezone(zone).isoformat(), zone.key,
                dose.medication.name, dose.status,
                dose.acted_at.isoformat() if dose.acted_at else "", "yes" if late else "no",
-               amount_text(dose.amount, dose.medication.measure)]
+               amount_text(dose.amount, dose.medication.measure),
+               giver_name(dose.acted_by) if dose.acted_by_id else "", dose.recorded_via]
 
 
 def write_csv(rows: Iterable[list[str]]) -> str:

@@ -74,6 +74,8 @@ def header(pdf: ReportPDF, report: Report) -> None:
     pdf.ln(1)
     pdf.write_line(f"Adherence {percent(o)}: {o.taken} taken, {o.skipped} skipped, "
                    f"{o.missed} missed; {o.on_time} on time, {o.late} late.", size=10, style="B")
+    if report.recorded_by_text:
+        pdf.write_line(report.recorded_by_text + ".", size=8.5)
     pdf.ln(2)
 
 

@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pulserx.accounts.models import Patient
+from django.db.models import Count
+
+from pulserx.accounts.models import Patient, User
 from pulserx.reminders.adherence import DayCell, Tally, day_cells, tally
 from pulserx.reminders.clock import day_bounds, local_today, patient_zone
+from pulserx.reminders.given import giver_name
 from pulserx.reminders.history import (
     as_needed_doses,
     check_range,
@@ -71,6 +74,14 @@ class Report:
     unlisted: int
     as_needed: list[Dose]  # listed one by one, times, amounts, beyond a limit marked
     as_needed_unlisted: int
+    recorders: list[tuple[str, int]] = field(default_factory=list)  # who recorded, how many
+
+    @property
+    def recorded_by_text(self) -> str:
+        """"Recorded by Maria (41), Ana (12)": who gave the doses of the range."""
+        if not self.recorders:
+            return ""
+        return "Recorded by " + ", ".join(f"{name} ({count})" for name, count in self.recorders)
 
     @property
     def days(self) -> int:
@@ -107,7 +118,20 @@ def build_report(patient: Patient, first: date, last: date, now: datetime) -> Re
         cells=day_cells(records, zone, first, last, late_after()),
         listed=listed[:MAX_LISTED], unlisted=max(len(listed) - MAX_LISTED, 0),
         as_needed=as_needed, as_needed_unlisted=as_needed_unlisted,
+        recorders=recorders(patient, first, last, now, zone),
     )
+
+
+def recorders(patient: Patient, first: date, last: date, now: datetime, zone: ZoneInfo
+              ) -> list[tuple[str, int]]:
+    """Who recorded the range's doses (the patient, each carer) and how many, most first."""
+    start, _ = day_bounds(first, zone)
+    _, end = day_bounds(last, zone)
+    counts = (Dose.objects.filter(patient=patient, medication__isnull=False, due_at__gte=start,
+                                  due_at__lt=end, due_at__lte=now, acted_by__isnull=False)
+              .values("acted_by").annotate(n=Count("pk")).order_by("-n", "acted_by"))
+    people = User.objects.in_bulk([row["acted_by"] for row in counts])
+    return [(giver_name(people[row["acted_by"]]), row["n"]) for row in counts]
 
 
 def noteworthy_doses(patient: Patient, first: date, last: date, now: datetime,
@@ -119,15 +143,22 @@ def noteworthy_doses(patient: Patient, first: date, last: date, now: datetime,
                                  due_at__lt=end, due_at__lte=now,
                                  status__in=(DoseStatus.MISSED, DoseStatus.SKIPPED,
                                              DoseStatus.TAKEN))
-             .select_related("medication").order_by("due_at", "pk"))
+             .select_related("medication", "acted_by").order_by("due_at", "pk"))
     listed = []
     for dose in doses:
         assert dose.medication is not None
         if dose.status == DoseStatus.TAKEN:
             if dose.acted_at is None or dose.acted_at - dose.due_at <= late_after():
                 continue
-            what = f"late (taken {dose.acted_at.astimezone(zone):%H:%M})"
+            what = f"late (taken {dose.acted_at.astimezone(zone):%H:%M}{_by(dose, patient)})"
         else:
-            what = dose.get_status_display().lower()
+            what = dose.get_status_display().lower() + _by(dose, patient)
         listed.append(ListedDose(dose.due_at.astimezone(zone), dose.medication.name, what))
     return listed
+
+
+def _by(dose: Dose, patient: Patient) -> str:
+    """" by Ana" when a carer recorded the dose; nothing when the patient did."""
+    if dose.acted_by is None or dose.acted_by_id == patient.user_id:
+        return ""
+    return f" by {giver_name(dose.acted_by)}"

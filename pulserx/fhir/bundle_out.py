@@ -5,7 +5,9 @@
   dateTimes that carry it);
 * ``Medication`` + ``MedicationStatement`` per medication, its schedule as ``Dosage``;
 * ``MedicationAdministration`` per recorded dose in the chosen window: taken → completed
-  at the time it was taken; skipped or missed → not-done with the reason.
+  at the time it was taken; skipped or missed → not-done with the reason. Its ``performer``
+  is who recorded it: the ``Patient`` themself, or a carer as a ``RelatedPerson`` (one per
+  carer, in the bundle).
 
 Resources refer to each other by ``urn:uuid:`` full URLs derived from database ids, so the
 same export gives the same identifiers.
@@ -19,10 +21,11 @@ from typing import Any
 
 from django.conf import settings
 
-from pulserx.accounts.models import Patient
+from pulserx.accounts.models import Patient, User
 from pulserx.fhir.dosage_out import UCUM, quantity, schedule_dosages, zone_extension
 from pulserx.reminders.amounts import Measure
 from pulserx.reminders.clock import local_today, patient_zone
+from pulserx.reminders.given import giver_name
 from pulserx.reminders.models import Dose, DoseStatus, Medication
 
 Json = dict[str, Any]
@@ -68,11 +71,23 @@ def patient_bundle(patient: Patient, now: datetime, days: int = HISTORY_DAYS) ->
     doses = (Dose.objects.filter(patient=patient, medication__isnull=False,
                                  status__in=[*NOT_DONE_REASON, DoseStatus.TAKEN],
                                  due_at__gt=now - timedelta(days=days), due_at__lte=now)
-             .select_related("medication").order_by("due_at", "pk"))
-    entries += [_administration(dose, subject, zone) for dose in doses.iterator()]
+             .select_related("medication", "acted_by").order_by("due_at", "pk"))
+    carers: dict[int, User] = {}
+    for dose in doses.iterator():
+        entries.append(_administration(dose, subject, zone, patient.user_id))
+        if dose.acted_by is not None and dose.acted_by_id != patient.user_id:
+            carers.setdefault(dose.acted_by.pk, dose.acted_by)
+    entries += [_related_person(carer, subject) for carer in carers.values()]
     return {"resourceType": "Bundle", "id": f"pulserx-{patient.pk}-{now:%Y%m%d%H%M%S}",
             "type": "collection", "timestamp": _instant(now),
             "_timestamp": zone_extension(zone), "entry": entries}
+
+
+def _related_person(carer: User, subject: Json) -> Json:
+    """A carer who recorded doses: a person related to the patient, as R4 has it."""
+    return _entry(_urn("carer", carer.pk), {
+        "resourceType": "RelatedPerson", "id": f"carer-{carer.pk}", "patient": subject,
+        "name": [{"text": carer.get_full_name() or giver_name(carer)}]})
 
 
 def _entry(full_url: str, resource: Json) -> Json:
@@ -135,7 +150,7 @@ def _statement_status(medication: Medication, now: datetime) -> str:
     return "active"
 
 
-def _administration(dose: Dose, subject: Json, zone: str) -> Json:
+def _administration(dose: Dose, subject: Json, zone: str, patient_user_id: int) -> Json:
     assert dose.medication is not None
     resource: Json = {
         "resourceType": "MedicationAdministration", "id": f"dose-{dose.pk}",
@@ -150,6 +165,10 @@ def _administration(dose: Dose, subject: Json, zone: str) -> Json:
         resource.update(status="not-done", effectiveDateTime=_instant(dose.due_at),
                         statusReason=[{"text": NOT_DONE_REASON[DoseStatus(dose.status)]}])
     resource["_effectiveDateTime"] = zone_extension(zone)
+    if dose.acted_by_id is not None:
+        by_patient = dose.acted_by_id == patient_user_id
+        actor = subject if by_patient else {"reference": _urn("carer", dose.acted_by_id)}
+        resource["performer"] = [{"actor": {**actor, "display": giver_name(dose.acted_by)}}]
     if dose.limit_override:
         resource["note"] = [{"text": f"Recorded beyond a dose limit: {dose.limit_note}"}]
     return _entry(_urn("dose", dose.pk), resource)

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_http_methods
 from pulserx.notifications.email_links import LinkExpired, LinkInvalid, read_email_action
 from pulserx.notifications.render import dose_summary
 from pulserx.reminders.actions import DoseActionError, record_dose
-from pulserx.reminders.models import Dose, DoseStatus
+from pulserx.reminders.given import already_words
+from pulserx.reminders.models import Dose, DoseStatus, RecordedVia
 
 
 @never_cache
@@ -32,7 +33,8 @@ def email_dose_action(request: HttpRequest, token: str) -> HttpResponse:
         return page(request, "gone", status=404)
     if request.method == "POST":
         try:
-            dose = record_dose(dose.pk, link.status, by=dose.patient.user)
+            dose = record_dose(dose.pk, link.status, by=dose.patient.user,
+                               via=RecordedVia.EMAIL)
         except DoseActionError:
             return page(request, "already", dose=dose)
         return page(request, "done", dose=dose, action=link.action)
@@ -45,8 +47,9 @@ def page(request: HttpRequest, state: str, *, status: int = 200, dose: Dose | No
          action: str = "") -> HttpResponse:
     context: dict[str, Any] = {"state": state, "action": action, "dose": dose}
     if dose is not None:
-        dose.refresh_from_db(fields=["status"])
+        dose.refresh_from_db(fields=["status", "acted_at", "acted_by", "recorded_via"])
         context.update(dose_summary(dose))
+        context["already"] = already_words(dose)
     response = render(request, "notifications/email_action.html", context, status=status)
     response["X-Robots-Tag"] = "noindex"
     return response

@@ -22,7 +22,7 @@ from pulserx.notifications.push_services import is_push_service
 from pulserx.notifications.push_tokens import push_action_allowed
 from pulserx.notifications.transports.webpush import vapid_public_key
 from pulserx.reminders.actions import DoseActionError, record_dose, snooze_dose, snooze_minutes
-from pulserx.reminders.models import RECORD_ACTIONS, SNOOZE_CHOICES, Dose
+from pulserx.reminders.models import RECORD_ACTIONS, SNOOZE_CHOICES, Dose, RecordedVia
 
 https_url = URLValidator(schemes=["https"])
 
@@ -149,7 +149,8 @@ def push_action(request: HttpRequest) -> JsonResponse:
         if action == "snooze":
             dose = snooze_dose(dose.pk, minutes)
         else:
-            dose = record_dose(dose.pk, RECORD_ACTIONS[action], by=request.user)
+            dose = record_dose(dose.pk, RECORD_ACTIONS[action], by=request.user,
+                               via=RecordedVia.PUSH)
     except DoseActionError as error:
         return json_error(str(error), 409)
     return JsonResponse({"dose_id": dose.pk, "status": dose.status})

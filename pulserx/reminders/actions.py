@@ -12,6 +12,7 @@ from django.utils import timezone
 from pulserx import live
 from pulserx.accounts.care import caregivers_watching
 from pulserx.accounts.models import Patient, User
+from pulserx.reminders.given import already_words
 from pulserx.reminders.models import (
     OPEN_STATUSES,
     SNOOZE_CHOICES,
@@ -19,6 +20,7 @@ from pulserx.reminders.models import (
     DoseStatus,
     IntervalFrom,
     Medication,
+    RecordedVia,
 )
 from pulserx.reminders.planning import replan
 from pulserx.reminders.refills import replan_refills
@@ -33,6 +35,18 @@ SNOOZE_REFUSED = "Snooze for " + ", ".join(map(str, SNOOZE_CHOICES[:-1])) + \
 
 class DoseActionError(Exception):
     """The dose cannot take this action (already recorded, not yet due…)."""
+
+
+class AlreadyRecorded(DoseActionError):
+    """Someone recorded the dose first: the message says who and when ("Already given by
+    Ana at 08:05.") and `dose` is the dose as they left it."""
+
+    def __init__(self, dose: Dose) -> None:
+        super().__init__(already_words(dose))
+        self.dose = dose
+
+
+RECORDABLE_STATUSES = tuple(status for status in DoseStatus if status.can_record)
 
 
 def snooze_minutes(value: object) -> int:
@@ -52,20 +66,23 @@ def _publish_dose(dose: Dose) -> None:
 
 
 @transaction.atomic
-def record_dose(dose_id: int, status: DoseStatus, by: User,
-                now: datetime | None = None) -> Dose:
-    """Mark an open dose taken or skipped; taking one lowers the medication's stock."""
+def record_dose(dose_id: int, status: DoseStatus, by: User, now: datetime | None = None,
+                via: RecordedVia = RecordedVia.PAGE) -> Dose:
+    """Mark a recordable dose taken or skipped by `by` (the patient or a carer who gives),
+    `via` a page, the API, an email link…; taking one lowers the medication's stock.
+
+    The record is one guarded UPDATE (only while the dose is still recordable): of two
+    people recording the same dose at once exactly one wins, and the other gets
+    AlreadyRecorded naming who did and when."""
     if status not in (DoseStatus.TAKEN, DoseStatus.SKIPPED):
         raise ValueError(f"cannot record a dose as {status}")
     now = now or timezone.now()
-    dose = Dose.objects.select_for_update().select_related("patient").get(pk=dose_id)
-    if not DoseStatus(dose.status).can_record:
-        raise DoseActionError(f"This dose is already marked {dose.get_status_display().lower()}.")
-    dose.status, dose.acted_at, dose.acted_by = status, now, by
-    dose.next_action_at = dose.lease_until = None
-    dose.claim_token = ""
-    dose.save(update_fields=["status", "acted_at", "acted_by", "next_action_at", "lease_until",
-                             "claim_token"])
+    won = Dose.objects.filter(pk=dose_id, status__in=RECORDABLE_STATUSES).update(
+        status=status, acted_at=now, acted_by=by, recorded_via=via,
+        next_action_at=None, lease_until=None, claim_token="")
+    dose = Dose.objects.select_related("patient__user", "acted_by").get(pk=dose_id)
+    if not won:
+        raise AlreadyRecorded(dose)
     if dose.medication_id is not None:
         if status == DoseStatus.TAKEN:
             take_for_dose(dose, by, now)

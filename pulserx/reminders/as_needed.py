@@ -20,8 +20,16 @@ from django.utils import timezone
 from pulserx.accounts.models import User
 from pulserx.reminders.actions import DoseActionError, _publish_dose
 from pulserx.reminders.clock import patient_zone
+from pulserx.reminders.given import giver_name
 from pulserx.reminders.limits import Breach, Limit, LimitCheck, check_limit
-from pulserx.reminders.models import Dose, DoseStatus, LimitGroup, Medication, Schedule
+from pulserx.reminders.models import (
+    Dose,
+    DoseStatus,
+    LimitGroup,
+    Medication,
+    RecordedVia,
+    Schedule,
+)
 from pulserx.reminders.schedule import Recurrence
 from pulserx.reminders.signals import limit_overridden
 
@@ -44,11 +52,13 @@ def limit_explanation(schedule: Schedule, at: datetime) -> tuple[str, datetime |
     zone = patient_zone(schedule.patient)
     reasons: list[str] = []
     next_allowed: datetime | None = at
-    for limit, doses, label in _limits_of(schedule, at):
-        verdict = check_limit(limit, doses, at)
+    for limit, taken, label in _limits_of(schedule, at):
+        givers = dict(taken)
+        verdict = check_limit(limit, [moment for moment, _ in taken], at)
         if verdict.allowed:
             continue
-        reasons += [_reason(limit, verdict, breach, zone, label) for breach in verdict.breaches]
+        reasons += [_reason(limit, verdict, breach, zone, label, givers)
+                    for breach in verdict.breaches]
         if verdict.next_allowed is None or next_allowed is None:
             next_allowed = None
         else:
@@ -61,8 +71,9 @@ def limit_explanation(schedule: Schedule, at: datetime) -> tuple[str, datetime |
 
 
 def _limits_of(schedule: Schedule, at: datetime
-               ) -> list[tuple[Limit, list[datetime], str]]:
-    """Each limit that applies, with the taken doses it counts and what to call it."""
+               ) -> list[tuple[Limit, list[tuple[datetime, str]], str]]:
+    """Each limit that applies, with the taken doses it counts (every carer's: when each was
+    taken and who gave it) and what to call it."""
     found = []
     for limit, doses, label in (
         (schedule.limit(), Dose.objects.filter(schedule=schedule), ""),
@@ -72,9 +83,10 @@ def _limits_of(schedule: Schedule, at: datetime
         if not limit.is_set:
             continue
         reach = max(limit.period, limit.min_gap or timedelta(0))
-        taken = list(doses.filter(status=DoseStatus.TAKEN, due_at__gt=at - reach,
-                                  due_at__lt=at + reach).values_list("due_at", flat=True))
-        found.append((limit, taken, label))
+        taken = doses.filter(status=DoseStatus.TAKEN, due_at__gt=at - reach,
+                             due_at__lt=at + reach).select_related("acted_by")
+        found.append((limit, [(dose.due_at, giver_name(dose.acted_by) if dose.acted_by_id
+                                else "") for dose in taken], label))
     return found
 
 
@@ -83,15 +95,28 @@ def _group(schedule: Schedule) -> list[LimitGroup]:
 
 
 def _reason(limit: Limit, verdict: LimitCheck, breach: Breach, zone: ZoneInfo,
-            label: str) -> str:
+            label: str, givers: dict[datetime, str]) -> str:
+    """Which limit, and when the last dose was given and by whom (a second carer needs
+    both to know the first already gave it)."""
+    last = _last_counted(limit, verdict, breach, list(givers))
+    by = f", given by {givers[last]}" if last and givers[last] else ""
+    since = f" (the last was at {clock_words(last, verdict.at, zone)}{by})" if last else ""
     if breach is Breach.TOO_MANY:
         return (f"At most {limit.max_doses} doses{label} in {hours_words(limit.period)}: "
                 f"{verdict.in_period} already taken in the {hours_words(limit.period)} "
-                f"before {clock_words(verdict.at, verdict.at, zone)}.")
+                f"before {clock_words(verdict.at, verdict.at, zone)}{since}.")
     assert limit.min_gap is not None
-    last = verdict.last_before
-    since = f" (the last was at {clock_words(last, verdict.at, zone)})" if last else ""
     return f"Leave at least {hours_words(limit.min_gap)} between doses{label}{since}."
+
+
+def _last_counted(limit: Limit, verdict: LimitCheck, breach: Breach,
+                  taken: list[datetime]) -> datetime | None:
+    """The last dose that makes the breach: within the gap for "too soon" (it may be after
+    a dose recorded late), else the last before the new one (or the last of the window)."""
+    if breach is Breach.TOO_SOON and limit.min_gap is not None:
+        near = [d for d in taken if abs(d - verdict.at) < limit.min_gap]
+        return max(near) if near else None
+    return verdict.last_before or (max(taken) if taken else None)
 
 
 def hours_words(span: timedelta) -> str:
@@ -113,7 +138,7 @@ def clock_words(moment: datetime, reference: datetime, zone: ZoneInfo) -> str:
 @transaction.atomic
 def record_as_needed(schedule: Schedule, by: User, at: datetime | None = None, *,
                      override: bool = False, amount: Decimal | None = None,
-                     now: datetime | None = None) -> Dose:
+                     now: datetime | None = None, via: RecordedVia = RecordedVia.PAGE) -> Dose:
     """Record an as-needed dose taken at `at` (default now): it lowers the stock and shows
     in the history. Raises LimitExceeded unless `override`, DoseActionError for a time
     in the future, more than a week back, or already recorded."""
@@ -125,28 +150,31 @@ def record_as_needed(schedule: Schedule, by: User, at: datetime | None = None, *
         raise DoseActionError("A dose cannot be recorded in the future.")
     if at < now - MAX_BACKDATE:
         raise DoseActionError("Doses more than 7 days ago cannot be recorded.")
-    # Serialise recordings of this medication (and its group) so two at once cannot both
-    # pass a limit that only one of them fits.
+    # Serialise recordings of this medication (and its group), whoever records them, so two
+    # carers at once cannot both pass a limit that only one of them fits: the second reads
+    # the first's dose once it is committed.
     Schedule.objects.select_for_update().filter(pk=schedule.pk).first()
     if schedule.limit_group_id:
         LimitGroup.objects.select_for_update().filter(pk=schedule.limit_group_id).first()
     broken = limit_explanation(schedule, at)
     if broken is not None and not override:
         raise LimitExceeded(*broken)
-    dose = _create_taken(schedule, by, at, amount or schedule.dose_amount, broken)
+    dose = _create_taken(schedule, by, via, at, amount or schedule.dose_amount, broken)
     if broken is not None and schedule.alert_caregivers_on_override:
         limit_overridden.send(Dose, dose=dose, at=now)  # caregivers get an inbox entry
     _publish_dose(dose)
     return dose
 
 
-def _create_taken(schedule: Schedule, by: User, at: datetime, amount: Decimal,
+def _create_taken(schedule: Schedule, by: User, via: RecordedVia, at: datetime,
+                  amount: Decimal,
                   broken: tuple[str, datetime | None] | None) -> Dose:
     try:
         with transaction.atomic():
             dose = Dose.objects.create(
                 patient=schedule.patient, schedule=schedule, medication=schedule.medication,
                 due_at=at, amount=amount, status=DoseStatus.TAKEN, acted_at=at, acted_by=by,
+                recorded_via=via,
                 limit_override=broken is not None, limit_note=broken[0][:300] if broken else "")
     except IntegrityError:
         raise DoseActionError("A dose is already recorded at that time.") from None

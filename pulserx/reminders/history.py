@@ -140,4 +140,5 @@ def day_doses(patient: Patient, day: date) -> list[Dose]:
     start, end = day_bounds(day, patient_zone(patient))
     return list(Dose.objects.filter(patient=patient, medication__isnull=False,
                                     due_at__gte=start, due_at__lt=end)
-                .select_related("medication").order_by("due_at", "pk"))
+                .select_related("medication", "patient__user", "acted_by")
+                .order_by("due_at", "pk"))

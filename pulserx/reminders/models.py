@@ -304,6 +304,17 @@ RECORD_ACTIONS = {"take": DoseStatus.TAKEN, "skip": DoseStatus.SKIPPED}
 SNOOZE_CHOICES = (10, 30, 60)
 
 
+class RecordedVia(models.TextChoices):
+    """How a dose's record reached PulseRx: with `Dose.acted_by`, who gave it and how."""
+
+    PAGE = "page", "on the page"
+    API = "api", "through the API"
+    EMAIL = "email", "with an email link"
+    PUSH = "push", "from a notification"
+    CHANNEL = "channel", "from a message button"
+    DISPATCHER = "dispatcher", "by PulseRx"
+
+
 class Dose(models.Model):
     """One occurrence of a schedule; also the dispatcher's outbox row."""
 
@@ -333,6 +344,8 @@ class Dose(models.Model):
     acted_at = models.DateTimeField(null=True, blank=True)
     acted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="+")
+    # How the record was made (empty: before this was kept, or never recorded).
+    recorded_via = models.CharField(max_length=12, choices=RecordedVia.choices, blank=True)
     # An as-needed dose recorded although it broke a limit, and what it broke.
     limit_override = models.BooleanField(default=False)
     limit_note = models.CharField(max_length=300, blank=True)

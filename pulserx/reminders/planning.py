@@ -126,7 +126,7 @@ def doses_in(patient: Patient, start: datetime, end: datetime,
         rows = rows.filter(status__in=statuses)
     # One order for rows and planned doses alike, which the dispatcher preparing a planned
     # dose (giving it an id) does not change: a page boundary inside an instant holds.
-    rows = rows.select_related("medication").order_by(
+    rows = rows.select_related("medication", "patient__user", "acted_by").order_by(
         "due_at", F("schedule_id").asc(nulls_first=True), "pk")
     doses = list(rows[:limit] if limit is not None else rows)
     if not statuses or DoseStatus.SCHEDULED in statuses:

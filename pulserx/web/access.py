@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest
 
 from pulserx.accounts.access_log import KIND_OF_PAGE, record_read
-from pulserx.accounts.models import AccessKind, CareLink, CareLinkStatus, Patient, User
+from pulserx.accounts.care import care_role, patient_in_care
+from pulserx.accounts.models import AccessKind, CareLink, CareLinkStatus, CareRole, Patient, User
 from pulserx.reminders.models import Dose, Medication
 
 
@@ -27,6 +28,18 @@ def own_medication(request: HttpRequest, medication_id: int) -> Medication:
     medication = (Medication.objects.filter(pk=medication_id, patient=own_patient(request))
                   .select_related("schedule").first())
     if medication is None:
+        raise Http404("No such medication")
+    return medication
+
+
+def medication_in_care(request: HttpRequest, medication_id: int,
+                       needs: CareRole) -> Medication:
+    """A medication of the signed-in user, or of a person whose care team they are on with
+    a role allowing `needs` (404 otherwise)."""
+    medication = (Medication.objects.filter(pk=medication_id)
+                  .select_related("schedule", "patient__user").first())
+    if medication is None or patient_in_care(signed_in_user(request), medication.patient_id,
+                                             needs) is None:
         raise Http404("No such medication")
     return medication
 
@@ -61,11 +74,26 @@ def visible_dose(request: HttpRequest, dose_id: int) -> tuple[Dose, bool]:
     if dose is not None:
         if dose.patient.user_id == user.pk:
             return dose, False
-        if not dose.is_test and CareLink.objects.filter(
-                patient_id=dose.patient_id, caregiver=user,
-                status=CareLinkStatus.ACCEPTED).exists():
+        if not dose.is_test and care_role(user, dose.patient_id) is not None:
             return dose, True
     raise Http404("No such dose")
+
+
+def givable_dose(request: HttpRequest, dose_id: int) -> Dose:
+    """A dose the signed-in user may record: their own, or one of a person they give to
+    (never a test reminder of someone else). 404 for any other."""
+    user = signed_in_user(request)
+    dose = (Dose.objects.filter(pk=dose_id)
+            .select_related("medication", "patient__user", "acted_by").first())
+    if dose is None or patient_in_care(user, dose.patient_id, CareRole.GIVES) is None \
+            or (dose.is_test and dose.patient.user_id != user.pk):
+        raise Http404("No such dose")
+    return dose
+
+
+def gives_to(request: HttpRequest, patient: Patient) -> bool:
+    """Whether the signed-in user may record `patient`'s doses (they are them, or give)."""
+    return patient_in_care(signed_in_user(request), patient.pk, CareRole.GIVES) is not None
 
 
 def patient_label(patient: Patient) -> str:

@@ -10,17 +10,18 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from pulserx.accounts.models import Patient
+from pulserx.accounts.models import CareRole, Patient
 from pulserx.reminders.actions import DoseActionError
 from pulserx.reminders.as_needed import LimitExceeded, clock_words, record_as_needed
 from pulserx.reminders.clock import local_today, patient_zone
 from pulserx.reminders.models import Dose, DoseStatus, Medication
 from pulserx.reminders.schedule import Recurrence, to_utc
-from pulserx.web.access import own_medication, signed_in_user
+from pulserx.web.access import medication_in_care, signed_in_user
+from pulserx.web.responses import redirect_back
 
 RECENT = timedelta(hours=24)
 
@@ -84,13 +85,13 @@ class TookDoseForm(forms.Form):
 @login_required
 @require_POST
 def took_dose(request: HttpRequest, medication_id: int) -> HttpResponse:
-    medication = own_medication(request, medication_id)
+    medication = medication_in_care(request, medication_id, CareRole.GIVES)
     form = TookDoseForm(request.POST)
     patient = medication.patient
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values()
                                          for e in errors))
-        return redirect("today")
+        return redirect_back(request, "today")
     now = timezone.now()
     taken_at = form.taken_at(patient, now)
     try:
@@ -103,7 +104,7 @@ def took_dose(request: HttpRequest, medication_id: int) -> HttpResponse:
         }, status=409)
     except DoseActionError as error:
         messages.error(request, str(error))
-        return redirect("today")
+        return redirect_back(request, "today")
     at_words = clock_words(taken_at, now, patient_zone(patient))
     messages.success(request, f"Recorded a dose of {medication.name} at {at_words}.")
-    return redirect("today")
+    return redirect_back(request, "today")

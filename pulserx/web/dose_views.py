@@ -26,7 +26,7 @@ from pulserx.reminders.adherence import WINDOWS, adherence
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.models import Dose, DoseStatus
 from pulserx.reminders.stock import stock_was_short
-from pulserx.web.access import own_dose, signed_in_user, visible_dose
+from pulserx.web.access import givable_dose, gives_to, signed_in_user, visible_dose
 from pulserx.web.day import TimelineEntry, dose_state
 from pulserx.web.forms import SnoozeForm
 from pulserx.web.responses import is_htmx, redirect_back, wants_json
@@ -35,12 +35,13 @@ FRAGMENTS = {"row": "web/_dose_row.html", "state": "web/_dose_state.html"}
 
 
 def fragment_context(dose: Dose, readonly: bool, fragment: str, next_url: str,
-                     error: str = "") -> dict[str, Any]:
+                     error: str = "", gives: bool = False) -> dict[str, Any]:
+    """`readonly`: seen by someone other than the patient; `gives`: they may still record it."""
     now = timezone.now()
     entry = TimelineEntry(due_at=dose.due_at, medication=dose.medication, amount=dose.amount,
                           dose=dose, state=dose_state(dose, now))
     return {"entry": entry, "zone": patient_zone(dose.patient), "readonly": readonly,
-            "fragment": fragment, "next": next_url, "error": error}
+            "gives": gives, "fragment": fragment, "next": next_url, "error": error}
 
 
 def _fragment_name(value: str | None) -> str:
@@ -53,17 +54,18 @@ def dose_row(request: HttpRequest, dose_id: int) -> HttpResponse:
     """One dose as the Today timeline (`?fragment=row`) or the inbox (`state`) shows it."""
     dose, readonly = visible_dose(request, dose_id)
     fragment = _fragment_name(request.GET.get("fragment"))
-    context = fragment_context(dose, readonly, fragment, request.GET.get("next", ""))
+    context = fragment_context(dose, readonly, fragment, request.GET.get("next", ""),
+                               gives=readonly and gives_to(request, dose.patient))
     return render(request, FRAGMENTS[fragment], context)
 
 
 @login_required
 @require_POST
 def record(request: HttpRequest, dose_id: int, status: DoseStatus) -> HttpResponse:
-    """Take or skip (the URL says which)."""
+    """Take or skip (the URL says which), by the patient or a carer who gives."""
     user = signed_in_user(request)
     return act_on_dose(request, dose_id, lambda dose: record_dose(dose.pk, status, user),
-                f"Marked as {status.label.lower()}.")
+                       f"Marked as {status.label.lower()}.")
 
 
 @login_required
@@ -84,15 +86,17 @@ STOCK_EMPTY = " The stock was empty, so the count stays at 0: add a refill on Hi
 
 def act_on_dose(request: HttpRequest, dose_id: int, action: Callable[[Dose], Dose],
                 done_words: str | Callable[[Dose], str]) -> HttpResponse:
-    """Do `action` to one of the signed-in patient's doses and answer as the caller wants;
-    `done_words` is what to say when it worked (or makes it from the dose)."""
-    dose = own_dose(request, dose_id)
+    """Do `action` to a dose the signed-in user may record (theirs, or of someone they give
+    to) and answer as the caller wants; `done_words` is what to say when it worked (or makes
+    it from the dose). A dose someone else recorded first answers with who and when."""
+    dose = givable_dose(request, dose_id)
     error = ""
     try:
         dose = action(dose)
     except DoseActionError as refused:
         error = str(refused)
-    dose = own_dose(request, dose_id)  # fresh, with the medication's new stock
+    dose = givable_dose(request, dose_id)  # fresh, with the medication's new stock
+    readonly = dose.patient.user_id != signed_in_user(request).pk
     done = done_words(dose) if callable(done_words) else done_words
     if not error and dose.status == DoseStatus.TAKEN and stock_was_short(dose):
         done += STOCK_EMPTY
@@ -103,13 +107,15 @@ def act_on_dose(request: HttpRequest, dose_id: int, action: Callable[[Dose], Dos
         return _json_answer(request, dose, done, error)
     if is_htmx(request):
         fragment = _fragment_name(request.POST.get("fragment"))
-        context = fragment_context(dose, False, fragment, request.POST.get("next", ""), error)
+        context = fragment_context(dose, readonly, fragment, request.POST.get("next", ""),
+                                   error, gives=True)
         context["notice"] = "" if error else done
         if fragment == "row":
             now = timezone.now()
             context["adherence_oob"] = [adherence(dose.patient, now, days)
                                         for days in WINDOWS]
-            context["adherence_url"] = reverse("today_adherence")
+            context["adherence_url"] = (reverse("care_patient_adherence", args=[dose.patient_id])
+                                        if readonly else reverse("today_adherence"))
             context["patient"] = dose.patient
         response = render(request, FRAGMENTS[fragment], context)
         # live.js listens for this event to keep the unread badge true.

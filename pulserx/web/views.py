@@ -21,7 +21,13 @@ from pulserx.reminders.adherence import WINDOWS, adherence
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.schedule import TravelPolicy
 from pulserx.reminders.travel import clock_choice, needs_choice
-from pulserx.web.access import cared_patient, own_patient, patient_label, signed_in_user
+from pulserx.web.access import (
+    cared_patient,
+    gives_to,
+    own_patient,
+    patient_label,
+    signed_in_user,
+)
 from pulserx.web.as_needed_views import as_needed_entries
 from pulserx.web.day import DAY_LIMIT, timeline
 from pulserx.web.responses import is_htmx
@@ -38,7 +44,8 @@ def adherence_context(patient: Patient, url: str) -> dict[str, Any]:
 
 
 def day_context(patient: Patient, readonly: bool, refresh_url: str,
-                next_url: str = "") -> dict[str, Any]:
+                next_url: str = "", gives: bool = False) -> dict[str, Any]:
+    """`readonly`: a carer's view of the day; `gives`: that carer may record its doses."""
     now = timezone.now()
     day, entries, clipped = timeline(patient, now, for_caregiver=readonly)
     adherence_url = (reverse("care_patient_adherence", args=[patient.pk]) if readonly
@@ -46,7 +53,7 @@ def day_context(patient: Patient, readonly: bool, refresh_url: str,
     return {
         "zone": patient_zone(patient), "day": day, "entries": entries, "clipped": clipped,
         "day_limit": DAY_LIMIT,
-        "readonly": readonly, "timeline_url": refresh_url, "next": next_url,
+        "readonly": readonly, "gives": gives, "timeline_url": refresh_url, "next": next_url,
         "as_needed": as_needed_entries(patient, now),
         "tapers": [] if readonly else taper_entries(patient, day),
         **adherence_context(patient, adherence_url),
@@ -123,7 +130,9 @@ def test_reminder(request: HttpRequest) -> HttpResponse:
 def care_patient_day(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = cared_patient(request, patient_id)
     url = reverse("care_patient_timeline", args=[patient.pk])
-    context = day_context(patient, readonly=True, refresh_url=url)
+    next_url = reverse("care_patient_day", args=[patient.pk])
+    context = day_context(patient, readonly=True, refresh_url=url, next_url=next_url,
+                          gives=gives_to(request, patient))
     return render(request, "web/care_patient_day.html",
                   {**context, "label": patient_label(patient)})
 
@@ -133,5 +142,7 @@ def care_patient_day(request: HttpRequest, patient_id: int) -> HttpResponse:
 def care_patient_timeline(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = cared_patient(request, patient_id)
     url = reverse("care_patient_timeline", args=[patient.pk])
-    return render(request, "web/_timeline.html", day_context(patient, readonly=True,
-                                                             refresh_url=url))
+    next_url = reverse("care_patient_day", args=[patient.pk])
+    return render(request, "web/_timeline.html", day_context(
+        patient, readonly=True, refresh_url=url, next_url=next_url,
+        gives=gives_to(request, patient)))

@@ -84,7 +84,7 @@ def test_taking_lowers_the_stock_and_a_second_take_is_a_409(api, patient):
     assert first.json()["status"] == "taken" and first.json()["acted_at"] == "2027-07-01T06:00:00Z"
     assert Medication.objects.get().stock == Decimal(8)
     assert second.status_code == 409
-    assert second.json() == {"detail": "This dose is already marked taken."}
+    assert second.json() == {"detail": "Already taken by alex at 07:00."}  # London, summer
     assert Medication.objects.get().stock == Decimal(8)
     due.refresh_from_db()
     assert due.acted_by == patient.user

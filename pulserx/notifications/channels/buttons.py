@@ -26,7 +26,7 @@ from django.db import transaction
 from pulserx.accounts.models import User
 from pulserx.notifications.signed import is_claim
 from pulserx.reminders.actions import DoseActionError, record_dose
-from pulserx.reminders.models import RECORD_ACTIONS, Dose
+from pulserx.reminders.models import RECORD_ACTIONS, Dose, RecordedVia
 
 CHANNEL_SALT = "pulserx.channel-action"
 BUTTON_TITLES = {"take": "Take", "skip": "Skip"}
@@ -131,7 +131,7 @@ def record_press(dose_id: int, action: str, user: User) -> tuple[bool, str]:
         return False, "This dose is no longer in PulseRx."
     try:
         with transaction.atomic():
-            record_dose(dose.pk, RECORD_ACTIONS[action], by=user)
+            record_dose(dose.pk, RECORD_ACTIONS[action], by=user, via=RecordedVia.CHANNEL)
     except DoseActionError as error:
         return False, str(error)
     return True, "Taken. Well done." if action == "take" else "Skipped."

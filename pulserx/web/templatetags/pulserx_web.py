@@ -18,7 +18,8 @@ from pulserx.accounts.models import Patient
 from pulserx.api.ical import calendar_url
 from pulserx.notifications import inbox
 from pulserx.reminders.amounts import Measured, amount_text, quantity_text
-from pulserx.reminders.models import Medication, Schedule
+from pulserx.reminders.given import already_words, given_words
+from pulserx.reminders.models import Dose, Medication, Schedule
 from pulserx.web.schedule_words import (
     as_needed_summary,
     interval_summary,
@@ -77,6 +78,23 @@ def dose_amount(amount: Decimal | None, medication: Measured | None) -> str:
     if amount is None:
         return ""
     return amount_text(Decimal(amount), medication.measure if medication is not None else "")
+
+
+@register.filter(name="given_words")
+def given_words_filter(dose: Dose) -> str:
+    """"Given by Ana at 08:05" under a recorded dose (empty for an open one)."""
+    return given_words(dose)
+
+
+@register.filter
+def given_to(dose: Dose, reader: object) -> str:
+    """The same words for a carer reading someone else's record: "Already given by Ana at
+    08:05." where their buttons were (the patient reads "Given by Ana at 08:05")."""
+    words = given_words(dose)
+    reader_id = getattr(reader, "pk", None)
+    if words and reader_id not in (dose.patient.user_id, dose.acted_by_id):
+        return already_words(dose)
+    return words
 
 
 @register.filter

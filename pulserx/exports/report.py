@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pulserx.accounts.models import Patient
+from pulserx.clock_format import page_time
 from pulserx.reminders.adherence import DayCell, Tally, day_cells, tally
 from pulserx.reminders.clock import day_bounds, local_today, patient_zone
 from pulserx.reminders.history import (
@@ -126,7 +127,7 @@ def noteworthy_doses(patient: Patient, first: date, last: date, now: datetime,
         if dose.status == DoseStatus.TAKEN:
             if dose.acted_at is None or dose.acted_at - dose.due_at <= late_after():
                 continue
-            what = f"late (taken {dose.acted_at.astimezone(zone):%H:%M})"
+            what = f"late (taken {page_time(dose.acted_at, zone)})"
         else:
             what = dose.get_status_display().lower()
         listed.append(ListedDose(dose.due_at.astimezone(zone), dose.medication.name, what))

@@ -18,10 +18,12 @@ from django import forms
 from django.utils import timezone
 
 from pulserx.accounts.models import Patient
+from pulserx.clock_format import page_time
 from pulserx.reminders.anchors import DayAnchor, PatientDay, anchored_label, resolve
 from pulserx.reminders.models import IntervalFrom, LimitGroup, Schedule
 from pulserx.reminders.schedule import Recurrence, to_utc
 from pulserx.reminders.tapering import MAX_PHASE_DAYS, MAX_PHASES, first_day_problem
+from pulserx.web.time_fields import WallTimeField
 
 HH_MM = r"^([01]?\d|2[0-3]):[0-5]\d$"
 _PHASE = re.compile(r"^\s*(\d{1,3})\s*days?\s*:\s*(.+)$", re.IGNORECASE)
@@ -105,10 +107,10 @@ class KindsForm(forms.Form):
     every_hours = forms.DecimalField(required=False, min_value=Decimal("0.25"),
                                      max_value=168, decimal_places=2, label="Every",
                                      help_text=HOURS_HELP)
-    first_at = forms.RegexField(HH_MM, required=False, label="First dose at",
-                                help_text="On the first day, on your clock (24-hour HH:MM).")
-    window_start = forms.RegexField(HH_MM, required=False, label="Only from")
-    window_end = forms.RegexField(HH_MM, required=False, label="Until",
+    first_at = WallTimeField(required=False, label="First dose at",
+                             help_text="On the first day, on your clock (like 08:00 or 8 am).")
+    window_start = WallTimeField(required=False, label="Only from")
+    window_end = WallTimeField(required=False, label="Until",
                                   help_text="Leave both empty for day and night. With a "
                                             "window each day starts again at its start.")
     interval_from = forms.ChoiceField(choices=[(k.value, v) for k, v in FROM_HELP.items()],
@@ -164,9 +166,9 @@ class KindsForm(forms.Form):
         gap = schedule.min_gap_minutes
         return {
             "every_hours": Decimal(schedule.every_minutes) / 60 if schedule.every_minutes
-            else None, "first_at": f"{first:%H:%M}" if first else "",
-            "window_start": f"{schedule.window_start:%H:%M}" if schedule.window_start else "",
-            "window_end": f"{schedule.window_end:%H:%M}" if schedule.window_end else "",
+            else None, "first_at": page_time(first) if first else "",
+            "window_start": page_time(schedule.window_start) if schedule.window_start else "",
+            "window_end": page_time(schedule.window_end) if schedule.window_end else "",
             "interval_from": schedule.interval_from, "dose_count": schedule.dose_count,
             "dose_amount": schedule.dose_amount, "phases": phase_lines(schedule.phases),
             "continue_last_phase": "1" if schedule.continue_last_phase else "0",

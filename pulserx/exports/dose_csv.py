@@ -1,7 +1,10 @@
 """The CSV of every dose in a range: due (UTC), local time, zone, medication, status,
 recorded at, late, and the amount with its unit ("2 tablets", "10 mL"). Safe to open in a
 spreadsheet: a cell that would start a formula (= + - @, tab or carriage return) is prefixed
-with an apostrophe (OWASP's advice)."""
+with an apostrophe (OWASP's advice). UTF-8 with a byte-order mark, so a spreadsheet opened on
+it by a double click (Excel reads a CSV without one in the system's legacy code page) shows
+"Метформин" or "阿司匹林" as typed. Times are machine columns, ISO 8601, whatever the reader's
+clock format."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from pulserx.reminders.models import Dose
 HEADER = ("due_utc", "due_local", "zone", "medication", "status", "recorded_at_utc", "late",
           "amount")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
 
 
 def guard(value: str) -> str:
@@ -46,6 +50,7 @@ def dose_rows(patient: Patient, first: date, last: date, now: datetime) -> Itera
 
 def write_csv(rows: Iterable[list[str]]) -> str:
     buffer = io.StringIO()
+    buffer.write(BOM)
     writer = csv.writer(buffer)
     writer.writerow(HEADER)
     for row in rows:

@@ -2,8 +2,8 @@
 a typical 30 days, two at most with a long list of missed doses.
 
 Every word is written as entered, in any of Latin, Greek, Cyrillic, Arabic (shaped, right to
-left), Chinese and Japanese: the fonts are embedded, each loaded only when the report's text
-needs it (`exports.pdf_fonts`). So the document's whole text is put together first
+left), Chinese and Japanese: a report beyond Latin-1 embeds its fonts, each loaded only when
+the report's text needs it (`exports.pdf_fonts`). So the document's whole text is put together first
 (`ReportText`), then drawn. Times are in the reader's clock format (`clock_format`).
 """
 
@@ -19,7 +19,7 @@ from fpdf import FPDF
 from fpdf.enums import TextMode
 
 from pulserx.clock_format import page_day_time, page_time
-from pulserx.exports.pdf_fonts import FAMILY, load_fonts
+from pulserx.exports.pdf_fonts import CORE_FAMILY, load_fonts
 from pulserx.exports.report import MedicationLine, Report
 from pulserx.reminders.adherence import DayCell, Tally
 from pulserx.reminders.amounts import amount_text
@@ -74,6 +74,8 @@ def report_text(report: Report) -> ReportText:
 
 
 class ReportPDF(FPDF):
+    family = CORE_FAMILY
+
     def __init__(self, text: ReportText) -> None:
         super().__init__(format="A4")
         self.set_margins(MARGIN, MARGIN)
@@ -82,13 +84,18 @@ class ReportPDF(FPDF):
         self.set_creator("PulseRx")
 
     def use_font(self, size: float) -> None:
-        self.set_font(FAMILY, size=size)
+        self.set_font(self.family, size=size)
 
     @contextmanager
     def bold(self, size: float) -> Iterator[None]:
-        """Bold text: the outlines stroked as well as filled (see `pdf_fonts`), inside a
-        local graphics state so that what follows is plain again. fpdf2 2.8 writes a text
-        stroke's width as points: 3% of the font size."""
+        """Bold text: Helvetica's bold, or Noto's outlines stroked as well as filled (see
+        `pdf_fonts`) inside a local graphics state, so that what follows is plain again.
+        fpdf2 2.8 writes a text stroke's width as points: 3% of the font size."""
+        if self.family == CORE_FAMILY:
+            self.set_font(CORE_FAMILY, style="B", size=size)
+            yield
+            self.use_font(size)
+            return
         self.use_font(size)
         with self.local_context(text_mode=TextMode.FILL_STROKE, line_width=size * 0.03):
             yield
@@ -112,7 +119,7 @@ def render_pdf(report: Report) -> bytes:
     text = report_text(report)
     with tempfile.TemporaryDirectory(prefix="pulserx-pdf-") as workdir:
         pdf = ReportPDF(text)
-        load_fonts(pdf, text.everything, workdir)
+        pdf.family = load_fonts(pdf, text.everything, workdir)
         pdf.add_page()
         header(pdf, text)
         medications_table(pdf, text)

@@ -49,7 +49,7 @@ def report(client: Client, patient: Patient, url: str = "/history/report.pdf") -
 
 def fonts_of(pdf: PdfReader) -> set[str]:
     """The embedded fonts' names, without the subset prefix ("NotoSans")."""
-    return {str(font.get_object()["/BaseFont"]).split("+")[-1]
+    return {str(font.get_object()["/BaseFont"]).split("+")[-1].lstrip("/")
             for page in pdf.pages for font in page["/Resources"]["/Font"].values()}
 
 
@@ -71,10 +71,18 @@ def test_pypdf_reads_every_name_back_as_entered(client: Client, patient: Patient
     assert fonts_of(pdf) == {"NotoSans", "Almarai", "NotoSansSC"}
 
 
-def test_a_latin_report_loads_no_other_script(client: Client, patient: Patient) -> None:
-    with_medications(patient, "Metformin", "Lisinopril")
+def test_a_latin_1_report_embeds_no_font(client: Client, patient: Patient) -> None:
+    with_medications(patient, "Metformin", "Café crème")
+    pdf = PdfReader(io.BytesIO(report(client, patient)))
+    assert fonts_of(pdf) == {"Helvetica", "Helvetica-Bold"}
+    assert "Café crème" in pdf.pages[0].extract_text()
+
+
+def test_a_polish_report_needs_noto_sans_only(client: Client, patient: Patient) -> None:
+    with_medications(patient, "Łódź Żółć")
     pdf = PdfReader(io.BytesIO(report(client, patient)))
     assert fonts_of(pdf) == {"NotoSans"}
+    assert "Łódź Żółć" in pdf.pages[0].extract_text()
 
 
 def test_a_cyrillic_and_arabic_report_leaves_out_the_cjk_font(client: Client,

@@ -23,11 +23,11 @@ from pulserx.reminders.anchors import DayAnchor, PatientDay, anchored_label, res
 from pulserx.reminders.models import IntervalFrom, LimitGroup, Schedule
 from pulserx.reminders.schedule import Recurrence, to_utc
 from pulserx.reminders.tapering import MAX_PHASE_DAYS, MAX_PHASES, first_day_problem
-from pulserx.web.time_fields import WallTimeField
+from pulserx.wall_time import ACCEPTED
+from pulserx.web.time_fields import WallTimeField, stored_time
 
-HH_MM = r"^([01]?\d|2[0-3]):[0-5]\d$"
 _PHASE = re.compile(r"^\s*(\d{1,3})\s*days?\s*:\s*(.+)$", re.IGNORECASE)
-_TIME_AMOUNT = re.compile(r"^\s*(\d{1,2}:\d{2})\s*(?:[x\u00d7]\s*(\d+(?:[.,]\d{1,2})?))?\s*$")
+_TIME_AMOUNT = re.compile(r"^\s*(.+?)\s*(?:[x\u00d7]\s*(\d+(?:[.,]\d{1,2})?))?\s*$")
 _ANCHORED = re.compile(
     r"^\s*(?:(?:(\d{1,3})\s*min(?:utes)?\s+(before|after)\s+)|at\s+|on\s+)?"
     r"(waking|wake|breakfast|lunch|dinner|bedtime)\s*(?:[x\u00d7]\s*(\d+(?:[.,]\d{1,2})?))?\s*$",
@@ -83,9 +83,11 @@ def parse_phases(text: str) -> list[dict[str, Any]]:
         times = []
         for part in match[2].split(","):
             found = _TIME_AMOUNT.match(part)
-            if not found or not re.match(HH_MM, found[1]):
-                raise ValueError(f"“{part.strip()}” is not a time and amount like 08:00 x2.")
-            times.append({"at": found[1].zfill(5), "amount": _amount(found[2])})
+            at = stored_time(found[1]) if found else None
+            if found is None or at is None:
+                raise ValueError(f"“{part.strip()}” is not a time and amount like "
+                                 f"{page_time(time(8, 0))} x2. {ACCEPTED}")
+            times.append({"at": at, "amount": _amount(found[2])})
         if len({t["at"] for t in times}) != len(times):
             raise ValueError(f"A time is listed twice in “{line.strip()}”.")
         phases.append({"days": days, "times": sorted(times, key=lambda t: t["at"])})
@@ -97,8 +99,9 @@ def parse_phases(text: str) -> list[dict[str, Any]]:
 
 
 def phase_lines(phases: list[dict[str, Any]]) -> str:
-    return "\n".join(f"{p['days']} days: " + ", ".join(f"{t['at']} x{t['amount']}"
-                                                        for t in p["times"]) for p in phases)
+    return "\n".join(f"{p['days']} days: " + ", ".join(
+        f"{page_time(time.fromisoformat(t['at']))} x{t['amount']}" for t in p["times"])
+        for p in phases)
 
 
 class KindsForm(forms.Form):

@@ -25,6 +25,13 @@ class AccountType(models.TextChoices):
     CAREGIVER = "caregiver", "Caregiver — I look after someone"
 
 
+class ClockFormat(models.TextChoices):
+    """How a reader writes a time of day (`pulserx.wall_time`)."""
+
+    TWELVE_HOUR = "12h", "12-hour (8:00 PM)"
+    TWENTY_FOUR_HOUR = "24h", "24-hour (20:00)"
+
+
 class EmailUserManager(UserManager["User"]):
     def create_user(self, email, password=None, **extra):  # type: ignore[no-untyped-def,override]
         email = self.normalize_email(email)
@@ -33,6 +40,12 @@ class EmailUserManager(UserManager["User"]):
     def create_superuser(self, email, password=None, **extra):  # type: ignore[no-untyped-def,override]
         email = self.normalize_email(email)
         return super().create_superuser(email, email, password, **extra)
+
+
+def reads_twelve_hour(chosen: str, language_default: str) -> bool:
+    """The reader's clock: their choice, else their language's (the dispatcher's rows carry
+    the two fields without a `User`)."""
+    return (chosen or language_default) == ClockFormat.TWELVE_HOUR
 
 
 class User(AbstractUser):
@@ -51,10 +64,21 @@ class User(AbstractUser):
     # Set when the user asks for their account to be deleted: the purge removes it once this
     # time has passed, unless signing in before then cleared it (`accounts.deletion`).
     delete_after = models.DateTimeField(null=True, blank=True)
+    # How times are written for this reader on every page and channel: their choice in
+    # Settings, or while they have made none, as their browser's language writes them
+    # (read from Accept-Language at sign-up, sign-in and when the browser reports its zone).
+    clock_format = models.CharField(max_length=3, choices=ClockFormat.choices, blank=True)
+    language_clock_format = models.CharField(max_length=3, choices=ClockFormat.choices,
+                                             default=ClockFormat.TWENTY_FOUR_HOUR)
 
     USERNAME_FIELD = "email"  # type: ignore[misc]
     REQUIRED_FIELDS = []  # type: ignore[misc]
     objects = EmailUserManager()  # type: ignore[misc]
+
+    @property
+    def twelve_hour(self) -> bool:
+        """Whether this reader's times are written on the 12-hour clock ("8:00 PM")."""
+        return reads_twelve_hour(self.clock_format, self.language_clock_format)
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         self.username = self.email

@@ -23,6 +23,7 @@ urlpatterns = [
     path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(
         template_name="accounts/password_reset_complete.html"), name="password_reset_complete"),
     path("settings/", views.account_settings, name="account_settings"),
+    path("settings/clock-format/", views.clock_format_settings, name="clock_format_settings"),
     path("delete/", views.delete_account, name="delete_account"),
     path("access-log/", views.who_saw_what, name="access_log"),
     path("timezone/", views.report_timezone, name="report_timezone"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from pulserx.accounts import access_log, care, deletion, emails, throttle, verification
 from pulserx.accounts.care import home_url
+from pulserx.accounts.clock_formats import ClockFormatForm, remember_language_clock
 from pulserx.accounts.forms import (
     CaregiverSettingsForm,
     DeleteAccountForm,
@@ -45,6 +47,7 @@ from pulserx.reminders.clock import patient_zone, reader_zone
 from pulserx.reminders.planning import replan_patient
 from pulserx.reminders.schedule import TravelPolicy
 from pulserx.siteurl import site_url
+from pulserx.wall_time import time_text
 
 
 def safe_next(request: HttpRequest) -> str:
@@ -102,7 +105,9 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         existing = User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
         if existing is None:
             try:
-                verification.send_verification(form.save(), then=safe_next(request),
+                user = form.save()
+                remember_language_clock(request, user)
+                verification.send_verification(user, then=safe_next(request),
                                                site=site_url(request))
             except IntegrityError:  # the same address signed up a moment ago
                 existing = User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
@@ -151,7 +156,23 @@ def caregiver_settings(request: HttpRequest) -> HttpResponse:
         form.save()
         messages.success(request, "Settings saved.")
         return redirect("account_settings")
-    return render(request, "accounts/settings.html", {"caregiver_form": form})
+    return render(request, "accounts/settings.html", {
+        "caregiver_form": form, "clock_format_form": ClockFormatForm(instance=request.user)})
+
+
+@login_required
+@require_POST
+def clock_format_settings(request: HttpRequest) -> HttpResponse:
+    """Settings → How times are written: 12-hour, 24-hour, or as the browser's language."""
+    assert isinstance(request.user, User)
+    form = ClockFormatForm(request.POST, instance=request.user)
+    if form.is_valid():
+        form.save()
+        messages.success(request, "Times are now written like "
+                                  f"{time_text(time(20, 0), request.user.twelve_hour)}.")
+    else:
+        messages.error(request, "Choose how times are written.")
+    return redirect("account_settings")
 
 
 def render_settings(request: HttpRequest, patient: Patient, *,
@@ -166,6 +187,7 @@ def render_settings(request: HttpRequest, patient: Patient, *,
         "care_links": [(link, emails.accept_url(link, request)) for link in links],
         "care_roles": CareRole.choices,
         "api_tokens": patient.user.api_tokens.order_by("-created_at", "-pk"),
+        "clock_format_form": ClockFormatForm(instance=patient.user),
         **(extra or {}),
     }, status=status)
 
@@ -188,6 +210,8 @@ def report_timezone(request: HttpRequest) -> JsonResponse:
         validate_timezone(zone)
     except ValidationError as exc:
         return JsonResponse({"errors": {"timezone": exc.messages}}, status=400)
+    assert isinstance(request.user, User)
+    remember_language_clock(request, request.user)
     patient = patient_of(request.user)
     if patient is None:
         changed = bool(User.objects.filter(pk=request.user.pk).exclude(timezone=zone)
@@ -352,9 +376,10 @@ def delete_account(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             purge_at = deletion.request_deletion(user)
             zone = reader_zone(user)
+            local = purge_at.astimezone(zone) if zone else purge_at
             logout(request)
             return render(request, "accounts/delete_requested.html", {
-                "purge_at": purge_at.astimezone(zone) if zone else purge_at,
+                "purge_at": local, "purge_time": time_text(local, user.twelve_hour),
                 "zone": zone.key if zone else "UTC"})
         if not throttle.count_wrong_password(request, user.email):
             return throttle.lockout_response(request)

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -35,12 +34,12 @@ from pulserx.notifications.models import (
 )
 from pulserx.notifications.sending import lease_for
 from pulserx.notifications.tasks import enqueue_deliveries
-from pulserx.reminders.clock import quiet_ends_at, reader_zone
+from pulserx.reminders.clock import Reader, quiet_ends_at, reader_of
 
 logger = logging.getLogger("pulserx.dispatch")
 _ALERT_KIND = {Action.REMIND: NotificationKind.REMINDER, Action.REALERT: NotificationKind.REALERT}
-# Who a notification is about, and the clock its reader keeps (None: the patient's own).
-Source = tuple[DoseRow | None, ZoneInfo | None]
+# Who a notification is about, and who reads it (None: the patient, their own clock).
+Source = tuple[DoseRow | None, Reader | None]
 # What a caregiver's open page must hear of: the dose became due, or was missed.
 _CHANGES_STATUS = (Action.REMIND, Action.MISS, Action.MISS_QUIETLY)
 
@@ -68,7 +67,7 @@ def record(decided: list[tuple[DoseRow, Decision]], now: datetime) -> list[live.
     sources: list[Source] = []
     pending: list[Pending] = []
 
-    def add(row: DoseRow | None, reader: ZoneInfo | None = None, **fields: Any) -> None:
+    def add(row: DoseRow | None, reader: Reader | None = None, **fields: Any) -> None:
         pending.append(Pending(created_at=now, **fields))
         sources.append((row, reader))
 
@@ -169,20 +168,21 @@ def _insert_with_models(pending: list[Pending], now: datetime) -> None:
                  attempts=1, sent_at=now) for p in pending], batch_size=1000)
 
 
-def caregivers_of(missed: list[DoseRow]) -> Iterable[tuple[DoseRow, int, ZoneInfo | None]]:
-    """Each missed dose with each caregiver who asked to hear of it, and the clock that
-    caregiver reads (their own patient clock, else their stored zone, else unknown)."""
+def caregivers_of(missed: list[DoseRow]) -> Iterable[tuple[DoseRow, int, Reader]]:
+    """Each missed dose with each caregiver who asked to hear of it, and the reader that
+    caregiver is: their clock (their own patient clock, else their stored zone, else
+    unknown) and their clock format."""
     if not missed:
         return
     links = CareLink.objects.filter(
         patient_id__in={row.patient.id for row in missed}, status=CareLinkStatus.ACCEPTED,
         alert_on_missed=True, caregiver__isnull=False,
     ).select_related("caregiver__patient")
-    by_patient: dict[int, list[tuple[int, ZoneInfo | None]]] = {}
+    by_patient: dict[int, list[tuple[int, Reader]]] = {}
     for link in links:
         assert link.caregiver is not None
         by_patient.setdefault(link.patient_id, []).append(
-            (link.caregiver.pk, reader_zone(link.caregiver)))
+            (link.caregiver.pk, reader_of(link.caregiver)))
     for row in missed:
         for caregiver_id, reader in by_patient.get(row.patient.id, []):
             yield row, caregiver_id, reader
@@ -277,9 +277,13 @@ def resend_due_deliveries(now: datetime, limit: int = 1000) -> int:
 
 
 def notification_event(notification: render.NotificationFields, row: DoseRow | None,
-                       reader: ZoneInfo | None = None) -> live.Event:
+                       reader: Reader | None = None) -> live.Event:
+    """The live event of `notification`, worded for `reader` (None: the patient of `row`,
+    or nobody's clock for a notification without a dose)."""
     facts = row.facts() if row is not None else None
     label = row.patient.label if row is not None else ""
+    if reader is None:
+        reader = row.patient.reader if row is not None else Reader(None)
     message = render.message(notification, facts, label, reader)
     return live.event_for(notification.recipient_id, render.event_payload(message))
 

@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 
+from pulserx.accounts.models import reads_twelve_hour
 from pulserx.notifications.render import DoseFacts
 from pulserx.reminders.amounts import Measure
-from pulserx.reminders.clock import patient_zone
+from pulserx.reminders.clock import Reader, patient_zone
 from pulserx.reminders.models import Dose
 
 _DOSE = ("id", "status", "due_at", "snoozed_until", "reminded_at", "alerts_sent", "amount",
@@ -25,7 +26,8 @@ _PATIENT = ("patient_id", "patient__user_id", "patient__timezone", "patient__cur
             "patient__travel_policy", "patient__quiet_start", "patient__quiet_end",
             "patient__notify_push", "patient__notify_email", "patient__missed_after_minutes",
             "patient__realert_every_minutes", "patient__realert_limit",
-            "patient__user__first_name", "patient__user__email")
+            "patient__user__first_name", "patient__user__email", "patient__user__clock_format",
+            "patient__user__language_clock_format")
 _MEDICATION = ("medication_id", "medication__name", "medication__strength",
                "medication__form", "medication__instructions", "medication__dose_unit",
                "medication__strength_value", "medication__strength_unit")
@@ -52,7 +54,13 @@ class PatientRow:
     realert_every: timedelta
     realert_limit: int
     label: str  # how caregivers' alerts name the patient
+    twelve_hour: bool = False  # the patient's clock format, as they read their reminders
     zone: ZoneInfo = _UTC
+
+    @property
+    def reader(self) -> Reader:
+        """The patient reading their own reminders."""
+        return Reader(self.zone, self.twelve_hour)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,10 +131,11 @@ class _Patients:
 
     def build(self, values: tuple) -> PatientRow:  # type: ignore[type-arg]
         (pk, user_id, home, current, policy, quiet_start, quiet_end, push, email, missed_after,
-         realert_every, realert_limit, first_name, address) = values
+         realert_every, realert_limit, first_name, address, chosen_clock, language_clock) = values
         row = PatientRow(pk, user_id, home, current or "", policy, quiet_start, quiet_end, push,
                          email, self.duration(missed_after), self.duration(realert_every),
-                         realert_limit, first_name or address)
+                         realert_limit, first_name or address,
+                         reads_twelve_hour(chosen_clock, language_clock))
         clock = (home, row.current_timezone, policy)
         zone = self.zones.get(clock)
         if zone is None:

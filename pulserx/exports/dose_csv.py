@@ -2,7 +2,10 @@
 recorded at, late, the amount with its unit ("2 tablets", "10 mL"), who recorded it (the
 patient or which carer) and how (page, api, email…). Safe to open in a
 spreadsheet: a cell that would start a formula (= + - @, tab or carriage return) is prefixed
-with an apostrophe (OWASP's advice)."""
+with an apostrophe (OWASP's advice). UTF-8 with a byte-order mark, so a spreadsheet opened on
+it by a double click (Excel reads a CSV without one in the system's legacy code page) shows
+"Метформин" or "阿司匹林" as typed. Times are machine columns, ISO 8601, whatever the reader's
+clock format."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from pulserx.reminders.models import Dose
 HEADER = ("due_utc", "due_local", "zone", "medication", "status", "recorded_at_utc", "late",
           "amount", "recorded_by", "recorded_via")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
 
 
 def guard(value: str) -> str:
@@ -49,6 +53,7 @@ def dose_rows(patient: Patient, first: date, last: date, now: datetime) -> Itera
 
 def write_csv(rows: Iterable[list[str]]) -> str:
     buffer = io.StringIO()
+    buffer.write(BOM)
     writer = csv.writer(buffer)
     writer.writerow(HEADER)
     for row in rows:

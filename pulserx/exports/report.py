@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count
 
 from pulserx.accounts.models import Patient, User
+from pulserx.clock_format import page_time
 from pulserx.reminders.adherence import DayCell, Tally, day_cells, tally
 from pulserx.reminders.clock import day_bounds, local_today, patient_zone
 from pulserx.reminders.given import giver_name
@@ -150,7 +151,7 @@ def noteworthy_doses(patient: Patient, first: date, last: date, now: datetime,
         if dose.status == DoseStatus.TAKEN:
             if dose.acted_at is None or dose.acted_at - dose.due_at <= late_after():
                 continue
-            what = f"late (taken {dose.acted_at.astimezone(zone):%H:%M}{_by(dose, patient)})"
+            what = f"late (taken {page_time(dose.acted_at, zone)}{_by(dose, patient)})"
         else:
             what = dose.get_status_display().lower() + _by(dose, patient)
         listed.append(ListedDose(dose.due_at.astimezone(zone), dose.medication.name, what))

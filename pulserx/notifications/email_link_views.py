@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from pulserx.notifications.email_links import LinkExpired, LinkInvalid, read_email_action
 from pulserx.notifications.render import dose_summary
 from pulserx.reminders.actions import DoseActionError, record_dose
+from pulserx.reminders.clock import reader_of
 from pulserx.reminders.given import already_words
 from pulserx.reminders.models import Dose, DoseStatus, RecordedVia
 
@@ -48,7 +49,7 @@ def page(request: HttpRequest, state: str, *, status: int = 200, dose: Dose | No
     context: dict[str, Any] = {"state": state, "action": action, "dose": dose}
     if dose is not None:
         dose.refresh_from_db(fields=["status", "acted_at", "acted_by", "recorded_via"])
-        context.update(dose_summary(dose))
+        context.update(dose_summary(dose, reader_of(dose.patient.user)))  # the patient's link
         context["already"] = already_words(dose)
     response = render(request, "notifications/email_action.html", context, status=status)
     response["X-Robots-Tag"] = "noindex"

@@ -4,7 +4,9 @@ The live event, the inbox page and `/inbox/since`, the API's inbox, the Web Push
 the email (text and HTML), the email-link confirm page, the caregiver's alert and the
 calendar feed all take their words from here. Times are on the clock the patient's reminders
 follow (`reminders.clock.patient_zone`); a reader on another clock (a caregiver) sees the
-zone named: "08:00 in Tokyo". Amounts come from `reminders.amounts`.
+zone named: "08:00 in Tokyo". Each reader's times are written in their clock format
+("8:00 PM" or "20:00", `pulserx.wall_time`): a caregiver reads the patient's time in the
+caregiver's format. Amounts come from `reminders.amounts`.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from pulserx.notifications.models import (
 )
 from pulserx.notifications.push_tokens import push_action_token
 from pulserx.reminders.amounts import Measure, amount_text
-from pulserx.reminders.clock import patient_zone, reader_zone
+from pulserx.reminders.clock import Reader, patient_zone, reader_of
 from pulserx.reminders.models import Dose, DoseStatus
+from pulserx.wall_time import time_text
 
 # The buttons of a pushed reminder (see pulserx/web/static/pulserx/sw.js).
 PUSH_BUTTONS = [
@@ -109,14 +112,14 @@ def place_for(zone: ZoneInfo, reader: ZoneInfo | None, moment: datetime) -> str:
     return place(zone)
 
 
-def clock_time(moment: datetime, zone: ZoneInfo, reader: ZoneInfo | None = None) -> str:
-    """`moment` on `zone`'s clock, "08:00"; with the zone named ("08:00 in Tokyo") when the
-    reader's clock shows another time then, or the reader's clock is unknown."""
-    local = moment.astimezone(zone)
-    text = f"{local.hour:02d}:{local.minute:02d}"
-    if reader is zone:  # the patient reading their own clock: the usual case, kept quick
+def clock_time(moment: datetime, zone: ZoneInfo, reader: Reader) -> str:
+    """`moment` on `zone`'s clock in the reader's format, "08:00" or "8:00 AM"; with the
+    zone named ("08:00 in Tokyo") when the reader's clock shows another time then, or the
+    reader's clock is unknown."""
+    text = time_text(moment.astimezone(zone), reader.twelve_hour)
+    if reader.zone is zone:  # the patient reading their own clock: the usual case, kept quick
         return text
-    where = place_for(zone, reader, moment)
+    where = place_for(zone, reader.zone, moment)
     return f"{text} in {where}" if where else text
 
 
@@ -125,10 +128,10 @@ def take_text(facts: DoseFacts, what: str | None = None) -> str:
     return f"Take {amount_text(facts.amount, facts.measure)} of {what or facts.what}"
 
 
-def describe(kind: str, facts: DoseFacts | None, *, late: bool = False, count: int = 1,
-             patient_label: str = "", reader: ZoneInfo | None = None) -> tuple[str, str]:
-    """Return (title, body) for a notification of `kind`. `reader` is the recipient's
-    clock; the patient's own notifications pass `facts.zone`."""
+def describe(kind: str, facts: DoseFacts | None, reader: Reader, *, late: bool = False,
+             count: int = 1, patient_label: str = "") -> tuple[str, str]:
+    """Return (title, body) for a notification of `kind`, for `reader` (the recipient: their
+    clock and clock format; the patient's own notifications are read on `facts.zone`)."""
     if kind == NotificationKind.MISSED_SUMMARY:
         doses = "dose" if count == 1 else "doses"
         return (f"{count} {doses} missed while reminders were paused",
@@ -221,17 +224,17 @@ class NotificationFields(Protocol):
 
 
 def message(notification: NotificationFields, facts: DoseFacts | None, label: str,
-            reader: ZoneInfo | None, *, recordable: bool = True) -> Message:
-    """The words of `notification`. `recordable`: the dose can still be recorded, so a
-    reminder offers its buttons."""
+            reader: Reader, *, recordable: bool = True) -> Message:
+    """The words of `notification` for its recipient `reader`. `recordable`: the dose can
+    still be recorded, so a reminder offers its buttons."""
     if facts is not None and notification.kind not in CAREGIVER_KINDS:
-        reader = facts.zone  # the patient reads their own clock
+        reader = Reader(facts.zone, reader.twelve_hour)  # the patient reads their own clock
     if notification.kind == NotificationKind.REFILL:
         assert isinstance(notification, Notification)  # refills are stored rows, never batched
         title, body = describe_refill(refill_facts(notification))
     else:
-        title, body = describe(notification.kind, facts, late=notification.late,
-                               count=notification.count, patient_label=label, reader=reader)
+        title, body = describe(notification.kind, facts, reader, late=notification.late,
+                               count=notification.count, patient_label=label)
     return Message(
         id=notification.pk, kind=notification.kind, dose_id=notification.dose_id,
         patient_id=notification.patient_id, recipient_id=notification.recipient_id,
@@ -248,7 +251,7 @@ def stored_message(notification: Notification) -> Message:
     dose = notification.dose
     recordable = dose is not None and DoseStatus(dose.status).can_record
     return message(notification, facts_of(dose) if dose is not None else None,
-                   patient_label(notification.patient.user), reader_zone(notification.recipient),
+                   patient_label(notification.patient.user), reader_of(notification.recipient),
                    recordable=recordable)
 
 
@@ -264,13 +267,12 @@ def event_payload(message: Message) -> dict[str, Any]:
     }
 
 
-def dose_summary(dose: Dose, reader: ZoneInfo | None = None) -> dict[str, str]:
-    """What the email-link pages say about a dose: what it is and when it was due, on the
-    patient's clock ("08:00", "Tuesday 1 December")."""
+def dose_summary(dose: Dose, reader: Reader) -> dict[str, str]:
+    """What the email-link pages say about a dose to `reader` (the link's recipient): what
+    it is and when it was due, on the patient's clock ("08:00", "Tuesday 1 December")."""
     facts = facts_of(dose)
     local = facts.due_at.astimezone(facts.zone)
-    return {"what": facts.what, "due_time": clock_time(facts.due_at, facts.zone,
-                                                       reader or facts.zone),
+    return {"what": facts.what, "due_time": clock_time(facts.due_at, facts.zone, reader),
             "due_day": f"{local:%A} {local.day} {local:%B}",
             "amount": amount_text(facts.amount, facts.measure) if facts.medication else ""}
 

@@ -18,6 +18,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from pulserx.accounts.models import User
+from pulserx.clock_format import page_day_time, page_time
 from pulserx.reminders.actions import DoseActionError, _publish_dose
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.given import giver_name
@@ -128,11 +129,12 @@ def hours_words(span: timedelta) -> str:
 
 
 def clock_words(moment: datetime, reference: datetime, zone: ZoneInfo) -> str:
-    """"14:30" on the reference's local day, else "Tue 3 Mar 14:30" (the patient's clock)."""
+    """"14:30" on the reference's local day, else "Tue 3 Mar 14:30" (the patient's clock, in
+    the reader's clock format)."""
     local = moment.astimezone(zone)
     if local.date() == reference.astimezone(zone).date():
-        return local.strftime("%H:%M")
-    return f"{local:%a} {local.day} {local:%b %H:%M}"
+        return page_time(local)
+    return page_day_time(local)
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ dispatcher's hot path and the pages apply the same rule.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -66,6 +67,20 @@ def reader_zone(user: User) -> ZoneInfo | None:
     if patient is not None:
         return patient_zone(patient)
     return ZoneInfo(user.timezone) if user.timezone else None
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Who reads a time: the clock they keep (None: unknown, so every time names its zone)
+    and whether they write times on the 12-hour clock ("8:00 PM") or the 24-hour one."""
+
+    zone: ZoneInfo | None
+    twelve_hour: bool = False
+
+
+def reader_of(user: User) -> Reader:
+    """The reader `user` is: their clock (`reader_zone`) and their clock format."""
+    return Reader(reader_zone(user), user.twelve_hour)
 
 
 def local_today(patient: PatientClock, now: datetime | None = None) -> date:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from pulserx.accounts.models import User
+from pulserx.clock_format import page_day_time, page_time
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.models import Dose, DoseStatus
 
@@ -34,10 +35,11 @@ def _verb(dose: Dose) -> str:
 
 
 def _time_words(moment: datetime, zone: ZoneInfo, now: datetime) -> str:
+    """On the reader's clock format, like every time a page shows."""
     local = moment.astimezone(zone)
     if local.date() == now.astimezone(zone).date():
-        return f"{local:%H:%M}"
-    return f"{local:%a} {local.day} {local:%b %H:%M}"
+        return page_time(local)
+    return page_day_time(local)
 
 
 def given_words(dose: Dose, now: datetime | None = None) -> str:

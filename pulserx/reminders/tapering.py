@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from pulserx.clock_format import page_time
 from pulserx.reminders.schedule import Plan, Recurrence, to_utc
 
 __all__ = ["Phase", "TaperPlan", "first_day_problem", "passed_on_first_day", "phase_dates",
@@ -102,7 +103,7 @@ def first_day_problem(plan: TaperPlan, zone: ZoneInfo, now: datetime) -> str | N
     passed = passed_on_first_day(plan.start, first, zone, now)
     if not passed:
         return None
-    times = ", ".join(wall.strftime("%H:%M") for wall in passed)
+    times = ", ".join(page_time(wall) for wall in passed)
     day = plan.start
     return (f"On {day:%a} {day.day} {day:%b} {times} {'has' if len(passed) == 1 else 'have'} "
             f"already passed, so the first step would have {len(first.times) - len(passed)} "

@@ -22,6 +22,7 @@ from pulserx.reminders.models import Dose, DoseStatus, Medication
 from pulserx.reminders.schedule import Recurrence, to_utc
 from pulserx.web.access import medication_in_care, signed_in_user
 from pulserx.web.responses import redirect_back
+from pulserx.web.time_fields import WallTimeField
 
 RECENT = timedelta(hours=24)
 
@@ -69,8 +70,7 @@ def limit_text(medication: Medication) -> str:
 class TookDoseForm(forms.Form):
     day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
                           error_messages={"invalid": "Enter a date like 2025-03-31."})
-    at = forms.RegexField(regex=r"^([01]?\d|2[0-3]):[0-5]\d$", required=False, label="At",
-                          error_messages={"invalid": "Use 24-hour HH:MM, like 08:00 or 20:30."})
+    at = WallTimeField(required=False, label="At")
     override = forms.BooleanField(required=False)
 
     def taken_at(self, patient: Patient, now: datetime) -> datetime:

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
+from pulserx.clock_format import page_time
 from pulserx.reminders.actions import DoseActionError
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.corrections import Correction, correct_dose, record_upcoming
@@ -20,6 +21,7 @@ from pulserx.web.access import own_patient, signed_in_user
 from pulserx.web.dose_views import act_on_dose
 from pulserx.web.medication_forms import parse_time
 from pulserx.web.responses import redirect_back
+from pulserx.web.time_fields import not_a_time
 
 CORRECTED = {Correction.TAKEN: "Corrected: taken at {at}.",
              Correction.SKIPPED: "Corrected: skipped.",
@@ -33,7 +35,7 @@ def stated_time(dose: Dose, text: str) -> datetime | None:
         return None
     wall = parse_time(text)
     if wall is None:
-        raise DoseActionError(f"“{text.strip()}” is not a time of day. Use 24-hour HH:MM.")
+        raise DoseActionError(not_a_time(text))
     zone = patient_zone(dose.patient)
     day = dose.local_day or dose.due_at.astimezone(zone).date()
     return to_utc(day, time.fromisoformat(wall), zone)
@@ -55,7 +57,7 @@ def correct(request: HttpRequest, dose_id: int) -> HttpResponse:
 
     def done(dose: Dose) -> str:
         zone = patient_zone(dose.patient)
-        at = dose.acted_at.astimezone(zone).strftime("%H:%M") if dose.acted_at else ""
+        at = page_time(dose.acted_at, zone) if dose.acted_at else ""
         return CORRECTED[to].format(at=at)
 
     return act_on_dose(request, dose_id, do_correct, done)

@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from pulserx.clock_format import page_time
 from pulserx.notifications import inbox
-from pulserx.notifications.render import clock_time
 from pulserx.reminders.actions import DoseActionError, record_dose, snooze_dose
 from pulserx.reminders.adherence import WINDOWS, adherence
 from pulserx.reminders.clock import patient_zone
@@ -102,7 +102,7 @@ def act_on_dose(request: HttpRequest, dose_id: int, action: Callable[[Dose], Dos
         done += STOCK_EMPTY
     if dose.snoozed_until and not error and dose.status == DoseStatus.SCHEDULED:
         zone = patient_zone(dose.patient)
-        done = f"Snoozed until {clock_time(dose.snoozed_until, zone, zone)}."
+        done = f"Snoozed until {page_time(dose.snoozed_until, zone)}."
     if wants_json(request):
         return _json_answer(request, dose, done, error)
     if is_htmx(request):

@@ -18,14 +18,16 @@ from django import forms
 from django.utils import timezone
 
 from pulserx.accounts.models import Patient
+from pulserx.clock_format import page_time
 from pulserx.reminders.anchors import DayAnchor, PatientDay, anchored_label, resolve
 from pulserx.reminders.models import IntervalFrom, LimitGroup, Schedule
 from pulserx.reminders.schedule import Recurrence, to_utc
 from pulserx.reminders.tapering import MAX_PHASE_DAYS, MAX_PHASES, first_day_problem
+from pulserx.wall_time import ACCEPTED
+from pulserx.web.time_fields import WallTimeField, stored_time
 
-HH_MM = r"^([01]?\d|2[0-3]):[0-5]\d$"
 _PHASE = re.compile(r"^\s*(\d{1,3})\s*days?\s*:\s*(.+)$", re.IGNORECASE)
-_TIME_AMOUNT = re.compile(r"^\s*(\d{1,2}:\d{2})\s*(?:[x\u00d7]\s*(\d+(?:[.,]\d{1,2})?))?\s*$")
+_TIME_AMOUNT = re.compile(r"^\s*(.+?)\s*(?:[x\u00d7]\s*(\d+(?:[.,]\d{1,2})?))?\s*$")
 _ANCHORED = re.compile(
     r"^\s*(?:(?:(\d{1,3})\s*min(?:utes)?\s+(before|after)\s+)|at\s+|on\s+)?"
     r"(waking|wake|breakfast|lunch|dinner|bedtime)\s*(?:[x\u00d7]\s*(\d+(?:[.,]\d{1,2})?))?\s*$",
@@ -81,9 +83,11 @@ def parse_phases(text: str) -> list[dict[str, Any]]:
         times = []
         for part in match[2].split(","):
             found = _TIME_AMOUNT.match(part)
-            if not found or not re.match(HH_MM, found[1]):
-                raise ValueError(f"“{part.strip()}” is not a time and amount like 08:00 x2.")
-            times.append({"at": found[1].zfill(5), "amount": _amount(found[2])})
+            at = stored_time(found[1]) if found else None
+            if found is None or at is None:
+                raise ValueError(f"“{part.strip()}” is not a time and amount like "
+                                 f"{page_time(time(8, 0))} x2. {ACCEPTED}")
+            times.append({"at": at, "amount": _amount(found[2])})
         if len({t["at"] for t in times}) != len(times):
             raise ValueError(f"A time is listed twice in “{line.strip()}”.")
         phases.append({"days": days, "times": sorted(times, key=lambda t: t["at"])})
@@ -95,8 +99,9 @@ def parse_phases(text: str) -> list[dict[str, Any]]:
 
 
 def phase_lines(phases: list[dict[str, Any]]) -> str:
-    return "\n".join(f"{p['days']} days: " + ", ".join(f"{t['at']} x{t['amount']}"
-                                                        for t in p["times"]) for p in phases)
+    return "\n".join(f"{p['days']} days: " + ", ".join(
+        f"{page_time(time.fromisoformat(t['at']))} x{t['amount']}" for t in p["times"])
+        for p in phases)
 
 
 class KindsForm(forms.Form):
@@ -105,10 +110,10 @@ class KindsForm(forms.Form):
     every_hours = forms.DecimalField(required=False, min_value=Decimal("0.25"),
                                      max_value=168, decimal_places=2, label="Every",
                                      help_text=HOURS_HELP)
-    first_at = forms.RegexField(HH_MM, required=False, label="First dose at",
-                                help_text="On the first day, on your clock (24-hour HH:MM).")
-    window_start = forms.RegexField(HH_MM, required=False, label="Only from")
-    window_end = forms.RegexField(HH_MM, required=False, label="Until",
+    first_at = WallTimeField(required=False, label="First dose at",
+                             help_text="On the first day, on your clock (like 08:00 or 8 am).")
+    window_start = WallTimeField(required=False, label="Only from")
+    window_end = WallTimeField(required=False, label="Until",
                                   help_text="Leave both empty for day and night. With a "
                                             "window each day starts again at its start.")
     interval_from = forms.ChoiceField(choices=[(k.value, v) for k, v in FROM_HELP.items()],
@@ -164,9 +169,9 @@ class KindsForm(forms.Form):
         gap = schedule.min_gap_minutes
         return {
             "every_hours": Decimal(schedule.every_minutes) / 60 if schedule.every_minutes
-            else None, "first_at": f"{first:%H:%M}" if first else "",
-            "window_start": f"{schedule.window_start:%H:%M}" if schedule.window_start else "",
-            "window_end": f"{schedule.window_end:%H:%M}" if schedule.window_end else "",
+            else None, "first_at": page_time(first) if first else "",
+            "window_start": page_time(schedule.window_start) if schedule.window_start else "",
+            "window_end": page_time(schedule.window_end) if schedule.window_end else "",
             "interval_from": schedule.interval_from, "dose_count": schedule.dose_count,
             "dose_amount": schedule.dose_amount, "phases": phase_lines(schedule.phases),
             "continue_last_phase": "1" if schedule.continue_last_phase else "0",

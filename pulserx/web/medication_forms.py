@@ -10,7 +10,6 @@ a row in place).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
@@ -21,6 +20,7 @@ from django.db import transaction
 from django.http import QueryDict
 
 from pulserx.accounts.models import Patient
+from pulserx.clock_format import page_time
 from pulserx.plaintext import validate_name, validate_text
 from pulserx.reminders.anchors import DayAnchor, anchored_label
 from pulserx.reminders.clock import patient_zone
@@ -40,12 +40,12 @@ from pulserx.reminders.schedule import (
     Recurrence,
 )
 from pulserx.web.kinds_form import KindsForm
+from pulserx.web.time_fields import not_a_time, stored_time
 
 MAX_TIMES = MAX_TIMES_PER_DAY
 MAX_DAYS = MAX_PERIOD_DAYS
-# 24-hour text, "08:00" or "0800": typed digits are read as written, never reinterpreted the
-# way a browser's time picker turns "2500" into 02:50.
-_TIME = re.compile(r"^\s*(\d{1,2}):?(\d{2})(?::00)?\s*$")
+# Times are typed as text on either clock ("20:00", "0800", "8:00 PM", `wall_time.parse_time`):
+# read as written, never reinterpreted the way a browser's time picker turns "2500" into 02:50.
 
 RECURRENCE_CHOICES = [
     (Recurrence.DAILY.value, "Every day"),
@@ -157,7 +157,8 @@ class TimeRows:
         """The plain times of `schedule`; those tied to the patient's day are shown (and
         edited) under "Times tied to your day" only."""
         times = schedule.times if schedule is not None else []
-        return cls([TimeRow(t["at"], str(t["amount"])) for t in times if "anchor" not in t])
+        return cls([TimeRow(page_time(time.fromisoformat(t["at"])), str(t["amount"]))
+                    for t in times if "anchor" not in t])
 
     def with_blank_row(self) -> TimeRows:
         """The rows plus one empty line to type into."""
@@ -172,10 +173,9 @@ class TimeRows:
                 continue
             at, amount = parse_time(row.at), parse_amount(row.amount)
             if at is None:
-                row.error = f"“{row.at.strip()}” is not a time of day. Use 24-hour HH:MM, " \
-                            "like 08:00 or 20:30."
+                row.error = not_a_time(row.at)
             elif at in entries:
-                row.error = f"{at} is already in the list."
+                row.error = f"{page_time(time.fromisoformat(at))} is already in the list."
             elif amount is None:
                 row.error = "Enter the amount taken, a number above 0 such as 1 or 0.5."
             else:
@@ -191,13 +191,8 @@ class TimeRows:
 
 
 def parse_time(text: str) -> str | None:
-    match = _TIME.match(text)
-    if not match:
-        return None
-    hour, minute = int(match[1]), int(match[2])
-    if hour > 23 or minute > 59:
-        return None
-    return time(hour, minute).strftime("%H:%M")
+    """"HH:MM" for a time typed on either clock ("8:00 PM", "20:00", "0800"), else None."""
+    return stored_time(text)
 
 
 def parse_amount(text: str) -> str | None:

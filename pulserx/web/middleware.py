@@ -1,5 +1,6 @@
 """Headers every response carries: a Content-Security-Policy (Django 5.2 has no built-in
-CSP), and `Cache-Control: no-store` on whatever is personal or shows a secret."""
+CSP), and `Cache-Control: no-store` on whatever is personal or shows a secret; and the
+clock format each page is written in."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
+from pulserx.clock_format import reading_as
 from pulserx.logredact import carries_secret
 from pulserx.memory import release_free_memory
+from pulserx.wall_time import language_writes_twelve_hour
 
 # {socket}: the site's own WebSocket origin (wss:// over https), the only other place the
 # pages' scripts may connect to.
@@ -101,5 +104,23 @@ def release_memory_after_heavy_requests(
         if time.thread_time() - started > HEAVY_REQUEST_CPU_SECONDS:
             release_free_memory()  # the view's objects are gone; its answer is one block
         return response
+
+    return middleware
+
+
+def reader_clock_format(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """Pages are written in their reader's clock format (`pulserx.clock_format`): the
+    signed-in user's, or a visitor's browser language's. Read only if a time is written."""
+    def twelve_hour(request: HttpRequest) -> bool:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return bool(user.twelve_hour)
+        return language_writes_twelve_hour(request.headers.get("Accept-Language", ""))
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        with reading_as(lambda: twelve_hour(request)):
+            return get_response(request)
 
     return middleware

@@ -12,12 +12,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from pulserx.clock_format import page_time
 from pulserx.reminders.anchors import DayAnchor
 from pulserx.reminders.models import DayRoutine
 from pulserx.reminders.routine import set_routine
 from pulserx.web.access import own_patient
+from pulserx.web.time_fields import WallTimeField
 
-HH_MM = r"^([01]?\d|2[0-3]):[0-5]\d$"
 LABELS = {DayAnchor.WAKE: "I wake up at", DayAnchor.BREAKFAST: "Breakfast",
           DayAnchor.LUNCH: "Lunch", DayAnchor.DINNER: "Dinner",
           DayAnchor.BEDTIME: "I go to bed at"}
@@ -27,10 +28,9 @@ class RoutineForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         for anchor, label in LABELS.items():
-            self.fields[anchor.value] = forms.RegexField(
-                HH_MM, label=label, help_text="24-hour HH:MM",
-                error_messages={"invalid": "Use 24-hour HH:MM, like 07:30.",
-                                "required": "Give a time."})
+            self.fields[anchor.value] = WallTimeField(
+                label=label, help_text="Like 07:30 or 7:30 am",
+                error_messages={"required": "Give a time."})
 
     def moments(self) -> dict[str, time]:
         return {name: time.fromisoformat(value.zfill(5))
@@ -53,5 +53,5 @@ def day_routine(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Your day is saved; times tied to it have moved.")
                 return redirect("day_routine")
     else:
-        form = RoutineForm(initial={a.value: f"{day.at(a):%H:%M}" for a in DayAnchor})
+        form = RoutineForm(initial={a.value: page_time(day.at(a)) for a in DayAnchor})
     return render(request, "web/day_routine.html", {"form": form})

@@ -1,13 +1,15 @@
 """A schedule in words for the pages, for every kind: "every 8 hours from 06:00 (counted in
-real hours: 8 h apart on a clock-change night too)"."""
+real hours: 8 h apart on a clock-change night too)". Times are in the reader's clock format
+(`clock_format.page_time`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from pulserx.clock_format import page_time
 from pulserx.reminders.anchors import DayAnchor, anchored_label
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.models import IntervalFrom, Schedule
@@ -17,7 +19,7 @@ Amount = Callable[[Decimal], str]
 
 
 def time_words(entry: dict[str, Any], amount: Amount) -> str:
-    label = entry["at"]
+    label = page_time(time.fromisoformat(entry["at"]))
     if "anchor" in entry:
         label += f", {anchored_label(DayAnchor(entry['anchor']), int(entry.get('offset', 0)))}"
     return f"{label} ({amount(Decimal(str(entry['amount'])))})"
@@ -34,12 +36,12 @@ def interval_summary(schedule: Schedule, amount: Amount) -> str:
     first = schedule.anchor_at.astimezone(patient_zone(schedule.patient))
     parts = [f"{amount(schedule.dose_amount)} every {hours_words(schedule.every_minutes)}"]
     if schedule.window_start is not None and schedule.window_end is not None:
-        parts.append(f"between {schedule.window_start:%H:%M} and {schedule.window_end:%H:%M}, "
-                     f"starting again at {schedule.window_start:%H:%M} each day")
+        start, end = page_time(schedule.window_start), page_time(schedule.window_end)
+        parts.append(f"between {start} and {end}, starting again at {start} each day")
     elif schedule.interval_from == IntervalFrom.TAKEN:
         parts.append("counted from when you last took it")
     else:
-        parts.append(f"from {first:%-d %b %H:%M}")
+        parts.append(f"from {first:%-d %b} {page_time(first)}")
     parts.append("real elapsed time: the same hours apart on a clock-change night")
     if schedule.dose_count:
         parts.append(f"{schedule.dose_count} doses in all")
@@ -110,4 +112,4 @@ def first_dose_words(schedule: Schedule, now: datetime) -> str:
             else f"on {local:%a} {local.day} {local:%b}")
     what = (f"The first of its {schedule.dose_count} doses" if schedule.dose_count
             and schedule.recurrence == "every_hours" else "Its first reminder")
-    return f"{what} is {when} at {local:%H:%M}."
+    return f"{what} is {when} at {page_time(local)}."

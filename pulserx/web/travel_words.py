@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from pulserx.clock_format import twelve_hour_now
 from pulserx.notifications.render import clock_time, medication_label, place
+from pulserx.reminders.clock import Reader
 from pulserx.reminders.travel import ClockChoice
 
 
@@ -33,7 +35,8 @@ def choice_effect(choice: ClockChoice) -> list[str]:
     for dose in choice.moved_past:
         what = medication_label(dose.medication.name, dose.medication.strength) \
             if dose.medication else "A dose"
-        words.append(f"{what} at {clock_time(dose.due_at, choice.zone, choice.zone)} has "
+        at = clock_time(dose.due_at, choice.zone, Reader(choice.zone, twelve_hour_now()))
+        words.append(f"{what} at {at} has "
                      f"already passed on that clock: it is still that day's dose, and you are "
                      "reminded of it at once.")
     return words

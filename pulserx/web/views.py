@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from pulserx.accounts.care import home_url
 from pulserx.accounts.models import Patient
-from pulserx.notifications.render import clock_time
+from pulserx.clock_format import page_time
 from pulserx.reminders.actions import send_test_reminder
 from pulserx.reminders.adherence import WINDOWS, adherence
 from pulserx.reminders.clock import patient_zone
@@ -94,8 +94,8 @@ def travel_context(patient: Patient) -> dict[str, Any]:
     now = timezone.now()
     clock, there = patient_zone(patient), ZoneInfo(patient.reported_timezone)
     return {"travel": {
-        "where": there.key.replace("_", " "), "local_now": clock_time(now, there, there),
-        "clock": clock.key.replace("_", " "), "clock_now": clock_time(now, clock, clock),
+        "where": there.key.replace("_", " "), "local_now": page_time(now, there),
+        "clock": clock.key.replace("_", " "), "clock_now": page_time(now, clock),
         "local": choice_effect(clock_choice(patient, TravelPolicy.LOCAL_CLOCK, now)),
         "home": choice_effect(clock_choice(patient, TravelPolicy.HOME_CLOCK, now)),
     }}

@@ -84,6 +84,30 @@ def test_a_tapering_plan_typed_as_phases(browser: Client) -> None:
     assert "Next: 08:00 (3) from Sun 7 Jun" in today
 
 
+def test_a_12_hour_reader_types_and_reads_every_kind_on_their_clock(
+        browser: Client, patient: Patient) -> None:
+    patient.user.clock_format = "12h"
+    patient.user.save()
+    response = browser.post("/medications/new", form_data(
+        recurrence="taper", phases="5 days: 12:00 PM x4\n3 days: 8 am x2, 8:00 PM x1"))
+    assert response.status_code == 302
+    assert saved().phases[1]["times"] == [{"at": "08:00", "amount": "2"},
+                                          {"at": "20:00", "amount": "1"}]
+    today = browser.get("/").content.decode()
+    assert "12:00 PM (4)" in today and "Next: 8:00 AM (2), 8:00 PM (1) from" in today
+    edit = browser.get(f"/medications/{saved().medication_id}/edit").content.decode()
+    assert "3 days: 8:00 AM x2, 8:00 PM x1" in edit
+    refused = browser.post("/medications/new", form_data(
+        recurrence="every_hours", every_hours="8", first_at="2 in the afternoon"))
+    assert "“2 in the afternoon” is not a time of day. Write a time as 20:00, 8:00 PM" in \
+        refused.content.decode()
+    browser.post("/medications/new", form_data(name="Doxycycline", recurrence="every_hours",
+                                               every_hours="8", first_at="2 pm"))
+    interval = Schedule.objects.get(medication__name="Doxycycline")
+    assert interval.anchor_at == datetime(2026, 6, 2, 13, 0, tzinfo=UTC)  # 2 pm BST
+    assert "every 8 hours" in browser.get("/medications/").content.decode()
+
+
 def test_a_bad_phase_line_is_named(browser: Client) -> None:
     response = browser.post("/medications/new", form_data(recurrence="taper",
                                                           phases="five days: 08:00"))

@@ -6,6 +6,10 @@ channel: the live event, the inbox page, /inbox/since, the API's inbox, Web Push
 service on loopback decrypts it), email (an SMTP server on loopback), the email link's
 confirm page and the calendar feed. When the dose is missed, their caregiver in New York
 reads the patient's 08:00 with the place named, unless their clocks agree.
+
+Each reader's time is written in their own clock format: a patient on the 12-hour clock
+reads "8:00 AM" everywhere, their caregiver on the 24-hour clock "08:00", and the other
+way round (one chose in Settings, the other's browser language decided).
 """
 
 from __future__ import annotations
@@ -44,6 +48,19 @@ HOMES = ("Europe/London", "Europe/Berlin", "America/New_York", "Australia/Sydney
 DAY = date(2027, 1, 12)
 CASES = [pytest.param(home, away, policy, id=f"{home}-{'away' if away else 'home'}-{policy}")
          for home in HOMES for away in (False, True) for policy in ("home", "local")]
+
+
+# The patient's clock format, and the caregiver's: always the other one.
+FORMATS = [pytest.param("12h", "24h", id="patient-12h"), pytest.param("24h", "12h",
+                                                                      id="patient-24h")]
+EIGHT = {"12h": "8:00 AM", "24h": "08:00"}
+
+
+def reads(user: User, clock_format: str, chosen: bool) -> None:
+    """`user` reads times on `clock_format`: chosen in Settings, or their browser's."""
+    field = "clock_format" if chosen else "language_clock_format"
+    setattr(user, field, clock_format)
+    user.save(update_fields=[field])
 
 
 def clock_of(home: str, away: bool, policy: str) -> ZoneInfo:
@@ -134,17 +151,21 @@ def calendar_summary(client: Client, patient: Patient, due_at: datetime) -> str:
     return summary.group(1).strip()
 
 
+@pytest.mark.parametrize(("patient_format", "caregiver_format"), FORMATS)
 @pytest.mark.parametrize("amount", [1, 2])
 @pytest.mark.parametrize(("home", "away", "policy"), CASES)
 def test_every_channel_says_the_todays_page_time_and_amount(
-        home: str, away: bool, policy: str, amount: int, push_service: PushService,
-        smtp_server: Mailbox) -> None:
+        home: str, away: bool, policy: str, amount: int, patient_format: str,
+        caregiver_format: str, push_service: PushService, smtp_server: Mailbox) -> None:
     clock = clock_of(home, away, policy)
     due_at = datetime.combine(DAY, time(8, 0), tzinfo=clock).astimezone(UTC)
     words = amount_words(amount)
+    eight, caregiver_eight = EIGHT[patient_format], EIGHT[caregiver_format]
     with time_machine.travel(due_at - timedelta(hours=12), tick=False):
         patient = travelling_patient(home, away, policy, amount)
         caregiver = new_york_caregiver(patient)
+        reads(patient.user, patient_format, chosen=patient_format == "12h")
+        reads(caregiver, caregiver_format, chosen=caregiver_format == "12h")
         push_service.subscribe(patient.user)
         push_service.subscribe(caregiver)
         patient_client, caregiver_client = signed_in(patient.user), signed_in(caregiver)
@@ -154,7 +175,7 @@ def test_every_channel_says_the_todays_page_time_and_amount(
             tick()  # the dose row is prepared minutes ahead
         with time_machine.travel(due_at + timedelta(seconds=1), tick=False):
             today = patient_client.get("/").content.decode()
-            assert ">08:00</time>" in today and words in today  # what every channel must match
+            assert f">{eight}</time>" in today and words in today  # what every channel must match
             tick()
             patient_events = live.received()
             send_pending(patient.user)
@@ -186,14 +207,16 @@ def test_every_channel_says_the_todays_page_time_and_amount(
     }
     wrong = "1 tablets" if amount == 1 else f"{amount} tablet "
     for channel, said in reminder_bodies.items():
-        assert "due at 08:00)" in said and f"Take {words} of Metformin" in said, channel
+        assert f"due at {eight})" in said and f"Take {words} of Metformin" in said, channel
         assert wrong not in said, channel
-    assert f"Metformin 500 mg ({words}), due at 08:00 on" in confirm
+        assert f"due at {caregiver_eight}" not in said, channel
+    assert f"Metformin 500 mg ({words}), due at {eight} on" in confirm
     assert summary == f"Take {words} of Metformin 500 mg"
 
     same_clock = ZoneInfo(CAREGIVER_ZONE).utcoffset(due_at) == clock.utcoffset(due_at)
     place = clock.key.rsplit("/", 1)[-1].replace("_", " ")
-    read_as = "due at 08:00," if same_clock else f"due at 08:00 in {place},"
+    read_as = (f"due at {caregiver_eight}," if same_clock
+               else f"due at {caregiver_eight} in {place},")
     caregiver_push = next(p.payload for p in push_service.received
                           if p.payload and p.payload["kind"] == NotificationKind.CAREGIVER_MISSED)
     caregiver_bodies = {
@@ -204,3 +227,4 @@ def test_every_channel_says_the_todays_page_time_and_amount(
     }
     for channel, said in caregiver_bodies.items():
         assert read_as in said and f"Metformin 500 mg ({words})" in said, channel
+        assert f"due at {eight}" not in said, channel

@@ -86,7 +86,8 @@ def test_the_csv_lists_every_dose_and_guards_against_formulas(client: Client,
                             acted_at=due.replace(minute=n, hour=10))
     Dose.objects.create(patient=patient, due_at=due, status=DoseStatus.MISSED)  # test reminder
     client.force_login(patient.user)
-    rows = list(csv.DictReader(io.StringIO(get(client, "/history/doses.csv").decode())))
+    content = get(client, "/history/doses.csv").decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(content)))
     assert [row["medication"] for row in rows] == [
         "'=HYPERLINK(\"http://x\")", "'+1+1", "'-2+3", "'@SUM(A1)", "'\tTab", "Plain"]
     first = rows[0]

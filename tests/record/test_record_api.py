@@ -80,7 +80,7 @@ def test_report_pdf_and_csv_from_the_api(api: Client, patient: Patient,
         carer = caregiver_api(caregiver).get(f"{API}/doses.csv?patient={patient.pk}")
     assert pdf["Content-Type"] == "application/pdf"
     assert len(PdfReader(io.BytesIO(pdf.content)).pages) <= 2
-    table = list(csv.DictReader(io.StringIO(rows.content.decode())))
+    table = list(csv.DictReader(io.StringIO(rows.content.decode("utf-8-sig"))))
     assert [r["status"] for r in table] == ["taken", "taken", "missed"]
     assert carer.status_code == 200 and carer["Content-Type"].startswith("text/csv")
 

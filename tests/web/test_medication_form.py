@@ -227,16 +227,26 @@ def test_list_summarises_each_schedule(patient_client: Client, patient: Patient)
     assert "10 in stock" in page
 
 
-@pytest.mark.parametrize("typed", ["2500", "25:00", "12:60", "8 am"])
-def test_a_time_is_24_hour_text_and_a_wrong_one_is_an_error(
+@pytest.mark.parametrize("typed", ["2500", "25:00", "12:60", "13 pm", "8", "noon"])
+def test_a_time_is_text_and_a_wrong_one_is_an_error_naming_the_accepted_forms(
         patient_client: Client, patient: Patient, typed: str):
     page = patient_client.get("/medications/new").content.decode()
-    assert re.search(r'<input type="text" name="time"[^>]*inputmode="numeric"', page)
+    assert re.search(r'<input type="text" name="time"', page)
     assert 'type="time"' not in page  # no picker to reinterpret what was typed
 
     response = patient_client.post("/medications/new", form_data(time=[typed], amount=["1"]))
-    assert f"“{typed}” is not a time of day" in response.content.decode()
+    assert (f"“{typed}” is not a time of day. Write a time as 20:00, 8:00 PM, 8:30 pm, 8 pm "
+            "or 8pm.") in response.content.decode()
     assert counts() == (0, 0, 0)
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("8:00 PM", "20:00"), ("8 pm", "20:00"), ("8pm", "20:00"), ("20:00", "20:00"),
+    ("20.00", "20:00"), ("8:30 a.m.", "08:30"), ("12 am", "00:00"), ("12:15 PM", "12:15")])
+def test_a_time_is_read_on_either_clock(patient_client: Client, patient: Patient, typed: str,
+                                        stored: str):
+    patient_client.post("/medications/new", form_data(time=[typed], amount=["1"]))
+    assert Schedule.objects.get().times == [{"at": stored, "amount": "1"}]
 
 
 def test_four_digits_that_make_a_time_are_read_as_written(patient_client: Client,

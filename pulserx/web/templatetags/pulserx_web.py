@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 
 from pulserx.accounts.models import Patient
 from pulserx.api.ical import calendar_url
+from pulserx.clock_format import page_day_time, page_time
 from pulserx.notifications import inbox
 from pulserx.reminders.amounts import Measured, amount_text, quantity_text
 from pulserx.reminders.given import already_words, given_words
@@ -153,9 +154,25 @@ def plan_summary(schedule: Schedule, medication: Measured | None = None) -> str:
 
 @register.filter
 def local_dt(moment: datetime, zone: ZoneInfo) -> str:
-    """"Wed 25 Mar 08:00" on the given clock."""
-    local = moment.astimezone(zone)
-    return f"{local:%a} {local.day} {local:%b %H:%M}"
+    """"Wed 25 Mar 08:00" (or "… 8:00 AM") on the given clock, in the reader's format."""
+    return page_day_time(moment, zone)
+
+
+@register.simple_tag
+def time_example() -> str:
+    """A time written the way the reader writes times, for a field's placeholder."""
+    return page_time(time(8, 0))
+
+
+@register.filter
+def wall_time(moment: datetime | time | None, zone: ZoneInfo | None = None) -> str:
+    """A time of day in the reader's clock format ("8:00 PM" or "20:00"), on `zone`'s clock;
+    a stored "HH:MM" too."""
+    if moment is None or moment == "":
+        return ""
+    if isinstance(moment, str):
+        moment = time.fromisoformat(moment)
+    return page_time(moment, zone)
 
 
 @register.inclusion_tag("web/_calendar_settings.html", takes_context=True)

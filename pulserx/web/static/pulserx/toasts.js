@@ -115,10 +115,16 @@ export function updateToast(event) {
   setTimeout(() => removeToast(toast), DONE_TOAST_MS);
 }
 
+// Written as the server writes times for this reader (pulserx/wall_time.py): "8:05 PM" on
+// the 12-hour clock, "20:05" on the 24-hour one.
 function clockTime(iso) {
   const when = new Date(iso);
   if (Number.isNaN(when.getTime())) return "later";
-  return when.toLocaleTimeString([], {hour: "2-digit", minute: "2-digit", hourCycle: "h23"});
+  const hour = when.getHours(), minute = String(when.getMinutes()).padStart(2, "0");
+  if (document.body.dataset.clockFormat === "12h") {
+    return `${hour % 12 || 12}:${minute} ${hour < 12 ? "AM" : "PM"}`;
+  }
+  return `${String(hour).padStart(2, "0")}:${minute}`;
 }
 
 function toastActions(toast, doseId) {

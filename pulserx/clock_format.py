@@ -1,0 +1,57 @@
+"""The clock format of the person a page is drawn for, the way Django activates a time zone.
+
+A middleware (`web.middleware.reader_clock_format`) says, for each request, whose page it is:
+the signed-in user's clock format, or for a visitor the one their browser's language writes.
+Page code and template filters write times with `page_time`, which asks `wall_time.time_text`
+for that format, so Today, History, the report, the schedule words and the forms all agree
+with what the renderer sends that person on every channel. Outside a request (the worker,
+a command) nothing is active: the 24-hour clock, unless code runs inside `reading_as`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from asgiref.local import Local
+
+from pulserx.wall_time import time_text
+
+_active = Local()
+
+
+@contextmanager
+def reading_as(twelve_hour: bool | Callable[[], bool]) -> Iterator[None]:
+    """Write times for a reader on the 12-hour clock (True) or the 24-hour one inside this
+    block. A callable is asked once, when a time is first written (a request that shows no
+    time never loads its user)."""
+    previous = getattr(_active, "format", None)
+    _active.format = twelve_hour
+    try:
+        yield
+    finally:
+        _active.format = previous
+
+
+def twelve_hour_now() -> bool:
+    """Whether the active reader writes times on the 12-hour clock."""
+    chosen = getattr(_active, "format", None)
+    if callable(chosen):
+        chosen = _active.format = bool(chosen())
+    return bool(chosen)
+
+
+def page_time(moment: datetime | time, zone: ZoneInfo | None = None) -> str:
+    """A time of day for the active reader ("8:00 PM" or "20:00"), on `zone`'s clock when
+    given (else `moment` is already local)."""
+    if zone is not None and isinstance(moment, datetime):
+        moment = moment.astimezone(zone)
+    return time_text(moment, twelve_hour_now())
+
+
+def page_day_time(moment: datetime, zone: ZoneInfo | None = None) -> str:
+    """"Wed 25 Mar 8:00 PM" (or "… 20:00") for the active reader, on `zone`'s clock."""
+    local = moment.astimezone(zone) if zone is not None else moment
+    return f"{local:%a} {local.day} {local:%b} {time_text(local, twelve_hour_now())}"

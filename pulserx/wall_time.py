@@ -1,0 +1,64 @@
+"""A time of day in the reader's words, and back: "8:00 PM" on a 12-hour clock, "20:00" on a
+24-hour one. Every page, channel, export and form goes through these two functions, so a
+reader sees the same time written the same way everywhere. No Django import.
+
+The 12-hour clock is the one English as written in the United States uses (and English
+without a region, which CLDR reads as US English) and a few other regions of English that
+CLDR writes with "h:mm a"; every other language's default is the 24-hour clock. A reader's
+explicit choice in Settings overrides the language's default (`accounts.models.User`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+
+TWELVE_HOUR_LANGUAGES = frozenset({"en", "en-us", "en-ca", "en-au", "en-nz", "en-ph", "en-in"})
+
+ACCEPTED = "Write a time as 20:00, 8:00 PM, 8:30 pm, 8 pm or 8pm."
+
+_TIME = re.compile(
+    r"^(?:(?P<hour>\d{1,2})(?:\s*[:.h]\s*(?P<minute>\d{2})(?::00)?)?"
+    r"|(?P<compact_hour>\d{1,2})(?P<compact_minute>\d{2}))"
+    r"\s*(?P<half>[ap]\.?\s*m?\.?)?$",
+    re.IGNORECASE,
+)
+
+
+def time_text(wall: time | datetime, twelve_hour: bool) -> str:
+    """`wall` (a local time, or a datetime already on the clock to show) as the reader writes
+    it: "8:05 PM", "12:00 AM" (midnight), "12:30 PM" (half past noon); or "20:05"."""
+    hour, minute = wall.hour, wall.minute
+    if not twelve_hour:
+        return f"{hour:02d}:{minute:02d}"
+    half = "AM" if hour < 12 else "PM"
+    return f"{(hour % 12) or 12}:{minute:02d} {half}"
+
+
+def parse_time(text: str) -> time:
+    """A time of day as a person types it, on either clock: "20:00", "8:00 PM", "8 pm",
+    "8pm", "8:00pm", "8.30 p.m.", "20.00", "20h30", "08:00", "0800", "08:00:00".
+    ValueError (its message names the accepted forms) for anything else, such as "13 pm",
+    "24:00" or "8:60"."""
+    match = _TIME.match(text.strip())
+    if match is None:
+        raise ValueError(ACCEPTED)
+    hour = int(match["hour"] or match["compact_hour"])
+    minutes = match["minute"] or match["compact_minute"]
+    minute, half = int(minutes or 0), match["half"]
+    if half is None and minutes is None:
+        raise ValueError(ACCEPTED)  # "8" alone: morning or evening?
+    if half is not None:
+        if not 1 <= hour <= 12:
+            raise ValueError(ACCEPTED)
+        hour = hour % 12 + (12 if half[0].lower() == "p" else 0)
+    if hour > 23 or minute > 59:
+        raise ValueError(ACCEPTED)
+    return time(hour, minute)
+
+
+def language_writes_twelve_hour(accept_language: str) -> bool:
+    """Whether the first language of an Accept-Language header ("en-US,en;q=0.9") writes
+    times on the 12-hour clock. An empty or unreadable header: no (24-hour)."""
+    first = accept_language.split(",", 1)[0].split(";", 1)[0].strip().lower().replace("_", "-")
+    return first in TWELVE_HOUR_LANGUAGES

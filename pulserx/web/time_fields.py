@@ -1,0 +1,41 @@
+"""A time-of-day form field that reads either clock ("8:00 PM", "20:00", "8 pm") and cleans
+to the stored "HH:MM"; anything else is refused with the forms it accepts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from pulserx.wall_time import ACCEPTED, parse_time
+
+
+def not_a_time(text: str) -> str:
+    """The error for a time that cannot be read, naming the accepted forms."""
+    return f"“{text.strip()}” is not a time of day. {ACCEPTED}"
+
+
+def stored_time(text: str) -> str | None:
+    """"HH:MM" for a time typed on either clock, or None when it cannot be read."""
+    try:
+        return parse_time(text).strftime("%H:%M")
+    except ValueError:
+        return None
+
+
+class WallTimeField(forms.CharField):
+    """A time of day on the reader's clock; `cleaned_data` holds "HH:MM" (or "")."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 12)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "off", "size": 8}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        if not text:
+            return ""
+        stored = stored_time(text)
+        if stored is None:
+            raise forms.ValidationError(not_a_time(text), code="invalid")
+        return stored

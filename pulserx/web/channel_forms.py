@@ -34,7 +34,9 @@ class ChannelForm(forms.Form):
                 else forms.TextInput)
 
     def settings_values(self) -> dict[str, str]:
-        return {item.name: self.data.get(f"s_{item.name}", "") for item in self.spec.fields}
+        """The service's fields as typed, without the spaces a paste brings along."""
+        return {item.name: str(self.data.get(f"s_{item.name}", "")).strip()
+                for item in self.spec.fields}
 
     def add_channel_error(self, error: ChannelError) -> None:
         name = error.field if error.field in ("name", "kinds") else f"s_{error.field}"

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from pulserx.accounts.models import User
 from pulserx.notifications.channels import catalogue, sealing
 from pulserx.notifications.models import KIND_FIELDS, Service, UserChannel
+from pulserx.plaintext import name_problem
 
 # Bounded work: every message fans out to each of a user's channels.
 MAX_CHANNELS_PER_USER = 10
@@ -31,9 +32,12 @@ class ChannelError(ValueError):
     """Input PulseRx cannot use; the message says which field and why (`field` names it:
     "service", "name", "kinds", one of the service's fields, or "" for none)."""
 
-    def __init__(self, message: str, field: str = "") -> None:
+    def __init__(self, message: str, field: str = "", *, conflict: bool = False) -> None:
         super().__init__(message)
         self.field = field
+        # Refused for what the user already has (a channel of that name, the most channels),
+        # not for the input's form: the API answers 409.
+        self.conflict = conflict
 
 
 @dataclass(frozen=True)
@@ -49,11 +53,17 @@ class ChannelView:
     kinds: dict[str, bool]
 
 
+MAX_NAME = 60
+
+
 def clean_name(name: Any) -> str:
-    text = name.strip() if isinstance(name, str) else ""
-    if not text or len(text) > 60:
-        raise ChannelError("Name: give the channel a name of up to 60 characters", "name")
-    return text
+    """The name without surrounding spaces; the rule is every name's (`plaintext`)."""
+    if not isinstance(name, str) or len(name) > MAX_NAME:
+        raise ChannelError(f"Name: give the channel a name of up to {MAX_NAME} characters",
+                           "name")
+    if problem := name_problem(name):
+        raise ChannelError(f"Name: the name {problem}", "name")
+    return name.strip()
 
 
 def clean_settings(service: Any, raw: dict[str, Any]) -> tuple[Service, dict[str, str]]:
@@ -76,7 +86,8 @@ def add_channel(user: User, service: Any, name: Any, raw: dict[str, Any],
     with transaction.atomic():
         if UserChannel.objects.select_for_update().filter(user=user).count() \
                 >= MAX_CHANNELS_PER_USER:
-            raise ChannelError(f"You can have up to {MAX_CHANNELS_PER_USER} channels", "name")
+            raise ChannelError(f"You can have up to {MAX_CHANNELS_PER_USER} channels", "name",
+                               conflict=True)
         save(channel)
     return channel
 
@@ -135,7 +146,7 @@ def save(channel: UserChannel) -> None:
             channel.save()
     except IntegrityError:
         raise ChannelError(f"Name: you already have a channel called {channel.name!r}",
-                           "name") from None
+                           "name", conflict=True) from None
 
 
 def view_of(channel: UserChannel) -> ChannelView:

@@ -21,6 +21,10 @@ Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME, pattern=NAME_PATT
                             description="Spaces around it are dropped.")]
 Kinds = Annotated[list[Kind] | None, Field(
     description="The kinds of message it carries; left out: all of them.")]
+MedicationIds = Annotated[list[Annotated[int, Field(ge=1, le=2**63 - 1)]] | None, Field(
+    max_length=100, description="Only messages about these medications (ids of the caller's "
+                                "medications, or of their patients'); empty: every "
+                                "medication. A summary of several doses reaches it still.")]
 KindsChange = Annotated[list[Kind] | None, Field(
     description="The kinds of message it carries from now on; left out: unchanged.")]
 
@@ -80,7 +84,8 @@ _SETTINGS = {spec.service: settings_model(spec, change=False) for spec in _SERVI
 ChannelIn = _union([create_model(  # type: ignore[call-overload]
     f"{title(spec)}ChannelIn", __base__=Strict,
     service=(tag(spec), ...), name=(Name, ...),
-    settings=(_SETTINGS[spec.service], ...), kinds=(Kinds, None)) for spec in _SERVICES])
+    settings=(_SETTINGS[spec.service], ...), kinds=(Kinds, None),
+    medications=(MedicationIds, None)) for spec in _SERVICES])
 
 ChannelTestIn = _union([create_model(  # type: ignore[call-overload]
     f"{title(spec)}ChannelTestIn", __base__=Strict,
@@ -94,5 +99,6 @@ class ChannelPatch(Strict):
     name: Name | None = None
     paused: StrictBool | None = None
     kinds: KindsChange = None
+    medications: MedicationIds = None
     settings: SettingsChange | None = Field(  # type: ignore[valid-type]
         None, description="New settings: `service` must be the channel's own.")

@@ -32,6 +32,8 @@ class ChannelOut(Schema):
     paused: bool
     settings: dict[str, str] = Field(description="The service's fields; secrets masked.")
     kinds: dict[str, bool] = Field(description="Which kinds of message it carries.")
+    medications: list[int] = Field(description="Only messages about these medications; "
+                                               "empty: every medication.")
 
 
 class FieldOut(Schema):
@@ -81,7 +83,8 @@ def create_channel(request: HttpRequest, payload: ChannelIn) -> Any:
     """409: a channel of that name exists, or the caller has the most channels allowed."""
     try:
         channel = editing.add_channel(caller(request), payload.service, payload.name,
-                                      payload.settings.dict(), payload.kinds)
+                                      payload.settings.dict(), payload.kinds,
+                                      payload.medications)
     except ChannelError as error:
         return refused(error)
     return Status(201, editing.view_of(channel))
@@ -111,7 +114,7 @@ def change_channel(request: HttpRequest, channel_id: int, payload: ChannelPatch)
                                                f"settings with service {channel.service!r}"))
     try:
         editing.update_channel(channel, name=payload.name, paused=payload.paused,
-                               kinds=payload.kinds, raw=raw)
+                               kinds=payload.kinds, raw=raw, medications=payload.medications)
     except ChannelError as error:
         return refused(error)
     return editing.view_of(channel)

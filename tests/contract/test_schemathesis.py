@@ -26,6 +26,7 @@ from pulserx.api.models import ApiToken
 from pulserx.notifications.channels.editing import add_channel
 from pulserx.notifications.models import UserChannel
 from pulserx.reminders.history import MAX_RANGE_DAYS
+from pulserx.reminders.models import Medication
 from tests.channels.services import SERVICE_APIS
 from tests.factories import make_patient
 
@@ -123,6 +124,19 @@ def before_call(context: Any, case: schemathesis.Case, **kwargs: Any) -> None:
         UserChannel.objects.all().delete()
     elif operation == ("PATCH", "/api/v1/channels/{channel_id}"):
         case.path_parameters["channel_id"] = a_channel_to_change(case.body)
+    if operation[1].startswith("/api/v1/channels") and isinstance(case.body, dict) and \
+            isinstance(case.body.get("medications"), list):
+        case.body["medications"] = callers_medications(case.body["medications"])
+
+
+def callers_medications(ids: list[Any]) -> list[Any]:
+    """"ids of the caller's medications": each well-formed id becomes the caller's one
+    medication's (a made-up id is another's, or none, and is refused as such)."""
+    user = ApiToken.objects.get(name="schemathesis").user
+    own = Medication.objects.filter(patient__user=user).first() or Medication.objects.create(
+        patient=user.patient, name="Metformin", strength="500 mg")
+    return [own.pk if isinstance(n, (int, float)) and not isinstance(n, bool)
+            and n == int(n) and 1 <= n < 2**63 else n for n in ids]  # 8.0 is an integer too
 
 
 def a_channel_to_change(body: Any) -> int:

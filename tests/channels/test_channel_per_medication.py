@@ -21,6 +21,7 @@ from pulserx.notifications.tasks import send_deliveries
 from pulserx.reminders.models import Dose, Medication
 from tests.api.conftest import API, token_client
 from tests.channels.conftest import LoopbackAPI, Respond
+from tests.notifications.test_refill_reminders import MONDAY, live_through, ten_tablets
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +115,20 @@ def test_the_page_offers_the_user_s_medications_as_checkboxes(
     assert saved.status_code == 302
     assert UserChannel.objects.get().chosen_medications == {mine.pk}
     assert "About: Warfarin 5 mg" in client.get("/settings/channels/").content.decode()
+
+
+def test_a_refill_reaches_only_the_channels_of_its_medication(
+        patient: Patient, api_server: Callable[[Respond], LoopbackAPI]) -> None:
+    metformin = ten_tablets(patient)
+    vitamin = medication(patient, "Vitamin D")
+    its_own = api_server(lambda request: (200, {"id": "m"}))
+    another = api_server(lambda request: (200, {"id": "m"}))
+    add_channel(patient.user, "ntfy", "Metformin", {"server": its_own.origin, "topic": "m"},
+                kinds=["for_refills"], medications=[metformin.pk])
+    add_channel(patient.user, "ntfy", "Vitamin", {"server": another.origin, "topic": "v"},
+                kinds=["for_refills"], medications=[vitamin.pk])
+
+    live_through(patient, MONDAY, hours=24 * 3)
+
+    assert titles(its_own) == ["Time to refill Metformin 500 mg"]
+    assert another.received == []

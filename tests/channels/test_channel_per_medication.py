@@ -62,6 +62,7 @@ def test_a_channel_for_one_medication_gets_only_its_reminders(
     send_pending()
 
     assert titles(carer_phone) == ["Time for Warfarin 5 mg"]
+    assert Delivery.objects.filter(target__name="Warfarin only").count() == 1  # planned once
     assert titles(phone) == ["Time for Vitamin D 5 mg", "Time for Warfarin 5 mg"]
 
 
@@ -132,3 +133,4 @@ def test_a_refill_reaches_only_the_channels_of_its_medication(
 
     assert titles(its_own) == ["Time to refill Metformin 500 mg"]
     assert another.received == []
+    assert not Delivery.objects.filter(target__name="Vitamin").exists()  # not even planned

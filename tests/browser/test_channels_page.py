@@ -1,16 +1,18 @@
 """Settings → Channels in a real Chromium: choose a service, fill its fields, send a test to
-an ntfy server on loopback and see it arrive, save, pause, rename, remove; axe-core finds
-nothing to fix at phone and desktop widths."""
+an ntfy server on loopback and see it arrive, save (for one medication), pause, rename,
+remove; axe-core finds nothing to fix at phone and desktop widths."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from pulserx.accounts.models import Patient
 from pulserx.notifications.models import UserChannel
+from pulserx.reminders.models import Medication
 from tests.browser.conftest import WebServer, axe_violations, screenshot, sign_in
 from tests.channels.conftest import LoopbackAPI, serve
 from tests.support import free_port
@@ -53,6 +55,8 @@ def accessible_at_both_widths(page: Page) -> None:
 def test_add_test_pause_rename_and_remove_a_channel(
         browser: Browser, site: WebServer, ntfy: LoopbackAPI, patient: Patient,
         console_errors: list[str]) -> None:
+    Medication.objects.create(patient=patient, name="Warfarin", strength="5 mg",
+                              stock=Decimal(30))
     context = browser.new_context(base_url=site.url, viewport=PHONE)
     page = context.new_page()
     page.on("pageerror", lambda error: console_errors.append(str(error)))
@@ -69,6 +73,7 @@ def test_add_test_pause_rename_and_remove_a_channel(
     page.get_by_label("Server").fill(f"  {ntfy.origin} ")  # as pasted
     page.get_by_label("Topic").fill("alex-pills")
     page.get_by_label("Refills").uncheck()
+    page.get_by_label("Warfarin 5 mg").check()
     accessible_at_both_widths(page)
 
     ntfy.failures = 1  # the server is having a bad moment: the page says so, in its words
@@ -90,6 +95,7 @@ def test_add_test_pause_rename_and_remove_a_channel(
     expect(page.get_by_role("status")).to_have_text("My phone is added.")
     expect(card).to_contain_text("Sends: Reminders, Re-alerts, Missed-dose alerts")
     expect(card).to_contain_text(ntfy.origin)
+    expect(card).to_contain_text("About: Warfarin 5 mg")
     screenshot(page, "channels-page-phone")
     accessible_at_both_widths(page)
 

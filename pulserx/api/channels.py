@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
 from pulserx.api.auth import any_auth, caller
+from pulserx.api.channel_schemas import ChannelIn, ChannelPatch, ChannelTestIn
 from pulserx.api.schemas import ErrorOut
 from pulserx.notifications.channels import catalogue, editing
 from pulserx.notifications.channels.editing import ChannelError
@@ -31,29 +32,8 @@ class ChannelOut(Schema):
     paused: bool
     settings: dict[str, str] = Field(description="The service's fields; secrets masked.")
     kinds: dict[str, bool] = Field(description="Which kinds of message it carries.")
-
-
-class ChannelIn(Schema):
-    service: str = Field(max_length=20)
-    name: str = Field(max_length=60)
-    settings: dict[str, str] = Field(description="The service's fields (GET /channels/"
-                                                 "services lists them).")
-    kinds: list[str] | None = Field(None, description="for_reminders, for_realerts, "
-                                                      "for_missed, for_refills (default all)")
-
-
-class ChannelPatch(Schema):
-    name: str | None = Field(None, max_length=60)
-    paused: bool | None = None
-    kinds: list[str] | None = None
-    settings: dict[str, str] | None = Field(None, description="A field left out, or a "
-                                                              "secret left empty, keeps the "
-                                                              "saved value.")
-
-
-class ChannelTestIn(Schema):
-    service: str = Field(max_length=20)
-    settings: dict[str, str]
+    medications: list[int] = Field(description="Only messages about these medications; "
+                                               "empty: every medication.")
 
 
 class FieldOut(Schema):
@@ -62,6 +42,8 @@ class FieldOut(Schema):
     hint: str
     secret: bool
     required: bool
+    pattern: str = Field(description="The regular expression a whole value matches.")
+    default: str
 
 
 class ServiceOut(Schema):
@@ -75,7 +57,7 @@ class SentOut(Schema):
 
 
 def refused(error: ChannelError) -> Status:
-    return Status(422, ErrorOut(detail=str(error)))
+    return Status(409 if error.conflict else 422, ErrorOut(detail=str(error)))
 
 
 def own(request: HttpRequest, channel_id: int) -> UserChannel:
@@ -86,7 +68,8 @@ def own(request: HttpRequest, channel_id: int) -> UserChannel:
 def list_services(request: HttpRequest) -> Any:
     """The services a channel can use and the fields each asks for."""
     return [ServiceOut(service=spec.service.value, label=spec.service.label, fields=[
-        FieldOut(name=f.name, label=f.label, hint=f.hint, secret=f.secret, required=f.required)
+        FieldOut(name=f.name, label=f.label, hint=f.hint, secret=f.secret, required=f.required,
+                 pattern=f.form, default=f.default)
         for f in spec.fields]) for spec in catalogue.SERVICES.values()]
 
 
@@ -95,11 +78,13 @@ def list_channels(request: HttpRequest) -> Any:
     return [editing.view_of(c) for c in UserChannel.objects.filter(user=caller(request))]
 
 
-@router.post("/channels", response={201: ChannelOut, 422: ErrorOut})
+@router.post("/channels", response={201: ChannelOut, 409: ErrorOut, 422: ErrorOut})
 def create_channel(request: HttpRequest, payload: ChannelIn) -> Any:
+    """409: a channel of that name exists, or the caller has the most channels allowed."""
     try:
         channel = editing.add_channel(caller(request), payload.service, payload.name,
-                                      payload.settings, payload.kinds)
+                                      payload.settings.dict(), payload.kinds,
+                                      payload.medications)
     except ChannelError as error:
         return refused(error)
     return Status(201, editing.view_of(channel))
@@ -109,19 +94,27 @@ def create_channel(request: HttpRequest, payload: ChannelIn) -> Any:
 def test_settings(request: HttpRequest, payload: ChannelTestIn) -> Any:
     """Send a test message with these settings, without saving them."""
     try:
-        editing.send_test(payload.service, payload.settings, caller(request))
+        editing.send_test(payload.service, payload.settings.dict(), caller(request))
     except ChannelError as error:
         return refused(error)
     return SentOut(sent=True)
 
 
-@router.patch("/channels/{channel_id}", response={200: ChannelOut, 422: ErrorOut,
-                                                  **_NOT_FOUND})
+@router.patch("/channels/{channel_id}", response={200: ChannelOut, 409: ErrorOut,
+                                                  422: ErrorOut, **_NOT_FOUND})
 def change_channel(request: HttpRequest, channel_id: int, payload: ChannelPatch) -> Any:
+    """409: another channel has that name, or `settings` are another service's."""
     channel = own(request, channel_id)
+    raw = None
+    if payload.settings is not None:
+        raw = payload.settings.dict(exclude_none=True)  # null: left out
+        if raw.pop("service") != channel.service:
+            return Status(409, ErrorOut(detail=f"settings: this channel sends to "
+                                               f"{channel.get_service_display()}; give its "
+                                               f"settings with service {channel.service!r}"))
     try:
         editing.update_channel(channel, name=payload.name, paused=payload.paused,
-                               kinds=payload.kinds, raw=payload.settings)
+                               kinds=payload.kinds, raw=raw, medications=payload.medications)
     except ChannelError as error:
         return refused(error)
     return editing.view_of(channel)

@@ -31,6 +31,7 @@ from pulserx.notifications.models import (
     NotificationKind,
     PushSubscription,
     UserChannel,
+    load_chosen_medications,
 )
 from pulserx.notifications.sending import lease_for
 from pulserx.notifications.tasks import enqueue_deliveries
@@ -200,9 +201,9 @@ def plan_deliveries(notifications: list[Pending], sources: list[DoseRow | None],
               for notification, row in zip(notifications, sources, strict=True)
               for channel in slow_channels(notification, row, pushable)]
     wanted += [Delivery(notification_id=notification.pk, channel=target.kind, target=target)
-               for notification in notifications
+               for notification, row in zip(notifications, sources, strict=True)
                for target in own.get(notification.recipient_id, ())
-               if target.wants(notification.kind)]
+               if target.wants(notification.kind, medication_id(row))]
     if not wanted:
         return
     quiet = {n.pk: n.quiet_until for n in notifications}
@@ -217,11 +218,18 @@ def plan_deliveries(notifications: list[Pending], sources: list[DoseRow | None],
         transaction.on_commit(lambda: enqueue_deliveries(pending))
 
 
+def medication_id(row: DoseRow | None) -> int | None:
+    return row.medication.id if row is not None and row.medication is not None else None
+
+
 def user_channels_of(recipients: set[int]) -> dict[int, list[UserChannel]]:
-    """The recipients' own channels that are not paused (ntfy, Telegram, MQTT …)."""
+    """The recipients' own channels that are not paused (ntfy, Telegram, MQTT …), with the
+    medications each is restricted to."""
     own: dict[int, list[UserChannel]] = {}
-    for target in UserChannel.objects.filter(user_id__in=recipients, paused=False).defer(
-            "sealed_settings"):
+    channels = list(UserChannel.objects.filter(user_id__in=recipients, paused=False).defer(
+        "sealed_settings"))
+    load_chosen_medications(channels)
+    for target in channels:
         own.setdefault(target.user_id, []).append(target)
     return own
 

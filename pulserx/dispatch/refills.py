@@ -24,6 +24,7 @@ from pulserx.notifications.models import (
     Notification,
     NotificationKind,
     PushSubscription,
+    medication_of,
 )
 from pulserx.notifications.sending import lease_for
 from pulserx.notifications.tasks import enqueue_deliveries
@@ -103,7 +104,7 @@ def plan_refill_deliveries(notifications: list[Notification], now: datetime) -> 
                             next_attempt_at=now + lease_for(target.kind))
                    for notification in notifications
                    for target in own.get(notification.recipient_id, ())
-                   if target.wants(notification.kind)]
+                   if target.wants(notification.kind, medication_of(notification))]
     Delivery.objects.bulk_create(deliveries)
     pending = [(d.pk, d.channel, 0) for d in deliveries]
     if pending:

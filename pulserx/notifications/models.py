@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.db import models
 
 from pulserx.accounts.models import Patient, User
-from pulserx.reminders.models import Dose, RefillReminder
+from pulserx.reminders.models import Dose, Medication, RefillReminder
 
 
 class NotificationKind(models.TextChoices):
@@ -104,6 +106,8 @@ class UserChannel(models.Model):
     for_realerts = models.BooleanField(default=True)
     for_missed = models.BooleanField(default=True)
     for_refills = models.BooleanField(default=True)
+    # Only messages about these medications; none chosen: every medication's.
+    medications = models.ManyToManyField(Medication, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -120,10 +124,36 @@ class UserChannel(models.Model):
         """The Delivery channel of this channel's messages."""
         return Service(self.service).channel
 
-    def wants(self, kind: str) -> bool:
-        """Whether this channel carries notifications of `kind` (and is not paused)."""
+    def wants(self, kind: str, medication_id: int | None = None) -> bool:
+        """Whether this channel carries notifications of `kind` about that medication (None:
+        about no one medication, such as a summary of several), and is not paused."""
         field = KIND_FIELDS.get(kind)  # type: ignore[call-overload]
-        return not self.paused and field is not None and bool(getattr(self, field))
+        if self.paused or field is None or not getattr(self, field):
+            return False
+        chosen = self.chosen_medications
+        return medication_id is None or not chosen or medication_id in chosen
+
+    @cached_property
+    def chosen_medications(self) -> frozenset[int]:
+        """The ids of `medications` (empty: every medication); `load_chosen_medications`
+        fills it for many channels in one query."""
+        return frozenset(self.medications.values_list("id", flat=True))
+
+
+def load_chosen_medications(channels: list[UserChannel]) -> None:
+    chosen: dict[int, set[int]] = {channel.pk: set() for channel in channels}
+    for channel_id, medication_id in UserChannel.medications.through.objects.filter(
+            userchannel_id__in=chosen).values_list("userchannel_id", "medication_id"):
+        chosen[channel_id].add(medication_id)
+    for channel in channels:
+        channel.__dict__["chosen_medications"] = frozenset(chosen[channel.pk])
+
+
+def medication_of(notification: Notification) -> int | None:
+    """The medication a notification is about (None: a summary, a test reminder)."""
+    if notification.dose_id is not None:
+        return notification.dose.medication_id if notification.dose else None
+    return notification.refill.medication_id if notification.refill else None
 
 
 # Which of a channel's choices covers each kind of notification.

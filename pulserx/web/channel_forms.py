@@ -20,10 +20,20 @@ class ChannelForm(forms.Form):
         label="Send", choices=list(KIND_LABELS.items()), required=False,
         widget=forms.CheckboxSelectMultiple, initial=list(KIND_LABELS))
 
+    medications = forms.TypedMultipleChoiceField(
+        label="Only for these medications", coerce=int, required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every medication. A summary of several missed doses is "
+                  "sent all the same.")
+
     def __init__(self, spec: ServiceSpec, *args: Any, editing: bool = False,
-                 **kwargs: Any) -> None:
+                 medications: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.spec = spec
+        if medications:
+            self.fields["medications"].choices = medications  # type: ignore[attr-defined]
+        else:
+            del self.fields["medications"]
         for item in spec.fields:
             help_text = item.hint
             if item.secret and editing:
@@ -34,7 +44,9 @@ class ChannelForm(forms.Form):
                 else forms.TextInput)
 
     def settings_values(self) -> dict[str, str]:
-        return {item.name: self.data.get(f"s_{item.name}", "") for item in self.spec.fields}
+        """The service's fields as typed, without the spaces a paste brings along."""
+        return {item.name: str(self.data.get(f"s_{item.name}", "")).strip()
+                for item in self.spec.fields}
 
     def add_channel_error(self, error: ChannelError) -> None:
         name = error.field if error.field in ("name", "kinds") else f"s_{error.field}"

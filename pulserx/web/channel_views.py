@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from pulserx.notifications.channels import catalogue, editing
 from pulserx.notifications.channels.editing import ChannelError
 from pulserx.notifications.models import UserChannel
+from pulserx.web.access import patient_label
 from pulserx.web.channel_forms import ChannelForm
 
 
@@ -24,20 +25,31 @@ def own_channel(request: HttpRequest, channel_id: int) -> UserChannel:
 @require_http_methods(["GET"])
 def channels_page(request: HttpRequest) -> HttpResponse:
     channels = UserChannel.objects.filter(user=request.user)  # type: ignore[misc]
+    names = dict(medication_choices(request))
     return render(request, "web/channels.html", {
-        "channels": [shown(editing.view_of(c)) for c in channels],
+        "channels": [shown(editing.view_of(c), names) for c in channels],
         "services": [(spec.service.value, spec.service.label)
                      for spec in catalogue.SERVICES.values()],
     })
 
 
-def shown(view: editing.ChannelView) -> dict[str, object]:
+def shown(view: editing.ChannelView, names: dict[int, str]) -> dict[str, object]:
     """A channel as its card shows it: field labels, masked values, what it sends."""
     labels = {f.name: f.label for f in catalogue.spec_for(view.service).fields}
     return {"view": view,
             "settings": [(labels[name], value) for name, value in view.settings.items()
                          if value],
-            "sends": [editing.KIND_LABELS[kind] for kind, on in view.kinds.items() if on]}
+            "sends": [editing.KIND_LABELS[kind] for kind, on in view.kinds.items() if on],
+            "about": [names[pk] for pk in view.medications if pk in names]}
+
+
+def medication_choices(request: HttpRequest) -> list[tuple[int, str]]:
+    """The medications a channel may be restricted to, as the person reads them."""
+    user = request.user
+    return [(m.pk, " ".join(filter(None, (m.name, m.strength)))
+             + ("" if m.patient.user_id == user.pk else f" ({patient_label(m.patient)})"))
+            for m in editing.choosable_medications(user)  # type: ignore[arg-type]
+            .select_related("patient__user")]
 
 
 @login_required
@@ -48,7 +60,7 @@ def channel_new(request: HttpRequest) -> HttpResponse:
     except ValueError as error:
         messages.error(request, str(error))
         return redirect("channels")
-    form = ChannelForm(spec, request.POST or None)
+    form = ChannelForm(spec, request.POST or None, medications=medication_choices(request))
     if request.method == "POST" and form.is_valid():
         values = form.settings_values()
         try:
@@ -59,7 +71,8 @@ def channel_new(request: HttpRequest) -> HttpResponse:
             else:
                 channel = editing.add_channel(
                     request.user, spec.service,  # type: ignore[arg-type]
-                    form.cleaned_data["name"], values, form.cleaned_data["kinds"])
+                    form.cleaned_data["name"], values, form.cleaned_data["kinds"],
+                    form.cleaned_data.get("medications", []))
                 messages.success(request, f"{channel.name} is added.")
                 if note := editing.connect_buttons(channel):
                     messages.warning(request, f"Reminders will arrive without Take / Skip "
@@ -77,9 +90,11 @@ def channel_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
     spec = catalogue.spec_for(channel.service)
     view = editing.view_of(channel)
     initial = {"name": channel.name, "kinds": [k for k, on in view.kinds.items() if on],
+               "medications": view.medications,
                **{f"s_{k}": v for k, v in view.settings.items()
                   if not next(f for f in spec.fields if f.name == k).secret}}
-    form = ChannelForm(spec, request.POST or None, initial=initial, editing=True)
+    form = ChannelForm(spec, request.POST or None, initial=initial, editing=True,
+                       medications=medication_choices(request))
     if request.method == "POST" and form.is_valid():
         try:
             with_secrets = editing.merged_settings(channel, form.settings_values())
@@ -89,7 +104,8 @@ def channel_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
             else:
                 editing.update_channel(channel, name=form.cleaned_data["name"],
                                        kinds=form.cleaned_data["kinds"],
-                                       raw=form.settings_values())
+                                       raw=form.settings_values(),
+                                       medications=form.cleaned_data.get("medications", []))
                 messages.success(request, f"{channel.name} is saved.")
                 return redirect("channels")
         except ChannelError as error:

@@ -42,15 +42,20 @@ def test_a_channel_is_created_tested_changed_and_removed(
     assert body["kinds"] == {"for_reminders": True, "for_realerts": False,
                              "for_missed": False, "for_refills": False}
 
-    changed = api.patch(f"{API}/channels/{body['id']}", {"name": "Old phone", "paused": True,
-                                                         "settings": {"topic": "alex-2"}},
-                        content_type="application/json")
+    changed = api.patch(f"{API}/channels/{body['id']}", {
+        "name": "Old phone", "paused": True, "settings": {"service": "ntfy", "topic": "alex-2"}},
+        content_type="application/json")
     assert changed.json()["name"] == "Old phone" and changed.json()["paused"] is True
     assert changed.json()["settings"] == {"server": ntfy.origin, "topic": "alex-2",
                                           "token": "••••aaa"}
-    refused = api.patch(f"{API}/channels/{body['id']}", {"settings": {"topic": "a b"}},
+    refused = api.patch(f"{API}/channels/{body['id']}", {"settings": {"service": "ntfy",
+                                                                       "topic": "a b"}},
                         content_type="application/json")
     assert refused.status_code == 422 and refused.json()["detail"].startswith("Topic:")
+    other_service = api.patch(f"{API}/channels/{body['id']}", {"settings": {
+        "service": "gotify", "token": "AQ7rT.c2x9"}}, content_type="application/json")
+    assert other_service.status_code == 409
+    assert "this channel sends to ntfy" in other_service.json()["detail"]
     assert api.get(f"{API}/channels").json()[0]["settings"]["topic"] == "alex-2"
     assert api.post(f"{API}/channels/{body['id']}/test").json() == {"sent": True}
     assert len(ntfy.received) == 2
@@ -60,24 +65,49 @@ def test_a_channel_is_created_tested_changed_and_removed(
 
 
 @pytest.mark.parametrize(("payload", "detail"), [
-    ({"service": "fax", "name": "x", "settings": {}}, "Unknown service 'fax'"),
     ({"service": "telegram", "name": "x", "settings": {"bot_token": "123", "chat_id": "1"}},
      "Bot token: the token @BotFather gave"),
     ({"service": "telegram", "name": "x",
       "settings": {"bot_token": BOT_TOKEN, "chat_id": "chat"}}, "Chat id: a number"),
-    ({"service": "ntfy", "name": "x", "settings": {"topic": "a"}, "kinds": ["all"]},
-     "Unknown kind of message: all"),
+    ({"service": "ntfy", "name": "x", "settings": {"server": "https://ntfy.sh/path",
+                                                   "topic": "a"}}, "without a path"),
+    ({"service": "ntfy", "name": "x", "settings": {"topic": " alex"}},
+     "Topic: letters, digits"),
 ])
-def test_bad_input_is_a_422_naming_the_field_and_nothing_is_saved(
+def test_bad_settings_are_a_422_naming_the_field_and_nothing_is_saved(
         api: Client, payload: dict[str, object], detail: str) -> None:
     response = api.post(f"{API}/channels", payload, content_type="application/json")
     assert response.status_code == 422 and detail in response.json()["detail"]
     tested = api.post(f"{API}/channels/test", {"service": payload["service"],
                                                "settings": payload["settings"]},
                       content_type="application/json")
-    if "kind" not in detail:
-        assert tested.status_code == 422 and detail in tested.json()["detail"]
+    assert tested.status_code == 422 and detail in tested.json()["detail"]
     assert not UserChannel.objects.exists()
+
+
+@pytest.mark.parametrize(("payload", "where", "words"), [
+    ({"service": "fax", "name": "x", "settings": {}}, ["body", "payload"], "'fax'"),
+    ({"service": "ntfy", "name": "x", "settings": {"topic": "a"}, "kinds": ["all"]},
+     ["body", "payload", "ntfy", "kinds", 0], "'for_refills'"),
+    ({"service": "ntfy", "name": "x", "settings": {"topic": "a", "tpoic": "b"}},
+     ["body", "payload", "ntfy", "settings", "tpoic"], "Extra inputs"),
+])
+def test_what_the_document_rules_out_is_a_422_naming_where(
+        api: Client, payload: dict[str, object], where: list[object], words: str) -> None:
+    response = api.post(f"{API}/channels", payload, content_type="application/json")
+    assert response.status_code == 422
+    [problem] = response.json()["detail"]
+    assert problem["loc"] == where and words in problem["msg"]
+    assert not UserChannel.objects.exists()
+
+
+def test_a_second_channel_of_the_same_name_is_a_409(api: Client, patient: Patient) -> None:
+    add_channel(patient.user, "ntfy", "Phone", {"topic": "alex"})
+    response = api.post(f"{API}/channels", {"service": "ntfy", "name": " Phone ",
+                                            "settings": {"topic": "other"}},
+                        content_type="application/json")
+    assert response.status_code == 409
+    assert "already have a channel called 'Phone'" in response.json()["detail"]
 
 
 def test_secrets_never_come_back_and_others_see_nothing(

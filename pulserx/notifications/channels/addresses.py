@@ -46,13 +46,43 @@ class ServerURL(NamedTuple):
         return self.scheme in ("https", "mqtts")
 
 
-def server_url(text: str, schemes: tuple[str, str] = ("https", "http")) -> ServerURL:
+# The whole form of a server address, published as the pattern of every server field of the
+# API's schema and checked last by `server_url`, so that what the schema accepts and what
+# PulseRx accepts are the same: scheme://host[:port][/path], the host a DNS name, a dotted
+# IPv4 address or a bracketed IPv6 address (an IP address is then judged by
+# `refuse_local_literal`, by the operator's PULSERX_CHANNEL_HOSTS).
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_H16 = r"[0-9A-Fa-f]{1,4}"
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
+_IPV6 = "|".join((
+    rf"(?:{_H16}:){{7}}{_H16}", rf"(?:{_H16}:){{1,7}}:",
+    *(rf"(?:{_H16}:){{1,{n}}}(?::{_H16}){{1,{7 - n}}}" for n in range(6, 0, -1)),
+    rf":(?::{_H16}){{1,7}}", "::", rf"::(?:[Ff]{{4}}:)?{_IPV4}",
+))
+_PORT = (r"(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]"
+         r"|6553[0-5])")
+_PATH = r"(?:/[A-Za-z0-9._~!$&'()*+,;=:@%-]*)*"
+MAX_SERVER_URL = 300
+
+
+def server_pattern(schemes: tuple[str, str] = ("https", "http"), path: bool = True) -> str:
+    """The regular expression a whole server address matches (`path`: it may have one)."""
+    host = rf"(?:{_LABEL}(?:\.{_LABEL})*|\[(?:{_IPV6})\])"
+    return (rf"(?:{schemes[0]}|{schemes[1]})://{host}(?::{_PORT})?"
+            + (_PATH if path else "/?"))
+
+
+def server_url(text: str, schemes: tuple[str, str] = ("https", "http"),
+               path: bool = True) -> ServerURL:
     """The parts of a server address a user typed; ValueError with the reason otherwise.
-    `schemes`: the secure scheme, then the plain one."""
-    text = text.strip()
-    if not text or len(text) > 300 or not _SAFE_URL.match(text):
+    `schemes`: the secure scheme, then the plain one; `path`: whether it may have a path."""
+    if not text or len(text) > MAX_SERVER_URL or not _SAFE_URL.match(text):
         raise ValueError(f"Enter the server's address, e.g. {schemes[0]}://server.example.org")
-    url = urlsplit(text)
+    try:
+        url = urlsplit(text)
+    except ValueError:
+        raise ValueError("The address's host is not a name or an IP address") from None
     if url.scheme not in schemes or not url.hostname:
         raise ValueError(f"The address must start with {schemes[0]}:// (or {schemes[1]}://) "
                          "and name a host")
@@ -62,6 +92,11 @@ def server_url(text: str, schemes: tuple[str, str] = ("https", "http")) -> Serve
         port = url.port
     except ValueError:
         raise ValueError("The address's port is not a number from 1 to 65535") from None
+    if not path and url.path.strip("/"):
+        raise ValueError("give the server's address without a path")
+    if not re.fullmatch(server_pattern(schemes, path), text):
+        raise ValueError(f"Enter the address as {schemes[0]}://host, with a port if needed "
+                         "(host: a name such as server.example.org, or an IP address)")
     parts = ServerURL(url.scheme, url.hostname.lower(), port, url.path.rstrip("/"))
     refuse_local_literal(parts.host)
     return parts

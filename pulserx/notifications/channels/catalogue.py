@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from pulserx.notifications.channels.addresses import ServerURL, server_url
+from pulserx.notifications.channels.addresses import (
+    MAX_SERVER_URL,
+    ServerURL,
+    server_pattern,
+    server_url,
+)
 from pulserx.notifications.models import Service
 
-PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
+# Patterns use explicit classes only (no \s, no .): the API's schema states them, and
+# JSON Schema's regular expressions read \s and . differently from Python's.
+PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
 class FieldError(ValueError):
@@ -38,20 +45,32 @@ class Field:
     required: bool = True
     server: bool = False  # a server address, read by `addresses.server_url`
     schemes: tuple[str, str] = ("https", "http")  # of that address: secure, then plain
+    path: bool = False  # that address may have a path (a webhook's)
     default: str = ""
 
+    @property
+    def form(self) -> str:
+        """The regular expression a whole value matches (the API's schema states it)."""
+        return server_pattern(self.schemes, self.path) if self.server else self.pattern
+
+    @property
+    def max_length(self) -> int | None:
+        return MAX_SERVER_URL if self.server else None
+
     def clean(self, raw: Any) -> str:
-        value = raw.strip() if isinstance(raw, str) else ""
+        """The value as given, once it has the field's form: no space is trimmed here (a
+        page trims what people paste), so what the API's schema states is what is taken."""
+        value = raw if isinstance(raw, str) else ""
         if not value:
             if self.required:
                 raise FieldError(self.name, f"{self.label}: this field is required")
             return ""
         if self.server:
             try:
-                server_url(value, self.schemes)
+                server_url(value, self.schemes, self.path)
             except ValueError as error:
                 raise FieldError(self.name, f"{self.label}: {error}") from None
-        elif self.pattern and not re.fullmatch(self.pattern, value):
+        elif not re.fullmatch(self.pattern, value):
             raise FieldError(self.name,
                              f"{self.label}: {self.hint or 'not in the expected form'}")
         return value
@@ -64,13 +83,10 @@ class ServiceSpec:
     url: Callable[[dict[str, str]], str]
     # Take / Skip buttons on a reminder (ntfy actions, a Telegram inline keyboard).
     buttons: bool = False
-    check: Callable[[dict[str, str]], None] = field(default=lambda values: None)
 
     def clean(self, raw: dict[str, Any]) -> dict[str, str]:
-        """The checked values of every field; ValueError naming the first bad one."""
-        values = {f.name: f.clean(raw.get(f.name, f.default)) for f in self.fields}
-        self.check(values)
-        return values
+        """The checked values of every field; FieldError naming the first bad one."""
+        return {f.name: f.clean(raw.get(f.name, f.default)) for f in self.fields}
 
     def masked(self, values: dict[str, str]) -> dict[str, str]:
         """The values as a page or the API may show them: secrets reduced to a hint."""
@@ -98,14 +114,6 @@ def _server(values: dict[str, str], *, path: bool = True) -> tuple[ServerURL, st
 
 def _schema(parts: ServerURL, plain: str) -> str:
     return plain + ("s" if parts.secure else "")
-
-
-def _no_path(label: str, name: str = "server") -> Callable[[dict[str, str]], None]:
-    def check(values: dict[str, str]) -> None:
-        schemes = ("mqtts", "mqtt") if name == "broker" else ("https", "http")
-        if server_url(values[name], schemes).path:
-            raise FieldError(name, f"{label}: give the server's address without a path")
-    return check
 
 
 def ntfy_url(values: dict[str, str]) -> str:
@@ -174,7 +182,7 @@ SERVICES: dict[Service, ServiceSpec] = {spec.service: spec for spec in (
         Field("topic", "Topic", r"[A-Za-z0-9_-]{1,64}", "letters, digits, - and _ only"),
         Field("token", "Access token", r"tk_[A-Za-z0-9]{29}", "an ntfy access token (tk_…)",
               secret=True, required=False),
-    ), ntfy_url, buttons=True, check=_no_path("Server")),
+    ), ntfy_url, buttons=True),
     ServiceSpec(Service.GOTIFY, (
         _server_field("Server"),
         Field("token", "Application token", r"[A-Za-z0-9._-]{8,64}",
@@ -191,14 +199,14 @@ SERVICES: dict[Service, ServiceSpec] = {spec.service: spec for spec in (
         Field("from_number", "Registered number", PHONE.pattern, _PHONE_HINT),
         Field("recipient", "Send to", PHONE.pattern + r"|group\.[A-Za-z0-9+/=]{10,100}",
               _PHONE_HINT + ", or a group id (group.…)"),
-    ), signal_url, check=_no_path("signal-cli REST API")),
+    ), signal_url),
     ServiceSpec(Service.MATRIX, (
         _server_field("Homeserver"),
         Field("access_token", "Access token", r"[A-Za-z0-9._~+/=-]{16,255}",
               "the access token of the account that sends", secret=True),
-        Field("room", "Room", r"[!#][^\s:]{1,255}:[A-Za-z0-9.-]+(:[0-9]{1,5})?",
+        Field("room", "Room", r"[!#][!-9;-~]{1,255}:[A-Za-z0-9.-]+(:[0-9]{1,5})?",
               "a room id (!abc:example.org) or alias (#room:example.org)"),
-    ), matrix_url, check=_no_path("Homeserver")),
+    ), matrix_url),
     ServiceSpec(Service.PUSHOVER, (
         Field("user_key", "User key", r"[A-Za-z0-9]{30}", "30 letters and digits",
               secret=True),
@@ -210,19 +218,21 @@ SERVICES: dict[Service, ServiceSpec] = {spec.service: spec for spec in (
               "https://discord.com/api/webhooks/<id>/<token>", secret=True),
     ), discord_url),
     ServiceSpec(Service.WEBHOOK, (
-        Field("url", "Webhook URL", server=True, hint="e.g. https://hooks.example.org/pulserx",
-              secret=True),
+        Field("url", "Webhook URL", server=True, path=True,
+              hint="e.g. https://hooks.example.org/pulserx", secret=True),
     ), webhook_url),
     ServiceSpec(Service.MQTT, (
         Field("broker", "Broker", server=True, schemes=("mqtts", "mqtt"),
               hint="e.g. mqtts://homeassistant.local:8883 (mqtt:// for no TLS)"),
-        Field("username", "User name", r"[^\s]{1,100}", "no spaces", required=False),
-        Field("password", "Password", r".{1,200}", "up to 200 characters", secret=True,
+        Field("username", "User name", r"[!-~]{1,100}", "letters, digits and signs, no spaces",
+              required=False),
+        Field("password", "Password", r"[^\x00-\x1f\x7f]{1,200}",
+              "up to 200 characters, no control characters", secret=True,
               required=False),
         Field("discovery_prefix", "Discovery prefix", r"[A-Za-z0-9_-]{1,40}",
               "letters, digits, - and _ (Home Assistant's default is homeassistant)",
               default="homeassistant"),
-    ), lambda values: "", buttons=False, check=_no_path("Broker", "broker")),
+    ), lambda values: ""),
     ServiceSpec(Service.TWILIO, (
         Field("account_sid", "Account SID", r"AC[0-9a-f]{32}", "AC followed by 32 hex digits"),
         Field("auth_token", "Auth token", r"[0-9a-f]{32}", "32 hex digits", secret=True),

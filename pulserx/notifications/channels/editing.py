@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 
-from pulserx.accounts.models import User
+from pulserx.accounts.models import CareLinkStatus, User
 from pulserx.notifications.channels import catalogue, sealing
 from pulserx.notifications.models import KIND_FIELDS, Service, UserChannel
+from pulserx.plaintext import name_problem
+from pulserx.reminders.models import Medication
 
 # Bounded work: every message fans out to each of a user's channels.
 MAX_CHANNELS_PER_USER = 10
@@ -31,9 +34,12 @@ class ChannelError(ValueError):
     """Input PulseRx cannot use; the message says which field and why (`field` names it:
     "service", "name", "kinds", one of the service's fields, or "" for none)."""
 
-    def __init__(self, message: str, field: str = "") -> None:
+    def __init__(self, message: str, field: str = "", *, conflict: bool = False) -> None:
         super().__init__(message)
         self.field = field
+        # Refused for what the user already has (a channel of that name, the most channels),
+        # not for the input's form: the API answers 409.
+        self.conflict = conflict
 
 
 @dataclass(frozen=True)
@@ -47,13 +53,20 @@ class ChannelView:
     paused: bool
     settings: dict[str, str]
     kinds: dict[str, bool]
+    medications: list[int]  # empty: every medication
+
+
+MAX_NAME = 60
 
 
 def clean_name(name: Any) -> str:
-    text = name.strip() if isinstance(name, str) else ""
-    if not text or len(text) > 60:
-        raise ChannelError("Name: give the channel a name of up to 60 characters", "name")
-    return text
+    """The name without surrounding spaces; the rule is every name's (`plaintext`)."""
+    if not isinstance(name, str) or len(name) > MAX_NAME:
+        raise ChannelError(f"Name: give the channel a name of up to {MAX_NAME} characters",
+                           "name")
+    if problem := name_problem(name):
+        raise ChannelError(f"Name: the name {problem}", "name")
+    return name.strip()
 
 
 def clean_settings(service: Any, raw: dict[str, Any]) -> tuple[Service, dict[str, str]]:
@@ -68,35 +81,62 @@ def clean_settings(service: Any, raw: dict[str, Any]) -> tuple[Service, dict[str
 
 
 def add_channel(user: User, service: Any, name: Any, raw: dict[str, Any],
-                kinds: Iterable[str] | None = None) -> UserChannel:
+                kinds: Iterable[str] | None = None,
+                medications: Iterable[int] | None = None) -> UserChannel:
     chosen, values = clean_settings(service, raw)
     channel = UserChannel(user=user, service=chosen, name=clean_name(name),
                           sealed_settings=sealing.seal(values))
     set_kinds(channel, kinds)
+    only = clean_medications(user, medications)
     with transaction.atomic():
         if UserChannel.objects.select_for_update().filter(user=user).count() \
                 >= MAX_CHANNELS_PER_USER:
-            raise ChannelError(f"You can have up to {MAX_CHANNELS_PER_USER} channels", "name")
-        save(channel)
+            raise ChannelError(f"You can have up to {MAX_CHANNELS_PER_USER} channels", "name",
+                               conflict=True)
+        save(channel, only)
     return channel
 
 
 def update_channel(channel: UserChannel, *, name: Any = None, paused: bool | None = None,
                    kinds: Iterable[str] | None = None,
-                   raw: dict[str, Any] | None = None) -> UserChannel:
-    """Rename, pause or resume, choose kinds, or replace the settings (a secret left empty
-    keeps the stored one)."""
+                   raw: dict[str, Any] | None = None,
+                   medications: Iterable[int] | None = None) -> UserChannel:
+    """Rename, pause or resume, choose kinds or medications, or replace the settings (a
+    secret left empty keeps the stored one)."""
     if name is not None:
         channel.name = clean_name(name)
     if paused is not None:
         channel.paused = bool(paused)
     if kinds is not None:
         set_kinds(channel, kinds)
+    only = clean_medications(channel.user, medications)
     if raw is not None:
         _, values = clean_settings(channel.service, merged_settings(channel, raw))
         channel.sealed_settings = sealing.seal(values)
-    save(channel)
+    save(channel, only)
     return channel
+
+
+def choosable_medications(user: User) -> QuerySet[Medication]:
+    """The medications whose messages reach `user`: their own, and those of the patients
+    whose missed doses they hear of as a carer."""
+    return Medication.objects.filter(
+        Q(patient__user=user) | Q(patient__care_links__caregiver=user,
+                                  patient__care_links__status=CareLinkStatus.ACCEPTED)
+    ).distinct().order_by("name", "id")
+
+
+def clean_medications(user: User, medications: Iterable[int] | None) -> list[int] | None:
+    """The chosen ids (empty: every medication), all of them the user's to choose."""
+    if medications is None:
+        return None
+    chosen = set(medications)
+    unknown = chosen - set(choosable_medications(user).filter(pk__in=chosen)
+                           .values_list("pk", flat=True))
+    if unknown:
+        raise ChannelError(f"Medications: no medication of yours has the id "
+                           f"{min(unknown)}", "medications")
+    return sorted(chosen)
 
 
 def merged_settings(channel: UserChannel, raw: dict[str, Any]) -> dict[str, Any]:
@@ -129,13 +169,16 @@ def set_kinds(channel: UserChannel, kinds: Iterable[str] | None) -> None:
         setattr(channel, field, field in chosen)
 
 
-def save(channel: UserChannel) -> None:
+def save(channel: UserChannel, medications: list[int] | None = None) -> None:
     try:
         with transaction.atomic():
             channel.save()
+            if medications is not None:
+                channel.medications.set(medications)
+                channel.__dict__.pop("chosen_medications", None)
     except IntegrityError:
         raise ChannelError(f"Name: you already have a channel called {channel.name!r}",
-                           "name") from None
+                           "name", conflict=True) from None
 
 
 def view_of(channel: UserChannel) -> ChannelView:
@@ -147,7 +190,8 @@ def view_of(channel: UserChannel) -> ChannelView:
     return ChannelView(id=channel.pk, service=channel.service,
                        service_label=Service(channel.service).label, name=channel.name,
                        paused=channel.paused, settings=shown,
-                       kinds={field: bool(getattr(channel, field)) for field in KIND_CHOICES})
+                       kinds={field: bool(getattr(channel, field)) for field in KIND_CHOICES},
+                       medications=sorted(channel.chosen_medications))
 
 
 def send_test(service: Any, raw: dict[str, Any], user: User | None = None) -> None:

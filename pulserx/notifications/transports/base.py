@@ -22,6 +22,7 @@ from pulserx.notifications.models import (
     Notification,
     NotificationKind,
     UserChannel,
+    medication_of,
 )
 from pulserx.reminders.models import OPEN_STATUSES
 
@@ -99,8 +100,8 @@ def user_channel_send(delivery: Delivery) -> tuple[Notification, UserChannel, di
     if channel is None:
         raise not_sent("the channel was removed")
     ensure_still_wanted(notification, delivery.channel)
-    if not channel.wants(notification.kind):
-        raise not_sent("the channel is paused or no longer carries this kind of message")
+    if not channel.wants(notification.kind, medication_of(notification)):
+        raise not_sent("the channel is paused or no longer carries this message")
     try:
         values = sealing.unseal(channel.sealed_settings)
     except sealing.SealBroken as error:

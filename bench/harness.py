@@ -228,7 +228,7 @@ def record_tz_database() -> None:
 
 DOSE_COLUMNS = ("patient_id", "schedule_id", "medication_id", "due_at", "amount", "status",
                 "next_action_at", "claim_token", "alerts_sent", "late", "limit_override",
-                "limit_note")
+                "limit_note", "recorded_via")
 
 
 def insert_doses(rows: Iterable[tuple[Person, datetime, bool]],
@@ -248,7 +248,7 @@ def insert_doses(rows: Iterable[tuple[Person, datetime, bool]],
         for person, due_at, with_schedule in rows:
             copy.write_row((person.patient_id, person.schedule_id if with_schedule else None,
                             person.medication_id, due_at, one, "scheduled",
-                            due_at if for_dispatcher else None, "", 0, False, False, ""))
+                            due_at if for_dispatcher else None, "", 0, False, False, "", ""))
     last = scalar("SELECT COALESCE(max(id), 0) FROM reminders_dose")
     return first, last
 

@@ -3,9 +3,10 @@ until then, what the browser's language writes; and times typed on either clock 
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import UTC, datetime, time
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from pulserx.accounts.models import ClockFormat, Patient, User
@@ -17,6 +18,8 @@ from tests.support import https_client
 from .helpers import PASSWORD
 
 pytestmark = pytest.mark.django_db
+# An early morning in London: the 08:00 dose these tests read is still ahead on Today.
+BEFORE_BREAKFAST = datetime(2026, 12, 1, 6, 30, tzinfo=UTC)
 US, UK = {"Accept-Language": "en-US,en;q=0.9"}, {"Accept-Language": "en-GB,en;q=0.9"}
 
 
@@ -59,6 +62,7 @@ def today_time(user: User, headers: dict[str, str]) -> str:
         else "neither"
 
 
+@time_machine.travel(BEFORE_BREAKFAST)
 def test_signing_in_with_a_us_browser_writes_12_hour_times(patient: Patient) -> None:
     factories.medication(patient, "08:00")
     assert today_time(patient.user, US) == "8:00 AM"
@@ -67,6 +71,7 @@ def test_signing_in_with_a_us_browser_writes_12_hour_times(patient: Patient) -> 
     assert today_time(patient.user, UK) == "08:00"  # the browser's language changed
 
 
+@time_machine.travel(BEFORE_BREAKFAST)
 def test_a_choice_in_settings_outlasts_the_browsers_language(patient: Patient) -> None:
     factories.medication(patient, "08:00")
     client = https_client(headers=US)

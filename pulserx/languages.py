@@ -18,9 +18,10 @@ ENGLISH = "en"
 
 
 def supported(code: str | None) -> str:
-    """`code` as one of settings.LANGUAGES ("de-AT" → "de", "pt-BR" → "pt-br"), else English."""
+    """`code` as one of settings.LANGUAGES ("de-AT" → "de", "pt-BR" and "pt-PT" → "pt-br"),
+    else English."""
     try:
-        return translation.get_supported_language_variant(code or ENGLISH)
+        return translation.get_supported_language_variant((code or ENGLISH).lower())
     except LookupError:
         return ENGLISH
 

@@ -4,7 +4,7 @@ the admin app ships registration/… templates that would otherwise win)."""
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from pulserx.accounts import views
+from pulserx.accounts import language_views, views
 
 urlpatterns = [
     path("signup/", views.sign_up, name="signup"),
@@ -24,6 +24,7 @@ urlpatterns = [
         template_name="accounts/password_reset_complete.html"), name="password_reset_complete"),
     path("settings/", views.account_settings, name="account_settings"),
     path("settings/clock-format/", views.clock_format_settings, name="clock_format_settings"),
+    path("settings/language/", language_views.language_settings, name="language_settings"),
     path("delete/", views.delete_account, name="delete_account"),
     path("access-log/", views.who_saw_what, name="access_log"),
     path("timezone/", views.report_timezone, name="report_timezone"),

@@ -2,6 +2,8 @@
  * renders: an h2 between its h1 title and the h3 of each group of operations, names for its
  * copy buttons, and keyboard access to the code samples that scroll sideways. */
 (function () {
+  // Words from Django's JavaScript catalog where the page loads it; English without it.
+  const t = window.gettext || ((text) => text);
   const root = document.getElementById("swagger-ui");
   if (!root) return;
 
@@ -11,13 +13,13 @@
     const heading = document.createElement("h2");
     heading.id = "api-operations-heading";
     heading.className = "visually-hidden";
-    heading.textContent = "Operations";
+    heading.textContent = t("Operations");
     firstGroup.parentNode.insertBefore(heading, firstGroup);
   }
 
   function namedCopyButtons() {
     for (const button of root.querySelectorAll(".copy-to-clipboard button:not([aria-label])")) {
-      button.setAttribute("aria-label", "Copy to clipboard");
+      button.setAttribute("aria-label", t("Copy to clipboard"));
     }
   }
 

@@ -1,5 +1,8 @@
 // "Copy" buttons: shown only where the clipboard can be written; the field stays selectable
 // without JavaScript.
+
+// Words from Django's JavaScript catalog (/jsi18n/, loaded by base.html); English without it.
+const gettext = window.gettext || ((text) => text);
 for (const button of document.querySelectorAll("[data-copy-target]")) {
   if (!navigator.clipboard) continue;
   const field = document.getElementById(button.dataset.copyTarget);
@@ -8,10 +11,10 @@ for (const button of document.querySelectorAll("[data-copy-target]")) {
   button.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(field.value);
-      status.textContent = "Copied.";
+      status.textContent = gettext("Copied.");
     } catch {
       field.select();
-      status.textContent = "Press Ctrl+C (or ⌘C) to copy.";
+      status.textContent = gettext("Press Ctrl+C (or ⌘C) to copy.");
     }
   });
 }

@@ -20,6 +20,12 @@ const PONG_WAIT_MS = 10000;
 
 import {configureToasts, showToast, updateToast} from "./toasts.js";
 
+// Words come from Django's JavaScript catalog (/jsi18n/, loaded by base.html before this
+// module); English where it is absent.
+const gettext = window.gettext || ((text) => text);
+const interpolate = window.interpolate
+  || ((format, values) => format.replace(/%\((\w+)\)s/g, (match, name) => String(values[name])));
+
 const page = document.getElementById("pulserx-live");
 const userId = document.body.dataset.userId || (page && page.dataset.userId);
 const sinceUrl = (page && page.dataset.sinceUrl) || "/inbox/since";
@@ -72,7 +78,8 @@ function socketUrl() {
 
 function setLiveStatus(status) {
   document.documentElement.dataset.live = status;
-  const text = {connected: "Live", connecting: "Connecting…", offline: "Reconnecting…"}[status];
+  const text = {connected: gettext("Live"), connecting: gettext("Connecting…"),
+                offline: gettext("Reconnecting…")}[status];
   for (const element of document.querySelectorAll("[data-live-status]")) {
     element.textContent = text || "";
   }
@@ -229,7 +236,8 @@ function setUnread(count) {
     badge.hidden = value === 0;
   }
   for (const text of document.querySelectorAll("[data-unread-text]")) {
-    text.textContent = value ? `${value} unread` : "All read";
+    text.textContent = value
+      ? interpolate(gettext("%(count)s unread"), {count: value}, true) : gettext("All read");
   }
   document.title = (value ? `(${value}) ` : "") + document.title.replace(/^\(\d+\) /, "");
 }

@@ -7,10 +7,16 @@
  * response to a user gesture. Errors are thrown with a message fit to show the person.
  */
 
+// Words come from Django's JavaScript catalog (/jsi18n/, loaded by base.html before this
+// module); English where it is absent.
+const gettext = window.gettext || ((text) => text);
+const interpolate = window.interpolate
+  || ((format, values) => format.replace(/%\((\w+)\)s/g, (match, name) => String(values[name])));
+
 const SUBSCRIPTIONS = "/push/subscriptions";
-const SUBSCRIBE_REFUSED = "This browser did not let PulseRx reach it while PulseRx is closed " +
-  "(its push service refused). Check this site's notification settings in the browser, " +
-  "then press the button again.";
+const SUBSCRIBE_REFUSED = gettext("This browser did not let PulseRx reach it while PulseRx is " +
+  "closed (its push service refused). Check this site's notification settings in the " +
+  "browser, then press the button again.");
 
 export function pushSupported() {
   return "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
@@ -26,17 +32,17 @@ export async function pushState() {
 }
 
 export async function enablePush() {
-  if (!pushSupported()) throw new Error("This browser cannot show push notifications.");
+  if (!pushSupported()) throw new Error(gettext("This browser cannot show push notifications."));
   // Ask before anything else is awaited: Safari honours the request only inside the gesture.
   const permission = await requestPermission();
   if (permission !== "granted") {
-    throw new Error("Notifications are blocked for this site. Allow them in your browser's site settings, then try again.");
+    throw new Error(gettext("Notifications are blocked for this site. Allow them in your browser's site settings, then try again."));
   }
   const registration = await navigator.serviceWorker.register("/sw.js", {scope: "/"});
   await navigator.serviceWorker.ready;
   const response = await fetch("/push/key", {credentials: "same-origin"});
   const key = await response.json();
-  if (!response.ok) throw new Error(key.error || "Push notifications are not available.");
+  if (!response.ok) throw new Error(key.error || gettext("Push notifications are not available."));
   const applicationServerKey = base64UrlToBytes(key.publicKey);
   let subscription = await registration.pushManager.getSubscription();
   if (subscription && !sameBytes(subscription.options.applicationServerKey, applicationServerKey)) {
@@ -83,7 +89,8 @@ async function send(method, body) {
   });
   if (!response.ok) {
     const problem = await response.json().catch(() => ({}));
-    throw new Error(problem.error || `Could not save this browser's subscription (${response.status}).`);
+    throw new Error(problem.error || interpolate(
+      gettext("Could not save this browser's subscription (%(status)s)."), {status: response.status}, true));
   }
 }
 

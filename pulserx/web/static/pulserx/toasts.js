@@ -3,13 +3,19 @@
  * live.js calls showToast for each notification and updateToast for each dose change; the
  * page's own badge and rows are live.js's, reached through configureToasts. */
 
+// Words come from Django's JavaScript catalog (/jsi18n/, loaded by base.html before this
+// module); English where it is absent.
+const gettext = window.gettext || ((text) => text);
+const interpolate = window.interpolate
+  || ((format, values) => format.replace(/%\((\w+)\)s/g, (match, name) => String(values[name])));
+
 const MAX_TOASTS = 3;
 const DONE_TOAST_MS = 4000;
 const INFO_TOAST_MS = 15000;
-const SNOOZES = [[10, "10 min"], [30, "30 min"], [60, "1 h"]];
+const SNOOZES = [[10, gettext("10 min")], [30, gettext("30 min")], [60, gettext("1 h")]];
 // What a toast says when its dose changed elsewhere (another tab, device, the timeline).
-const CHANGED_ELSEWHERE = {taken: "Marked as taken.", skipped: "Marked as skipped.",
-                           missed: "Missed. You can still record it."};
+const CHANGED_ELSEWHERE = {taken: gettext("Marked as taken."), skipped: gettext("Marked as skipped."),
+                           missed: gettext("Missed. You can still record it.")};
 
 const page = {setUnread: () => {}, refreshDose: () => {}};
 
@@ -75,7 +81,7 @@ export function showToast(event) {
     "data-notification-id": String(event.id),
   });
   if (event.dose_id) toast.dataset.toastDose = String(event.dose_id);
-  const close = element("button", {type: "button", class: "toast-close", "aria-label": "Dismiss"}, "×");
+  const close = element("button", {type: "button", class: "toast-close", "aria-label": gettext("Dismiss")}, "×");
   close.addEventListener("click", () => removeToast(toast));
   toast.append(close, element("p", {class: "toast-title"}, event.title || "PulseRx"),
                element("p", {class: "toast-body"}, event.body || ""));
@@ -98,7 +104,9 @@ export function updateToast(event) {
   const toast = toastFor(event.dose_id);
   if (!toast || toast.dataset.busy || !toast.querySelector(".toast-actions")) return;
   const snoozed = event.status === "scheduled" && event.snoozed_until;
-  const text = snoozed ? `Snoozed until ${clockTime(event.snoozed_until)}.` : CHANGED_ELSEWHERE[event.status];
+  const text = snoozed
+    ? interpolate(gettext("Snoozed until %(time)s."), {time: clockTime(event.snoozed_until)}, true)
+    : CHANGED_ELSEWHERE[event.status];
   if (!text) return;
   const note = toast.querySelector(".toast-result") || element("p", {class: "toast-result"});
   note.textContent = text;
@@ -119,7 +127,7 @@ export function updateToast(event) {
 // the 12-hour clock, "20:05" on the 24-hour one.
 function clockTime(iso) {
   const when = new Date(iso);
-  if (Number.isNaN(when.getTime())) return "later";
+  if (Number.isNaN(when.getTime())) return gettext("later");
   const hour = when.getHours(), minute = String(when.getMinutes()).padStart(2, "0");
   if (document.body.dataset.clockFormat === "12h") {
     return `${hour % 12 || 12}:${minute} ${hour < 12 ? "AM" : "PM"}`;
@@ -129,10 +137,10 @@ function clockTime(iso) {
 
 function toastActions(toast, doseId) {
   const actions = element("div", {class: "toast-actions"});
-  const take = element("button", {type: "button", "data-action": "take"}, "Take");
-  const skip = element("button", {type: "button", class: "btn-secondary", "data-action": "skip"}, "Skip");
+  const take = element("button", {type: "button", "data-action": "take"}, gettext("Take"));
+  const skip = element("button", {type: "button", class: "btn-secondary", "data-action": "skip"}, gettext("Skip"));
   // The snooze buttons are named by what they show ("10 min"), inside a group named Snooze.
-  const snooze = element("div", {class: "toast-snooze", role: "group", "aria-label": "Snooze"});
+  const snooze = element("div", {class: "toast-snooze", role: "group", "aria-label": gettext("Snooze")});
   for (const [minutes, label] of SNOOZES) {
     snooze.append(element("button", {
       type: "button", class: "btn-secondary", "data-action": "snooze",
@@ -172,10 +180,11 @@ async function act(toast, actions, doseId, action, minutes) {
     });
     const data = await response.json().catch(() => ({}));
     done = response.ok || response.status === 409;  // 409: already recorded elsewhere
-    message = data.message || data.error || `PulseRx could not do that (${response.status}).`;
+    message = data.message || data.error
+      || interpolate(gettext("PulseRx could not do that (%(status)s)."), {status: response.status}, true);
     if ("unread" in data) page.setUnread(data.unread);
   } catch (error) {
-    message = "PulseRx is unreachable. Try again in a moment.";
+    message = gettext("PulseRx is unreachable. Try again in a moment.");
   }
   const note = toast.querySelector(".toast-result") || element("p", {class: "toast-result"});
   note.textContent = message;

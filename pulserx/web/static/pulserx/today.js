@@ -5,6 +5,10 @@
  * it, reminders still show as browser notifications while this page is open in the background.
  */
 
+// Words come from Django's JavaScript catalog (/jsi18n/, loaded by base.html before this
+// module); English where it is absent.
+const gettext = window.gettext || ((text) => text);
+
 const button = document.getElementById("enable-notifications");
 const status = document.getElementById("notification-status");
 
@@ -14,9 +18,9 @@ function say(text) {
 }
 
 function describePermission() {
-  if (Notification.permission === "granted") return "Notifications are on for this browser.";
+  if (Notification.permission === "granted") return gettext("Notifications are on for this browser.");
   if (Notification.permission === "denied") {
-    return "Notifications are blocked for this site. Allow them in your browser's site settings.";
+    return gettext("Notifications are blocked for this site. Allow them in your browser's site settings.");
   }
   return "";
 }
@@ -38,7 +42,7 @@ async function enable() {
     // Older Safari answers through a callback and returns nothing: read the result after.
     const permission = (await Notification.requestPermission()) || Notification.permission;
     if (permission !== "granted") {
-      say(describePermission() || "Notifications stay off. You can turn them on any time.");
+      say(describePermission() || gettext("Notifications stay off. You can turn them on any time."));
       return;
     }
     const push = await loadPush();
@@ -48,15 +52,15 @@ async function enable() {
       } catch (error) {
         // In-page notifications work already; say so first, then why push does not.
         const why = error && error.message ? ` ${error.message}` : "";
-        say(`Notifications are on only while PulseRx is open in this browser, not when it is closed.${why}`);
+        say(gettext("Notifications are on only while PulseRx is open in this browser, not when it is closed.") + why);
         return;
       }
-      say("Notifications are on. Reminders reach this device even when PulseRx is closed.");
+      say(gettext("Notifications are on. Reminders reach this device even when PulseRx is closed."));
     } else {
-      say("Notifications are on while PulseRx is open in this browser.");
+      say(gettext("Notifications are on while PulseRx is open in this browser."));
     }
   } catch (error) {
-    say(error && error.message ? error.message : "Notifications could not be turned on.");
+    say(error && error.message ? error.message : gettext("Notifications could not be turned on."));
   } finally {
     button.disabled = false;
   }
@@ -64,7 +68,7 @@ async function enable() {
 
 if (button && status && "Notification" in window) {
   button.hidden = false;
-  if (Notification.permission === "granted") button.textContent = "Notifications on: check again";
+  if (Notification.permission === "granted") button.textContent = gettext("Notifications on: check again");
   say(describePermission());
   button.addEventListener("click", enable);
 }

@@ -60,7 +60,7 @@ class RoundPerson:
         return self.entries[0].due_at if self.entries else None
 
 
-def given_to_by(user: User) -> list[Patient]:
+def people_given_to(user: User) -> list[Patient]:
     """The people `user` gives to (role gives or manages, link accepted), by name."""
     links = links_cared_for_by(user).select_related("patient__user")
     people = [link.patient for link in links if CareRole(link.role).allows(CareRole.GIVES)]
@@ -80,7 +80,7 @@ def on_the_round(entry: TimelineEntry, now: datetime) -> bool:
 def round_people(user: User, now: datetime) -> list[RoundPerson]:
     """Everyone `user` gives to with their doses of the round: people with doses first,
     the soonest first; then the others by name."""
-    patients = given_to_by(user)
+    patients = people_given_to(user)
     doses = doses_of_people([patient.pk for patient in patients], now - OVERDUE_REACH,
                             now + ROUND_AHEAD)
     mine = reader_zone(user)
@@ -117,7 +117,8 @@ def round_context(request: HttpRequest) -> dict[str, Any]:
     note_reads(user, people, now)
     return {"people": people, "round_url": reverse("round_list"), "next": reverse("round"),
             "hours_ahead": int(ROUND_AHEAD.total_seconds() // 3600),
-            "fragment": "state", "readonly": True, "gives": True}
+            # A press answers with the dose's state as every page shows it (dose_views).
+            "fragment": "state"}
 
 
 @login_required

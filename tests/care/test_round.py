@@ -167,6 +167,10 @@ def test_someone_who_gives_to_nobody_sees_a_friendly_empty_round(db: None):
     assert html.count("<h1") == 1
 
 
+def test_a_patient_without_anyone_to_give_to_sees_the_empty_round_too(patient: Patient):
+    assert "You do not give doses to anyone yet." in round_page(patient.user)
+
+
 def test_a_person_with_nothing_due_is_still_on_the_round(patient: Patient, ana: User):
     text = text_of(round_page(ana))
     assert "alex" in text and "Nothing due now or in the next 4 hours." in text

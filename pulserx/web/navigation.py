@@ -8,9 +8,10 @@ from functools import cached_property
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from pulserx.accounts.care import is_staff_only, links_cared_for_by, pending_invites_for
-from pulserx.accounts.models import Patient, User, patient_of
+from pulserx.accounts.models import CareRole, Patient, User, patient_of
 from pulserx.notifications import inbox
 
 
@@ -43,6 +44,12 @@ class Navigation:
                 or pending_invites_for(self.user).exists())
 
     @cached_property
+    def gives_to_someone(self) -> bool:
+        assert isinstance(self.user, User)
+        return links_cared_for_by(self.user).filter(
+            role__in=[role for role in CareRole if role.allows(CareRole.GIVES)]).exists()
+
+    @cached_property
     def links(self) -> list[NavLink]:
         if not self.user.is_authenticated:
             return []
@@ -55,6 +62,9 @@ class Navigation:
             wanted.append(("Admin", "admin:index", ""))
         elif self.patient is None or self.cares_for_someone:
             wanted.append(("Caring for", "care_home", ""))
+            if self.gives_to_someone:
+                # Translators: the carer's round: every dose due soon of everyone they give to
+                wanted.append((_("Round"), "round", ""))
         wanted += [("Inbox", "inbox", ""), ("Settings", "account_settings", "")]
         if self.patient is not None:
             wanted.append(("Caregivers", "account_settings", "#caregivers"))

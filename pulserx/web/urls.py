@@ -14,6 +14,7 @@ from pulserx.web import (
     history_views,
     inbox_views,
     medication_views,
+    round_views,
     routine_views,
     views,
 )
@@ -70,6 +71,8 @@ urlpatterns = [
     path("inbox/", inbox_views.inbox_page, name="inbox"),
     path("inbox/read-all", inbox_views.inbox_read_all, name="inbox_read_all"),
     path("inbox/since", inbox_views.inbox_since, name="inbox_since"),
+    path("care/round/", round_views.round_page, name="round"),
+    path("care/round/list", round_views.round_list, name="round_list"),
     path("care/<int:patient_id>/", views.care_patient_day, name="care_patient_day"),
     path("care/<int:patient_id>/timeline", views.care_patient_timeline,
          name="care_patient_timeline"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from asgiref.local import Local
@@ -58,9 +58,20 @@ def page_day_time(moment: datetime, zone: ZoneInfo | None = None) -> str:
     day's and month's names in the active language."""
     local = moment.astimezone(zone) if zone is not None else moment
     # Translators: a day and a time: "Wed 25 Mar 8:00 PM".
-    return gettext("%(weekday)s %(day)s %(month)s %(time)s") % {
-        "weekday": dateformat.format(local, "D"), "day": local.day,
-        "month": dateformat.format(local, "M"), "time": time_text(local, twelve_hour_now())}
+    return gettext("%(day)s %(time)s") % {"day": page_day(local),
+                                          "time": time_text(local, twelve_hour_now())}
+
+
+def page_day(day: date, weekday: bool = True) -> str:
+    """"Wed 25 Mar" (or "25 Mar" without the `weekday`), names in the active language."""
+    values = {"weekday": dateformat.format(day, "D"), "day": day.day,
+              "month": dateformat.format(day, "M")}
+    if weekday:
+        # Translators: an abbreviated weekday, the day of the month and the abbreviated
+        # month: "Wed 25 Mar".
+        return gettext("%(weekday)s %(day)s %(month)s") % values
+    # Translators: the day of the month and the abbreviated month: "25 Mar".
+    return gettext("%(day)s %(month)s") % values
 
 
 def accepted_formats() -> str:

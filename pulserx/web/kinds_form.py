@@ -9,7 +9,7 @@ sees the whole plan at once, and a no-JavaScript page needs no row machinery.
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,14 +17,21 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from pulserx.accounts.models import Patient
-from pulserx.clock_format import accepted_formats, page_time
-from pulserx.reminders.anchors import DayAnchor, PatientDay, anchored_label, resolve
+from pulserx.clock_format import accepted_formats, page_day, page_time
+from pulserx.reminders.anchors import (
+    MAX_OFFSET_MINUTES,
+    DayAnchor,
+    PatientDay,
+    anchored_label,
+    resolve,
+)
 from pulserx.reminders.models import IntervalFrom, LimitGroup, Schedule
 from pulserx.reminders.schedule import Recurrence, to_utc
-from pulserx.reminders.tapering import MAX_PHASE_DAYS, MAX_PHASES, first_day_problem
+from pulserx.reminders.tapering import MAX_PHASE_DAYS, MAX_PHASES, TaperPlan, passed_on_first_day
+from pulserx.web.schedule_words import anchored_words
 from pulserx.web.time_fields import WallTimeField, stored_time
 
 _PHASE = re.compile(r"^\s*(\d{1,3})\s*days?\s*:\s*(.+)$", re.IGNORECASE)
@@ -62,10 +69,28 @@ def parse_anchored(text: str, day: PatientDay) -> list[dict[str, Any]]:
         minutes, direction, name, amount = match.groups()
         anchor = DayAnchor("wake" if name.lower().startswith("wak") else name.lower())
         offset = int(minutes or 0) * (-1 if (direction or "").lower() == "before" else 1)
-        wall = resolve(day, anchor, offset)
+        if abs(offset) > MAX_OFFSET_MINUTES:
+            # Translators: %(anchor)s is a moment of the day ("breakfast", "bedtime"…).
+            raise ValueError(_("an offset from %(anchor)s must be within %(most)s minutes")
+                             % {"anchor": ANCHOR_NOUNS[anchor], "most": MAX_OFFSET_MINUTES})
+        try:
+            wall = resolve(day, anchor, offset)
+        except ValueError:
+            # Translators: %(time)s is like "30 min before waking".
+            raise ValueError(_("%(time)s falls outside the day")
+                             % {"time": anchored_words(anchor, offset)}) from None
         entries.append({"at": wall.strftime("%H:%M"), "anchor": anchor.value,
                         "offset": offset, "amount": _amount(amount)})
     return entries
+
+
+ANCHOR_NOUNS = {
+    DayAnchor.WAKE: pgettext_lazy("moment of the day", "wake"),
+    DayAnchor.BREAKFAST: pgettext_lazy("moment of the day", "breakfast"),
+    DayAnchor.LUNCH: pgettext_lazy("moment of the day", "lunch"),
+    DayAnchor.DINNER: pgettext_lazy("moment of the day", "dinner"),
+    DayAnchor.BEDTIME: pgettext_lazy("moment of the day", "bedtime"),
+}
 
 
 def anchored_lines(entries: list[dict[str, Any]]) -> str:
@@ -279,6 +304,26 @@ class KindsForm(forms.Form):
         if self.group_name:
             schedule.limit_group = limit_group_named(schedule.patient, self.group_name,
                                                      schedule)
+
+
+def first_day_problem(plan: TaperPlan, zone: ZoneInfo, now: datetime) -> str | None:
+    """`tapering.first_day_problem` in the reader's language: why a new plan cannot start
+    on its first day (some of that day's doses have already passed), or None."""
+    first = plan.phases[0]
+    passed = passed_on_first_day(plan.start, first, zone, now)
+    if not passed:
+        return None
+    total = len(first.times)
+    # Translators: %(day)s is like "Wed 25 Mar", %(times)s a list of times ("08:00, 14:00");
+    # singular and plural follow how many of those times have passed.
+    sentence = ngettext(
+        "On %(day)s %(times)s has already passed, so the first step would have %(left)s of "
+        "its %(total)s doses that day.",
+        "On %(day)s %(times)s have already passed, so the first step would have %(left)s of "
+        "its %(total)s doses that day.", len(passed)) % {
+        "day": page_day(plan.start), "times": ", ".join(page_time(wall) for wall in passed),
+        "left": total - len(passed), "total": total}
+    return f"{sentence} {_('Start the plan on a later day.')}"
 
 
 def limit_group_named(patient: Patient, name: str, schedule: Schedule) -> LimitGroup:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from pulserx.accounts.models import Patient
 from pulserx.clock_format import page_time
 from pulserx.plaintext import validate_name, validate_text
-from pulserx.reminders.anchors import DayAnchor, anchored_label
+from pulserx.reminders.anchors import DayAnchor
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.medications import save_medication
 from pulserx.reminders.models import (
@@ -42,6 +42,7 @@ from pulserx.reminders.schedule import (
     Recurrence,
 )
 from pulserx.web.kinds_form import KindsForm
+from pulserx.web.schedule_words import anchored_words
 from pulserx.web.time_fields import not_a_time, stored_time
 
 MAX_TIMES = MAX_TIMES_PER_DAY
@@ -128,7 +129,7 @@ class DayDoses:
     def of(cls, plain: list[dict[str, str]], anchored: list[dict[str, Any]]) -> DayDoses:
         doses = [DayDose(t["at"], str(t["amount"]), _("Times of day")) for t in plain]
         doses += [DayDose(t["at"], str(t["amount"]),
-                          anchored_label(DayAnchor(t["anchor"]), int(t["offset"])))
+                          anchored_words(DayAnchor(t["anchor"]), int(t["offset"])))
                   for t in anchored]
         return cls(tuple(sorted(doses, key=lambda dose: (dose.at, dose.source))))
 

@@ -28,6 +28,7 @@ from pulserx.reminders.anchors import DayAnchor
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.medications import save_medication
 from pulserx.reminders.models import (
+    MAX_MEDICATIONS_PER_PATIENT,
     DayRoutine,
     Medication,
     MedicationLimitError,
@@ -361,8 +362,12 @@ class MedicationEditor:
         if medication_ok and self.medication.pk is None:
             try:
                 check_room_for_medication(self.patient)
-            except MedicationLimitError as error:
-                self.medication_form.add_error(None, str(error))
+            except MedicationLimitError:
+                self.medication_form.add_error(None, ngettext(
+                    "At most %(most)s medication per patient: delete one you no longer take "
+                    "first.",
+                    "At most %(most)s medications per patient: delete one you no longer take "
+                    "first.", MAX_MEDICATIONS_PER_PATIENT) % {"most": MAX_MEDICATIONS_PER_PATIENT})
                 medication_ok = False
         schedule_ok = self.schedule_form.is_valid()
         kinds_ok = self.kinds_form.is_valid()

@@ -17,8 +17,8 @@ from django.utils.translation import gettext, ngettext_lazy
 
 # Each unit's words are whole phrases with the number in them, so every language places the
 # number and chooses the plural form by its own rules (`ngettext`).
-# Translators: the amount of one dose, a count of the product's units.
 UNITS = {
+    # Translators: the amount of one dose, a count of the product's units.
     "tablet": ngettext_lazy("%(n)s tablet", "%(n)s tablets", "count"),
     "capsule": ngettext_lazy("%(n)s capsule", "%(n)s capsules", "count"),
     # Translators: millilitres of a liquid medicine (the symbol "mL").

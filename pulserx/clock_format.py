@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from asgiref.local import Local
+from django.utils import dateformat
+from django.utils.translation import gettext
 
-from pulserx.wall_time import time_text
+from pulserx.wall_time import ACCEPTED, time_text
 
 _active = Local()
 
@@ -52,6 +54,26 @@ def page_time(moment: datetime | time, zone: ZoneInfo | None = None) -> str:
 
 
 def page_day_time(moment: datetime, zone: ZoneInfo | None = None) -> str:
-    """"Wed 25 Mar 8:00 PM" (or "… 20:00") for the active reader, on `zone`'s clock."""
+    """"Wed 25 Mar 8:00 PM" (or "… 20:00") for the active reader, on `zone`'s clock; the
+    day's and month's names in the active language."""
     local = moment.astimezone(zone) if zone is not None else moment
-    return f"{local:%a} {local.day} {local:%b} {time_text(local, twelve_hour_now())}"
+    # Translators: a day and a time: "Wed 25 Mar 8:00 PM".
+    return gettext("%(day)s %(time)s") % {"day": page_day(local),
+                                          "time": time_text(local, twelve_hour_now())}
+
+
+def page_day(day: date, weekday: bool = True) -> str:
+    """"Wed 25 Mar" (or "25 Mar" without the `weekday`), names in the active language."""
+    values = {"weekday": dateformat.format(day, "D"), "day": day.day,
+              "month": dateformat.format(day, "M")}
+    if weekday:
+        # Translators: an abbreviated weekday, the day of the month and the abbreviated
+        # month: "Wed 25 Mar".
+        return gettext("%(weekday)s %(day)s %(month)s") % values
+    # Translators: the day of the month and the abbreviated month: "25 Mar".
+    return gettext("%(day)s %(month)s") % values
+
+
+def accepted_formats() -> str:
+    """The ways a time of day may be typed (`wall_time.ACCEPTED`), in the active language."""
+    return gettext(ACCEPTED)

@@ -6,6 +6,9 @@ The 12-hour clock is the one English as written in the United States uses (and E
 without a region, which CLDR reads as US English) and a few other regions of English that
 CLDR writes with "h:mm a"; every other language's default is the 24-hour clock. A reader's
 explicit choice in Settings overrides the language's default (`accounts.models.User`).
+
+`ACCEPTED` stays English here (it is a ValueError's message); it is marked for the catalogue,
+and a page says it in the reader's language with `clock_format.accepted_formats`.
 """
 
 from __future__ import annotations
@@ -15,7 +18,17 @@ from datetime import datetime, time
 
 TWELVE_HOUR_LANGUAGES = frozenset({"en", "en-us", "en-ca", "en-au", "en-nz", "en-ph", "en-in"})
 
-ACCEPTED = "Write a time as 20:00, 8:00 PM, 8:30 pm, 8 pm or 8pm."
+
+
+def gettext_noop(message: str) -> str:
+    """Marks `message` for the translation catalogue without translating it (the name is
+    the one Django's makemessages looks for)."""
+    return message
+
+
+# Translators: the ways a time of day may be typed; keep the examples as they are written in
+# your language's forms if they are accepted (20:00, 8:00 PM…).
+ACCEPTED = gettext_noop("Write a time as 20:00, 8:00 PM, 8:30 pm, 8 pm or 8pm.")
 
 _TIME = re.compile(
     r"^(?:(?P<hour>\d{1,2})(?:\s*[:.h]\s*(?P<minute>\d{2})(?::00)?)?"

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pulserx.accounts.models import AccessKind, AccessRecord, Patient, User
 
@@ -54,8 +55,9 @@ class AccessLine:
 
 def reader_name(record: AccessRecord) -> str:
     if record.kind == AccessKind.API:
-        return f"Your API token \u201c{record.token_name}\u201d" if record.token_name \
-            else "An API token of yours"
+        # Translators: %(name)s is the name the patient gave the token.
+        return _("Your API token \u201c%(name)s\u201d") % {"name": record.token_name} \
+            if record.token_name else _("An API token of yours")
     reader = record.reader
     return reader.get_full_name() or reader.first_name or reader.email
 
@@ -64,7 +66,7 @@ def access_lines(subject: Patient, zone: ZoneInfo, limit: int = 200) -> list[Acc
     """The latest reads of `subject`'s data, times on the clock of whoever reads the log."""
     records = (AccessRecord.objects.filter(subject=subject).select_related("reader")
                .order_by("-first_read_at", "-pk")[:limit])
-    return [AccessLine(who=reader_name(r), what=AccessKind(r.kind).label,
+    return [AccessLine(who=reader_name(r), what=str(AccessKind(r.kind).label),
                        when=r.first_read_at.astimezone(zone)) for r in records]
 
 

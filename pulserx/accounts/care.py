@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pulserx.accounts.models import (
     AccountType,
@@ -38,13 +40,14 @@ class RoleRefused(ValueError):
     """A role that cannot be granted, in words for the patient."""
 
 
-ROLE_REFUSED = "Choose what they may do: sees, gives or manages."
+# Translators: "sees", "gives" and "manages" are the roles a caregiver may have.
+ROLE_REFUSED = gettext_lazy("Choose what they may do: sees, gives or manages.")
 
 
 def grantable_role(value: object) -> CareRole:
     """`value` as a role a patient may grant, or RoleRefused."""
     if not isinstance(value, str) or value not in CareRole.values:
-        raise RoleRefused(ROLE_REFUSED)
+        raise RoleRefused(str(ROLE_REFUSED))
     return CareRole(value)
 
 
@@ -66,7 +69,7 @@ def set_role(link: CareLink, value: object) -> CareRole:
     """Change what the member of `link` may do; it holds from their next request on."""
     role = grantable_role(value)
     if link.status == CareLinkStatus.REVOKED:
-        raise RoleRefused("This caregiver was revoked: invite them again to give a role.")
+        raise RoleRefused(_("This caregiver was revoked: invite them again to give a role."))
     CareLink.objects.filter(pk=link.pk).update(role=role)
     link.role = role
     return role
@@ -98,23 +101,28 @@ def check_acceptable(link: CareLink, user: User) -> None:
     """Raise InviteUnavailable unless `user` may accept `link` now."""
     if link.patient.user_id == user.pk:
         raise InviteUnavailable(
-            "This is your own invitation. Send the link to the person who will look after you.",
-            status=403)
+            _("This is your own invitation. Send the link to the person who will look after "
+              "you."), status=403)
     if link.status == CareLinkStatus.REVOKED:
-        raise InviteUnavailable("This invitation was withdrawn. Ask for a new one.")
+        raise InviteUnavailable(_("This invitation was withdrawn. Ask for a new one."))
     if link.status != CareLinkStatus.INVITED:
-        raise InviteUnavailable("This invitation has already been used.")
+        raise InviteUnavailable(_("This invitation has already been used."))
     if links_cared_for_by(user).filter(patient_id=link.patient_id).exists():
-        raise InviteUnavailable("You already look after this person.", status=409)
+        raise InviteUnavailable(_("You already look after this person."), status=409)
     if user.email.lower() != link.invited_email.lower():
-        inviter = link.patient.user.get_full_name() or "the patient"
-        raise InviteUnavailable(
-            "This invitation was sent to another address. Sign in with the account of the "
-            f"address it was sent to, or ask {inviter} to invite this one.", status=403)
+        inviter = link.patient.user.get_full_name()
+        if inviter:
+            message = _("This invitation was sent to another address. Sign in with the account "
+                        "of the address it was sent to, or ask %(name)s to invite this one.") % {
+                "name": inviter}
+        else:
+            message = _("This invitation was sent to another address. Sign in with the account "
+                        "of the address it was sent to, or ask the patient to invite this one.")
+        raise InviteUnavailable(message, status=403)
     if not user.email_verified:
         raise InviteUnavailable(
-            "Confirm your email address first: open the link we emailed you, then come "
-            "back to this page.", status=403)
+            _("Confirm your email address first: open the link we emailed you, then come "
+              "back to this page."), status=403)
 
 
 def accept_invite(link: CareLink, user: User) -> None:
@@ -124,7 +132,7 @@ def accept_invite(link: CareLink, user: User) -> None:
     won = CareLink.objects.filter(pk=link.pk, status=CareLinkStatus.INVITED).update(
         caregiver=user, status=CareLinkStatus.ACCEPTED)
     if not won:
-        raise InviteUnavailable("This invitation has already been used.")
+        raise InviteUnavailable(_("This invitation has already been used."))
 
 
 @transaction.atomic

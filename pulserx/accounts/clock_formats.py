@@ -8,6 +8,8 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pulserx.accounts.models import ClockFormat, User
 from pulserx.wall_time import language_writes_twelve_hour
@@ -39,7 +41,7 @@ def remember_on_sign_in(sender: Any, request: HttpRequest | None, user: User,
 class ClockFormatForm(forms.ModelForm):
     """Settings → How times are written."""
 
-    clock_format = forms.ChoiceField(label="Write times", widget=forms.RadioSelect,
+    clock_format = forms.ChoiceField(label=gettext_lazy("Write times"), widget=forms.RadioSelect,
                                      required=False)
 
     class Meta:
@@ -51,5 +53,7 @@ class ClockFormatForm(forms.ModelForm):
         default = ClockFormat(self.instance.language_clock_format).label
         field = self.fields["clock_format"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", f"As my browser's language writes them (now {default})"),
+        # Translators: %(default)s is like "24-hour (20:00)".
+        field.choices = [("", _("As my browser's language writes them (now %(default)s)")
+                          % {"default": default}),
                          *ClockFormat.choices]

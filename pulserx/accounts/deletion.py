@@ -26,6 +26,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from pulserx.accounts.access_log import expired_records
 from pulserx.accounts.models import CareLink, CareLinkStatus, User
@@ -34,8 +35,10 @@ from pulserx.notifications.sessions import close_sockets
 
 log = logging.getLogger(__name__)
 
-CANCELLED_MESSAGE = ("Welcome back: signing in cancelled the deletion of your account. "
-                     "Nothing was deleted. To delete it after all, ask again in Settings.")
+# English here; said in the reader's language where it is shown.
+CANCELLED_MESSAGE = gettext_noop("Welcome back: signing in cancelled the deletion of your "
+                                 "account. Nothing was deleted. To delete it after all, ask "
+                                 "again in Settings.")
 
 
 def request_deletion(user: User, now: datetime | None = None) -> datetime:
@@ -59,7 +62,7 @@ def cancel_on_sign_in(sender: object, request: HttpRequest | None, user: Any,
     User.objects.filter(pk=user.pk).update(delete_after=None)
     user.delete_after = None
     if request is not None and hasattr(request, "_messages"):
-        messages.success(request, CANCELLED_MESSAGE)
+        messages.success(request, gettext(CANCELLED_MESSAGE))
 
 
 def session_keys_of(user_id: int) -> list[str]:

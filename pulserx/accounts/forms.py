@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pulserx.accounts.care import ROLE_REFUSED
 from pulserx.accounts.models import (
@@ -31,7 +33,9 @@ def timezone_choices() -> ZoneChoices:
     for name in sorted(zone_names()):
         region = name.split("/", 1)[0] if "/" in name else "Other"
         groups.setdefault(region, []).append((name, name.replace("_", " ")))
-    return [(region, zones) for region, zones in sorted(groups.items())]
+    # Translators: the group of time zones outside any region ("UTC").
+    return [(gettext_lazy("Other") if region == "Other" else region, zones)
+            for region, zones in sorted(groups.items())]
 
 
 def timezone_field(**kwargs: Any) -> forms.TypedChoiceField:
@@ -39,10 +43,11 @@ def timezone_field(**kwargs: Any) -> forms.TypedChoiceField:
     filled in an old one)."""
     return forms.TypedChoiceField(
         coerce=current_name,
-        choices=[("", "Choose a time zone…"), *timezone_choices()],
+        choices=[("", gettext_lazy("Choose a time zone…")), *timezone_choices()],
         error_messages={
-            "invalid_choice": "“%(value)s” is not a time zone we know. "
-                              "Choose one from the list, for example Europe/London.",
+            # Translators: %(value)s is what was sent as a time zone.
+            "invalid_choice": gettext_lazy("“%(value)s” is not a time zone we know. Choose "
+                                           "one from the list, for example Europe/London."),
         },
         **kwargs,
     )
@@ -56,20 +61,22 @@ class SignUpForm(BaseUserCreationForm):
     """A new account; a patient account gets its `Patient` row in the same transaction."""
 
     account_type = forms.ChoiceField(
-        label="I am a", choices=AccountType.choices, initial=AccountType.PATIENT,
+        # Translators: followed by the choice "Patient — …" or "Caregiver — …".
+        label=gettext_lazy("I am a"), choices=AccountType.choices,
+        initial=AccountType.PATIENT,
         widget=forms.RadioSelect,
     )
     timezone = timezone_field(
-        label="Home time zone", required=False,
-        help_text="Reminders follow this clock; a caregiver sees the times of the people "
-                  "they look after on it. Filled in from your browser.",
+        label=gettext_lazy("Home time zone"), required=False,
+        help_text=gettext_lazy("Reminders follow this clock; a caregiver sees the times of the "
+                               "people they look after on it. Filled in from your browser."),
         widget=forms.Select(attrs={"data-timezone-autofill": ""}),
     )
 
     class Meta:
         model = User
         fields = ("email", "first_name")
-        labels = {"email": "Email", "first_name": "Your name"}
+        labels = {"email": gettext_lazy("Email"), "first_name": gettext_lazy("Your name")}
         widgets = {
             "email": forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
             "first_name": forms.TextInput(attrs={"autocomplete": "name"}),
@@ -80,12 +87,13 @@ class SignUpForm(BaseUserCreationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["first_name"].required = True
-        self.fields["first_name"].help_text = "How PulseRx and your caregivers will address you."
-        self.fields["password1"].help_text = (
+        self.fields["first_name"].help_text = _("How PulseRx and your caregivers will address "
+                                                "you.")
+        self.fields["password1"].help_text = _(
             "At least 8 characters. Not a common password, not only digits, and not like "
             "your name or email.")
-        self.fields["password2"].label = "Confirm password"
-        self.fields["password2"].help_text = "Type the same password again."
+        self.fields["password2"].label = _("Confirm password")
+        self.fields["password2"].help_text = _("Type the same password again.")
 
     @property
     def passwords_cleared(self) -> bool:
@@ -112,7 +120,7 @@ class SignUpForm(BaseUserCreationForm):
         cleaned = self.cleaned_data
         wants_zone = cleaned.get("account_type") == AccountType.PATIENT
         if wants_zone and not cleaned.get("timezone") and "timezone" not in self.errors:
-            self.add_error("timezone", "Choose your home time zone.")
+            self.add_error("timezone", _("Choose your home time zone."))
         return cleaned
 
     def save(self, commit: bool = True) -> User:
@@ -133,13 +141,13 @@ class SignInForm(AuthenticationForm):
     """Sign in with an email address, whatever its letter case."""
 
     username = forms.EmailField(
-        label="Email",
+        label=gettext_lazy("Email"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "That email and password do not match an account. "
-                         "Check both, or reset your password.",
+        "invalid_login": gettext_lazy("That email and password do not match an account. "
+                                      "Check both, or reset your password."),
     }
 
     def clean_username(self) -> str:
@@ -152,40 +160,43 @@ class PatientSettingsForm(forms.ModelForm):
     """How and when a patient is reminded."""
 
     timezone = timezone_field(
-        label="Home time zone", help_text="The clock your medication times are written in.",
+        label=gettext_lazy("Home time zone"),
+        help_text=gettext_lazy("The clock your medication times are written in."),
     )
     travel_policy = forms.ChoiceField(
-        label="When I travel", widget=forms.RadioSelect,
+        label=gettext_lazy("When I travel"), widget=forms.RadioSelect,
         choices=[
             (TravelPolicy.HOME_CLOCK.value,
-             "Keep my home clock (for doses that must stay 24 hours apart)"),
+             gettext_lazy("Keep my home clock (for doses that must stay 24 hours apart)")),
             (TravelPolicy.LOCAL_CLOCK.value,
-             "Follow the clock where I am (for “with breakfast” doses)"),
+             gettext_lazy("Follow the clock where I am (for “with breakfast” doses)")),
         ],
     )
-    notify_email = forms.BooleanField(label="Email reminders", required=False)
+    notify_email = forms.BooleanField(label=gettext_lazy("Email reminders"), required=False)
     notify_push = forms.BooleanField(
-        label="Push notifications", required=False,
-        help_text="On this device and any other where you allow notifications.",
+        label=gettext_lazy("Push notifications"), required=False,
+        help_text=gettext_lazy("On this device and any other where you allow notifications."),
     )
     missed_after_minutes = forms.IntegerField(
-        label="Count a dose as missed after", min_value=5, max_value=720,
-        help_text="Minutes after the due time, 5 to 720.",
+        label=gettext_lazy("Count a dose as missed after"), min_value=5, max_value=720,
+        help_text=gettext_lazy("Minutes after the due time, 5 to 720."),
     )
     realert_every_minutes = forms.IntegerField(
-        label="Remind again every", min_value=0, max_value=240,
-        help_text="Minutes, 0 to 240. 0 means remind only once.",
+        label=gettext_lazy("Remind again every"), min_value=0, max_value=240,
+        help_text=gettext_lazy("Minutes, 0 to 240. 0 means remind only once."),
     )
     realert_limit = forms.IntegerField(
-        label="Reminders again at most", min_value=0, max_value=10,
-        help_text="Times per dose, 0 to 10.",
+        label=gettext_lazy("Reminders again at most"), min_value=0, max_value=10,
+        help_text=gettext_lazy("Times per dose, 0 to 10."),
     )
     quiet_start = forms.TimeField(
-        label="Quiet from", required=False, widget=forms.TimeInput(attrs={"type": "time"}),
-        help_text="No sound or push in these hours; your inbox still fills.",
+        label=gettext_lazy("Quiet from"), required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text=gettext_lazy("No sound or push in these hours; your inbox still fills."),
     )
     quiet_end = forms.TimeField(
-        label="Quiet until", required=False, widget=forms.TimeInput(attrs={"type": "time"}),
+        label=gettext_lazy("Quiet until"), required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
     )
 
     class Meta:
@@ -202,9 +213,9 @@ class PatientSettingsForm(forms.ModelForm):
         start, end = cleaned.get("quiet_start"), cleaned.get("quiet_end")
         if (start is None) != (end is None):
             self.add_error("quiet_end" if end is None else "quiet_start",
-                           "Give both ends of the quiet hours, or neither.")
+                           _("Give both ends of the quiet hours, or neither."))
         elif start is not None and start == end:
-            self.add_error("quiet_end", "Quiet hours must end at a different time.")
+            self.add_error("quiet_end", _("Quiet hours must end at a different time."))
         return cleaned
 
     @property
@@ -217,7 +228,7 @@ class CaregiverSettingsForm(forms.ModelForm):
     """A caregiver's own clock: the patients' times are shown with their zone named when it
     differs from this one. The browser keeps it up to date too."""
 
-    timezone = timezone_field(label="My time zone", required=True)
+    timezone = timezone_field(label=gettext_lazy("My time zone"), required=True)
 
     class Meta:
         model = User
@@ -228,13 +239,16 @@ class InviteForm(forms.Form):
     """Invite someone by email to look after a patient."""
 
     email = forms.EmailField(
-        label="Their email", max_length=254,  # RFC 5321's limit; SQLite would store more
-        help_text="They get a link to accept. You can revoke it at any time.",
+        # RFC 5321's limit (SQLite would store more).
+        label=gettext_lazy("Their email"), max_length=254,
+        help_text=gettext_lazy("They get a link to accept. You can revoke it at any time."),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
     role = forms.ChoiceField(
-        label="They may", choices=CareRole.choices, initial=CareRole.SEES, required=False,
-        help_text="You can change this, or revoke it, at any time.",
+        # Translators: followed by a role: "Sees — …", "Gives — …", "Manages — …".
+        label=gettext_lazy("They may"), choices=CareRole.choices, initial=CareRole.SEES,
+        required=False,
+        help_text=gettext_lazy("You can change this, or revoke it, at any time."),
         error_messages={"invalid_choice": ROLE_REFUSED, "required": ROLE_REFUSED},
     )
 
@@ -249,13 +263,13 @@ class InviteForm(forms.Form):
     def clean_email(self) -> str:
         email = normalise_email(self.cleaned_data["email"])
         if email == normalise_email(self.patient.user.email):
-            raise forms.ValidationError("That is your own address. Invite someone else.")
+            raise forms.ValidationError(_("That is your own address. Invite someone else."))
         existing = CareLink.objects.filter(patient=self.patient, invited_email__iexact=email)
         status = existing.values_list("status", flat=True).first()
         if status == CareLinkStatus.INVITED:
-            raise forms.ValidationError("You have already invited this address.")
+            raise forms.ValidationError(_("You have already invited this address."))
         if status == CareLinkStatus.ACCEPTED:
-            raise forms.ValidationError("This person already looks after you.")
+            raise forms.ValidationError(_("This person already looks after you."))
         return email
 
 
@@ -264,7 +278,7 @@ class DeleteAccountForm(forms.Form):
     computer must not be enough."""
 
     password = forms.CharField(
-        label="Your password", strip=False,
+        label=gettext_lazy("Your password"), strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -274,5 +288,5 @@ class DeleteAccountForm(forms.Form):
     def clean_password(self) -> str:
         password: str = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise forms.ValidationError("That is not your password.")
+            raise forms.ValidationError(_("That is not your password."))
         return password

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.dispatch import Signal
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from pulserx.accounts.zones import validate_timezone
 from pulserx.reminders.schedule import TravelPolicy
@@ -22,15 +23,15 @@ def new_token() -> str:
 
 
 class AccountType(models.TextChoices):
-    PATIENT = "patient", "Patient — I take medications"
-    CAREGIVER = "caregiver", "Caregiver — I look after someone"
+    PATIENT = "patient", gettext_lazy("Patient — I take medications")
+    CAREGIVER = "caregiver", gettext_lazy("Caregiver — I look after someone")
 
 
 class ClockFormat(models.TextChoices):
     """How a reader writes a time of day (`pulserx.wall_time`)."""
 
-    TWELVE_HOUR = "12h", "12-hour (8:00 PM)"
-    TWENTY_FOUR_HOUR = "24h", "24-hour (20:00)"
+    TWELVE_HOUR = "12h", gettext_lazy("12-hour (8:00 PM)")
+    TWENTY_FOUR_HOUR = "24h", gettext_lazy("24-hour (20:00)")
 
 
 class EmailUserManager(UserManager["User"]):
@@ -109,8 +110,8 @@ class Patient(models.Model):
     travel_policy = models.CharField(
         max_length=8,
         choices=[
-            (TravelPolicy.HOME_CLOCK, "Keep my home clock when I travel"),
-            (TravelPolicy.LOCAL_CLOCK, "Follow the clock where I am"),
+            (TravelPolicy.HOME_CLOCK, gettext_lazy("Keep my home clock when I travel")),
+            (TravelPolicy.LOCAL_CLOCK, gettext_lazy("Follow the clock where I am")),
         ],
         default=TravelPolicy.HOME_CLOCK,
     )
@@ -135,17 +136,17 @@ def patient_of(user: object) -> Patient | None:
 
 
 class CareLinkStatus(models.TextChoices):
-    INVITED = "invited", "Invited"
-    ACCEPTED = "accepted", "Accepted"
-    REVOKED = "revoked", "Revoked"
+    INVITED = "invited", pgettext_lazy("invitation status", "Invited")
+    ACCEPTED = "accepted", pgettext_lazy("invitation status", "Accepted")
+    REVOKED = "revoked", pgettext_lazy("invitation status", "Revoked")
 
 
 class CareRole(models.TextChoices):
     """What a member of a person's care team may do. Each role includes the ones before it."""
 
-    SEES = "sees", "Sees — follows the day and the history"
-    GIVES = "gives", "Gives — may also record doses taken or skipped"
-    MANAGES = "manages", "Manages — may also change medications, schedules and stock"
+    SEES = "sees", gettext_lazy("Sees — follows the day and the history")
+    GIVES = "gives", gettext_lazy("Gives — may also record doses taken or skipped")
+    MANAGES = "manages", gettext_lazy("Manages — may also change medications, schedules and stock")
 
     @property
     def rank(self) -> int:
@@ -185,11 +186,11 @@ class CareLink(models.Model):
 class AccessKind(models.TextChoices):
     """What of a patient's health data someone other than the patient read."""
 
-    DAY = "day", "day"
-    HISTORY = "history", "history"
-    REPORT = "report", "report"
-    EXPORT = "export", "dose export"
-    API = "api", "data (API)"
+    DAY = "day", pgettext_lazy("health data read", "day")
+    HISTORY = "history", pgettext_lazy("health data read", "history")
+    REPORT = "report", pgettext_lazy("health data read", "report")
+    EXPORT = "export", pgettext_lazy("health data read", "dose export")
+    API = "api", pgettext_lazy("health data read", "data (API)")
 
 
 class AccessRecord(models.Model):

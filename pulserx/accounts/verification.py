@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from pulserx.accounts.models import User
 
@@ -65,12 +67,17 @@ def verify(token: str) -> tuple[bool, User | None]:
 
 def send_verification(user: User, then: str = "", site: str = "") -> bool:
     """Email the link; False when the mail server refused it (the page offers a resend)."""
-    body = (f"Confirm that this is your address by opening this link within "
-            f"{VERIFY_MAX_AGE.days} days:\n\n{verify_url(user, then, site)}\n\n"
-            "Until you do, PulseRx sends no reminders to it and you cannot accept "
-            "invitations to look after someone.\n")
+    # Translators: the body of an email; %(url)s is the link, alone on its line.
+    body = ngettext(
+        "Confirm that this is your address by opening this link within %(days)s day:\n\n"
+        "%(url)s\n\nUntil you do, PulseRx sends no reminders to it and you cannot accept "
+        "invitations to look after someone.\n",
+        "Confirm that this is your address by opening this link within %(days)s days:\n\n"
+        "%(url)s\n\nUntil you do, PulseRx sends no reminders to it and you cannot accept "
+        "invitations to look after someone.\n", VERIFY_MAX_AGE.days) % {
+        "days": VERIFY_MAX_AGE.days, "url": verify_url(user, then, site)}
     try:
-        send_mail("Confirm your PulseRx email address", body, None, [user.email])
+        send_mail(_("Confirm your PulseRx email address"), body, None, [user.email])
     except (smtplib.SMTPException, OSError) as exc:
         log.warning("verification email for user %s not sent: %s", user.pk, type(exc).__name__)
         return False
@@ -82,11 +89,13 @@ def send_account_exists(user: User, site: str = "") -> bool:
     site = site or settings.SITE_URL
     sign_in = site + reverse("login")
     reset = site + reverse("password_reset")
-    body = ("Someone (perhaps you) tried to create a PulseRx account with this address, "
-            f"which already has one.\n\nSign in: {sign_in}\nForgot your password? {reset}\n\n"
-            "If it was not you, you can ignore this email: nothing has changed.\n")
+    # Translators: the body of an email; %(sign_in)s and %(reset)s are links.
+    body = _("Someone (perhaps you) tried to create a PulseRx account with this address, "
+             "which already has one.\n\nSign in: %(sign_in)s\nForgot your password? "
+             "%(reset)s\n\nIf it was not you, you can ignore this email: nothing has "
+             "changed.\n") % {"sign_in": sign_in, "reset": reset}
     try:
-        send_mail("You already have a PulseRx account", body, None, [user.email])
+        send_mail(_("You already have a PulseRx account"), body, None, [user.email])
     except (smtplib.SMTPException, OSError) as exc:
         log.warning("account-exists email for user %s not sent: %s", user.pk,
                     type(exc).__name__)

@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pulserx.accounts import access_log, care, deletion, emails, throttle, verification
@@ -146,7 +147,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
             form.save()
             if form.changes_clock:
                 replan_patient(patient.pk, moved_from=clock_before)
-        messages.success(request, "Settings saved.")
+        messages.success(request, _("Settings saved."))
         return redirect("account_settings")
     return render_settings(request, patient, form=form)
 
@@ -156,7 +157,7 @@ def caregiver_settings(request: HttpRequest) -> HttpResponse:
     form = CaregiverSettingsForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Settings saved.")
+        messages.success(request, _("Settings saved."))
         return redirect("account_settings")
     return render(request, "accounts/settings.html", {
         "caregiver_form": form, "clock_format_form": ClockFormatForm(instance=request.user)})
@@ -170,10 +171,11 @@ def clock_format_settings(request: HttpRequest) -> HttpResponse:
     form = ClockFormatForm(request.POST, instance=request.user)
     if form.is_valid():
         form.save()
-        messages.success(request, "Times are now written like "
-                                  f"{time_text(time(20, 0), request.user.twelve_hour)}.")
+        # Translators: %(example)s is a time as it will be written ("8:00 PM", "20:00").
+        messages.success(request, _("Times are now written like %(example)s.") % {
+            "example": time_text(time(20, 0), request.user.twelve_hour)})
     else:
-        messages.error(request, "Choose how times are written.")
+        messages.error(request, _("Choose how times are written."))
     return redirect("account_settings")
 
 
@@ -236,11 +238,13 @@ def choose_clock(request: HttpRequest) -> HttpResponse:
     patient.refresh_from_db()
     zone = patient.current_timezone.replace("_", " ")
     if policy == TravelPolicy.LOCAL_CLOCK:
-        text = f"Reminders now follow the clock in {zone}."
+        # Translators: %(zone)s is a time zone ("Asia/Tokyo").
+        text = _("Reminders now follow the clock in %(zone)s.") % {"zone": zone}
     else:
-        text = f"Reminders keep your home clock ({patient.timezone.replace('_', ' ')})."
+        text = _("Reminders keep your home clock (%(zone)s).") % {
+            "zone": patient.timezone.replace("_", " ")}
     if not moved:
-        text += " Nothing needed to move."
+        text = f"{text} {_('Nothing needed to move.')}"
     messages.success(request, text)
     return redirect("today")
 
@@ -255,10 +259,11 @@ def care_invite(request: HttpRequest) -> HttpResponse:
     link = care.invite_caregiver(patient, form.cleaned_data["email"],
                                  CareRole(form.cleaned_data["role"]))
     if emails.send_invite(link, request):
-        messages.success(request, f"Invitation sent to {link.invited_email}.")
+        messages.success(request, _("Invitation sent to %(email)s.") % {
+            "email": link.invited_email})
     else:
-        messages.warning(request, "We could not send the email. Copy the invitation link "
-                                  "below and send it yourself.")
+        messages.warning(request, _("We could not send the email. Copy the invitation link "
+                                    "below and send it yourself."))
     return redirect(reverse("account_settings") + "#caregivers")
 
 
@@ -271,7 +276,8 @@ def own_link(request: HttpRequest, link_id: int) -> CareLink:
 def care_revoke(request: HttpRequest, link_id: int) -> HttpResponse:
     link = own_link(request, link_id)
     care.revoke(link)
-    messages.success(request, f"{link.invited_email} can no longer see your doses.")
+    messages.success(request, _("%(email)s can no longer see your doses.") % {
+        "email": link.invited_email})
     return redirect(reverse("account_settings") + "#caregivers")
 
 
@@ -285,7 +291,8 @@ def care_role(request: HttpRequest, link_id: int) -> HttpResponse:
     except care.RoleRefused as refused:  # only a hand-made request gets here: say why
         return HttpResponse(str(refused), status=400, content_type="text/plain")
     who = link.caregiver.email if link.caregiver else link.invited_email
-    messages.success(request, f"{who}: {role.label}.")
+    # Translators: a caregiver's address and their new role: "ana@example.com: Sees — …".
+    messages.success(request, _("%(who)s: %(role)s.") % {"who": who, "role": role.label})
     return redirect(reverse("account_settings") + "#caregivers")
 
 
@@ -319,7 +326,7 @@ def care_accept(request: HttpRequest, token: str) -> HttpResponse:
         if request.method == "POST":
             care.accept_invite(link, request.user)
             name = link.patient.user.get_full_name() or link.patient.user.email
-            messages.success(request, f"You now look after {name}.")
+            messages.success(request, _("You now look after %(name)s.") % {"name": name})
             return redirect("care_home")
         care.check_acceptable(link, request.user)
     except care.InviteUnavailable as problem:
@@ -336,7 +343,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "accounts/verify.html", {"ok": False}, status=400)
     if first_use and not request.user.is_authenticated:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome to PulseRx: your address is confirmed.")
+        messages.success(request, _("Welcome to PulseRx: your address is confirmed."))
         return redirect(verification.continue_path(token) or home_url(user))
     return render(request, "accounts/verify.html", {"ok": True, "email": user.email})
 
@@ -346,11 +353,12 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 def resend_verification(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
     if request.user.email_verified:
-        messages.success(request, "Your address is already confirmed.")
+        messages.success(request, _("Your address is already confirmed."))
     elif verification.send_verification(request.user, site=site_url(request)):
-        messages.success(request, f"We sent a new link to {request.user.email}.")
+        messages.success(request, _("We sent a new link to %(email)s.") % {
+            "email": request.user.email})
     else:
-        messages.error(request, "The mail server refused the message; try again later.")
+        messages.error(request, _("The mail server refused the message; try again later."))
     return redirect(safe_next(request) or home_url(request.user))
 
 

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from pulserx import tzdb
 
@@ -33,7 +34,8 @@ def zone_names() -> frozenset[str]:
 def validate_timezone(value: str) -> None:
     if value not in zone_names():
         raise ValidationError(
-            "“%(value)s” is not an IANA time zone (for example Europe/London).",
+            # Translators: %(value)s is what was given as a time zone.
+            _("“%(value)s” is not an IANA time zone (for example Europe/London)."),
             params={"value": value},
         )
 

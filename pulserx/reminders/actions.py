@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 
 from pulserx import live
 from pulserx.accounts.care import caregivers_watching
@@ -29,8 +31,16 @@ from pulserx.reminders.signals import dose_recorded
 from pulserx.reminders.stock import take_for_dose
 
 TEST_REMINDER_DELAY = timedelta(seconds=5)
-SNOOZE_REFUSED = "Snooze for " + ", ".join(map(str, SNOOZE_CHOICES[:-1])) + \
-    f" or {SNOOZE_CHOICES[-1]} minutes."
+
+
+def _snooze_refused() -> str:
+    # Translators: %(choices)s lists numbers of minutes: "Snooze for 5, 10, 15 or 30 minutes."
+    return _("Snooze for %(choices)s or %(last)s minutes.") % {
+        "choices": ", ".join(map(str, SNOOZE_CHOICES[:-1])), "last": SNOOZE_CHOICES[-1]}
+
+
+# Said in the reader's language when it is shown (a form's error, a refused snooze).
+SNOOZE_REFUSED = lazy(_snooze_refused, str)()
 
 
 class DoseActionError(Exception):
@@ -53,7 +63,7 @@ def snooze_minutes(value: object) -> int:
     """`value` (an int: a JSON "10" is refused) as a snooze length, or DoseActionError
     saying which lengths there are."""
     if type(value) is not int or value not in SNOOZE_CHOICES:
-        raise DoseActionError(SNOOZE_REFUSED)
+        raise DoseActionError(str(SNOOZE_REFUSED))
     return value
 
 
@@ -112,7 +122,7 @@ def snooze_dose(dose_id: int, minutes: int, now: datetime | None = None) -> Dose
     now = now or timezone.now()
     dose = Dose.objects.select_for_update().select_related("patient").get(pk=dose_id)
     if dose.status != DoseStatus.NOTIFIED:
-        raise DoseActionError("Only a dose that is due can be snoozed.")
+        raise DoseActionError(_("Only a dose that is due can be snoozed."))
     dose.status = DoseStatus.SCHEDULED
     dose.snoozed_until = dose.next_action_at = now + timedelta(minutes=minutes)
     dose.lease_until, dose.claim_token = None, ""

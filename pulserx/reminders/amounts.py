@@ -12,15 +12,40 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-# form -> (one, many); a form not listed ("other") shows the bare number.
+from django.utils.functional import Promise
+from django.utils.translation import gettext, ngettext_lazy
+
+# Each unit's words are whole phrases with the number in them, so every language places the
+# number and chooses the plural form by its own rules (`ngettext`).
 UNITS = {
-    "tablet": ("tablet", "tablets"), "capsule": ("capsule", "capsules"), "liquid": ("mL", "mL"),
-    "injection": ("injection", "injections"), "inhaler": ("puff", "puffs"),
-    "drops": ("drop", "drops"), "patch": ("patch", "patches"),
+    # Translators: the amount of one dose, a count of the product's units.
+    "tablet": ngettext_lazy("%(n)s tablet", "%(n)s tablets", "count"),
+    "capsule": ngettext_lazy("%(n)s capsule", "%(n)s capsules", "count"),
+    # Translators: millilitres of a liquid medicine (the symbol "mL").
+    "liquid": ngettext_lazy("%(n)s mL", "%(n)s mL", "count"),
+    "injection": ngettext_lazy("%(n)s injection", "%(n)s injections", "count"),
+    # Translators: puffs of an inhaler.
+    "inhaler": ngettext_lazy("%(n)s puff", "%(n)s puffs", "count"),
+    "drops": ngettext_lazy("%(n)s drop", "%(n)s drops", "count"),
+    # Translators: a skin patch.
+    "patch": ngettext_lazy("%(n)s patch", "%(n)s patches", "count"),
 }
-# A measured dose unit (UCUM code) -> (one, many).
-MEASURED = {"ug": ("microgram", "micrograms"), "mg": ("mg", "mg"), "g": ("g", "g"),
-            "mL": ("mL", "mL"), "L": ("L", "L"), "U": ("unit", "units"), "[iU]": ("IU", "IU")}
+# A measured dose unit (UCUM code) -> its words.
+MEASURED = {
+    "ug": ngettext_lazy("%(n)s microgram", "%(n)s micrograms", "count"),
+    # Translators: milligrams (the symbol "mg").
+    "mg": ngettext_lazy("%(n)s mg", "%(n)s mg", "count"),
+    # Translators: grams (the symbol "g").
+    "g": ngettext_lazy("%(n)s g", "%(n)s g", "count"),
+    # Translators: millilitres (the symbol "mL").
+    "mL": ngettext_lazy("%(n)s mL", "%(n)s mL", "count"),
+    # Translators: litres (the symbol "L").
+    "L": ngettext_lazy("%(n)s L", "%(n)s L", "count"),
+    # Translators: units of a medicine measured in units (insulin, heparin…).
+    "U": ngettext_lazy("%(n)s unit", "%(n)s units", "count"),
+    # Translators: international units (the abbreviation "IU").
+    "[iU]": ngettext_lazy("%(n)s IU", "%(n)s IU", "count"),
+}
 
 
 @dataclass(frozen=True)
@@ -52,8 +77,24 @@ def quantity_text(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def _words(amount: Decimal, one_many: tuple[str, str]) -> str:
-    return f"{quantity_text(amount)} {one_many[0] if amount <= 1 else one_many[1]}"
+def plural_count(amount: Decimal) -> int:
+    """The whole number that picks an amount's plural form: the amount itself when whole and
+    above 1; 1 for any amount up to 1 (English writes "0.5 tablet"); for a fraction above 1,
+    a number every language of the site writes with its general plural ("1.5 tablets")."""
+    if amount <= 1:
+        return 1
+    if amount == amount.to_integral_value():
+        return int(amount)
+    return 100
+
+
+def _words(amount: Decimal, words: Promise | None, unit: str = "") -> str:
+    """`words`: a known unit's phrases (`ngettext_lazy`, counted by "count"); else the bare
+    `unit` code after the number."""
+    number = quantity_text(amount)
+    if words is None:
+        return f"{number} {unit}"
+    return str(words % {"n": number, "count": plural_count(amount)})
 
 
 def amount_text(amount: Decimal, measure: Measure | str) -> str:
@@ -62,10 +103,12 @@ def amount_text(amount: Decimal, measure: Measure | str) -> str:
     if isinstance(measure, str):
         measure = Measure(measure)
     if not measure.counts_product:
-        return _words(amount, MEASURED.get(measure.unit, (measure.unit, measure.unit)))
+        return _words(amount, MEASURED.get(measure.unit), measure.unit)
     units = UNITS.get(measure.form)
     text = quantity_text(amount) if units is None else _words(amount, units)
     if measure.strength is not None and measure.strength_unit:
-        unit = MEASURED.get(measure.strength_unit, (measure.strength_unit,) * 2)
-        text += f" ({_words(amount * measure.strength, unit)})"
+        strength = _words(amount * measure.strength, MEASURED.get(measure.strength_unit),
+                          measure.strength_unit)
+        # Translators: a count of the product and what it weighs in all: "3 tablets (6 mg)".
+        text = gettext("%(amount)s (%(strength)s)") % {"amount": text, "strength": strength}
     return text

@@ -16,6 +16,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from pulserx.accounts.models import User
 from pulserx.clock_format import page_day_time, page_time
@@ -66,20 +68,21 @@ def limit_explanation(schedule: Schedule, at: datetime) -> tuple[str, datetime |
             next_allowed = max(next_allowed, verdict.next_allowed)
     if not reasons:
         return None
-    when = (f"The next dose is allowed from {clock_words(next_allowed, at, zone)}."
-            if next_allowed is not None else "")
+    # Translators: %(time)s is a time ("14:30") or a day and time ("Tue 3 Mar 14:30").
+    when = (_("The next dose is allowed from %(time)s.") % {
+        "time": clock_words(next_allowed, at, zone)} if next_allowed is not None else "")
     return " ".join([*reasons, when]).strip(), next_allowed
 
 
 def _limits_of(schedule: Schedule, at: datetime
                ) -> list[tuple[Limit, list[tuple[datetime, str]], str]]:
     """Each limit that applies, with the taken doses it counts (every carer's: when each was
-    taken and who gave it) and what to call it."""
+    taken and who gave it) and the name of its shared limit ("" for the medication's own)."""
     found = []
     for limit, doses, label in (
         (schedule.limit(), Dose.objects.filter(schedule=schedule), ""),
         *((group.limit(), Dose.objects.filter(schedule__limit_group=group),
-           f" of {group.name}") for group in _group(schedule)),
+           group.name) for group in _group(schedule)),
     ):
         if not limit.is_set:
             continue
@@ -96,18 +99,43 @@ def _group(schedule: Schedule) -> list[LimitGroup]:
 
 
 def _reason(limit: Limit, verdict: LimitCheck, breach: Breach, zone: ZoneInfo,
-            label: str, givers: dict[datetime, str]) -> str:
-    """Which limit, and when the last dose was given and by whom (a second carer needs
-    both to know the first already gave it)."""
+            group: str, givers: dict[datetime, str]) -> str:
+    """Which limit (`group`: the name of a shared one), and when the last dose was given and
+    by whom (a second carer needs both to know the first already gave it)."""
     last = _last_counted(limit, verdict, breach, list(givers))
-    by = f", given by {givers[last]}" if last and givers[last] else ""
-    since = f" (the last was at {clock_words(last, verdict.at, zone)}{by})" if last else ""
+    since = ""
+    if last and givers[last]:
+        # Translators: ends a sentence about a limit: " (the last was at 14:30, given by Ana)".
+        since = _(" (the last was at %(time)s, given by %(name)s)") % {
+            "time": clock_words(last, verdict.at, zone), "name": givers[last]}
+    elif last:
+        # Translators: ends a sentence about a limit: " (the last was at 14:30)".
+        since = _(" (the last was at %(time)s)") % {
+            "time": clock_words(last, verdict.at, zone)}
     if breach is Breach.TOO_MANY:
-        return (f"At most {limit.max_doses} doses{label} in {hours_words(limit.period)}: "
-                f"{verdict.in_period} already taken in the {hours_words(limit.period)} "
-                f"before {clock_words(verdict.at, verdict.at, zone)}{since}.")
+        assert limit.max_doses is not None
+        values = {"most": limit.max_doses, "period": hours_words(limit.period),
+                  "taken": verdict.in_period, "group": group, "since": since,
+                  "time": clock_words(verdict.at, verdict.at, zone)}
+        # English keeps "At most 1 doses" as it has always read. Translators: %(period)s is
+        # like "24 hours"; %(since)s is empty or " (the last was at …)".
+        if group:
+            return ngettext(
+                "At most %(most)s doses of %(group)s in %(period)s: %(taken)s already taken "
+                "in the %(period)s before %(time)s%(since)s.",
+                "At most %(most)s doses of %(group)s in %(period)s: %(taken)s already taken "
+                "in the %(period)s before %(time)s%(since)s.", limit.max_doses) % values
+        return ngettext(
+            "At most %(most)s doses in %(period)s: %(taken)s already taken in the "
+            "%(period)s before %(time)s%(since)s.",
+            "At most %(most)s doses in %(period)s: %(taken)s already taken in the "
+            "%(period)s before %(time)s%(since)s.", limit.max_doses) % values
     assert limit.min_gap is not None
-    return f"Leave at least {hours_words(limit.min_gap)} between doses{label}{since}."
+    values = {"gap": hours_words(limit.min_gap), "group": group, "since": since}
+    if group:
+        # Translators: %(gap)s is like "4 hours"; %(group)s names a shared limit.
+        return _("Leave at least %(gap)s between doses of %(group)s%(since)s.") % values
+    return _("Leave at least %(gap)s between doses%(since)s.") % values
 
 
 def _last_counted(limit: Limit, verdict: LimitCheck, breach: Breach,
@@ -123,9 +151,9 @@ def _last_counted(limit: Limit, verdict: LimitCheck, breach: Breach,
 def hours_words(span: timedelta) -> str:
     minutes = int(span.total_seconds() // 60)
     if minutes % 60:
-        return f"{minutes} minutes"
+        return ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
     hours = minutes // 60
-    return "1 hour" if hours == 1 else f"{hours} hours"
+    return ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours}
 
 
 def clock_words(moment: datetime, reference: datetime, zone: ZoneInfo) -> str:
@@ -147,11 +175,11 @@ def record_as_needed(schedule: Schedule, by: User, at: datetime | None = None, *
     now = now or timezone.now()
     at = (at or now).replace(microsecond=0)
     if schedule.kind is not Recurrence.AS_NEEDED:
-        raise DoseActionError("Only an as-needed medication takes doses at any time.")
+        raise DoseActionError(_("Only an as-needed medication takes doses at any time."))
     if at > now + FUTURE_SLACK:
-        raise DoseActionError("A dose cannot be recorded in the future.")
+        raise DoseActionError(_("A dose cannot be recorded in the future."))
     if at < now - MAX_BACKDATE:
-        raise DoseActionError("Doses more than 7 days ago cannot be recorded.")
+        raise DoseActionError(_("Doses more than 7 days ago cannot be recorded."))
     # Serialise recordings of this medication (and its group), whoever records them, so two
     # carers at once cannot both pass a limit that only one of them fits: the second reads
     # the first's dose once it is committed.
@@ -179,7 +207,7 @@ def _create_taken(schedule: Schedule, by: User, via: RecordedVia, at: datetime,
                 recorded_via=via,
                 limit_override=broken is not None, limit_note=broken[0][:300] if broken else "")
     except IntegrityError:
-        raise DoseActionError("A dose is already recorded at that time.") from None
+        raise DoseActionError(_("A dose is already recorded at that time.")) from None
     Medication.objects.filter(pk=schedule.medication_id, stock__isnull=False).update(
         stock=Greatest(F("stock") - amount, Decimal(0)))
     return dose

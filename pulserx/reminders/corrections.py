@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pulserx.accounts.models import User
 from pulserx.reminders.actions import DoseActionError, _publish_dose, record_dose
@@ -69,18 +70,19 @@ def correct_dose(dose_id: int, to: Correction, by: User, now: datetime | None = 
     now = now or timezone.now()
     dose = Dose.objects.select_for_update().select_related("patient").get(pk=dose_id)
     if not can_correct(dose, now):
-        raise DoseActionError(f"Only a dose recorded taken or skipped in the last "
-                              f"{CORRECTION_WINDOW.days * 24} hours can be corrected.")
+        raise DoseActionError(_("Only a dose recorded taken or skipped in the last "
+                                "%(hours)s hours can be corrected.")
+                              % {"hours": CORRECTION_WINDOW.days * 24})
     before_status, before_at = DoseStatus(dose.status), dose.acted_at
     if to == Correction.TAKEN:
         taken_at = taken_at or (before_at if before_status == DoseStatus.TAKEN else None) or now
         if taken_at > now or taken_at < dose.due_at - EARLY_WINDOW:
-            raise DoseActionError("Say a time between the dose's time (or up to a day "
-                                  "before it) and now.")
+            raise DoseActionError(_("Say a time between the dose's time (or up to a day "
+                                    "before it) and now."))
     if to == Correction.TAKEN and before_status == DoseStatus.TAKEN and taken_at == before_at:
-        raise DoseActionError("The dose is already recorded taken at that time.")
+        raise DoseActionError(_("The dose is already recorded taken at that time."))
     if to == Correction.SKIPPED and before_status == DoseStatus.SKIPPED:
-        raise DoseActionError("The dose is already recorded skipped.")
+        raise DoseActionError(_("The dose is already recorded skipped."))
     _apply(dose, to, now, taken_at)
     DoseCorrection.objects.create(dose=dose, from_status=before_status,
                                   from_acted_at=before_at, to_status=dose.status,
@@ -148,14 +150,14 @@ def record_upcoming(schedule: Schedule, due_at: datetime, status: DoseStatus, by
     next action left, it is never reminded on any channel."""
     now = now or timezone.now()
     if not now < due_at <= now + EARLY_WINDOW:
-        raise DoseActionError("Only a dose due in the next 24 hours can be taken early or "
-                              "skipped ahead.")
+        raise DoseActionError(_("Only a dose due in the next 24 hours can be taken early or "
+                                "skipped ahead."))
     dose = Dose.objects.filter(schedule=schedule, due_at=due_at).first()
     if dose is None:
         planned = [d for d in doses_between(schedule, patient_zone(schedule.patient),
                                             due_at - _TICK, due_at) if d.due_at == due_at]
         if not planned:
-            raise DoseActionError("No dose of this medication is planned at that time.")
+            raise DoseActionError(_("No dose of this medication is planned at that time."))
         try:
             with transaction.atomic():
                 planned[0].save()
@@ -163,6 +165,16 @@ def record_upcoming(schedule: Schedule, due_at: datetime, status: DoseStatus, by
             pass
         dose = Dose.objects.get(schedule=schedule, due_at=due_at)
     if not can_record_early(dose, now):
-        raise DoseActionError(f"This dose is already marked "
-                              f"{dose.get_status_display().lower()}.")
+        raise DoseActionError(already_marked(DoseStatus(dose.status)))
     return record_dose(dose.pk, status, by, now)
+
+
+def already_marked(status: DoseStatus) -> str:
+    """"This dose is already marked taken." as a whole sentence for each status."""
+    return {
+        DoseStatus.SCHEDULED: _("This dose is already marked upcoming."),
+        DoseStatus.NOTIFIED: _("This dose is already marked due."),
+        DoseStatus.TAKEN: _("This dose is already marked taken."),
+        DoseStatus.SKIPPED: _("This dose is already marked skipped."),
+        DoseStatus.MISSED: _("This dose is already marked missed."),
+    }[status]

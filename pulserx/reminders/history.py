@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils.translation import gettext, ngettext
 
 from pulserx.accounts.models import Patient
 from pulserx.reminders.adherence import (
@@ -39,9 +40,12 @@ class RangeError(ValueError):
 
 def check_range(first: date, last: date) -> None:
     if last < first:
-        raise RangeError(f"The end date ({last}) is before the start date ({first}).")
+        raise RangeError(gettext("The end date (%(last)s) is before the start date (%(first)s).")
+                         % {"last": last, "first": first})
     if (last - first).days + 1 > MAX_RANGE_DAYS:
-        raise RangeError(f"A range can cover at most {MAX_RANGE_DAYS} days.")
+        raise RangeError(ngettext("A range can cover at most %(most)s day.",
+                                  "A range can cover at most %(most)s days.", MAX_RANGE_DAYS)
+                         % {"most": MAX_RANGE_DAYS})
 
 
 def late_after() -> timedelta:
@@ -116,7 +120,9 @@ def history(patient: Patient, now: datetime, days: int = 90) -> History:
     year, on-time figures over the heat map's days, and each medication's 7/30/90-day
     adherence."""
     if days not in HEATMAP_DAYS:
-        raise RangeError(f"The heat map shows {' or '.join(map(str, HEATMAP_DAYS))} days.")
+        # Translators: %(choices)s is like "91 or 365".
+        raise RangeError(gettext("The heat map shows %(choices)s days.") % {
+            "choices": gettext(" or ").join(map(str, HEATMAP_DAYS))})
     zone = patient_zone(patient)
     today = local_today(patient, now)
     first = today - timedelta(days=STREAK_DAYS - 1)

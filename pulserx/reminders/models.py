@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from pulserx.accounts.models import Patient, User
 from pulserx.reminders.amounts import Measure
@@ -30,28 +31,28 @@ from pulserx.reminders.timetable import (
 
 
 class MedicationForm(models.TextChoices):
-    TABLET = "tablet", "Tablet"
-    CAPSULE = "capsule", "Capsule"
-    LIQUID = "liquid", "Liquid (mL)"
-    INJECTION = "injection", "Injection"
-    INHALER = "inhaler", "Inhaler puff"
-    DROPS = "drops", "Drops"
-    PATCH = "patch", "Patch"
-    OTHER = "other", "Other"
+    TABLET = "tablet", pgettext_lazy("medication form", "Tablet")
+    CAPSULE = "capsule", pgettext_lazy("medication form", "Capsule")
+    LIQUID = "liquid", pgettext_lazy("medication form", "Liquid (mL)")
+    INJECTION = "injection", pgettext_lazy("medication form", "Injection")
+    INHALER = "inhaler", pgettext_lazy("medication form", "Inhaler puff")
+    DROPS = "drops", pgettext_lazy("medication form", "Drops")
+    PATCH = "patch", pgettext_lazy("medication form", "Patch")
+    OTHER = "other", pgettext_lazy("medication form", "Other")
 
 
 class DoseUnit(models.TextChoices):
     """The unit of a medication's dose amounts: the product's own count, or a measured UCUM
     unit when a prescribed amount could not be turned into whole product units."""
 
-    PRODUCT = "", "Product units (tablets, ml of a liquid…)"
-    MICROGRAM = "ug", "micrograms"
-    MILLIGRAM = "mg", "mg"
-    GRAM = "g", "g"
-    MILLILITRE = "mL", "mL"
-    LITRE = "L", "L"
-    UNIT = "U", "units"
-    INTERNATIONAL_UNIT = "[iU]", "international units"
+    PRODUCT = "", gettext_lazy("Product units (tablets, ml of a liquid…)")
+    MICROGRAM = "ug", gettext_lazy("micrograms")
+    MILLIGRAM = "mg", gettext_lazy("mg")
+    GRAM = "g", gettext_lazy("g")
+    MILLILITRE = "mL", gettext_lazy("mL")
+    LITRE = "L", gettext_lazy("L")
+    UNIT = "U", gettext_lazy("units")
+    INTERNATIONAL_UNIT = "[iU]", gettext_lazy("international units")
 
 
 MAX_MEDICATIONS_PER_PATIENT = 100
@@ -75,11 +76,12 @@ def check_room_for_medication(patient: Patient, adding: int = 1) -> None:
 class Medication(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="medications")
     name = models.CharField(max_length=120)
-    strength = models.CharField(max_length=60, blank=True, help_text="For example 500 mg")
+    strength = models.CharField(max_length=60, blank=True,
+                                help_text=gettext_lazy("For example 500 mg"))
     form = models.CharField(max_length=16, choices=MedicationForm.choices,
                             default=MedicationForm.TABLET)
     instructions = models.CharField(max_length=240, blank=True,
-                                    help_text="For example: with food")
+                                    help_text=gettext_lazy("For example: with food"))
     stock = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True,
                                 validators=[MinValueValidator(0)])
     refill_threshold = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True,
@@ -175,8 +177,8 @@ def make_limit(max_doses: int | None, period_hours: int, min_gap_minutes: int | 
 
 
 class IntervalFrom(models.TextChoices):
-    SCHEDULED = "scheduled", "From the scheduled time"
-    TAKEN = "taken", "From when the last dose was taken"
+    SCHEDULED = "scheduled", gettext_lazy("From the scheduled time")
+    TAKEN = "taken", gettext_lazy("From when the last dose was taken")
 
 
 class Schedule(models.Model):
@@ -277,11 +279,11 @@ class Schedule(models.Model):
 
 
 class DoseStatus(models.TextChoices):
-    SCHEDULED = "scheduled", "Upcoming"
-    NOTIFIED = "notified", "Due"
-    TAKEN = "taken", "Taken"
-    SKIPPED = "skipped", "Skipped"
-    MISSED = "missed", "Missed"
+    SCHEDULED = "scheduled", pgettext_lazy("dose status", "Upcoming")
+    NOTIFIED = "notified", pgettext_lazy("dose status", "Due")
+    TAKEN = "taken", pgettext_lazy("dose status", "Taken")
+    SKIPPED = "skipped", pgettext_lazy("dose status", "Skipped")
+    MISSED = "missed", pgettext_lazy("dose status", "Missed")
 
     @property
     def can_record(self) -> bool:
@@ -407,9 +409,9 @@ class TzDatabaseSeen(models.Model):
 
 
 class StockEventKind(models.TextChoices):
-    TAKEN = "taken", "Dose taken"
-    REFILLED = "refilled", "Refilled"
-    CORRECTED = "corrected", "Count corrected"
+    TAKEN = "taken", gettext_lazy("Dose taken")
+    REFILLED = "refilled", gettext_lazy("Refilled")
+    CORRECTED = "corrected", gettext_lazy("Count corrected")
 
 
 class StockEvent(models.Model):
@@ -437,8 +439,8 @@ class StockEvent(models.Model):
 
 
 class RefillStage(models.TextChoices):
-    LEAD = "lead", "Days before running out"
-    THRESHOLD = "threshold", "Refill threshold reached"
+    LEAD = "lead", gettext_lazy("Days before running out")
+    THRESHOLD = "threshold", gettext_lazy("Refill threshold reached")
 
 
 class RefillReminder(models.Model):

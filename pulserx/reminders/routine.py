@@ -11,6 +11,7 @@ from datetime import time
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from pulserx.accounts.models import Patient
 from pulserx.reminders.anchors import DayAnchor, PatientDay, resolve
@@ -31,7 +32,7 @@ def resolved(entries: list[Entry], day: PatientDay) -> list[Entry]:
         result.append(entry)
     ats = [entry["at"] for entry in result]
     if len(set(ats)) != len(ats):
-        raise ValueError("two dose times fall at the same moment of the day")
+        raise ValueError(gettext("two dose times fall at the same moment of the day"))
     return sorted(result, key=lambda entry: entry["at"])
 
 

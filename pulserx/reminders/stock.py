@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pulserx.accounts.models import User
 from pulserx.reminders.models import Dose, Medication, StockEvent, StockEventKind
@@ -63,12 +64,12 @@ def refill(medication_id: int, by: User | None, now: datetime,
         "patient", "schedule").get(pk=medication_id)
     added = amount if amount is not None else medication.pack_size
     if added is None:
-        raise StockError("Set the pack size first, or say how many you added.")
+        raise StockError(_("Set the pack size first, or say how many you added."))
     if added <= 0:
-        raise StockError("A refill adds at least some stock.")
+        raise StockError(_("A refill adds at least some stock."))
     stock = (medication.stock or Decimal(0)) + added
     if stock > MAX_STOCK:
-        raise StockError(f"The stock cannot exceed {MAX_STOCK:f}.")
+        raise StockError(_("The stock cannot exceed %(most)s.") % {"most": f"{MAX_STOCK:f}"})
     medication.stock, medication.refill_cycle = stock, medication.refill_cycle + 1
     Medication.objects.filter(pk=medication.pk).update(
         stock=stock, refill_cycle=medication.refill_cycle)

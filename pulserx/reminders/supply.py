@@ -13,6 +13,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from pulserx.clock_format import page_day
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.models import OPEN_STATUSES, Dose, Medication, Schedule
 from pulserx.reminders.schedule import Recurrence, timed_occurrences, to_utc
@@ -50,9 +54,11 @@ class Forecast:
     def runs_out_words(self) -> str:
         """'runs out on Thu 18 Dec', or that it lasts beyond the horizon."""
         if self.runs_out_at is None:
-            return f"lasts more than {HORIZON.days} days"
+            return ngettext("lasts more than %(days)s day", "lasts more than %(days)s days",
+                            HORIZON.days) % {"days": HORIZON.days}
         day = self.runs_out_at.astimezone(self.zone)
-        return f"runs out on {day:%a} {day.day} {day:%b}"
+        # Translators: %(day)s is like "Thu 18 Dec".
+        return _("runs out on %(day)s") % {"day": page_day(day)}
 
 
 def schedule_of(medication: Medication) -> Schedule | None:

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
@@ -50,7 +51,7 @@ def checked_import(request: HttpRequest) -> HttpResponse:
     upload = request.FILES.get("archive")
     try:
         if upload is None:
-            raise ArchiveRefused("Choose the ZIP that “Download all my data” saved.")
+            raise ArchiveRefused(_("Choose the ZIP that “Download all my data” saved."))
         if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
             raise ArchiveRefused(too_large())
         record = unpack(upload.read(MAX_UPLOAD_BYTES + 1))

@@ -12,6 +12,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from pulserx.accounts.models import CareRole, Patient
@@ -57,20 +59,27 @@ def limit_text(medication: Medication) -> str:
     schedule = medication.schedule
     parts = []
     if schedule.max_doses:
-        parts.append(f"at most {schedule.max_doses} in {schedule.limit_period_hours} h")
+        # Translators: a limit of an as-needed medication: "at most 4 in 24 h".
+        parts.append(_("at most %(most)s in %(hours)s h") % {
+            "most": schedule.max_doses, "hours": schedule.limit_period_hours})
     if schedule.min_gap_minutes:
         gap = schedule.min_gap_minutes
-        parts.append(f"at least {gap // 60} h {gap % 60:02d} min apart" if gap % 60
-                     else f"at least {gap // 60} h apart")
+        if gap % 60:
+            parts.append(_("at least %(hours)s h %(minutes)s min apart") % {
+                "hours": gap // 60, "minutes": f"{gap % 60:02d}"})
+        else:
+            parts.append(_("at least %(hours)s h apart") % {"hours": gap // 60})
     if schedule.limit_group is not None:
-        parts.append(f"shared limit: {schedule.limit_group.name}")
+        # Translators: %(name)s is the name the patient gave a limit shared by medications.
+        parts.append(_("shared limit: %(name)s") % {"name": schedule.limit_group.name})
     return ", ".join(parts)
 
 
 class TookDoseForm(forms.Form):
     day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                          error_messages={"invalid": "Enter a date like 2025-03-31."})
-    at = WallTimeField(required=False, label="At")
+                          error_messages={
+                              "invalid": gettext_lazy("Enter a date like 2025-03-31.")})
+    at = WallTimeField(required=False, label=gettext_lazy("At"))
     override = forms.BooleanField(required=False)
 
     def taken_at(self, patient: Patient, now: datetime) -> datetime:
@@ -106,5 +115,7 @@ def took_dose(request: HttpRequest, medication_id: int) -> HttpResponse:
         messages.error(request, str(error))
         return redirect_back(request, "today")
     at_words = clock_words(taken_at, now, patient_zone(patient))
-    messages.success(request, f"Recorded a dose of {medication.name} at {at_words}.")
+    # Translators: %(time)s is a time ("14:30") or a day and time ("Tue 3 Mar 14:30").
+    messages.success(request, _("Recorded a dose of %(medication)s at %(time)s.") % {
+        "medication": medication.name, "time": at_words})
     return redirect_back(request, "today")

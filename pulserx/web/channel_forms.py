@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pulserx.notifications.channels.catalogue import ServiceSpec
 from pulserx.notifications.channels.editing import KIND_LABELS, ChannelError
@@ -14,17 +16,19 @@ class ChannelForm(forms.Form):
     """Name, the service's fields (secrets never shown back), and the kinds it carries.
     The checks themselves are `channels.editing`'s; this form only collects."""
 
-    name = forms.CharField(max_length=60, label="Name",
-                           help_text="How PulseRx names this channel to you, e.g. “My phone”.")
+    name = forms.CharField(max_length=60, label=gettext_lazy("Name"),
+                           help_text=gettext_lazy("How PulseRx names this channel to you, "
+                                                  "e.g. “My phone”."))
     kinds = forms.MultipleChoiceField(
-        label="Send", choices=list(KIND_LABELS.items()), required=False,
+        # Translators: followed by the kinds of message a channel carries.
+        label=gettext_lazy("Send"), choices=list(KIND_LABELS.items()), required=False,
         widget=forms.CheckboxSelectMultiple, initial=list(KIND_LABELS))
 
     medications = forms.TypedMultipleChoiceField(
-        label="Only for these medications", coerce=int, required=False,
+        label=gettext_lazy("Only for these medications"), coerce=int, required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: every medication. A summary of several missed doses is "
-                  "sent all the same.")
+        help_text=gettext_lazy("None ticked: every medication. A summary of several missed "
+                               "doses is sent all the same."))
 
     def __init__(self, spec: ServiceSpec, *args: Any, editing: bool = False,
                  medications: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
@@ -37,7 +41,7 @@ class ChannelForm(forms.Form):
         for item in spec.fields:
             help_text = item.hint
             if item.secret and editing:
-                help_text = "Leave empty to keep the one saved."
+                help_text = _("Leave empty to keep the one saved.")
             self.fields[f"s_{item.name}"] = forms.CharField(
                 label=item.label, required=False, help_text=help_text, initial=item.default,
                 widget=forms.PasswordInput(render_value=False) if item.secret

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pulserx.notifications.channels import catalogue, editing
@@ -66,17 +67,19 @@ def channel_new(request: HttpRequest) -> HttpResponse:
         try:
             if request.POST.get("action") == "test":
                 editing.send_test(spec.service, values, request.user)  # type: ignore[arg-type]
-                messages.success(request, "The test message was sent: check that it arrived. "
-                                          "Nothing is saved until you press Save.")
+                messages.success(request, _("The test message was sent: check that it "
+                                            "arrived. Nothing is saved until you press Save."))
             else:
                 channel = editing.add_channel(
                     request.user, spec.service,  # type: ignore[arg-type]
                     form.cleaned_data["name"], values, form.cleaned_data["kinds"],
                     form.cleaned_data.get("medications", []))
-                messages.success(request, f"{channel.name} is added.")
+                # Translators: %(name)s is the name the person gave a channel.
+                messages.success(request, _("%(name)s is added.") % {"name": channel.name})
                 if note := editing.connect_buttons(channel):
-                    messages.warning(request, f"Reminders will arrive without Take / Skip "
-                                              f"buttons: {note}.")
+                    # Translators: %(reason)s says why the buttons could not be connected.
+                    messages.warning(request, _("Reminders will arrive without Take / Skip "
+                                                "buttons: %(reason)s.") % {"reason": note})
                 return redirect("channels")
         except ChannelError as error:
             form.add_channel_error(error)
@@ -100,13 +103,14 @@ def channel_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
             with_secrets = editing.merged_settings(channel, form.settings_values())
             if request.POST.get("action") == "test":
                 editing.send_test(channel.service, with_secrets, channel.user)
-                messages.success(request, "The test message was sent: check that it arrived.")
+                messages.success(request, _("The test message was sent: check that it "
+                                            "arrived."))
             else:
                 editing.update_channel(channel, name=form.cleaned_data["name"],
                                        kinds=form.cleaned_data["kinds"],
                                        raw=form.settings_values(),
                                        medications=form.cleaned_data.get("medications", []))
-                messages.success(request, f"{channel.name} is saved.")
+                messages.success(request, _("%(name)s is saved.") % {"name": channel.name})
                 return redirect("channels")
         except ChannelError as error:
             form.add_channel_error(error)
@@ -121,17 +125,21 @@ def channel_action(request: HttpRequest, channel_id: int, action: str) -> HttpRe
     try:
         if action == "test":
             editing.send_test_to(channel)
-            messages.success(request, f"A test message was sent to {channel.name}: "
-                                      "check that it arrived.")
+            messages.success(request, _("A test message was sent to %(name)s: check that it "
+                                        "arrived.") % {"name": channel.name})
         elif action in ("pause", "resume"):
             editing.update_channel(channel, paused=action == "pause")
-            messages.success(request, f"{channel.name} is "
-                                      f"{'paused' if channel.paused else 'on again'}.")
+            if channel.paused:
+                messages.success(request, _("%(name)s is paused.") % {"name": channel.name})
+            else:
+                messages.success(request, _("%(name)s is on again.") % {"name": channel.name})
         elif action == "remove":
             editing.remove_channel(channel)
-            messages.success(request, f"{channel.name} is removed.")
+            messages.success(request, _("%(name)s is removed.") % {"name": channel.name})
         else:
             raise Http404
     except ChannelError as error:
-        messages.error(request, f"{channel.name}: {error}")
+        # Translators: a channel's name and what went wrong.
+        messages.error(request, _("%(name)s: %(error)s") % {"name": channel.name,
+                                                            "error": error})
     return redirect("channels")

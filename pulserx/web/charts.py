@@ -6,30 +6,46 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
+from django.utils import dateformat
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext_lazy
 
+from pulserx.clock_format import page_day
 from pulserx.reminders.adherence import DayCell, Tally
 from pulserx.reminders.history import HISTORY_WINDOWS, MedicationRow
 
 CELL, GAP, TOP, LEFT = 14, 3, 18, 30
-WEEKDAY_LABELS = ((0, "Mon"), (2, "Wed"), (4, "Fri"))
+WEEKDAY_LABELS = ((0, pgettext_lazy("abbreviated weekday", "Mon")),
+                  (2, pgettext_lazy("abbreviated weekday", "Wed")),
+                  (4, pgettext_lazy("abbreviated weekday", "Fri")))
 
 
 def day_words(cell: DayCell) -> str:
     """What a heat-map cell says: 'Tue 18 Nov: 3 of 4 taken, 1 missed, 1 late'."""
-    when = f"{cell.day:%a} {cell.day.day} {cell.day:%b}"
+    when = page_day(cell.day)
     t = cell.tally
     if not t.recorded and not t.pending:
-        return f"{when}: no doses"
-    parts = [f"{t.taken} of {t.recorded} taken" if t.recorded else "nothing recorded yet"]
-    parts += [f"{n} {label}" for n, label in ((t.missed, "missed"), (t.skipped, "skipped"),
-                                              (t.late, "late"), (t.pending, "open")) if n]
-    return f"{when}: {', '.join(parts)}"
+        # Translators: %(day)s is like "Tue 18 Nov".
+        return _("%(day)s: no doses") % {"day": when}
+    parts = [_("%(taken)s of %(recorded)s taken") % {"taken": t.taken, "recorded": t.recorded}
+             if t.recorded else _("nothing recorded yet")]
+    # Translators: numbers of doses of a day ("1 missed", "2 late"); English has one form.
+    counts = ((t.missed, ngettext("%(count)s missed", "%(count)s missed", t.missed)),
+              (t.skipped, ngettext("%(count)s skipped", "%(count)s skipped", t.skipped)),
+              (t.late, ngettext("%(count)s late", "%(count)s late", t.late)),
+              (t.pending, ngettext("%(count)s open", "%(count)s open", t.pending)))
+    parts += [words % {"count": n} for n, words in counts if n]
+    # Translators: %(day)s is like "Tue 18 Nov"; %(details)s like "3 of 4 taken, 1 missed".
+    return _("%(day)s: %(details)s") % {"day": when, "details": ", ".join(parts)}
 
 
 def share_words(tally: Tally) -> str:
-    return "no doses recorded" if tally.percent is None else f"{tally.percent}% taken"
+    if tally.percent is None:
+        return _("no doses recorded")
+    # Translators: a share of doses taken: "85% taken".
+    return _("%(percent)s%% taken") % {"percent": tally.percent}
 
 
 def heatmap(cells: list[DayCell], link: Callable[[date], str],
@@ -46,10 +62,13 @@ def heatmap(cells: list[DayCell], link: Callable[[date], str],
     body += [heatmap_cell(cell, first, link, cell.day == selected) for cell in cells]
     return format_html(
         '<svg class="heatmap {size}" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="group" '
-        'aria-labelledby="heatmap-title heatmap-desc"><title id="heatmap-title">Doses taken '
-        'per day, {first} to {last}</title><desc id="heatmap-desc">{summary}</desc>{body}</svg>',
-        size=heatmap_size(weeks),
-        w=width, h=height, first=f"{cells[0].day:%-d %b %Y}", last=f"{cells[-1].day:%-d %b %Y}",
+        'aria-labelledby="heatmap-title heatmap-desc"><title id="heatmap-title">{title}'
+        '</title><desc id="heatmap-desc">{summary}</desc>{body}</svg>',
+        size=heatmap_size(weeks), w=width, h=height,
+        # Translators: %(first)s and %(last)s are days like "5 Mar 2025".
+        title=_("Doses taken per day, %(first)s to %(last)s") % {
+            "first": dateformat.format(cells[0].day, "j M Y"),
+            "last": dateformat.format(cells[-1].day, "j M Y")},
         summary=summary, body=SafeString("".join(body)))
 
 
@@ -66,9 +85,15 @@ def heatmap_summary(cells: Iterable[DayCell]) -> str:
     days = [c for c in cells if c.tally.recorded]
     full = sum(c.fully_taken for c in days)
     missed = sum(1 for c in days if c.tally.missed)
-    return (f"{len(days)} days with doses recorded: {full} fully taken, {missed} with a missed "
-            "dose. Darker means a larger share taken; a dot marks a missed dose, a ring a late "
-            "one. Each day links to its doses.")
+    # English keeps "1 days" as it has always read.
+    counted = ngettext(
+        "%(days)s days with doses recorded: %(full)s fully taken, %(missed)s with a missed "
+        "dose.",
+        "%(days)s days with doses recorded: %(full)s fully taken, %(missed)s with a missed "
+        "dose.", len(days)) % {"days": len(days), "full": full, "missed": missed}
+    legend = _("Darker means a larger share taken; a dot marks a missed dose, a ring a late "
+               "one. Each day links to its doses.")
+    return f"{counted} {legend}"
 
 
 def month_labels(cells: list[DayCell], first: date) -> list[SafeString]:
@@ -77,7 +102,8 @@ def month_labels(cells: list[DayCell], first: date) -> list[SafeString]:
         if cell.day.day == 1 or cell is cells[0]:
             column = (cell.day - first).days // 7
             labels.append(format_html('<text class="chart-label" x="{}" y="11">{}</text>',
-                                      LEFT + column * (CELL + GAP), f"{cell.day:%b}"))
+                                      LEFT + column * (CELL + GAP),
+                                      dateformat.format(cell.day, "M")))
     return labels
 
 
@@ -120,19 +146,25 @@ def adherence_bars(rows: list[MedicationRow]) -> SafeString:
             tally = row.adherence.windows[days]
             y = top + n * (BAR_H + BAR_GAP)
             share = (tally.percent or 0) / 100
-            figures.append(f"{days} days {share_words(tally)}")
+            # Translators: a window and its share: "7 days 85% taken".
+            figures.append(ngettext("%(days)s day %(share)s", "%(days)s days %(share)s", days)
+                           % {"days": days, "share": share_words(tally)})
             body.append(format_html(
-                '<text class="chart-label" x="{lx}" y="{ty}" text-anchor="end">{d} d</text>'
+                '<text class="chart-label" x="{lx}" y="{ty}" text-anchor="end">{dl}</text>'
                 '<rect class="bar-track" x="{x}" y="{y}" width="{bw}" height="{h}" rx="2"/>'
                 '<rect class="bar bar-{d}" x="{x}" y="{y}" width="{w}" height="{h}" rx="2"/>'
                 '<text class="chart-value" x="{vx}" y="{ty}">{value}</text>',
+                # Translators: a number of days, abbreviated: "30 d".
+                dl=_("%(days)s d") % {"days": days},
                 lx=NAME_W - 6, ty=y + BAR_H - 2, d=days, x=NAME_W, y=y, bw=BAR_W, h=BAR_H,
                 w=round(BAR_W * share, 1), vx=NAME_W + BAR_W + 6,
                 value="\u2013" if tally.percent is None else f"{tally.percent}%"))
-        desc.append(f"{row.medication.name}: {', '.join(figures)}.")
+        desc.append(_("%(medication)s: %(figures)s.") % {"medication": row.medication.name,
+                                                         "figures": ", ".join(figures)})
     return format_html(
         '<svg class="bars" viewBox="0 0 {w} {h}" width="100%" role="img" '
-        'aria-labelledby="bars-title bars-desc"><title id="bars-title">Share of doses taken '
-        'per medication over 7, 30 and 90 days</title><desc id="bars-desc">{desc}</desc>'
-        '{body}</svg>', w=width, h=height, desc=" ".join(desc) or "No medications yet.",
+        'aria-labelledby="bars-title bars-desc"><title id="bars-title">{title}</title>'
+        '<desc id="bars-desc">{desc}</desc>{body}</svg>', w=width, h=height,
+        title=_("Share of doses taken per medication over 7, 30 and 90 days"),
+        desc=" ".join(desc) or _("No medications yet."),
         body=format_html_join("", "{}", ((b,) for b in body)))

@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from pulserx.clock_format import page_time
@@ -23,9 +25,9 @@ from pulserx.web.medication_forms import parse_time
 from pulserx.web.responses import redirect_back
 from pulserx.web.time_fields import not_a_time
 
-CORRECTED = {Correction.TAKEN: "Corrected: taken at {at}.",
-             Correction.SKIPPED: "Corrected: skipped.",
-             Correction.NOT_RECORDED: "Corrected: not recorded."}
+CORRECTED = {Correction.TAKEN: gettext_lazy("Corrected: taken at %(at)s."),
+             Correction.SKIPPED: gettext_lazy("Corrected: skipped."),
+             Correction.NOT_RECORDED: gettext_lazy("Corrected: not recorded.")}
 
 
 def stated_time(dose: Dose, text: str) -> datetime | None:
@@ -58,7 +60,7 @@ def correct(request: HttpRequest, dose_id: int) -> HttpResponse:
     def done(dose: Dose) -> str:
         zone = patient_zone(dose.patient)
         at = page_time(dose.acted_at, zone) if dose.acted_at else ""
-        return CORRECTED[to].format(at=at)
+        return str(CORRECTED[to]) % {"at": at} if to == Correction.TAKEN else str(CORRECTED[to])
 
     return act_on_dose(request, dose_id, do_correct, done)
 
@@ -82,7 +84,10 @@ def record_early(request: HttpRequest, schedule_id: int, due: int, action: str) 
     except DoseActionError as refused:
         messages.error(request, str(refused))
     else:
-        word = "Taken early" if action == "take" else "Skipped ahead"
-        messages.success(request, f"{word}: {schedule.medication.name}. Its reminder will "
-                                  "not be sent.")
+        values = {"medication": schedule.medication.name}
+        if action == "take":
+            text = _("Taken early: %(medication)s. Its reminder will not be sent.") % values
+        else:
+            text = _("Skipped ahead: %(medication)s. Its reminder will not be sent.") % values
+        messages.success(request, text)
     return redirect_back(request, "today")

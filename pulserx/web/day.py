@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.utils.translation import pgettext
+
 from pulserx.accounts.models import Patient
 from pulserx.reminders.clock import day_bounds, patient_zone
 from pulserx.reminders.corrections import can_correct, can_record_early
@@ -42,15 +44,15 @@ def dose_state(dose: Dose, now: datetime) -> DoseState:
     can_record = due and status.can_record
     if status == DoseStatus.SCHEDULED:
         if dose.snoozed_until and dose.snoozed_until > now:
-            badge, label = "snoozed", "Snoozed"
+            badge, label = "snoozed", pgettext("dose status", "Snoozed")
         elif due:
-            badge, label = "due", "Due"
+            badge, label = "due", pgettext("dose status", "Due")
         else:
-            badge, label = "upcoming", "Upcoming"
+            badge, label = "upcoming", pgettext("dose status", "Upcoming")
     elif status == DoseStatus.NOTIFIED:
-        badge, label = "due", "Due"
+        badge, label = "due", pgettext("dose status", "Due")
     else:
-        badge, label = status.value, status.label
+        badge, label = status.value, str(status.label)
     return DoseState(badge=badge, label=label, late=dose.late, can_record=can_record,
                      can_snooze=status == DoseStatus.NOTIFIED,
                      can_correct=can_correct(dose, now),

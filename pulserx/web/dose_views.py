@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from pulserx.clock_format import page_time
@@ -65,7 +66,17 @@ def record(request: HttpRequest, dose_id: int, status: DoseStatus) -> HttpRespon
     """Take or skip (the URL says which), by the patient or a carer who gives."""
     user = signed_in_user(request)
     return act_on_dose(request, dose_id, lambda dose: record_dose(dose.pk, status, user),
-                       f"Marked as {status.label.lower()}.")
+                       marked_words(status))
+
+
+def marked_words(status: DoseStatus) -> str:
+    """What a recorded dose is now, said once it is recorded: "Marked as taken."."""
+    if status == DoseStatus.TAKEN:
+        return _("Marked as taken.")
+    if status == DoseStatus.SKIPPED:
+        return _("Marked as skipped.")
+    # Translators: %(status)s is a dose's status in lower case ("missed").
+    return _("Marked as %(status)s.") % {"status": str(status.label).lower()}
 
 
 @login_required
@@ -78,10 +89,11 @@ def snooze(request: HttpRequest, dose_id: int) -> HttpResponse:
             raise DoseActionError(form.errors["minutes"][0])
         return snooze_dose(dose.pk, form.cleaned_data["minutes"])
 
-    return act_on_dose(request, dose_id, do_snooze, "Snoozed.")
+    return act_on_dose(request, dose_id, do_snooze, _("Snoozed."))
 
 
-STOCK_EMPTY = " The stock was empty, so the count stays at 0: add a refill on History."
+def stock_empty_words() -> str:
+    return _("The stock was empty, so the count stays at 0: add a refill on History.")
 
 
 def act_on_dose(request: HttpRequest, dose_id: int, action: Callable[[Dose], Dose],
@@ -99,10 +111,10 @@ def act_on_dose(request: HttpRequest, dose_id: int, action: Callable[[Dose], Dos
     readonly = dose.patient.user_id != signed_in_user(request).pk
     done = done_words(dose) if callable(done_words) else done_words
     if not error and dose.status == DoseStatus.TAKEN and stock_was_short(dose):
-        done += STOCK_EMPTY
+        done = f"{done} {stock_empty_words()}"
     if dose.snoozed_until and not error and dose.status == DoseStatus.SCHEDULED:
         zone = patient_zone(dose.patient)
-        done = f"Snoozed until {page_time(dose.snoozed_until, zone)}."
+        done = _("Snoozed until %(time)s.") % {"time": page_time(dose.snoozed_until, zone)}
     if wants_json(request):
         return _json_answer(request, dose, done, error)
     if is_htmx(request):

@@ -11,6 +11,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pulserx.fhir.base import NeedsTime
@@ -42,22 +44,24 @@ def _single_dose_at(request: HttpRequest) -> time | None:
     try:
         return time.fromisoformat(value).replace(second=0, microsecond=0)
     except ValueError:
-        raise Unsupported(f"“{value}” is not a time like 18:00") from None
+        raise Unsupported(_("“%(value)s” is not a time like 18:00") % {"value": value}) from None
 
 
 def _document(request: HttpRequest) -> str:
     upload = request.FILES.get("upload")
     if upload is not None:
         if upload.size is not None and upload.size > MAX_DOCUMENT_BYTES:
-            raise Unsupported(f"The file is larger than {MAX_DOCUMENT_BYTES // 1024} KB")
+            raise Unsupported(_("The file is larger than %(size)s KB") % {
+                "size": MAX_DOCUMENT_BYTES // 1024})
         return upload.read(MAX_DOCUMENT_BYTES + 1).decode("utf-8", errors="replace")
     return request.POST.get("document", "")
 
 
 def imported_words(count: int) -> str:
     if count == 0:
-        return "Nothing imported: you already have every medication it holds."
-    return f"Imported {count} medication{'' if count == 1 else 's'}."
+        return _("Nothing imported: you already have every medication it holds.")
+    return ngettext("Imported %(count)s medication.", "Imported %(count)s medications.",
+                    count) % {"count": count}
 
 
 @login_required
@@ -70,7 +74,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
             document = _document(request)
             context["document"] = document
             if not document.strip():
-                raise Unsupported("Paste a MedicationRequest or choose a file")
+                raise Unsupported(_("Paste a MedicationRequest or choose a file"))
             placed = _single_dose_at(request)
             duplicates = request.POST.get("duplicates") == "1"
             context.update(single_dose_at=placed, duplicates=duplicates)

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from pulserx.accounts.models import Patient
@@ -109,7 +110,8 @@ def medication_refill(request: HttpRequest, medication_id: int) -> HttpResponse:
     except (StockError, RangeError) as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Refilled: {event.stock_after.normalize():f} in stock.")
+        messages.success(request, _("Refilled: %(stock)s in stock.") % {
+            "stock": f"{event.stock_after.normalize():f}"})
     return redirect(reverse("history") + "#supply")
 
 
@@ -119,7 +121,7 @@ def parse_amount(value: str) -> Decimal | None:
     try:
         amount = Decimal(value.strip())
     except InvalidOperation:
-        raise StockError("Write how many you added as a number, for example 30.") from None
+        raise StockError(_("Write how many you added as a number, for example 30.")) from None
     if not amount.is_finite():
-        raise StockError("Write how many you added as a number, for example 30.")
+        raise StockError(_("Write how many you added as a number, for example 30."))
     return amount

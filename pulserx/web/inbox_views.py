@@ -8,6 +8,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from pulserx.notifications import inbox
@@ -58,7 +60,13 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def inbox_read_all(request: HttpRequest) -> HttpResponse:
     marked = inbox.mark_read(signed_in_user(request))
-    messages.success(request, f"Marked {marked} as read." if marked else "Nothing unread.")
+    if marked:
+        # Translators: %(count)s is a number of inbox messages.
+        text = ngettext("Marked %(count)s as read.", "Marked %(count)s as read.",
+                        marked) % {"count": marked}
+    else:
+        text = _("Nothing unread.")
+    messages.success(request, text)
     return redirect("inbox")
 
 

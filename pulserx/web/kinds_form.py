@@ -9,21 +9,29 @@ sees the whole plan at once, and a no-JavaScript page needs no row machinery.
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from pulserx.accounts.models import Patient
-from pulserx.clock_format import page_time
-from pulserx.reminders.anchors import DayAnchor, PatientDay, anchored_label, resolve
+from pulserx.clock_format import accepted_formats, page_day, page_time
+from pulserx.reminders.anchors import (
+    MAX_OFFSET_MINUTES,
+    DayAnchor,
+    PatientDay,
+    anchored_label,
+    resolve,
+)
 from pulserx.reminders.models import IntervalFrom, LimitGroup, Schedule
 from pulserx.reminders.schedule import Recurrence, to_utc
-from pulserx.reminders.tapering import MAX_PHASE_DAYS, MAX_PHASES, first_day_problem
-from pulserx.wall_time import ACCEPTED
+from pulserx.reminders.tapering import MAX_PHASE_DAYS, MAX_PHASES, TaperPlan, passed_on_first_day
+from pulserx.web.schedule_words import anchored_words
 from pulserx.web.time_fields import WallTimeField, stored_time
 
 _PHASE = re.compile(r"^\s*(\d{1,3})\s*days?\s*:\s*(.+)$", re.IGNORECASE)
@@ -32,13 +40,14 @@ _ANCHORED = re.compile(
     r"^\s*(?:(?:(\d{1,3})\s*min(?:utes)?\s+(before|after)\s+)|at\s+|on\s+)?"
     r"(waking|wake|breakfast|lunch|dinner|bedtime)\s*(?:[x\u00d7]\s*(\d+(?:[.,]\d{1,2})?))?\s*$",
     re.IGNORECASE)
-HOURS_HELP = ("Counted in real hours, so doses stay exactly this far apart on the night the "
-              "clocks change.")
+HOURS_HELP = gettext_lazy("Counted in real hours, so doses stay exactly this far apart on the "
+                          "night the clocks change.")
 FROM_HELP = {
-    IntervalFrom.SCHEDULED: "From the scheduled time: the times stay fixed (08:00, 16:00, "
-                            "00:00…) even if you take a dose late.",
-    IntervalFrom.TAKEN: "From when you last took it: taking a dose late moves every later "
-                        "reminder by as much, so the times drift through the day.",
+    IntervalFrom.SCHEDULED: gettext_lazy("From the scheduled time: the times stay fixed "
+                                         "(08:00, 16:00, 00:00…) even if you take a dose late."),
+    IntervalFrom.TAKEN: gettext_lazy("From when you last took it: taking a dose late moves "
+                                     "every later reminder by as much, so the times drift "
+                                     "through the day."),
 }
 
 
@@ -53,15 +62,35 @@ def parse_anchored(text: str, day: PatientDay) -> list[dict[str, Any]]:
     for line in filter(str.strip, text.splitlines()):
         match = _ANCHORED.match(line)
         if not match:
-            raise ValueError(f"“{line.strip()}” is not a time of your day. Write for example "
-                             "“at bedtime” or “30 min before breakfast x2”.")
+            # Translators: keep the examples in English: the lines are read in English.
+            raise ValueError(_("“%(line)s” is not a time of your day. Write for example "
+                               "“at bedtime” or “30 min before breakfast x2”.")
+                             % {"line": line.strip()})
         minutes, direction, name, amount = match.groups()
         anchor = DayAnchor("wake" if name.lower().startswith("wak") else name.lower())
         offset = int(minutes or 0) * (-1 if (direction or "").lower() == "before" else 1)
-        wall = resolve(day, anchor, offset)
+        if abs(offset) > MAX_OFFSET_MINUTES:
+            # Translators: %(anchor)s is a moment of the day ("breakfast", "bedtime"…).
+            raise ValueError(_("an offset from %(anchor)s must be within %(most)s minutes")
+                             % {"anchor": ANCHOR_NOUNS[anchor], "most": MAX_OFFSET_MINUTES})
+        try:
+            wall = resolve(day, anchor, offset)
+        except ValueError:
+            # Translators: %(time)s is like "30 min before waking".
+            raise ValueError(_("%(time)s falls outside the day")
+                             % {"time": anchored_words(anchor, offset)}) from None
         entries.append({"at": wall.strftime("%H:%M"), "anchor": anchor.value,
                         "offset": offset, "amount": _amount(amount)})
     return entries
+
+
+ANCHOR_NOUNS = {
+    DayAnchor.WAKE: pgettext_lazy("moment of the day", "wake"),
+    DayAnchor.BREAKFAST: pgettext_lazy("moment of the day", "breakfast"),
+    DayAnchor.LUNCH: pgettext_lazy("moment of the day", "lunch"),
+    DayAnchor.DINNER: pgettext_lazy("moment of the day", "dinner"),
+    DayAnchor.BEDTIME: pgettext_lazy("moment of the day", "bedtime"),
+}
 
 
 def anchored_lines(entries: list[dict[str, Any]]) -> str:
@@ -75,26 +104,35 @@ def parse_phases(text: str) -> list[dict[str, Any]]:
     for line in filter(str.strip, text.splitlines()):
         match = _PHASE.match(line)
         if not match:
-            raise ValueError(f"“{line.strip()}” is not a phase. Write for example "
-                             "“5 days: 08:00 x4, 20:00 x2”.")
+            # Translators: keep the example in English: the lines are read in English.
+            raise ValueError(_("“%(line)s” is not a phase. Write for example "
+                               "“5 days: 08:00 x4, 20:00 x2”.") % {"line": line.strip()})
         days = int(match[1])
         if not 1 <= days <= MAX_PHASE_DAYS:
-            raise ValueError(f"A phase lasts 1 to {MAX_PHASE_DAYS} days (“{line.strip()}”).")
+            raise ValueError(ngettext("A phase lasts 1 to %(most)s day (“%(line)s”).",
+                                      "A phase lasts 1 to %(most)s days (“%(line)s”).",
+                                      MAX_PHASE_DAYS)
+                             % {"most": MAX_PHASE_DAYS, "line": line.strip()})
         times = []
         for part in match[2].split(","):
             found = _TIME_AMOUNT.match(part)
             at = stored_time(found[1]) if found else None
             if found is None or at is None:
-                raise ValueError(f"“{part.strip()}” is not a time and amount like "
-                                 f"{page_time(time(8, 0))} x2. {ACCEPTED}")
+                # Translators: %(example)s is a time and amount such as "08:00 x2";
+                # %(accepted)s says how to write a time.
+                raise ValueError(_("“%(part)s” is not a time and amount like %(example)s. "
+                                   "%(accepted)s")
+                                 % {"part": part.strip(), "example": f"{page_time(time(8, 0))} x2",
+                                    "accepted": accepted_formats()})
             times.append({"at": at, "amount": _amount(found[2])})
         if len({t["at"] for t in times}) != len(times):
-            raise ValueError(f"A time is listed twice in “{line.strip()}”.")
+            raise ValueError(_("A time is listed twice in “%(line)s”.") % {"line": line.strip()})
         phases.append({"days": days, "times": sorted(times, key=lambda t: t["at"])})
     if not phases:
-        raise ValueError("Add at least one phase.")
+        raise ValueError(_("Add at least one phase."))
     if len(phases) > MAX_PHASES:
-        raise ValueError(f"At most {MAX_PHASES} phases.")
+        raise ValueError(ngettext("At most %(most)s phase.", "At most %(most)s phases.", MAX_PHASES)
+                         % {"most": MAX_PHASES})
     return phases
 
 
@@ -108,51 +146,64 @@ class KindsForm(forms.Form):
     """Fields of the newer kinds; only those of the chosen recurrence are read."""
 
     every_hours = forms.DecimalField(required=False, min_value=Decimal("0.25"),
-                                     max_value=168, decimal_places=2, label="Every",
+                                     max_value=168, decimal_places=2, label=gettext_lazy("Every"),
                                      help_text=HOURS_HELP)
-    first_at = WallTimeField(required=False, label="First dose at",
-                             help_text="On the first day, on your clock (like 08:00 or 8 am).")
-    window_start = WallTimeField(required=False, label="Only from")
-    window_end = WallTimeField(required=False, label="Until",
-                                  help_text="Leave both empty for day and night. With a "
-                                            "window each day starts again at its start.")
+    first_at = WallTimeField(required=False, label=gettext_lazy("First dose at"),
+                             help_text=gettext_lazy("On the first day, on your clock (like "
+                                                    "08:00 or 8 am)."))
+    window_start = WallTimeField(required=False, label=gettext_lazy("Only from"))
+    window_end = WallTimeField(required=False, label=gettext_lazy("Until"),
+                               help_text=gettext_lazy("Leave both empty for day and night. "
+                                                      "With a window each day starts again "
+                                                      "at its start."))
     interval_from = forms.ChoiceField(choices=[(k.value, v) for k, v in FROM_HELP.items()],
                                       initial=IntervalFrom.SCHEDULED.value, required=False,
-                                      widget=forms.RadioSelect, label="Count the hours")
+                                      widget=forms.RadioSelect,
+                                      label=gettext_lazy("Count the hours"))
     dose_count = forms.IntegerField(required=False, min_value=1, max_value=1000,
-                                    label="Doses in all",
-                                    help_text="Counted from the first dose still ahead when "
-                                              "you save: if the first time has passed, the "
-                                              "course starts at the next time of the series.")
+                                    label=gettext_lazy("Doses in all"),
+                                    help_text=gettext_lazy(
+                                        "Counted from the first dose still ahead when you "
+                                        "save: if the first time has passed, the course "
+                                        "starts at the next time of the series."))
     dose_amount = forms.DecimalField(required=False, min_value=Decimal("0.01"),
                                      max_value=9999, decimal_places=2, initial=1,
-                                     label="Amount each time")
+                                     label=gettext_lazy("Amount each time"))
     phases = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}),
-                             label="Phases",
-                             help_text="One line per phase, in order: "
-                                       "“5 days: 08:00 x4” then “5 days: 08:00 x3”…")
+                             label=gettext_lazy("Phases"),
+                             # Translators: keep the examples in English (read in English).
+                             help_text=gettext_lazy("One line per phase, in order: "
+                                                    "“5 days: 08:00 x4” then “5 days: 08:00 "
+                                                    "x3”…"))
     continue_last_phase = forms.TypedChoiceField(
-        choices=[("0", "Stop after the last phase"), ("1", "Carry on with the last phase")],
+        choices=[("0", gettext_lazy("Stop after the last phase")),
+                 ("1", gettext_lazy("Carry on with the last phase"))],
         coerce=lambda v: v == "1", initial="0", required=False, widget=forms.RadioSelect,
-        label="Then")
+        label=gettext_lazy("Then"))
     anchored = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                               label="Times tied to your day",
-                               help_text="One per line, like “at bedtime” or “30 min before "
-                                         "breakfast x2”. They move when you change your day "
-                                         "in Settings.")
+                               label=gettext_lazy("Times tied to your day"),
+                               # Translators: keep the examples in English (read in English).
+                               help_text=gettext_lazy("One per line, like “at bedtime” or "
+                                                      "“30 min before breakfast x2”. They "
+                                                      "move when you change your day in "
+                                                      "Settings."))
     max_doses = forms.IntegerField(required=False, min_value=1, max_value=100,
-                                   label="At most", help_text="doses")
+                                   label=gettext_lazy("At most"),
+                                   # Translators: after the number field "At most [3]".
+                                   help_text=gettext_lazy("doses"))
     limit_period_hours = forms.IntegerField(required=False, min_value=1, max_value=24 * 7,
-                                            initial=24, label="In any")
+                                            initial=24, label=gettext_lazy("In any"))
     min_gap_hours = forms.DecimalField(required=False, min_value=Decimal("0.25"),
                                        max_value=72, decimal_places=2,
-                                       label="At least this many hours apart")
-    limit_group = forms.CharField(required=False, max_length=80, label="Shared limit",
-                                  help_text="Give two medications the same name here (e.g. "
-                                            "“paracetamol”) and the limits count both.")
+                                       label=gettext_lazy("At least this many hours apart"))
+    limit_group = forms.CharField(required=False, max_length=80,
+                                  label=gettext_lazy("Shared limit"),
+                                  help_text=gettext_lazy("Give two medications the same name "
+                                                         "here (e.g. “paracetamol”) and the "
+                                                         "limits count both."))
     alert_caregivers_on_override = forms.BooleanField(
-        required=False, initial=True, label="Tell the people who look after me when I go "
-                                            "over a limit")
+        required=False, initial=True,
+        label=gettext_lazy("Tell the people who look after me when I go over a limit"))
 
     def __init__(self, *args: Any, day: PatientDay, zone: ZoneInfo, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -188,15 +239,15 @@ class KindsForm(forms.Form):
         data = self.cleaned_data
         if recurrence is Recurrence.EVERY_HOURS:
             if data.get("every_hours") is None:
-                self.add_error("every_hours", "Say how many hours apart.")
+                self.add_error("every_hours", _("Say how many hours apart."))
             if not data.get("first_at"):
-                self.add_error("first_at", "Give the time of the first dose.")
+                self.add_error("first_at", _("Give the time of the first dose."))
             if bool(data.get("window_start")) != bool(data.get("window_end")):
-                self.add_error("window_end", "Give both ends of the window, or neither.")
+                self.add_error("window_end", _("Give both ends of the window, or neither."))
             elif data.get("window_start") and \
                     time.fromisoformat(data["window_start"].zfill(5)) >= \
                     time.fromisoformat(data["window_end"].zfill(5)):
-                self.add_error("window_end", "The window must end after it starts.")
+                self.add_error("window_end", _("The window must end after it starts."))
         elif recurrence is Recurrence.TAPER:
             self._read("phases", lambda: parse_phases(data.get("phases") or ""), "phase_rows")
             if new and start is not None and self.phase_rows:
@@ -253,6 +304,26 @@ class KindsForm(forms.Form):
         if self.group_name:
             schedule.limit_group = limit_group_named(schedule.patient, self.group_name,
                                                      schedule)
+
+
+def first_day_problem(plan: TaperPlan, zone: ZoneInfo, now: datetime) -> str | None:
+    """`tapering.first_day_problem` in the reader's language: why a new plan cannot start
+    on its first day (some of that day's doses have already passed), or None."""
+    first = plan.phases[0]
+    passed = passed_on_first_day(plan.start, first, zone, now)
+    if not passed:
+        return None
+    total = len(first.times)
+    # Translators: %(day)s is like "Wed 25 Mar", %(times)s a list of times ("08:00, 14:00");
+    # singular and plural follow how many of those times have passed.
+    sentence = ngettext(
+        "On %(day)s %(times)s has already passed, so the first step would have %(left)s of "
+        "its %(total)s doses that day.",
+        "On %(day)s %(times)s have already passed, so the first step would have %(left)s of "
+        "its %(total)s doses that day.", len(passed)) % {
+        "day": page_day(plan.start), "times": ", ".join(page_time(wall) for wall in passed),
+        "left": total - len(passed), "total": total}
+    return f"{sentence} {_('Start the plan on a later day.')}"
 
 
 def limit_group_named(patient: Patient, name: str, schedule: Schedule) -> LimitGroup:

@@ -18,14 +18,17 @@ from typing import Any
 from django import forms
 from django.db import transaction
 from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from pulserx.accounts.models import Patient
 from pulserx.clock_format import page_time
 from pulserx.plaintext import validate_name, validate_text
-from pulserx.reminders.anchors import DayAnchor, anchored_label
+from pulserx.reminders.anchors import DayAnchor
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.medications import save_medication
 from pulserx.reminders.models import (
+    MAX_MEDICATIONS_PER_PATIENT,
     DayRoutine,
     Medication,
     MedicationLimitError,
@@ -40,6 +43,7 @@ from pulserx.reminders.schedule import (
     Recurrence,
 )
 from pulserx.web.kinds_form import KindsForm
+from pulserx.web.schedule_words import anchored_words
 from pulserx.web.time_fields import not_a_time, stored_time
 
 MAX_TIMES = MAX_TIMES_PER_DAY
@@ -48,18 +52,21 @@ MAX_DAYS = MAX_PERIOD_DAYS
 # read as written, never reinterpreted the way a browser's time picker turns "2500" into 02:50.
 
 RECURRENCE_CHOICES = [
-    (Recurrence.DAILY.value, "Every day"),
-    (Recurrence.WEEKDAYS.value, "On chosen days of the week"),
-    (Recurrence.INTERVAL.value, "Every few days"),
-    (Recurrence.CYCLE.value, "In a cycle: some days on, some days off"),
-    (Recurrence.EVERY_HOURS.value, "Every few hours"),
-    (Recurrence.TAPER.value, "A tapering plan: the dose changes in steps"),
-    (Recurrence.AS_NEEDED.value, "Only when needed (no reminders)"),
+    (Recurrence.DAILY.value, gettext_lazy("Every day")),
+    (Recurrence.WEEKDAYS.value, gettext_lazy("On chosen days of the week")),
+    (Recurrence.INTERVAL.value, gettext_lazy("Every few days")),
+    (Recurrence.CYCLE.value, gettext_lazy("In a cycle: some days on, some days off")),
+    (Recurrence.EVERY_HOURS.value, gettext_lazy("Every few hours")),
+    (Recurrence.TAPER.value, gettext_lazy("A tapering plan: the dose changes in steps")),
+    (Recurrence.AS_NEEDED.value, gettext_lazy("Only when needed (no reminders)")),
 ]
 # The recurrences whose doses are the time rows of the form.
 TIME_ROW_KINDS = (Recurrence.DAILY, Recurrence.WEEKDAYS, Recurrence.INTERVAL, Recurrence.CYCLE)
-WEEKDAY_CHOICES = [(str(i), name) for i, name in
-                   enumerate(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])]
+WEEKDAY_CHOICES = [(str(i), name) for i, name in enumerate([
+    pgettext_lazy("abbreviated weekday", "Mon"), pgettext_lazy("abbreviated weekday", "Tue"),
+    pgettext_lazy("abbreviated weekday", "Wed"), pgettext_lazy("abbreviated weekday", "Thu"),
+    pgettext_lazy("abbreviated weekday", "Fri"), pgettext_lazy("abbreviated weekday", "Sat"),
+    pgettext_lazy("abbreviated weekday", "Sun")])]
 
 
 class MedicationForm(forms.ModelForm):
@@ -67,18 +74,25 @@ class MedicationForm(forms.ModelForm):
         model = Medication
         fields = ["name", "strength", "form", "instructions", "stock", "refill_threshold",
                   "pack_size", "refill_lead_days"]
-        labels = {"stock": "In stock", "refill_threshold": "Remind me to refill at",
-                  "pack_size": "Pack size", "refill_lead_days": "Days of warning"}
+        labels = {"stock": gettext_lazy("In stock"),
+                  "refill_threshold": gettext_lazy("Remind me to refill at"),
+                  "pack_size": gettext_lazy("Pack size"),
+                  "refill_lead_days": gettext_lazy("Days of warning")}
         help_texts = {
-            "stock": "How many you have now; taking a dose counts it down. Leave empty to skip.",
-            "refill_threshold": "Remind me again when the stock falls to this number.",
-            "pack_size": "How many one refill adds (the Refilled button on History).",
-            "refill_lead_days": "Remind me this many days before the stock runs out.",
+            "stock": gettext_lazy("How many you have now; taking a dose counts it down. Leave "
+                                  "empty to skip."),
+            "refill_threshold": gettext_lazy("Remind me again when the stock falls to this "
+                                             "number."),
+            "pack_size": gettext_lazy("How many one refill adds (the Refilled button on "
+                                      "History)."),
+            "refill_lead_days": gettext_lazy("Remind me this many days before the stock runs "
+                                             "out."),
         }
         error_messages = {
-            "name": {"required": "Give the medication a name."},
-            "stock": {"min_value": "Stock cannot be negative."},
-            "refill_threshold": {"min_value": "The refill level cannot be negative."},
+            "name": {"required": gettext_lazy("Give the medication a name.")},
+            "stock": {"min_value": gettext_lazy("Stock cannot be negative.")},
+            "refill_threshold": {"min_value": gettext_lazy("The refill level cannot be "
+                                                           "negative.")},
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -114,9 +128,9 @@ class DayDoses:
 
     @classmethod
     def of(cls, plain: list[dict[str, str]], anchored: list[dict[str, Any]]) -> DayDoses:
-        doses = [DayDose(t["at"], str(t["amount"]), "Times of day") for t in plain]
+        doses = [DayDose(t["at"], str(t["amount"]), _("Times of day")) for t in plain]
         doses += [DayDose(t["at"], str(t["amount"]),
-                          anchored_label(DayAnchor(t["anchor"]), int(t["offset"])))
+                          anchored_words(DayAnchor(t["anchor"]), int(t["offset"])))
                   for t in anchored]
         return cls(tuple(sorted(doses, key=lambda dose: (dose.at, dose.source))))
 
@@ -175,16 +189,18 @@ class TimeRows:
             if at is None:
                 row.error = not_a_time(row.at)
             elif at in entries:
-                row.error = f"{page_time(time.fromisoformat(at))} is already in the list."
+                row.error = _("%(time)s is already in the list.") % {
+                    "time": page_time(time.fromisoformat(at))}
             elif amount is None:
-                row.error = "Enter the amount taken, a number above 0 such as 1 or 0.5."
+                row.error = _("Enter the amount taken, a number above 0 such as 1 or 0.5.")
             else:
                 entries[at] = amount
         filled = len(entries) + sum(1 for row in self.rows if row.error)
         if required and not filled:
-            self.error = "Add at least one time of day."
+            self.error = _("Add at least one time of day.")
         elif filled > MAX_TIMES:
-            self.error = f"At most {MAX_TIMES} times a day."
+            self.error = ngettext("At most %(most)s time a day.", "At most %(most)s times a day.",
+                                  MAX_TIMES) % {"most": MAX_TIMES}
         if self.error or any(row.error for row in self.rows):
             return None
         return [{"at": at, "amount": entries[at]} for at in sorted(entries)]
@@ -210,22 +226,27 @@ class ScheduleForm(forms.Form):
     ignored (the page hides them), so a stale value there never blocks saving."""
 
     recurrence = forms.ChoiceField(choices=RECURRENCE_CHOICES, widget=forms.RadioSelect,
-                                   initial=Recurrence.DAILY.value, label="How often")
+                                   initial=Recurrence.DAILY.value,
+                                   label=gettext_lazy("How often"))
     weekdays = forms.MultipleChoiceField(choices=WEEKDAY_CHOICES, required=False,
-                                         widget=forms.CheckboxSelectMultiple, label="On")
-    every_days = forms.IntegerField(required=False, initial=2, label="Every",
+                                         widget=forms.CheckboxSelectMultiple,
+                                         # Translators: "On [Mon] [Tue]…", chosen weekdays.
+                                         label=pgettext_lazy("weekdays", "On"))
+    every_days = forms.IntegerField(required=False, initial=2, label=gettext_lazy("Every"),
                                     widget=forms.NumberInput(attrs={"min": 1, "max": MAX_DAYS}))
-    days_on = forms.IntegerField(required=False, initial=21, label="Days on",
+    days_on = forms.IntegerField(required=False, initial=21, label=gettext_lazy("Days on"),
                                  widget=forms.NumberInput(attrs={"min": 1, "max": MAX_DAYS}))
-    days_off = forms.IntegerField(required=False, initial=7, label="Days off",
+    days_off = forms.IntegerField(required=False, initial=7, label=gettext_lazy("Days off"),
                                   widget=forms.NumberInput(attrs={"min": 0, "max": MAX_DAYS}))
-    start_date = forms.DateField(label="Starting",
+    start_date = forms.DateField(label=gettext_lazy("Starting"),
                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                                 error_messages={"required": "Choose the first day.",
-                                                 "invalid": "Enter a date like 2025-03-31."})
-    end_date = forms.DateField(required=False, label="Until",
+                                 error_messages={
+                                     "required": gettext_lazy("Choose the first day."),
+                                     "invalid": gettext_lazy("Enter a date like 2025-03-31.")})
+    end_date = forms.DateField(required=False, label=gettext_lazy("Until"),
                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                               error_messages={"invalid": "Enter a date like 2025-03-31."})
+                               error_messages={
+                                   "invalid": gettext_lazy("Enter a date like 2025-03-31.")})
 
     def __init__(self, *args: Any, times: TimeRows, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -253,26 +274,26 @@ class ScheduleForm(forms.Form):
         for name in ("start_date", "end_date"):
             day = data.get(name)
             if day is not None and not FIRST_DATE <= day <= LAST_DATE:
-                self.add_error(name, f"Choose a day between {FIRST_DATE:%Y-%m-%d} and "
-                                     f"{LAST_DATE:%Y-%m-%d}.")
+                self.add_error(name, _("Choose a day between %(first)s and %(last)s.") % {
+                    "first": f"{FIRST_DATE:%Y-%m-%d}", "last": f"{LAST_DATE:%Y-%m-%d}"})
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
-            self.add_error("end_date", "The last day is before the first day.")
+            self.add_error("end_date", _("The last day is before the first day."))
         if recurrence == Recurrence.WEEKDAYS and not data.get("weekdays") \
                 and "weekdays" not in self.errors:
-            self.add_error("weekdays", "Choose at least one day of the week.")
+            self.add_error("weekdays", _("Choose at least one day of the week."))
         if recurrence == Recurrence.INTERVAL:
-            self._check_days("every_days", 1, "Repeat every 1 day or more.")
+            self._check_days("every_days", 1, _("Repeat every 1 day or more."))
         if recurrence == Recurrence.CYCLE:
-            self._check_days("days_on", 1, "A cycle needs at least 1 day on.")
-            self._check_days("days_off", 0, "Days off cannot be negative.", default=0)
+            self._check_days("days_on", 1, _("A cycle needs at least 1 day on."))
+            self._check_days("days_off", 0, _("Days off cannot be negative."), default=0)
         uses_rows = recurrence in TIME_ROW_KINDS
         # Times tied to the patient's day (the kinds form) can stand in for the rows.
         anchored = bool(str(self.data.get("anchored", "")).strip())
         times = self.times.clean(required=uses_rows and not anchored) if uses_rows else []
         if times is None:
             # The rows carry their own messages; this one keeps the form invalid.
-            self.add_error(None, "Check the times of day.")
+            self.add_error(None, _("Check the times of day."))
         else:
             self.cleaned_times = times
         return data
@@ -287,7 +308,8 @@ class ScheduleForm(forms.Form):
         if value is None or value < least:
             self.add_error(name, message)
         elif value > MAX_DAYS:
-            self.add_error(name, f"At most {MAX_DAYS} days.")
+            self.add_error(name, ngettext("At most %(most)s day.", "At most %(most)s days.",
+                                          MAX_DAYS) % {"most": MAX_DAYS})
 
     def apply(self, schedule: Schedule) -> None:
         """Copy the cleaned values onto `schedule`, normalising what the recurrence ignores."""
@@ -340,8 +362,12 @@ class MedicationEditor:
         if medication_ok and self.medication.pk is None:
             try:
                 check_room_for_medication(self.patient)
-            except MedicationLimitError as error:
-                self.medication_form.add_error(None, str(error))
+            except MedicationLimitError:
+                self.medication_form.add_error(None, ngettext(
+                    "At most %(most)s medication per patient: delete one you no longer take "
+                    "first.",
+                    "At most %(most)s medications per patient: delete one you no longer take "
+                    "first.", MAX_MEDICATIONS_PER_PATIENT) % {"most": MAX_MEDICATIONS_PER_PATIENT})
                 medication_ok = False
         schedule_ok = self.schedule_form.is_valid()
         kinds_ok = self.kinds_form.is_valid()
@@ -366,9 +392,9 @@ class MedicationEditor:
         try:
             self.schedule.timetable()
         except ValueError:  # a rule of the schedule module the form did not foresee
-            self.schedule_form.add_error(None, "These dates and times do not make a "
-                                         "schedule (is a time listed twice?). Check them and "
-                                         "try again.")
+            self.schedule_form.add_error(None, _("These dates and times do not make a "
+                                                 "schedule (is a time listed twice?). Check "
+                                                 "them and try again."))
             return False
         return True
 

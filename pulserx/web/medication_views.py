@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pulserx.accounts.models import Patient
@@ -49,9 +50,13 @@ def _edit(request: HttpRequest, patient: Patient, medication: Medication | None)
         editor = MedicationEditor(patient, medication, today, request.POST)
         if editor.is_valid():
             saved = editor.save()
-            verb = "saved" if medication else "added"
             first = first_dose_words(saved.schedule, timezone.now())
-            messages.success(request, f"{saved.name} {verb}. {first}".strip())
+            if medication:
+                # Translators: %(name)s is a medication's name.
+                done = _("%(name)s saved.") % {"name": saved.name}
+            else:
+                done = _("%(name)s added.") % {"name": saved.name}
+            messages.success(request, f"{done} {first}".strip())
             return redirect("medications")
     return render(request, "web/medication_form.html",
                   {"medication": medication, "form": editor.medication_form,
@@ -66,10 +71,10 @@ def medication_pause(request: HttpRequest, medication_id: int) -> HttpResponse:
     paused = request.POST.get("paused") != "0"
     set_paused(medication, paused)
     if paused:
-        messages.success(request, f"{medication.name} is paused: no reminders until you "
-                                  "resume it.")
+        messages.success(request, _("%(name)s is paused: no reminders until you resume it.")
+                         % {"name": medication.name})
     else:
-        messages.success(request, f"{medication.name} is resumed.")
+        messages.success(request, _("%(name)s is resumed.") % {"name": medication.name})
     return redirect("medications")
 
 
@@ -80,7 +85,7 @@ def medication_delete(request: HttpRequest, medication_id: int) -> HttpResponse:
     if request.method == "POST":
         name = medication.name
         delete_medication(medication)
-        messages.success(request, f"{name} deleted.")
+        messages.success(request, _("%(name)s deleted.") % {"name": name})
         return redirect("medications")
     history = medication.doses.count()
     return render(request, "web/medication_delete.html",

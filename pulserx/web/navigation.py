@@ -9,6 +9,7 @@ from functools import cached_property
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from pulserx.accounts.care import is_staff_only, links_cared_for_by, pending_invites_for
 from pulserx.accounts.models import CareRole, Patient, User, patient_of
@@ -55,19 +56,22 @@ class Navigation:
             return []
         wanted: list[tuple[str, str, str]] = []  # (label, url name, fragment)
         if self.patient is not None:
-            wanted += [("Today", "today", ""), ("Medications", "medications", ""),
-                       ("History", "history", "")]
+            wanted += [(pgettext("navigation", "Today"), "today", ""),
+                       (pgettext("navigation", "Medications"), "medications", ""),
+                       (pgettext("navigation", "History"), "history", "")]
         assert isinstance(self.user, User)
         if is_staff_only(self.user):
-            wanted.append(("Admin", "admin:index", ""))
+            wanted.append((pgettext("navigation", "Admin"), "admin:index", ""))
         elif self.patient is None or self.cares_for_someone:
-            wanted.append(("Caring for", "care_home", ""))
+            # Translators: the page of the people a caregiver looks after.
+            wanted.append((pgettext("navigation", "Caring for"), "care_home", ""))
             if self.gives_to_someone:
                 # Translators: the carer's round: every dose due soon of everyone they give to
-                wanted.append((_("Round"), "round", ""))
-        wanted += [("Inbox", "inbox", ""), ("Settings", "account_settings", "")]
+                wanted.append((pgettext("navigation", "Round"), "round", ""))
+        wanted += [(pgettext("navigation", "Inbox"), "inbox", ""),
+                   (pgettext("navigation", "Settings"), "account_settings", "")]
         if self.patient is not None:
-            wanted.append(("Caregivers", "account_settings", "#caregivers"))
+            wanted.append((_("Caregivers"), "account_settings", "#caregivers"))
         return [self._link(label, name, fragment) for label, name, fragment in wanted]
 
     def _link(self, label: str, name: str, fragment: str) -> NavLink:

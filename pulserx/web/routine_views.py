@@ -10,6 +10,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from pulserx.clock_format import page_time
@@ -19,9 +21,10 @@ from pulserx.reminders.routine import set_routine
 from pulserx.web.access import own_patient
 from pulserx.web.time_fields import WallTimeField
 
-LABELS = {DayAnchor.WAKE: "I wake up at", DayAnchor.BREAKFAST: "Breakfast",
-          DayAnchor.LUNCH: "Lunch", DayAnchor.DINNER: "Dinner",
-          DayAnchor.BEDTIME: "I go to bed at"}
+LABELS = {DayAnchor.WAKE: gettext_lazy("I wake up at"),
+          DayAnchor.BREAKFAST: gettext_lazy("Breakfast"),
+          DayAnchor.LUNCH: gettext_lazy("Lunch"), DayAnchor.DINNER: gettext_lazy("Dinner"),
+          DayAnchor.BEDTIME: gettext_lazy("I go to bed at")}
 
 
 class RoutineForm(forms.Form):
@@ -29,8 +32,8 @@ class RoutineForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         for anchor, label in LABELS.items():
             self.fields[anchor.value] = WallTimeField(
-                label=label, help_text="Like 07:30 or 7:30 am",
-                error_messages={"required": "Give a time."})
+                label=label, help_text=_("Like 07:30 or 7:30 am"),
+                error_messages={"required": _("Give a time.")})
 
     def moments(self) -> dict[str, time]:
         return {name: time.fromisoformat(value.zfill(5))
@@ -48,9 +51,10 @@ def day_routine(request: HttpRequest) -> HttpResponse:
             try:
                 set_routine(patient, **form.moments())
             except ValueError as error:
-                form.add_error(None, f"{error}. Nothing was changed.")
+                # Translators: %(error)s says what went wrong (it has no full stop).
+                form.add_error(None, _("%(error)s. Nothing was changed.") % {"error": error})
             else:
-                messages.success(request, "Your day is saved; times tied to it have moved.")
+                messages.success(request, _("Your day is saved; times tied to it have moved."))
                 return redirect("day_routine")
     else:
         form = RoutineForm(initial={a.value: page_time(day.at(a)) for a in DayAnchor})

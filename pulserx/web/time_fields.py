@@ -6,13 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 
-from pulserx.wall_time import ACCEPTED, parse_time
+from pulserx.clock_format import accepted_formats
+from pulserx.wall_time import parse_time
 
 
 def not_a_time(text: str) -> str:
     """The error for a time that cannot be read, naming the accepted forms."""
-    return f"“{text.strip()}” is not a time of day. {ACCEPTED}"
+    # Translators: %(text)s is what the person typed; %(accepted)s says how to write a time.
+    return gettext("“%(text)s” is not a time of day. %(accepted)s") % {
+        "text": text.strip(), "accepted": accepted_formats()}
 
 
 def stored_time(text: str) -> str | None:

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from pulserx.accounts.care import home_url
@@ -34,7 +35,8 @@ from pulserx.web.responses import is_htmx
 from pulserx.web.schedule_words import taper_entries
 from pulserx.web.travel_words import choice_effect
 
-TEST_REMINDER_SENT = "A test reminder is on its way — it arrives in about 5 seconds."
+TEST_REMINDER_SENT = gettext_lazy("A test reminder is on its way — it arrives in about 5 "
+                                  "seconds.")
 
 
 def adherence_context(patient: Patient, url: str) -> dict[str, Any]:

@@ -1,0 +1,137 @@
+"""Every message is worded in the language of the person who reads it: a caregiver reading
+German is alerted in German about a patient who reads Spanish, whose own reminders are in
+Spanish. The one renderer decides; the channels (push buttons, email templates) follow the
+language the message carries. Catalogs are made for the test (`catalog`), so these check the
+mechanics whatever translations the project ships."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.utils import translation
+from pytest_django.fixtures import Settings as SettingsWrapper
+
+from pulserx.accounts.models import AccountType, CareLink, CareLinkStatus, Patient, User
+from pulserx.notifications import render
+from pulserx.notifications.inbox import RENDER_RELATED
+from pulserx.notifications.models import Channel, Delivery, Notification, NotificationKind
+from pulserx.notifications.transports.email import EmailTransport
+from pulserx.reminders.clock import Reader
+from pulserx.reminders.models import Dose
+from tests.factories import dose, medication
+from tests.i18n.conftest import MakeCatalog
+
+pytestmark = pytest.mark.django_db
+
+DUE = datetime(2027, 1, 12, 8, 0, tzinfo=UTC)
+LONDON = ZoneInfo("Europe/London")
+GERMAN = {
+    "%(patient)s missed a dose": "%(patient)s hat eine Dosis verpasst",
+    "%(medication)s (%(amount)s), due at %(time)s, was not taken.":
+        "%(medication)s (%(amount)s), fällig um %(time)s, wurde nicht genommen.",
+    "Time for %(medication)s": "Zeit für %(medication)s",
+    ("push button", "Take"): "Einnehmen",
+}
+SPANISH = {"Time for %(medication)s": "Hora de %(medication)s"}
+HAS_LANGUAGE = any(f.name == "language" for f in User._meta.get_fields())
+needs_language_field = pytest.mark.skipif(not HAS_LANGUAGE,
+                                          reason="User.language is not in this tree yet")
+
+
+@pytest.fixture
+def catalogs(catalog: MakeCatalog) -> None:
+    catalog("de", GERMAN)
+    catalog("es", SPANISH)
+
+
+def missed_dose(patient: Patient) -> Dose:
+    return dose(medication(patient), DUE)
+
+
+def notification(recipient: User, patient: Patient, the_dose: Dose, kind: str) -> Notification:
+    return Notification.objects.create(recipient=recipient, patient=patient, dose=the_dose,
+                                       kind=kind, created_at=DUE)
+
+
+def test_the_caregiver_reads_german_and_the_patient_spanish(catalogs: None,
+                                                             patient: Patient) -> None:
+    the_dose = missed_dose(patient)
+    carer = User.objects.create_user("ana@example.org", "x", first_name="Ana")
+    before = translation.get_language()
+
+    alert = render.message(
+        notification(carer, patient, the_dose, NotificationKind.CAREGIVER_MISSED),
+        render.facts_of(the_dose), "alex", Reader(ZoneInfo("America/New_York"), False, "de"))
+    reminder = render.message(
+        notification(patient.user, patient, the_dose, NotificationKind.REMINDER),
+        render.facts_of(the_dose), "alex", Reader(LONDON, False, "es"))
+
+    assert alert.title == "alex hat eine Dosis verpasst"
+    assert alert.body.startswith("Metformin 500 mg (1 tablet), fällig um 08:00 in London")
+    assert alert.language == "de"
+    assert reminder.title == "Hora de Metformin 500 mg"
+    assert reminder.language == "es"
+    assert "fällig" not in reminder.body and "Zeit" not in reminder.title
+    assert translation.get_language() == before  # the reader's language was only borrowed
+
+
+def test_english_readers_read_english_while_other_catalogs_exist(catalogs: None,
+                                                                 patient: Patient) -> None:
+    the_dose = missed_dose(patient)
+    with translation.override("de"):  # whatever is active around it: the reader decides
+        message = render.message(
+            notification(patient.user, patient, the_dose, NotificationKind.REMINDER),
+            render.facts_of(the_dose), "alex", Reader(LONDON))
+    assert message.title == "Time for Metformin 500 mg"
+    assert message.body == "Take 1 tablet of Metformin 500 mg (due at 08:00)."
+
+
+def test_push_buttons_are_in_the_language_of_the_message(catalogs: None,
+                                                         patient: Patient) -> None:
+    the_dose = missed_dose(patient)
+    reminder = notification(patient.user, patient, the_dose, NotificationKind.REMINDER)
+    german = render.message(reminder, render.facts_of(the_dose), "alex",
+                            Reader(LONDON, False, "de"))
+    english = render.message(reminder, render.facts_of(the_dose), "alex", Reader(LONDON))
+    assert render.push_payload(german)["actions"][0]["title"] == "Einnehmen"
+    assert [b["title"] for b in render.push_payload(english)["actions"]] == [
+        "Take", "Snooze 10 min", "Skip"]
+
+
+def test_a_reader_of_a_regional_language_falls_back_to_its_base(catalog: MakeCatalog,
+                                                                patient: Patient) -> None:
+    catalog("pt-br", {"Time for %(medication)s": "Hora do %(medication)s"})
+    the_dose = missed_dose(patient)
+    message = render.message(
+        notification(patient.user, patient, the_dose, NotificationKind.REMINDER),
+        render.facts_of(the_dose), "alex", Reader(LONDON, False, "pt-br"))
+    assert message.title == "Hora do Metformin 500 mg"
+
+
+@needs_language_field
+def test_stored_messages_and_emails_follow_each_recipients_language(
+        catalogs: None, patient: Patient, settings: SettingsWrapper) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    User.objects.filter(pk=patient.user_id).update(language="es")
+    carer = User.objects.create_user("ana@example.org", "x", first_name="Ana",
+                                     account_type=AccountType.CAREGIVER, email_verified=True,
+                                     language="de", timezone="America/New_York")
+    CareLink.objects.create(patient=patient, caregiver=carer, status=CareLinkStatus.ACCEPTED,
+                            alert_on_missed=True, invited_email=carer.email)
+    the_dose = missed_dose(patient)
+    alert = notification(carer, patient, the_dose, NotificationKind.CAREGIVER_MISSED)
+    reminder = notification(patient.user, patient, the_dose, NotificationKind.REMINDER)
+
+    def stored(n: Notification) -> render.Message:
+        return render.stored_message(
+            Notification.objects.select_related(*RENDER_RELATED).get(pk=n.pk))
+
+    assert stored(alert).title == "alex hat eine Dosis verpasst"
+    assert stored(reminder).title == "Hora de Metformin 500 mg"
+    EmailTransport().send(Delivery.objects.create(notification=alert, channel=Channel.EMAIL))
+    (sent,) = mail.outbox
+    assert sent.subject == "alex hat eine Dosis verpasst"
+    assert "fällig um 08:00 in London" in sent.body

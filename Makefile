@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP ?= $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench faults install clean
+.PHONY: run test lint typecheck bench faults install clean messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,15 @@ bench: $(BENCH_STAMP)
 FAULTS_SCALE ?= full
 faults: $(STAMP)
 	$(BIN)/python -m bench.faults --scale $(FAULTS_SCALE)
+
+## make messages: extract every marked string into locale/<lang>/LC_MESSAGES/*.po for the
+## translators (needs GNU gettext's xgettext); catalogs compile themselves at start-up.
+LOCALES := es de fr pt_BR it ar
+MESSAGES_ARGS := $(addprefix -l ,$(LOCALES)) --no-obsolete --add-location file \
+	-i ".venv/*" -i "tests/*" -i "bench/*" -i "var/*" -i "docs/*" -i "*/vendor/*" -i "build/*"
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages -d django $(MESSAGES_ARGS)
+	$(BIN)/python manage.py makemessages -d djangojs $(MESSAGES_ARGS)
 
 clean:
 	rm -rf var/test var/static

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 from pulserx.envparse import env_bool, env_duration, env_int, env_list, env_str
 from pulserx.siteurl import DEFAULT_SITE_URL
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "pulserx.web.middleware.reader_clock_format",
+    "pulserx.languages.reader_language",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a lockout raised while signing in into a 429.
@@ -85,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pulserx.web.navigation.navigation",
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -274,6 +277,20 @@ PULSERX_CHANNEL_LINK_MAX_AGE = env_duration("PULSERX_CHANNEL_LINK_MAX_AGE", time
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# Every language the pages and messages speak, each complete (tests/i18n checks the catalogs).
+LANGUAGES = [
+    ("en", gettext_lazy("English")),
+    ("es", gettext_lazy("Spanish")),
+    ("de", gettext_lazy("German")),
+    ("fr", gettext_lazy("French")),
+    ("pt-br", gettext_lazy("Brazilian Portuguese")),
+    ("it", gettext_lazy("Italian")),
+    ("ar", gettext_lazy("Arabic")),
+]
+# Translators' sources (`make messages` extracts, Weblate edits); compiled at start-up.
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.dispatch import Signal
@@ -70,6 +71,9 @@ class User(AbstractUser):
     clock_format = models.CharField(max_length=3, choices=ClockFormat.choices, blank=True)
     language_clock_format = models.CharField(max_length=3, choices=ClockFormat.choices,
                                              default=ClockFormat.TWENTY_FOUR_HOUR)
+    # The language every page and message this user reads is written in (`pulserx.languages`):
+    # their browser's at sign-up, then their choice in Settings.
+    language = models.CharField(max_length=7, choices=settings.LANGUAGES, default="en")
 
     USERNAME_FIELD = "email"  # type: ignore[misc]
     REQUIRED_FIELDS = []  # type: ignore[misc]

@@ -42,6 +42,7 @@ from pulserx.accounts.models import (
     patient_of,
 )
 from pulserx.accounts.zones import current_name, validate_timezone
+from pulserx.languages import remember_browser_language
 from pulserx.reminders import travel
 from pulserx.reminders.clock import patient_zone, reader_zone
 from pulserx.reminders.planning import replan_patient
@@ -107,6 +108,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
             try:
                 user = form.save()
                 remember_language_clock(request, user)
+                remember_browser_language(request, user)
                 verification.send_verification(user, then=safe_next(request),
                                                site=site_url(request))
             except IntegrityError:  # the same address signed up a moment ago

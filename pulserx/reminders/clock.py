@@ -83,7 +83,7 @@ class Reader:
 def reader_of(user: User) -> Reader:
     """The reader `user` is: their clock (`reader_zone`), their clock format and their
     language."""
-    return Reader(reader_zone(user), user.twelve_hour, getattr(user, "language", "en") or "en")
+    return Reader(reader_zone(user), user.twelve_hour, user.language or "en")
 
 
 def local_today(patient: PatientClock, now: datetime | None = None) -> date:

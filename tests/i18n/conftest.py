@@ -59,8 +59,13 @@ def catalog(settings: SettingsWrapper, tmp_path: Path) -> Iterator[MakeCatalog]:
         folder.mkdir(parents=True, exist_ok=True)
         po = folder / "django.po"
         po.write_text(po_text(entries), encoding="utf-8")
-        subprocess.run(["msgfmt", "--check-format", "-o", str(folder / "django.mo"), str(po)],
-                       check=True)
+        try:
+            import polib
+        except ImportError:
+            subprocess.run(["msgfmt", "--check-format", "-o", str(folder / "django.mo"),
+                            str(po)], check=True)
+        else:
+            polib.pofile(str(po)).save_as_mofile(str(folder / "django.mo"))
         if str(root) not in settings.LOCALE_PATHS:
             settings.LOCALE_PATHS = [str(root), *settings.LOCALE_PATHS]
         reset_translations()

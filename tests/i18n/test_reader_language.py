@@ -6,15 +6,21 @@ mechanics whatever translations the project ships."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core import mail
 from django.utils import translation
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from pulserx import live
 from pulserx.accounts.models import AccountType, CareLink, CareLinkStatus, Patient, User
+from pulserx.dispatch.tick import tick
+from pulserx.live import inbox_group
 from pulserx.notifications import render
 from pulserx.notifications.inbox import RENDER_RELATED
 from pulserx.notifications.models import Channel, Delivery, Notification, NotificationKind
@@ -135,3 +141,35 @@ def test_stored_messages_and_emails_follow_each_recipients_language(
     (sent,) = mail.outbox
     assert sent.subject == "alex hat eine Dosis verpasst"
     assert "fällig um 08:00 in London" in sent.body
+
+
+@needs_language_field
+def test_the_dispatcher_words_each_live_event_for_its_reader(
+        catalogs: None, patient: Patient, caregiver: User,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hot path's rows carry the patient's language; the caregivers' come with them."""
+    User.objects.filter(pk=patient.user_id).update(language="es")
+    User.objects.filter(pk=caregiver.pk).update(language="de")
+    published: list[tuple[str, dict[str, Any]]] = []
+
+    def publish(events: Iterable[tuple[str, dict[str, Any]]]) -> int:
+        published.extend(events)
+        return len(published)
+
+    monkeypatch.setattr(live, "publish", publish)
+    eight = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    with time_machine.travel(eight - timedelta(hours=12), tick=False):
+        medication(patient, time(8), start=date(2026, 3, 2))
+    for moment in (eight + timedelta(seconds=1), eight + timedelta(hours=3)):
+        with time_machine.travel(moment, tick=False):
+            tick()
+
+    titles = {(group, message["event"]["title"]) for group, message in published
+              if message["event"].get("kind") == "notification"}
+    assert (inbox_group(patient.user_id), "Hora de Metformin 500 mg") in titles
+    assert (inbox_group(caregiver.pk), "alex hat eine Dosis verpasst") in titles
+    inbox = {n.recipient_id: render.stored_message(n) for n in Notification.objects
+             .select_related(*RENDER_RELATED).filter(kind__in=[NotificationKind.REMINDER,
+                                                               NotificationKind.CAREGIVER_MISSED])}
+    assert inbox[caregiver.pk].title == "alex hat eine Dosis verpasst"
+    assert inbox[patient.user_id].title == "Hora de Metformin 500 mg"

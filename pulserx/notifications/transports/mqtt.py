@@ -139,10 +139,15 @@ def publish(values: dict[str, str], items: list[Publication]) -> None:
         client.loop_stop()
 
 
-def send_test(values: dict[str, str], user_id: int) -> None:
+def send_test(values: dict[str, str], user_id: int,
+              words: tuple[str, str] | None = None) -> None:
+    """The test message, `words` (title, body: in the channel owner's language) else the
+    active language's."""
+    from pulserx.notifications.channels.editing import test_words
+
+    title, body = words or test_words()
     test = Message(id=0, kind="test", dose_id=None, patient_id=0, recipient_id=user_id,
-                   title="PulseRx test message",
-                   body="This channel works: your reminders will arrive here.",
+                   title=title, body=body,
                    late=False, actionable=False, created_at=None)  # type: ignore[arg-type]
     publish(values, publications(values.get("discovery_prefix") or "homeassistant", user_id,
                                  test, None))
@@ -159,19 +164,21 @@ class MqttTransport(Transport):
 
 def publish_recorded(channel_ids: list[int], dose_id: int) -> None:
     """The retained state "taken" or "skipped" for a recorded dose, on each channel."""
-    from pulserx.notifications.render import facts_of, take_text
+    from pulserx.notifications.render import facts_of, reading, take_text
     from pulserx.reminders.models import Dose
 
     dose = Dose.objects.select_related("medication", "patient").filter(pk=dose_id).first()
     if dose is None:
         return
     facts = facts_of(dose)
-    for channel in UserChannel.objects.filter(pk__in=channel_ids, paused=False):
+    for channel in UserChannel.objects.filter(pk__in=channel_ids, paused=False).select_related(
+            "user"):
         try:
             values = sealing.unseal(channel.sealed_settings)
             base = f"pulserx/{channel.user_id}"
-            state = {"status": dose.status, "title": facts.what, "body": take_text(facts),
-                     "dose_id": dose.pk, "due_at": dose.due_at.isoformat()}
+            with reading(channel.user.language):  # in the channel owner's language
+                state = {"status": dose.status, "title": facts.what, "body": take_text(facts),
+                         "dose_id": dose.pk, "due_at": dose.due_at.isoformat()}
             publish(values, [*discovery(values.get("discovery_prefix") or "homeassistant",
                                         channel.user_id),
                              Publication(f"{base}/state", json.dumps(state), True)])

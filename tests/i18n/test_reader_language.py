@@ -6,6 +6,7 @@ mechanics whatever translations the project ships."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.utils import translation
+from pypdf import PdfReader
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from pulserx import live
@@ -29,6 +31,7 @@ from pulserx.reminders.clock import Reader
 from pulserx.reminders.models import Dose
 from tests.factories import dose, medication
 from tests.i18n.conftest import MakeCatalog
+from tests.support import https_client
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +176,20 @@ def test_the_dispatcher_words_each_live_event_for_its_reader(
                                                                NotificationKind.CAREGIVER_MISSED])}
     assert inbox[caregiver.pk].title == "alex hat eine Dosis verpasst"
     assert inbox[patient.user_id].title == "Hora de Metformin 500 mg"
+
+
+@needs_language_field
+def test_the_report_pdf_is_drawn_in_the_language_of_who_asks(
+        catalog: MakeCatalog, patient: Patient) -> None:
+    catalog("de", {"Medication report: %(name)s": "Medikamentenbericht: %(name)s",
+                   "As-needed doses": "Bei Bedarf"})
+    User.objects.filter(pk=patient.user_id).update(language="de")
+    client = https_client()
+    client.force_login(patient.user)
+    response = client.get("/history/report.pdf")
+    assert response.status_code == 200
+    content = (b"".join(response.streaming_content) if response.streaming
+               else response.content)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    assert "Medikamentenbericht: " in text and "Bei Bedarf" in text
+    assert "Missed, skipped and late doses" in text  # no German for it: English stays

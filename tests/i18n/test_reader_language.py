@@ -21,6 +21,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from pulserx import live
 from pulserx.accounts.models import AccountType, CareLink, CareLinkStatus, Patient, User
+from pulserx.api.ical import calendar_url
 from pulserx.dispatch.tick import tick
 from pulserx.live import inbox_group
 from pulserx.notifications import render
@@ -193,3 +194,17 @@ def test_the_report_pdf_is_drawn_in_the_language_of_who_asks(
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
     assert "Medikamentenbericht: " in text and "Bei Bedarf" in text
     assert "Missed, skipped and late doses" in text  # no German for it: English stays
+
+
+@needs_language_field
+def test_the_calendar_feed_speaks_its_owners_language(catalog: MakeCatalog,
+                                                      patient: Patient) -> None:
+    """A calendar app has no language of its own: the feed's owner's is used."""
+    catalog("de", {"Take %(amount)s of %(medication)s": "Nimm %(amount)s %(medication)s",
+                   "PulseRx doses": "PulseRx-Dosen"})
+    User.objects.filter(pk=patient.user_id).update(language="de")
+    medication(patient)
+    feed = https_client().get(calendar_url(patient), HTTP_ACCEPT_LANGUAGE="fr")
+    text = feed.content.decode()
+    assert "X-WR-CALNAME:PulseRx-Dosen" in text
+    assert "SUMMARY:Nimm 1 tablet Metformin 500 mg" in text

@@ -58,6 +58,13 @@ def push_buttons() -> list[dict[str, Any]]:
     ]
 
 
+def test_message_words(language: str | None = None) -> tuple[str, str]:
+    """(title, body) of a channel's test message, in `language` (else the active one)."""
+    with translation.override(language or translation.get_language()):
+        return (_("PulseRx test message"),
+                _("This channel works: your reminders will arrive here."))
+
+
 @contextmanager
 def reading(reader: Reader | str) -> Iterator[None]:
     """Word what is rendered inside in the reader's language (a `Reader` or a language

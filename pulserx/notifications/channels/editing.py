@@ -13,13 +13,13 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pulserx.accounts.models import CareLinkStatus, User
 from pulserx.notifications.channels import catalogue, sealing
 from pulserx.notifications.models import KIND_FIELDS, Service, UserChannel
+from pulserx.notifications.render import test_message_words
 from pulserx.plaintext import name_problem
 from pulserx.reminders.models import Medication
 
@@ -32,15 +32,12 @@ KIND_LABELS = {"for_reminders": gettext_lazy("Reminders"),
                "for_refills": gettext_lazy("Refills")}
 KIND_CHOICES = list(KIND_LABELS)
 assert set(KIND_CHOICES) == set(KIND_FIELDS.values())
-TEST_TITLE = gettext_lazy("PulseRx test message")
-TEST_BODY = gettext_lazy("This channel works: your reminders will arrive here.")
 
 
 def test_words(user: User | None = None) -> tuple[str, str]:
     """(title, body) of the test message, in the language of the channel's owner (else the
     active one)."""
-    with translation.override(user.language if user is not None else translation.get_language()):
-        return str(TEST_TITLE), str(TEST_BODY)
+    return test_message_words(user.language if user is not None else None)
 
 
 class ChannelError(ValueError):

@@ -31,7 +31,7 @@ from django.conf import settings
 from pulserx.notifications.channels import sealing
 from pulserx.notifications.channels.addresses import AddressRefused, connect, server_url
 from pulserx.notifications.models import Delivery, NotificationKind, UserChannel
-from pulserx.notifications.render import Message, stored_message
+from pulserx.notifications.render import Message, stored_message, test_message_words
 from pulserx.notifications.transports.base import (
     Transport,
     TransportError,
@@ -143,9 +143,7 @@ def send_test(values: dict[str, str], user_id: int,
               words: tuple[str, str] | None = None) -> None:
     """The test message, `words` (title, body: in the channel owner's language) else the
     active language's."""
-    from pulserx.notifications.channels.editing import test_words
-
-    title, body = words or test_words()
+    title, body = words or test_message_words()
     test = Message(id=0, kind="test", dose_id=None, patient_id=0, recipient_id=user_id,
                    title=title, body=body,
                    late=False, actionable=False, created_at=None)  # type: ignore[arg-type]

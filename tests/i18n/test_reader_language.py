@@ -25,6 +25,7 @@ from pulserx.api.ical import calendar_url
 from pulserx.dispatch.tick import tick
 from pulserx.live import inbox_group
 from pulserx.notifications import render
+from pulserx.notifications.channels import buttons, editing
 from pulserx.notifications.inbox import RENDER_RELATED
 from pulserx.notifications.models import Channel, Delivery, Notification, NotificationKind
 from pulserx.notifications.transports.email import EmailTransport
@@ -208,3 +209,20 @@ def test_the_calendar_feed_speaks_its_owners_language(catalog: MakeCatalog,
     text = feed.content.decode()
     assert "X-WR-CALNAME:PulseRx-Dosen" in text
     assert "SUMMARY:Nimm 1 tablet Metformin 500 mg" in text
+
+
+@needs_language_field
+def test_a_channels_test_message_and_buttons_speak_its_owners_language(
+        catalog: MakeCatalog, patient: Patient) -> None:
+    catalog("de", {"PulseRx test message": "PulseRx-Testnachricht",
+                   ("channel button", "Take"): "Genommen"})
+    User.objects.filter(pk=patient.user_id).update(language="de")
+    patient.user.refresh_from_db()
+    assert editing.test_words(patient.user) == (
+        "PulseRx-Testnachricht", "This channel works: your reminders will arrive here.")
+    assert editing.test_words(None)[0] == "PulseRx test message"
+    with render.reading("de"):
+        keyboard = buttons.telegram_keyboard(1, 2)
+    assert [b["text"] for b in keyboard["inline_keyboard"][0]] == ["Genommen", "Skip"]
+    assert [b["text"] for b in buttons.telegram_keyboard(1, 2)["inline_keyboard"][0]] == [
+        "Take", "Skip"]

@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,10 +25,12 @@ from pulserx.notifications.channels.addresses import (
 )
 from pulserx.notifications.models import Service
 
+if TYPE_CHECKING:  # a label or hint: translated when shown (`gettext_lazy`)
+    from django_stubs_ext import StrOrPromise
+
 # Patterns use explicit classes only (no \s, no .): the API's schema states them, and
 # JSON Schema's regular expressions read \s and . differently from Python's.
 PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
-StrOrPromise = str | Promise  # a label or hint: translated when shown (`gettext_lazy`)
 
 
 class FieldError(ValueError):

@@ -58,7 +58,7 @@ def push_buttons() -> list[dict[str, Any]]:
     ]
 
 
-def test_message_words(language: str | None = None) -> tuple[str, str]:
+def words_of_the_test_message(language: str | None = None) -> tuple[str, str]:
     """(title, body) of a channel's test message, in `language` (else the active one)."""
     with translation.override(language or translation.get_language()):
         return (_("PulseRx test message"),

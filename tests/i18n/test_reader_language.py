@@ -218,9 +218,9 @@ def test_a_channels_test_message_and_buttons_speak_its_owners_language(
                    ("channel button", "Take"): "Genommen"})
     User.objects.filter(pk=patient.user_id).update(language="de")
     patient.user.refresh_from_db()
-    assert editing.test_words(patient.user) == (
+    assert editing.words_of_the_test_message_for(patient.user) == (
         "PulseRx-Testnachricht", "This channel works: your reminders will arrive here.")
-    assert editing.test_words(None)[0] == "PulseRx test message"
+    assert editing.words_of_the_test_message_for(None)[0] == "PulseRx test message"
     with render.reading("de"):
         keyboard = buttons.telegram_keyboard(1, 2)
     assert [b["text"] for b in keyboard["inline_keyboard"][0]] == ["Genommen", "Skip"]

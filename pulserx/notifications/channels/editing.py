@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from pulserx.accounts.models import CareLinkStatus, User
 from pulserx.notifications.channels import catalogue, sealing
 from pulserx.notifications.models import KIND_FIELDS, Service, UserChannel
-from pulserx.notifications.render import test_message_words
+from pulserx.notifications.render import words_of_the_test_message
 from pulserx.plaintext import name_problem
 from pulserx.reminders.models import Medication
 
@@ -34,10 +34,10 @@ KIND_CHOICES = list(KIND_LABELS)
 assert set(KIND_CHOICES) == set(KIND_FIELDS.values())
 
 
-def test_words(user: User | None = None) -> tuple[str, str]:
+def words_of_the_test_message_for(user: User | None = None) -> tuple[str, str]:
     """(title, body) of the test message, in the language of the channel's owner (else the
     active one)."""
-    return test_message_words(user.language if user is not None else None)
+    return words_of_the_test_message(user.language if user is not None else None)
 
 
 class ChannelError(ValueError):
@@ -214,9 +214,10 @@ def send_test(service: Any, raw: dict[str, Any], user: User | None = None) -> No
 
     try:
         if chosen == Service.MQTT:
-            mqtt.send_test(values, user.pk if user is not None else 0, test_words(user))
+            mqtt.send_test(values, user.pk if user is not None else 0,
+                           words_of_the_test_message_for(user))
         else:
-            send_text(chosen, values, *test_words(user))
+            send_text(chosen, values, *words_of_the_test_message_for(user))
     except TransportError as error:
         # Translators: %(reason)s is why, often the service's own words (in English).
         raise ChannelError(_("The test message was not delivered: %(reason)s")

@@ -31,7 +31,11 @@ from django.conf import settings
 from pulserx.notifications.channels import sealing
 from pulserx.notifications.channels.addresses import AddressRefused, connect, server_url
 from pulserx.notifications.models import Delivery, NotificationKind, UserChannel
-from pulserx.notifications.render import Message, stored_message, test_message_words
+from pulserx.notifications.render import (
+    Message,
+    stored_message,
+    words_of_the_test_message,
+)
 from pulserx.notifications.transports.base import (
     Transport,
     TransportError,
@@ -143,7 +147,7 @@ def send_test(values: dict[str, str], user_id: int,
               words: tuple[str, str] | None = None) -> None:
     """The test message, `words` (title, body: in the channel owner's language) else the
     active language's."""
-    title, body = words or test_message_words()
+    title, body = words or words_of_the_test_message()
     test = Message(id=0, kind="test", dose_id=None, patient_id=0, recipient_id=user_id,
                    title=title, body=body,
                    late=False, actionable=False, created_at=None)  # type: ignore[arg-type]

@@ -68,7 +68,8 @@ def own(request: HttpRequest, channel_id: int) -> UserChannel:
 def list_services(request: HttpRequest) -> Any:
     """The services a channel can use and the fields each asks for."""
     return [ServiceOut(service=spec.service.value, label=spec.service.label, fields=[
-        FieldOut(name=f.name, label=f.label, hint=f.hint, secret=f.secret, required=f.required,
+        FieldOut(name=f.name, label=str(f.label), hint=str(f.hint), secret=f.secret,
+                 required=f.required,
                  pattern=f.form, default=f.default)
         for f in spec.fields]) for spec in catalogue.SERVICES.values()]
 

@@ -18,11 +18,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from pulserx.accounts.models import Patient, new_token
-from pulserx.notifications.render import facts_of, take_text
-from pulserx.reminders.clock import day_start, local_today, patient_zone
+from pulserx.notifications.render import facts_of, reading, take_text
+from pulserx.reminders.clock import day_start, local_today, patient_zone, reader_of
 from pulserx.reminders.models import Dose
 from pulserx.reminders.planning import planned_doses
 from pulserx.reminders.schedule import Recurrence
@@ -132,9 +133,13 @@ def upcoming_events(patient: Patient, now: datetime) -> list[Event]:
 
 @require_safe
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    patient = get_object_or_404(Patient, calendar_token=token)
+    patient = get_object_or_404(Patient.objects.select_related("user"), calendar_token=token)
     now = timezone.now()
-    body = render_calendar(upcoming_events(patient, now), now, "PulseRx doses")
+    # A calendar app has no session and no language of its own: the feed is worded in its
+    # owner's language (each event's SUMMARY, the calendar's name).
+    with reading(reader_of(patient.user)):
+        # Translators: the name of the patient's dose calendar in their calendar app.
+        body = render_calendar(upcoming_events(patient, now), now, _("PulseRx doses"))
     response = HttpResponse(body.encode(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="pulserx.ics"'
     response["Cache-Control"] = "private, no-cache"

@@ -74,6 +74,7 @@ def record(decided: list[tuple[DoseRow, Decision]], now: datetime) -> list[live.
 
     missed: list[DoseRow] = []
     away: Counter[tuple[int, int]] = Counter()
+    readers: dict[int, Reader] = {}  # the patients told of doses missed while away
     for row, decision in decided:
         if decision.action in _ALERT_KIND:
             add(row, recipient_id=row.patient.user_id, patient_id=row.patient.id,
@@ -84,11 +85,12 @@ def record(decided: list[tuple[DoseRow, Decision]], now: datetime) -> list[live.
             missed.append(row)  # a test reminder that nobody answered concerns nobody else
         elif decision.action == Action.MISS_QUIETLY:
             away[(row.patient.id, row.patient.user_id)] += 1
+            readers[row.patient.id] = row.patient.reader
     for row, caregiver_id, reader in caregivers_of(missed):
         add(row, reader, recipient_id=caregiver_id, patient_id=row.patient.id,
             dose_id=row.id, kind=NotificationKind.CAREGIVER_MISSED)
     for (patient_id, user_id), count in away.items():
-        add(None, recipient_id=user_id, patient_id=patient_id,
+        add(None, readers[patient_id], recipient_id=user_id, patient_id=patient_id,
             kind=NotificationKind.MISSED_SUMMARY, count=count)
     insert_notifications(pending, now)
     plan_deliveries(pending, [row for row, _ in sources], now)
@@ -172,7 +174,7 @@ def _insert_with_models(pending: list[Pending], now: datetime) -> None:
 def caregivers_of(missed: list[DoseRow]) -> Iterable[tuple[DoseRow, int, Reader]]:
     """Each missed dose with each caregiver who asked to hear of it, and the reader that
     caregiver is: their clock (their own patient clock, else their stored zone, else
-    unknown) and their clock format."""
+    unknown), their clock format and their language."""
     if not missed:
         return
     links = CareLink.objects.filter(

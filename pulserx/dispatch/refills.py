@@ -28,6 +28,7 @@ from pulserx.notifications.models import (
 )
 from pulserx.notifications.sending import lease_for
 from pulserx.notifications.tasks import enqueue_deliveries
+from pulserx.reminders.clock import reader_of
 from pulserx.reminders.models import RefillReminder
 from pulserx.reminders.refills import RefillAction, RefillDecision, decide_refill
 
@@ -59,7 +60,9 @@ def deliver_refill_batch(token: str, now: datetime) -> int:
         Notification.objects.bulk_create(notifications)
         plan_refill_deliveries(notifications, now)
         release(decided, now)
-        events = [fanout.notification_event(n, None) for n in notifications]
+        # Worded for the patient: their language (the refill's own facts carry its clock).
+        events = [fanout.notification_event(n, None, reader_of(n.refill.medication.patient.user))
+                  for n in notifications if n.refill is not None]
     fanout.publish_after_commit(events)
     if reminders:
         logger.info("refill reminders: %d claimed, %d delivered", len(reminders),

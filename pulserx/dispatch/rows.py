@@ -27,7 +27,7 @@ _PATIENT = ("patient_id", "patient__user_id", "patient__timezone", "patient__cur
             "patient__notify_push", "patient__notify_email", "patient__missed_after_minutes",
             "patient__realert_every_minutes", "patient__realert_limit",
             "patient__user__first_name", "patient__user__email", "patient__user__clock_format",
-            "patient__user__language_clock_format")
+            "patient__user__language_clock_format", "patient__user__language")
 _MEDICATION = ("medication_id", "medication__name", "medication__strength",
                "medication__form", "medication__instructions", "medication__dose_unit",
                "medication__strength_value", "medication__strength_unit")
@@ -56,11 +56,12 @@ class PatientRow:
     label: str  # how caregivers' alerts name the patient
     twelve_hour: bool = False  # the patient's clock format, as they read their reminders
     zone: ZoneInfo = _UTC
+    language: str = "en"  # the language the patient reads their reminders in
 
     @property
     def reader(self) -> Reader:
         """The patient reading their own reminders."""
-        return Reader(self.zone, self.twelve_hour)
+        return Reader(self.zone, self.twelve_hour, self.language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,11 +132,13 @@ class _Patients:
 
     def build(self, values: tuple) -> PatientRow:  # type: ignore[type-arg]
         (pk, user_id, home, current, policy, quiet_start, quiet_end, push, email, missed_after,
-         realert_every, realert_limit, first_name, address, chosen_clock, language_clock) = values
+         realert_every, realert_limit, first_name, address, chosen_clock, language_clock,
+         language) = values
         row = PatientRow(pk, user_id, home, current or "", policy, quiet_start, quiet_end, push,
                          email, self.duration(missed_after), self.duration(realert_every),
                          realert_limit, first_name or address,
-                         reads_twelve_hour(chosen_clock, language_clock))
+                         reads_twelve_hour(chosen_clock, language_clock),
+                         language=language or "en")
         clock = (home, row.current_timezone, policy)
         zone = self.zones.get(clock)
         if zone is None:

@@ -14,6 +14,8 @@ import json
 import zipfile
 from typing import IO, Any
 
+from django.utils.translation import gettext as _
+
 from pulserx.exports.archive_format import (
     FORMAT,
     MANIFEST,
@@ -28,11 +30,23 @@ from pulserx.exports.archive_format import (
     ArchiveRefused,
 )
 
-NOT_AN_EXPORT = ("This is not a PulseRx data export: choose the ZIP that “Download all my "
-                 "data” saved.")
-DAMAGED = ("This export is damaged or was changed after it was made ({detail}). Nothing was "
-           "imported: download your data again and import that file without opening it.")
 CHUNK = 1024 * 1024
+
+
+def not_an_export(why: str = "") -> str:
+    """The refusal of a file that is no export, with `why` (a sentence) when known."""
+    # Translators: “Download all my data” names the button on the Settings page.
+    words = _("This is not a PulseRx data export: choose the ZIP that “Download all my data” "
+              "saved.")
+    return f"{words} {why}" if why else words
+
+
+def damaged(detail: str) -> str:
+    """The refusal of an export changed or damaged since it was made; `detail` says how."""
+    # Translators: %(detail)s says what is wrong: "record.json does not match its checksum".
+    return _("This export is damaged or was changed after it was made (%(detail)s). Nothing "
+             "was imported: download your data again and import that file without opening "
+             "it.") % {"detail": detail}
 
 
 def unpack(data: bytes) -> dict[str, Any]:
@@ -42,8 +56,8 @@ def unpack(data: bytes) -> dict[str, Any]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
-        raise ArchiveRefused(NOT_AN_EXPORT + " (It is not a whole ZIP file: if it is one, "
-                             "it was cut short.)") from None
+        raise ArchiveRefused(not_an_export(
+            _("(It is not a whole ZIP file: if it is one, it was cut short.)"))) from None
     with archive:
         infos = archive.infolist()
         check_shape(infos)
@@ -51,9 +65,9 @@ def unpack(data: bytes) -> dict[str, Any]:
         names = {info.filename for info in infos} - {MANIFEST}
         if names != set(listed):
             missing, extra = sorted(set(listed) - names), sorted(names - set(listed))
-            raise ArchiveRefused(DAMAGED.format(detail=", ".join(
-                [f"{name} is missing" for name in missing]
-                + [f"{name} was added" for name in extra])))
+            raise ArchiveRefused(damaged(", ".join(
+                [_("%(name)s is missing") % {"name": name} for name in missing]
+                + [_("%(name)s was added") % {"name": name} for name in extra])))
         for name, expected in listed.items():
             check_member(archive, name, expected)
         record = parse_json(read_bounded(archive, RECORD, MAX_MEMBER_BYTES), RECORD)
@@ -62,21 +76,22 @@ def unpack(data: bytes) -> dict[str, Any]:
 
 
 def too_large() -> str:
-    return (f"This file is larger than an export can be (at most "
-            f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB). Nothing was imported.")
+    return _("This file is larger than an export can be (at most %(megabytes)s MB). Nothing "
+             "was imported.") % {"megabytes": MAX_UPLOAD_BYTES // (1024 * 1024)}
 
 
 def check_shape(infos: list[zipfile.ZipInfo]) -> None:
     """Few members, each and all of them within the bounds, none encrypted or a folder."""
     if len(infos) > MAX_MEMBER_COUNT:
-        raise ArchiveRefused(NOT_AN_EXPORT + f" (It holds {len(infos)} files.)")
+        raise ArchiveRefused(not_an_export(_("(It holds %(count)s files.)")
+                                           % {"count": len(infos)}))
     if sum(info.file_size for info in infos) > MAX_TOTAL_BYTES or any(
             info.file_size > MAX_MEMBER_BYTES for info in infos):
         raise ArchiveRefused(too_large())
     if any(info.flag_bits & 0x1 or info.is_dir() for info in infos):
-        raise ArchiveRefused(NOT_AN_EXPORT)
+        raise ArchiveRefused(not_an_export())
     if MANIFEST not in {info.filename for info in infos}:
-        raise ArchiveRefused(NOT_AN_EXPORT + " (It has no manifest.)")
+        raise ArchiveRefused(not_an_export(_("(It has no manifest.)")))
 
 
 def read_manifest(archive: zipfile.ZipFile) -> dict[str, dict[str, Any]]:
@@ -87,22 +102,23 @@ def read_manifest(archive: zipfile.ZipFile) -> dict[str, dict[str, Any]]:
     members = document.get("members")
     if not isinstance(members, dict) or RECORD not in members or not set(members) <= set(
             MEMBERS) or not all(valid_entry(entry) for entry in members.values()):
-        raise ArchiveRefused(NOT_AN_EXPORT + " (Its manifest is not one PulseRx writes.)")
+        raise ArchiveRefused(not_an_export(_("(Its manifest is not one PulseRx writes.)")))
     return members
 
 
 def check_version(document: dict[str, Any]) -> None:
     """Refuse a document of another format, or of a version newer than this PulseRx's."""
     if document.get("format") != FORMAT:
-        raise ArchiveRefused(NOT_AN_EXPORT)
+        raise ArchiveRefused(not_an_export())
     version = document.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ArchiveRefused(NOT_AN_EXPORT + " (Its version is not readable.)")
+        raise ArchiveRefused(not_an_export(_("(Its version is not readable.)")))
     if version > VERSION:
         raise ArchiveRefused(
-            f"This export was made by a newer PulseRx (format version {version}; this one "
-            f"reads up to version {VERSION}). Nothing was imported: import it on a PulseRx "
-            "at least as new as the one that made it.")
+            _("This export was made by a newer PulseRx (format version %(version)s; this one "
+              "reads up to version %(newest)s). Nothing was imported: import it on a PulseRx "
+              "at least as new as the one that made it.")
+            % {"version": version, "newest": VERSION})
 
 
 def valid_entry(entry: object) -> bool:
@@ -119,12 +135,14 @@ def check_member(archive: zipfile.ZipFile, name: str, expected: dict[str, Any]) 
                 digest.update(chunk)
                 size += len(chunk)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError):
-        raise ArchiveRefused(DAMAGED.format(detail=f"{name} cannot be read")) from None
+        raise ArchiveRefused(damaged(_("%(name)s cannot be read") % {"name": name})) from None
     if size != expected["bytes"]:
-        raise ArchiveRefused(DAMAGED.format(detail=f"{name} has {size} bytes, the manifest "
-                                            f"says {expected['bytes']}"))
+        raise ArchiveRefused(damaged(
+            _("%(name)s has %(size)s bytes, the manifest says %(expected)s")
+            % {"name": name, "size": size, "expected": expected["bytes"]}))
     if digest.hexdigest() != expected["sha256"]:
-        raise ArchiveRefused(DAMAGED.format(detail=f"{name} does not match its checksum"))
+        raise ArchiveRefused(damaged(_("%(name)s does not match its checksum")
+                                     % {"name": name}))
 
 
 def chunks(member: IO[bytes], limit: int) -> Any:
@@ -143,7 +161,7 @@ def read_bounded(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
         with archive.open(name) as member:
             content = b"".join(chunks(member, limit + 1))
     except (zipfile.BadZipFile, EOFError, OSError, ValueError):
-        raise ArchiveRefused(DAMAGED.format(detail=f"{name} cannot be read")) from None
+        raise ArchiveRefused(damaged(_("%(name)s cannot be read") % {"name": name})) from None
     if len(content) > limit:
         raise ArchiveRefused(too_large())
     return content
@@ -153,9 +171,9 @@ def parse_json(content: bytes, name: str) -> dict[str, Any]:
     try:
         document = json.loads(content.decode("utf-8"), parse_constant=reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise ArchiveRefused(DAMAGED.format(detail=f"{name} is not valid JSON")) from None
+        raise ArchiveRefused(damaged(_("%(name)s is not valid JSON") % {"name": name})) from None
     if not isinstance(document, dict):
-        raise ArchiveRefused(NOT_AN_EXPORT)
+        raise ArchiveRefused(not_an_export())
     return document
 
 

@@ -4,7 +4,8 @@ a typical 30 days, two at most with a long list of missed doses.
 Every word is written as entered, in any of Latin, Greek, Cyrillic, Arabic (shaped, right to
 left), Chinese and Japanese: a report beyond Latin-1 embeds its fonts, each loaded only when
 the report's text needs it (`exports.pdf_fonts`). So the document's whole text is put together first
-(`ReportText`), then drawn. Times are in the reader's clock format (`clock_format`).
+(`ReportText`), then drawn. Times are in the reader's clock format (`clock_format`); the
+words in the language active while it is drawn (the request's: the reader's).
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import cast
 
+from django.utils import dateformat
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from fpdf import FPDF
 from fpdf.enums import TextMode
 
@@ -52,27 +57,44 @@ class ReportText:
         return "\n".join([self.title, self.period, self.adherence, self.recorded_by,
                           *self.as_needed,
                           self.as_needed_more, *self.listed, self.listed_more,
-                          *(cell for row in self.rows for cell in row), *HEADINGS])
+                          *(cell for row in self.rows for cell in row), *headings()])
+
+
+def day_text(day: date | datetime) -> str:
+    """"4 Jan 2027", in the active language."""
+    # Translators: a Django date format for the report's dates: "4 Jan 2027" in English
+    # (j = day, M = abbreviated month, Y = year).
+    return dateformat.format(day, pgettext("report date", "j M Y"))
 
 
 def report_text(report: Report) -> ReportText:
     o = report.overall
     made = report.generated_at.astimezone(report.zone)
     return ReportText(
-        title=f"Medication report: {report.name}",
-        period=(f"{report.first:%-d %b %Y} to {report.last:%-d %b %Y} ({report.days} days)"
-                f" - times in {report.zone.key} - made {made:%-d %b %Y} {page_time(made)}"),
-        adherence=(f"Adherence {percent(o)}: {o.taken} taken, {o.skipped} skipped, "
-                   f"{o.missed} missed; {o.on_time} on time, {o.late} late."),
+        # Translators: the report's title; %(name)s is the patient's name.
+        title=_("Medication report: %(name)s") % {"name": report.name},
+        # Translators: the report's period, its clock (a zone such as Europe/Berlin) and
+        # when it was made: "1 Jan 2027 to 30 Jan 2027 (30 days) - times in Europe/Berlin -
+        # made 30 Jan 2027 18:05".
+        period=_("%(first)s to %(last)s (%(days)s days) - times in %(zone)s - made %(made)s"
+                 ) % {
+            "first": day_text(report.first), "last": day_text(report.last), "days": report.days,
+            "zone": report.zone.key, "made": f"{day_text(made)} {page_time(made)}"},
+        # Translators: the report's summary: the share of doses taken, then counts.
+        adherence=_("Adherence %(percent)s: %(taken)s taken, %(skipped)s skipped, "
+                    "%(missed)s missed; %(on_time)s on time, %(late)s late.") % {
+            "percent": percent(o), "taken": o.taken, "skipped": o.skipped, "missed": o.missed,
+            "on_time": o.on_time, "late": o.late},
         recorded_by=f"{report.recorded_by_text}." if report.recorded_by_text else "",
         rows=[medication_cells(line) for line in report.medications],
         as_needed=as_needed_lines(report),
-        as_needed_more=(f"... and {report.as_needed_unlisted} earlier (see the CSV export)."
+        as_needed_more=(_("... and %(count)s earlier (see the CSV export).")
+                        % {"count": report.as_needed_unlisted}
                         if report.as_needed_unlisted else ""),
         listed=[f"{page_day_time(dose.due_local)}  {dose.medication}: {dose.what}"
                 for dose in report.listed],
-        listed_more=(f"... and {report.unlisted} more (see the CSV export)."
-                     if report.unlisted else ""),
+        listed_more=(_("... and %(count)s more (see the CSV export).")
+                     % {"count": report.unlisted} if report.unlisted else ""),
     )
 
 
@@ -107,7 +129,7 @@ class ReportPDF(FPDF):
         self.set_y(-10)
         self.use_font(7)
         self.set_text_color(110)
-        self.cell(0, 4, f"PulseRx report, page {self.page_no()}/{{nb}}", align="R")
+        self.cell(0, 4, footer_text(str(self.page_no()), "{nb}"), align="R")
 
     def write_line(self, text: str, size: float = 9, style: str = "", height: float = 4.6) -> None:
         if "B" in style:
@@ -142,39 +164,64 @@ def header(pdf: ReportPDF, text: ReportText) -> None:
     pdf.ln(2)
 
 
-COLUMNS = ((46, "Medication"), (62, "Schedule and instructions"), (20, "Taken"),
-           (54, "Doses"))
-HEADINGS = (*(title for _, title in COLUMNS), "Day by day (darker: larger share taken; x: a "
-            "dose missed)", "As-needed doses", "Missed, skipped and late doses",
-            "None in this period.", "PulseRx report, page 0123456789/")
+WIDTHS = (46, 62, 20, 54)
+
+
+def footer_text(page: str, pages: str) -> str:
+    """"PulseRx report, page 1/2"."""
+    # Translators: the footer of each page of the PDF report: "PulseRx report, page 1/2".
+    return _("PulseRx report, page %(page)s/%(pages)s") % {"page": page, "pages": pages}
+
+
+def columns() -> tuple[tuple[int, str], ...]:
+    """The medications table's columns: width (mm) and title, in the active language."""
+    # Translators: column titles of the PDF report's medications table.
+    titles = (_("Medication"), _("Schedule and instructions"),
+              # Translators: the report's column of the share of doses taken ("92%").
+              pgettext("report column", "Taken"), _("Doses"))
+    return tuple(zip(WIDTHS, titles, strict=True))
+
+
+def headings() -> tuple[str, ...]:
+    """Every heading the document draws (their fonts are loaded with the rest's)."""
+    return (*(title for _width, title in columns()), chart_heading(), _("As-needed doses"),
+            _("Missed, skipped and late doses"), _("None in this period."),
+            footer_text("0123456789", ""))
+
+
+def chart_heading() -> str:
+    return _("Day by day (darker: larger share taken; x: a dose missed)")
 
 
 def medication_cells(line: MedicationLine) -> list[str]:
     m = line.medication
+    what = " ".join(p for p in (m.name, m.strength) if p)
     return [
-        " ".join(p for p in (m.name, m.strength) if p) + (" (paused)" if m.paused else ""),
+        # Translators: a paused medication in the report: "Metformin 500 mg (paused)".
+        _("%(medication)s (paused)") % {"medication": what} if m.paused else what,
         line.schedule + (f". {m.instructions}" if m.instructions else ""),
-        "as needed" if line.is_as_needed else percent(line.tally),
+        pgettext("report cell", "as needed") if line.is_as_needed else percent(line.tally),
         line.doses_text,
     ]
 
 
 def medications_table(pdf: ReportPDF, text: ReportText) -> None:
     pdf.set_fill_color(235)
+    table = columns()
     with pdf.bold(8.5):
-        for width, title in COLUMNS:
+        for width, title in table:
             pdf.cell(width, 5.5, title, border="B", fill=True)
     pdf.ln()
     pdf.use_font(8.5)
     for row in text.rows:
         heights = [len(cast(list[str], pdf.multi_cell(w, 4.2, cell, dry_run=True,
                                                       output="LINES")))
-                   for (w, _), cell in zip(COLUMNS, row, strict=True)]
+                   for (w, _title), cell in zip(table, row, strict=True)]
         height = max(heights) * 4.2 + 1.2
         if pdf.will_page_break(height):
             pdf.add_page()
         top, left = pdf.get_y(), pdf.l_margin
-        for (width, _), cell in zip(COLUMNS, row, strict=True):
+        for (width, _title), cell in zip(table, row, strict=True):
             pdf.set_xy(left, top + 0.6)
             pdf.multi_cell(width, 4.2, cell)
             left += width
@@ -185,7 +232,7 @@ def medications_table(pdf: ReportPDF, text: ReportText) -> None:
 
 def day_chart(pdf: ReportPDF, cells: list[DayCell]) -> None:
     """The heat map as a strip of days (up to 31 a row): shade = share taken."""
-    pdf.write_line("Day by day (darker: larger share taken; x: a dose missed)", size=9, style="B")
+    pdf.write_line(chart_heading(), size=9, style="B")
     size, gap, per_row = 5.2, 0.6, 31
     rows = (len(cells) + per_row - 1) // per_row
     if pdf.will_page_break(rows * (size + 4) + 6):
@@ -211,9 +258,9 @@ def day_chart(pdf: ReportPDF, cells: list[DayCell]) -> None:
 
 
 def listed_doses(pdf: ReportPDF, text: ReportText) -> None:
-    pdf.write_line("Missed, skipped and late doses", size=9, style="B")
+    pdf.write_line(_("Missed, skipped and late doses"), size=9, style="B")
     if not text.listed:
-        pdf.write_line("None in this period.", size=8.5)
+        pdf.write_line(_("None in this period."), size=8.5)
     for line in text.listed:
         pdf.write_line(line, size=8.5, height=4.2)
     if text.listed_more:
@@ -227,17 +274,22 @@ def as_needed_lines(report: Report) -> list[str]:
     for dose in report.as_needed:
         assert dose.medication is not None
         m = dose.medication
-        beyond = f" - BEYOND A LIMIT: {dose.limit_note}" if dose.limit_override else ""
-        lines.append(f"{page_day_time(dose.due_at, report.zone)}  "
-                     f"{' '.join(p for p in (m.name, m.strength) if p)}: "
-                     f"{amount_text(dose.amount, m.form)}{beyond}")
+        words = {"medication": " ".join(p for p in (m.name, m.strength) if p),
+                 "amount": amount_text(dose.amount, m.form), "note": dose.limit_note}
+        if dose.limit_override:
+            # Translators: an as-needed dose taken beyond a dose limit; %(note)s says which
+            # limit it broke.
+            what = _("%(medication)s: %(amount)s - BEYOND A LIMIT: %(note)s") % words
+        else:
+            what = f"{words['medication']}: {words['amount']}"
+        lines.append(f"{page_day_time(dose.due_at, report.zone)}  {what}")
     return lines
 
 
 def as_needed_doses(pdf: ReportPDF, text: ReportText) -> None:
-    pdf.write_line("As-needed doses", size=9, style="B")
+    pdf.write_line(_("As-needed doses"), size=9, style="B")
     if not text.as_needed:
-        pdf.write_line("None in this period.", size=8.5)
+        pdf.write_line(_("None in this period."), size=8.5)
     for line in text.as_needed:
         pdf.write_line(line, size=8.5, height=4.2)
     if text.as_needed_more:

@@ -19,6 +19,7 @@ import pydantic
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model
+from django.utils.translation import gettext as _
 from ninja.errors import ValidationError as ApiValidationError
 
 from pulserx.accounts.forms import InviteForm, PatientSettingsForm
@@ -86,16 +87,17 @@ def check_target(patient: Patient, record: Json, *, other_account: bool = False)
     profile = record.get("profile")
     email = profile.get("email") if isinstance(profile, dict) else None
     if not isinstance(email, str):
-        raise ArchiveRefused("This is not a PulseRx data export: it names no account.")
+        raise ArchiveRefused(_("This is not a PulseRx data export: it names no account."))
     if not other_account and email.strip().lower() != patient.user.email.strip().lower():
+        # Translators: %(theirs)s and %(yours)s are email addresses.
         raise ArchiveRefused(
-            f"This export is of another account ({email}), and you are signed in as "
-            f"{patient.user.email}. Nothing was imported: sign in to (or sign up with) the "
-            "account it was made from.")
+            _("This export is of another account (%(theirs)s), and you are signed in as "
+              "%(yours)s. Nothing was imported: sign in to (or sign up with) the account it "
+              "was made from.") % {"theirs": email, "yours": patient.user.email})
     if Medication.objects.filter(patient=patient).exists():
         raise ArchiveRefused(
-            "Your account already has medications. Nothing was imported: an export comes "
-            "back only into an account that has none yet.")
+            _("Your account already has medications. Nothing was imported: an export comes "
+              "back only into an account that has none yet."))
 
 
 def import_record(patient: Patient, record: Json, now: datetime, *,
@@ -103,16 +105,16 @@ def import_record(patient: Patient, record: Json, now: datetime, *,
     """Import `record` (an unpacked export) into `patient`'s account, all or nothing."""
     check_version(record)
     if set(record) != TOP_KEYS:
-        raise ArchiveRefused("This is not a PulseRx data export of a version this PulseRx "
-                             "reads: its parts are not the ones it should have.")
+        raise ArchiveRefused(_("This is not a PulseRx data export of a version this PulseRx "
+                               "reads: its parts are not the ones it should have."))
     check_target(patient, record, other_account=other_account)
     try:
         with transaction.atomic():
             return Importer(patient, record, now).run()
     except IntegrityError:
-        raise ArchiveRefused("Nothing was imported: the export holds records that "
-                             "contradict each other (two doses in one slot, or an "
-                             "address twice).") from None
+        raise ArchiveRefused(_("Nothing was imported: the export holds records that "
+                               "contradict each other (two doses in one slot, or an "
+                               "address twice).")) from None
 
 
 def items(record: Json, key: str) -> list[Json]:
@@ -182,7 +184,9 @@ class Importer:
         try:
             check_room_for_medication(self.patient, len(medications))
         except MedicationLimitError as error:
-            raise ArchiveRefused(f"Nothing was imported: {error}") from None
+            # Translators: %(reason)s says why (a sentence).
+            raise ArchiveRefused(_("Nothing was imported: %(reason)s") % {"reason": error}) \
+                from None
         for n, item in enumerate(medications):
             self.medication(item, f"medications[{n}]")
         self.doses()

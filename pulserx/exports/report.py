@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from pulserx.accounts.models import Patient, User
 from pulserx.clock_format import page_time
@@ -47,10 +48,16 @@ class MedicationLine:
         """The "Doses" column: adherence counts, or what was taken as needed."""
         if not self.is_as_needed:
             t = self.tally
-            return f"{t.taken} taken, {t.skipped} skipped, {t.missed} missed, {t.late} late"
+            # Translators: counts of doses in the report's "Doses" column.
+            return _("%(taken)s taken, %(skipped)s skipped, %(missed)s missed, %(late)s late") \
+                % {"taken": t.taken, "skipped": t.skipped, "missed": t.missed, "late": t.late}
         beyond = sum(1 for dose in self.as_needed if dose.limit_override)
-        text = f"{len(self.as_needed)} taken as needed"
-        return text + (f", {beyond} beyond a limit" if beyond else "")
+        words = {"count": len(self.as_needed), "beyond": beyond}
+        if beyond:
+            # Translators: counts of as-needed doses: how many taken, how many of those
+            # beyond a dose limit.
+            return _("%(count)s taken as needed, %(beyond)s beyond a limit") % words
+        return _("%(count)s taken as needed") % words
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,10 @@ class Report:
         """"Recorded by Maria (41), Ana (12)": who gave the doses of the range."""
         if not self.recorders:
             return ""
-        return "Recorded by " + ", ".join(f"{name} ({count})" for name, count in self.recorders)
+        # Translators: %(people)s lists who recorded the doses, each with how many:
+        # "Maria (41), Ana (12)".
+        return _("Recorded by %(people)s") % {
+            "people": ", ".join(f"{name} ({count})" for name, count in self.recorders)}
 
     @property
     def days(self) -> int:
@@ -151,15 +161,32 @@ def noteworthy_doses(patient: Patient, first: date, last: date, now: datetime,
         if dose.status == DoseStatus.TAKEN:
             if dose.acted_at is None or dose.acted_at - dose.due_at <= late_after():
                 continue
-            what = f"late (taken {page_time(dose.acted_at, zone)}{_by(dose, patient)})"
+            what = _late_words(page_time(dose.acted_at, zone), _by(dose, patient))
         else:
-            what = dose.get_status_display().lower() + _by(dose, patient)
+            what = _status_words(dose.status, _by(dose, patient))
         listed.append(ListedDose(dose.due_at.astimezone(zone), dose.medication.name, what))
     return listed
 
 
 def _by(dose: Dose, patient: Patient) -> str:
-    """" by Ana" when a carer recorded the dose; nothing when the patient did."""
+    """"Ana" when a carer recorded the dose; "" when the patient did."""
     if dose.acted_by is None or dose.acted_by_id == patient.user_id:
         return ""
-    return f" by {giver_name(dose.acted_by)}"
+    return giver_name(dose.acted_by)
+
+
+def _late_words(time: str, by: str) -> str:
+    """"late (taken 09:40)", "late (taken 09:40 by Ana)"."""
+    if by:
+        # Translators: a dose taken late, in the report's list: %(name)s gave it.
+        return _("late (taken %(time)s by %(name)s)") % {"time": time, "name": by}
+    # Translators: a dose taken late, in the report's list.
+    return _("late (taken %(time)s)") % {"time": time}
+
+
+def _status_words(status: str, by: str) -> str:
+    """"missed", "skipped", "skipped by Ana"."""
+    if status == DoseStatus.SKIPPED:
+        # Translators: a dose in the report's list of missed, skipped and late doses.
+        return _("skipped by %(name)s") % {"name": by} if by else _("skipped")
+    return _("missed by %(name)s") % {"name": by} if by else _("missed")

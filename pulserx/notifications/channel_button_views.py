@@ -7,6 +7,7 @@ import json
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,6 +24,7 @@ from pulserx.notifications.channels.buttons import (
 )
 from pulserx.notifications.email_link_views import page
 from pulserx.notifications.models import Service, UserChannel
+from pulserx.notifications.render import reading
 from pulserx.reminders.models import Dose, DoseStatus
 
 
@@ -34,20 +36,21 @@ def channel_dose_action(request: HttpRequest, token: str) -> HttpResponse:
     try:
         press = read_action_token(token)
     except ButtonExpired:
-        return plain("This button has expired: record the dose in PulseRx.", 410)
+        return plain(_("This button has expired: record the dose in PulseRx."), 410)
     except ButtonInvalid:
-        return plain("This button is not valid.", 400)
+        return plain(_("This button is not valid."), 400)
     user = User.objects.filter(pk=press.user_id).first()
     if user is None:
-        return plain("This dose is no longer in PulseRx.", 404)
-    if request.method == "GET":
-        dose = (Dose.objects.select_related("medication", "patient__user")
-                .filter(pk=press.dose_id, patient__user=user).first())
-        if dose is None:
-            return page(request, "gone", status=404)
-        state = "confirm" if DoseStatus(dose.status).can_record else "already"
-        return page(request, state, dose=dose, action=press.action)
-    recorded, words = record_press(press.dose_id, press.action, user)
+        return plain(_("This dose is no longer in PulseRx."), 404)
+    with reading(user.language):  # answered in the language of the button's owner
+        if request.method == "GET":
+            dose = (Dose.objects.select_related("medication", "patient__user")
+                    .filter(pk=press.dose_id, patient__user=user).first())
+            if dose is None:
+                return page(request, "gone", status=404)
+            state = "confirm" if DoseStatus(dose.status).can_record else "already"
+            return page(request, state, dose=dose, action=press.action)
+        recorded, words = record_press(press.dose_id, press.action, user)
     return plain(words, 200 if recorded else 409)
 
 
@@ -69,15 +72,16 @@ def telegram_webhook(request: HttpRequest, channel_id: int) -> HttpResponse:
     except (ValueError, KeyError, TypeError):
         return JsonResponse({})  # another kind of update: nothing to do
     configured = sealing.unseal(channel.sealed_settings).get("chat_id", "")
-    if not configured.startswith("@") and chat_id != configured:  # @channels: ids unknown
-        return answer(query_id, "This button belongs to another chat.")
-    try:
-        dose_id, action = read_telegram_callback(channel_id, data)
-    except ButtonExpired:
-        return answer(query_id, "This button has expired: record the dose in PulseRx.")
-    except ButtonInvalid:
-        return answer(query_id, "This button is not valid.")
-    return answer(query_id, record_press(dose_id, action, channel.user)[1])
+    with reading(channel.user.language):  # answered in the channel owner's language
+        if not configured.startswith("@") and chat_id != configured:  # @channels: ids unknown
+            return answer(query_id, _("This button belongs to another chat."))
+        try:
+            dose_id, action = read_telegram_callback(channel_id, data)
+        except ButtonExpired:
+            return answer(query_id, _("This button has expired: record the dose in PulseRx."))
+        except ButtonInvalid:
+            return answer(query_id, _("This button is not valid."))
+        return answer(query_id, record_press(dose_id, action, channel.user)[1])
 
 
 def answer(query_id: str, text: str) -> JsonResponse:

@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from pulserx.notifications.email_links import LinkExpired, LinkInvalid, read_email_action
-from pulserx.notifications.render import dose_summary
+from pulserx.notifications.render import dose_summary, reading
 from pulserx.reminders.actions import DoseActionError, record_dose
 from pulserx.reminders.clock import reader_of
 from pulserx.reminders.given import already_words
@@ -47,10 +47,15 @@ def email_dose_action(request: HttpRequest, token: str) -> HttpResponse:
 def page(request: HttpRequest, state: str, *, status: int = 200, dose: Dose | None = None,
          action: str = "") -> HttpResponse:
     context: dict[str, Any] = {"state": state, "action": action, "dose": dose}
-    if dose is not None:
-        dose.refresh_from_db(fields=["status", "acted_at", "acted_by", "recorded_via"])
-        context.update(dose_summary(dose, reader_of(dose.patient.user)))  # the patient's link
-        context["already"] = already_words(dose)
-    response = render(request, "notifications/email_action.html", context, status=status)
+    if dose is None:  # nobody known: the visitor's language (the request's)
+        response = render(request, "notifications/email_action.html", context, status=status)
+    else:
+        reader = reader_of(dose.patient.user)  # the patient's link: in the patient's language
+        with reading(reader):
+            dose.refresh_from_db(fields=["status", "acted_at", "acted_by", "recorded_via"])
+            context.update(dose_summary(dose, reader))
+            context["already"] = already_words(dose)
+            response = render(request, "notifications/email_action.html", context,
+                              status=status)
     response["X-Robots-Tag"] = "noindex"
     return response

@@ -7,17 +7,28 @@ follow (`reminders.clock.patient_zone`); a reader on another clock (a caregiver)
 zone named: "08:00 in Tokyo". Each reader's times are written in their clock format
 ("8:00 PM" or "20:00", `pulserx.wall_time`): a caregiver reads the patient's time in the
 caregiver's format. Amounts come from `reminders.amounts`.
+
+Every message is worded in the language of the person who reads it (`Reader.language`): a
+caregiver reading German is alerted in German about a patient who reads Spanish. The words
+are produced under `translation.override(reader.language)` here, and the `Message` carries
+that language so that channels rendering more of it (the email's templates, the push
+buttons) do so in the same language; no channel words a message on its own.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import dateformat, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from pulserx.accounts.models import User
 from pulserx.notifications.email_links import email_action_url
@@ -33,12 +44,34 @@ from pulserx.reminders.clock import Reader, patient_zone, reader_of
 from pulserx.reminders.models import Dose, DoseStatus
 from pulserx.wall_time import time_text
 
-# The buttons of a pushed reminder (see pulserx/web/static/pulserx/sw.js).
-PUSH_BUTTONS = [
-    {"action": "take", "title": "Take"},
-    {"action": "snooze", "title": "Snooze 10 min", "minutes": 10},
-    {"action": "skip", "title": "Skip"},
-]
+
+def push_buttons() -> list[dict[str, Any]]:
+    """The buttons of a pushed reminder (see pulserx/web/static/pulserx/sw.js), in the
+    active language."""
+    return [
+        # Translators: a button on a pushed reminder: record the dose as taken.
+        {"action": "take", "title": pgettext("push button", "Take")},
+        # Translators: a button on a pushed reminder: remind again in 10 minutes.
+        {"action": "snooze", "title": pgettext("push button", "Snooze 10 min"), "minutes": 10},
+        # Translators: a button on a pushed reminder: record the dose as skipped.
+        {"action": "skip", "title": pgettext("push button", "Skip")},
+    ]
+
+
+def words_of_the_test_message(language: str | None = None) -> tuple[str, str]:
+    """(title, body) of a channel's test message, in `language` (else the active one)."""
+    with translation.override(language or translation.get_language()):
+        return (_("PulseRx test message"),
+                _("This channel works: your reminders will arrive here."))
+
+
+@contextmanager
+def reading(reader: Reader | str) -> Iterator[None]:
+    """Word what is rendered inside in the reader's language (a `Reader` or a language
+    code)."""
+    language = reader if isinstance(reader, str) else reader.language
+    with translation.override(language or "en"):
+        yield
 
 
 @dataclass(frozen=True)
@@ -75,6 +108,7 @@ class Message:
     actionable: bool
     created_at: datetime
     quiet: bool = False  # inside quiet hours: shown silently, no system notification
+    language: str = "en"  # the recipient's: the language every channel words it in
 
 
 def facts_of(dose: Dose, zone: ZoneInfo | None = None) -> DoseFacts:
@@ -94,7 +128,7 @@ def facts_of(dose: Dose, zone: ZoneInfo | None = None) -> DoseFacts:
 def medication_label(name: str | None, strength: str) -> str:
     """"Metformin 500 mg"; "Test reminder" for a dose without a medication."""
     if name is None:
-        return "Test reminder"
+        return _("Test reminder")
     return f"{name} {strength}" if strength and name else name or strength
 
 
@@ -120,45 +154,80 @@ def clock_time(moment: datetime, zone: ZoneInfo, reader: Reader) -> str:
     if reader.zone is zone:  # the patient reading their own clock: the usual case, kept quick
         return text
     where = place_for(zone, reader.zone, moment)
-    return f"{text} in {where}" if where else text
+    if not where:
+        return text
+    # Translators: a time on another person's clock, and the place whose clock it is:
+    # "08:00 in Tokyo".
+    return _("%(time)s in %(place)s") % {"time": text, "place": where}
 
 
 def take_text(facts: DoseFacts, what: str | None = None) -> str:
     """"Take 2 tablets of Metformin 500 mg" (also the calendar event's summary)."""
-    return f"Take {amount_text(facts.amount, facts.measure)} of {what or facts.what}"
+    # Translators: "Take 2 tablets of Metformin 500 mg".
+    return _("Take %(amount)s of %(medication)s") % {
+        "amount": amount_text(facts.amount, facts.measure), "medication": what or facts.what}
+
+
+def take_sentence(facts: DoseFacts, *, at: str = "", late: bool = False) -> str:
+    """"Take 2 tablets of Metformin 500 mg — with food (due at 08:00).": what to take, the
+    instructions when there are any, and when it was due when `at` is given."""
+    words = {"amount": amount_text(facts.amount, facts.measure), "medication": facts.what,
+             "instructions": facts.instructions, "time": at}
+    if facts.instructions:
+        if not at:
+            # Translators: "Take 2 tablets of Metformin 500 mg — with food." (the
+            # patient's own instructions after the dash).
+            return _("Take %(amount)s of %(medication)s — %(instructions)s.") % words
+        if late:
+            return _("Take %(amount)s of %(medication)s — %(instructions)s (due at %(time)s, "
+                     "sent late).") % words
+        return _("Take %(amount)s of %(medication)s — %(instructions)s (due at %(time)s).") \
+            % words
+    if not at:
+        return _("Take %(amount)s of %(medication)s.") % words
+    if late:
+        return _("Take %(amount)s of %(medication)s (due at %(time)s, sent late).") % words
+    return _("Take %(amount)s of %(medication)s (due at %(time)s).") % words
 
 
 def describe(kind: str, facts: DoseFacts | None, reader: Reader, *, late: bool = False,
              count: int = 1, patient_label: str = "") -> tuple[str, str]:
     """Return (title, body) for a notification of `kind`, for `reader` (the recipient: their
-    clock and clock format; the patient's own notifications are read on `facts.zone`)."""
+    clock and clock format; the patient's own notifications are read on `facts.zone`), in
+    the active language (`message` activates the reader's)."""
     if kind == NotificationKind.MISSED_SUMMARY:
-        doses = "dose" if count == 1 else "doses"
-        return (f"{count} {doses} missed while reminders were paused",
-                "PulseRx could not remind you in time. Review them on your Today page.")
+        return (ngettext("%(count)s dose missed while reminders were paused",
+                         "%(count)s doses missed while reminders were paused", count)
+                % {"count": count},
+                _("PulseRx could not remind you in time. Review them on your Today page."))
     assert facts is not None
     at = clock_time(facts.due_at, facts.zone, reader)
     if facts.medication is None:
-        return ("Test reminder", f"Your reminders work. This one was due at {at}.")
+        return (_("Test reminder"),
+                _("Your reminders work. This one was due at %(time)s.") % {"time": at})
     what = facts.what
+    words = {"patient": patient_label, "medication": what, "time": at,
+             "amount": amount_text(facts.amount, facts.measure)}
     if kind == NotificationKind.CAREGIVER_MISSED:
-        return (f"{patient_label} missed a dose",
-                f"{what} ({amount_text(facts.amount, facts.measure)}), due at {at}, "
-                "was not taken.")
+        # Translators: a caregiver's alert; %(patient)s is the patient's first name.
+        return (_("%(patient)s missed a dose") % words,
+                _("%(medication)s (%(amount)s), due at %(time)s, was not taken.") % words)
     if kind == NotificationKind.CAREGIVER_OVERRIDE:
-        return (f"{patient_label} took a dose beyond a limit",
-                f"{what} ({amount_text(facts.amount, facts.measure)}) at {at}, although "
-                "it broke a dose limit they set.")
-    take = take_text(facts, what)
-    detail = f" — {facts.instructions}" if facts.instructions else ""
+        # Translators: a caregiver's alert; %(patient)s is the patient's first name.
+        return (_("%(patient)s took a dose beyond a limit") % words,
+                _("%(medication)s (%(amount)s) at %(time)s, although it broke a dose limit "
+                  "they set.") % words)
     if kind == NotificationKind.REALERT:
-        return (f"Reminder: {what}", f"Still due since {at}. {take}{detail}.")
+        # Translators: the title of a repeated reminder; %(medication)s: "Metformin 500 mg".
+        return (_("Reminder: %(medication)s") % words,
+                _("Still due since %(time)s.") % words + " " + take_sentence(facts))
+    # Translators: the title of a reminder; %(medication)s: "Metformin 500 mg".
+    title = _("Time for %(medication)s") % words
     if facts.moved:
-        return (f"Time for {what}", f"{take}{detail}. The clock change moved this dose: its "
-                                    f"time, {at}, had already passed on your new clock, so "
-                                    "it is reminded now.")
-    late_note = f" (due at {at}, sent late)" if late else f" (due at {at})"
-    return (f"Time for {what}", f"{take}{detail}{late_note}.")
+        return (title, take_sentence(facts) + " " + _(
+            "The clock change moved this dose: its time, %(time)s, had already passed on "
+            "your new clock, so it is reminded now.") % words)
+    return (title, take_sentence(facts, at=at, late=late))
 
 
 @dataclass(frozen=True)
@@ -183,15 +252,28 @@ def refill_facts(notification: Notification) -> RefillFacts:
 
 
 def describe_refill(facts: RefillFacts) -> tuple[str, str]:
-    """(title, body) of a refill reminder: "Time to refill Metformin 500 mg"."""
-    left = (f"{amount_text(facts.stock, facts.measure)} left" if facts.stock is not None
-            else "Running low")
-    when = ""
+    """(title, body) of a refill reminder: "Time to refill Metformin 500 mg", in the active
+    language."""
+    words = {"medication": facts.what, "day": "",
+             "amount": amount_text(facts.stock, facts.measure) if facts.stock is not None
+             else ""}
     if facts.runs_out_at is not None:
-        day = facts.runs_out_at.astimezone(facts.zone)
-        when = f"; runs out on {day:%a} {day.day} {day:%b}"
-    return (f"Time to refill {facts.what}",
-            f"{left}{when}. When you have the new pack, press Refilled on History.")
+        # Translators: the day a medication runs out, as a Django date format ("Mon 4 Jan"
+        # in English: D = weekday, j = day, M = month, both abbreviated).
+        words["day"] = dateformat.format(facts.runs_out_at.astimezone(facts.zone),
+                                         pgettext("refill run-out day", "D j M"))
+    if facts.stock is not None and words["day"]:
+        # Translators: "3 tablets left; runs out on Mon 4 Jan."
+        left = _("%(amount)s left; runs out on %(day)s.") % words
+    elif facts.stock is not None:
+        left = _("%(amount)s left.") % words
+    elif words["day"]:
+        left = _("Running low; runs out on %(day)s.") % words
+    else:
+        left = _("Running low.")
+    # Translators: the title of a refill reminder; %(medication)s: "Metformin 500 mg".
+    return (_("Time to refill %(medication)s") % words,
+            left + " " + _("When you have the new pack, press Refilled on History."))
 
 
 def patient_label(user: User) -> str:
@@ -225,16 +307,17 @@ class NotificationFields(Protocol):
 
 def message(notification: NotificationFields, facts: DoseFacts | None, label: str,
             reader: Reader, *, recordable: bool = True) -> Message:
-    """The words of `notification` for its recipient `reader`. `recordable`: the dose can
-    still be recorded, so a reminder offers its buttons."""
+    """The words of `notification` for its recipient `reader`, in the reader's language.
+    `recordable`: the dose can still be recorded, so a reminder offers its buttons."""
     if facts is not None and notification.kind not in CAREGIVER_KINDS:
-        reader = Reader(facts.zone, reader.twelve_hour)  # the patient reads their own clock
-    if notification.kind == NotificationKind.REFILL:
-        assert isinstance(notification, Notification)  # refills are stored rows, never batched
-        title, body = describe_refill(refill_facts(notification))
-    else:
-        title, body = describe(notification.kind, facts, reader, late=notification.late,
-                               count=notification.count, patient_label=label)
+        reader = replace(reader, zone=facts.zone)  # the patient reads their own clock
+    with reading(reader):
+        if notification.kind == NotificationKind.REFILL:
+            assert isinstance(notification, Notification)  # refills are stored, never batched
+            title, body = describe_refill(refill_facts(notification))
+        else:
+            title, body = describe(notification.kind, facts, reader, late=notification.late,
+                                   count=notification.count, patient_label=label)
     return Message(
         id=notification.pk, kind=notification.kind, dose_id=notification.dose_id,
         patient_id=notification.patient_id, recipient_id=notification.recipient_id,
@@ -242,6 +325,7 @@ def message(notification: NotificationFields, facts: DoseFacts | None, label: st
         actionable=(notification.kind in ALERT_KINDS and notification.dose_id is not None
                     and recordable),
         created_at=notification.created_at, quiet=notification.quiet_until is not None,
+        language=reader.language,
     )
 
 
@@ -269,12 +353,16 @@ def event_payload(message: Message) -> dict[str, Any]:
 
 def dose_summary(dose: Dose, reader: Reader) -> dict[str, str]:
     """What the email-link pages say about a dose to `reader` (the link's recipient): what
-    it is and when it was due, on the patient's clock ("08:00", "Tuesday 1 December")."""
+    it is and when it was due, on the patient's clock ("08:00", "Tuesday 1 December"), in
+    the reader's language."""
     facts = facts_of(dose)
     local = facts.due_at.astimezone(facts.zone)
-    return {"what": facts.what, "due_time": clock_time(facts.due_at, facts.zone, reader),
-            "due_day": f"{local:%A} {local.day} {local:%B}",
-            "amount": amount_text(facts.amount, facts.measure) if facts.medication else ""}
+    with reading(reader):
+        return {"what": facts.what, "due_time": clock_time(facts.due_at, facts.zone, reader),
+                # Translators: a Django date format, "Tuesday 1 December" in English (l =
+                # weekday, j = day, F = month).
+                "due_day": dateformat.format(local, pgettext("dose day", "l j F")),
+                "amount": amount_text(facts.amount, facts.measure) if facts.medication else ""}
 
 
 def push_payload(message: Message) -> dict[str, Any]:
@@ -287,13 +375,15 @@ def push_payload(message: Message) -> dict[str, Any]:
     }
     if message.actionable:
         assert dose_id is not None
-        payload["actions"] = PUSH_BUTTONS
+        with reading(message.language):
+            payload["actions"] = push_buttons()
         payload["action_token"] = push_action_token(dose_id, message.recipient_id)
     return payload
 
 
 def email_context(message: Message) -> dict[str, Any]:
-    """The context of the reminder email's text and HTML templates."""
+    """The context of the reminder email's text and HTML templates (render them under
+    `reading(message.language)`: the recipient's language)."""
     context: dict[str, Any] = {
         "title": message.title, "body": message.body, "kind": message.kind,
         "subject": " ".join(message.title.split()),  # a header: no line breaks

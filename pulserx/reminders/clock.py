@@ -71,16 +71,19 @@ def reader_zone(user: User) -> ZoneInfo | None:
 
 @dataclass(frozen=True, slots=True)
 class Reader:
-    """Who reads a time: the clock they keep (None: unknown, so every time names its zone)
-    and whether they write times on the 12-hour clock ("8:00 PM") or the 24-hour one."""
+    """Who reads a message: the clock they keep (None: unknown, so every time names its
+    zone), whether they write times on the 12-hour clock ("8:00 PM") or the 24-hour one, and
+    the language they read (a code of settings.LANGUAGES: "de", "pt-br")."""
 
     zone: ZoneInfo | None
     twelve_hour: bool = False
+    language: str = "en"
 
 
 def reader_of(user: User) -> Reader:
-    """The reader `user` is: their clock (`reader_zone`) and their clock format."""
-    return Reader(reader_zone(user), user.twelve_hour)
+    """The reader `user` is: their clock (`reader_zone`), their clock format and their
+    language."""
+    return Reader(reader_zone(user), user.twelve_hour, user.language or "en")
 
 
 def local_today(patient: PatientClock, now: datetime | None = None) -> date:

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pulserx.api.ical import reset_calendar_address
@@ -17,5 +18,5 @@ from pulserx.web.access import own_patient
 @require_POST
 def calendar_reset(request: HttpRequest) -> HttpResponse:
     reset_calendar_address(own_patient(request))
-    messages.success(request, "The calendar has a new address; the old one no longer works.")
+    messages.success(request, _("The calendar has a new address; the old one no longer works."))
     return redirect(reverse("account_settings") + "#calendar")

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from pulserx.accounts.models import Patient
@@ -31,7 +32,8 @@ def requested_range(request: HttpRequest, patient: Patient) -> tuple[date, date]
         if request.GET.get("end"):
             last = date.fromisoformat(request.GET["end"])
     except ValueError:
-        raise RangeError("Write dates as YYYY-MM-DD.") from None
+        # Translators: keep YYYY-MM-DD as it is: the form the dates must be written in.
+        raise RangeError(_("Write dates as YYYY-MM-DD.")) from None
     check_range(first, last)
     return first, last
 

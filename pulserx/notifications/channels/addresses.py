@@ -23,6 +23,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 # Printable ASCII without backslash or whitespace: anything else is read differently by
 # different URL parsers.
@@ -78,25 +79,28 @@ def server_url(text: str, schemes: tuple[str, str] = ("https", "http"),
     """The parts of a server address a user typed; ValueError with the reason otherwise.
     `schemes`: the secure scheme, then the plain one; `path`: whether it may have a path."""
     if not text or len(text) > MAX_SERVER_URL or not _SAFE_URL.match(text):
-        raise ValueError(f"Enter the server's address, e.g. {schemes[0]}://server.example.org")
+        # Translators: %(scheme)s is "https" (or "mqtts"): keep the address as it is.
+        raise ValueError(_("Enter the server's address, e.g. %(scheme)s://server.example.org")
+                         % {"scheme": schemes[0]})
     try:
         url = urlsplit(text)
     except ValueError:
-        raise ValueError("The address's host is not a name or an IP address") from None
+        raise ValueError(_("The address's host is not a name or an IP address")) from None
     if url.scheme not in schemes or not url.hostname:
-        raise ValueError(f"The address must start with {schemes[0]}:// (or {schemes[1]}://) "
-                         "and name a host")
+        raise ValueError(_("The address must start with %(secure)s:// (or %(plain)s://) and "
+                           "name a host") % {"secure": schemes[0], "plain": schemes[1]})
     if "@" in url.netloc or url.fragment or url.query:
-        raise ValueError("The address must not contain a user name, a query or a fragment")
+        raise ValueError(_("The address must not contain a user name, a query or a fragment"))
     try:
         port = url.port
     except ValueError:
-        raise ValueError("The address's port is not a number from 1 to 65535") from None
+        raise ValueError(_("The address's port is not a number from 1 to 65535")) from None
     if not path and url.path.strip("/"):
-        raise ValueError("give the server's address without a path")
+        raise ValueError(_("give the server's address without a path"))
     if not re.fullmatch(server_pattern(schemes, path), text):
-        raise ValueError(f"Enter the address as {schemes[0]}://host, with a port if needed "
-                         "(host: a name such as server.example.org, or an IP address)")
+        raise ValueError(_("Enter the address as %(scheme)s://host, with a port if needed (host: "
+                           "a name such as server.example.org, or an IP address)")
+                         % {"scheme": schemes[0]})
     parts = ServerURL(url.scheme, url.hostname.lower(), port, url.path.rstrip("/"))
     refuse_local_literal(parts.host)
     return parts
@@ -109,7 +113,9 @@ def refuse_local_literal(host: str) -> None:
     except ValueError:
         return
     if not address_is_allowed(address):
-        raise ValueError(f"{host} is {LOCAL}")
+        raise ValueError(_("%(host)s is a local or private address PulseRx does not connect to "
+                           "(an operator can allow it with PULSERX_CHANNEL_HOSTS)")
+                         % {"host": host})
 
 
 LOCAL = ("a local or private address PulseRx does not connect to "

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from pulserx.accounts.models import User
 from pulserx.notifications.signed import is_claim
@@ -29,7 +31,13 @@ from pulserx.reminders.actions import DoseActionError, record_dose
 from pulserx.reminders.models import RECORD_ACTIONS, Dose, RecordedVia
 
 CHANNEL_SALT = "pulserx.channel-action"
-BUTTON_TITLES = {"take": "Take", "skip": "Skip"}
+
+
+def button_titles() -> dict[str, str]:
+    """The buttons' words in the active language (the transport activates the message's)."""
+    # Translators: buttons on a reminder in a chat app (ntfy, Telegram): record the dose.
+    return {"take": pgettext("channel button", "Take"),
+            "skip": pgettext("channel button", "Skip")}
 _SHORT = {"take": "t", "skip": "s"}
 
 
@@ -80,7 +88,7 @@ def ntfy_actions(dose_id: int, user_id: int) -> str:
     """ntfy's `X-Actions` header: two `http` actions that POST to PulseRx."""
     return "; ".join(
         f"http, {title}, {action_url(dose_id, action, user_id)}, method=POST, clear=true"
-        for action, title in BUTTON_TITLES.items())
+        for action, title in button_titles().items())
 
 
 # --- Telegram
@@ -112,7 +120,7 @@ def read_telegram_callback(channel_id: int, data: str) -> tuple[int, str]:
 def telegram_keyboard(channel_id: int, dose_id: int) -> dict[str, object]:
     return {"inline_keyboard": [[
         {"text": title, "callback_data": telegram_callback(channel_id, dose_id, action)}
-        for action, title in BUTTON_TITLES.items()]]}
+        for action, title in button_titles().items()]]}
 
 
 def telegram_secret(channel_id: int) -> str:
@@ -125,13 +133,15 @@ def telegram_secret(channel_id: int) -> str:
 # --- the one way a press is recorded
 
 def record_press(dose_id: int, action: str, user: User) -> tuple[bool, str]:
-    """(recorded, what to tell the person). Only the user's own dose can be recorded."""
+    """(recorded, what to tell the person, in the active language). Only the user's own
+    dose can be recorded."""
     dose = Dose.objects.filter(pk=dose_id, patient__user=user).first()
     if dose is None or not user.is_active:
-        return False, "This dose is no longer in PulseRx."
+        return False, _("This dose is no longer in PulseRx.")
     try:
         with transaction.atomic():
             record_dose(dose.pk, RECORD_ACTIONS[action], by=user, via=RecordedVia.CHANNEL)
     except DoseActionError as error:
         return False, str(error)
-    return True, "Taken. Well done." if action == "take" else "Skipped."
+    # Translators: the answer to pressing Take (or Skip) on a reminder in a chat app.
+    return True, _("Taken. Well done.") if action == "take" else _("Skipped.")

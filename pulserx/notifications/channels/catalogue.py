@@ -11,8 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pulserx.notifications.channels.addresses import (
     MAX_SERVER_URL,
@@ -21,6 +24,9 @@ from pulserx.notifications.channels.addresses import (
     server_url,
 )
 from pulserx.notifications.models import Service
+
+if TYPE_CHECKING:  # a label or hint: translated when shown (`gettext_lazy`)
+    from django_stubs_ext import StrOrPromise
 
 # Patterns use explicit classes only (no \s, no .): the API's schema states them, and
 # JSON Schema's regular expressions read \s and . differently from Python's.
@@ -38,9 +44,9 @@ class FieldError(ValueError):
 @dataclass(frozen=True)
 class Field:
     name: str
-    label: str
+    label: StrOrPromise  # translated when shown: str() it for the API
     pattern: str = ""  # a regular expression the whole value must match
-    hint: str = ""  # what the value looks like, shown beside the field and in the error
+    hint: StrOrPromise = ""  # what the value looks like, shown beside the field and in the error
     secret: bool = False
     required: bool = True
     server: bool = False  # a server address, read by `addresses.server_url`
@@ -63,16 +69,20 @@ class Field:
         value = raw if isinstance(raw, str) else ""
         if not value:
             if self.required:
-                raise FieldError(self.name, f"{self.label}: this field is required")
+                # Translators: %(label)s names a field of a channel's settings ("Topic").
+                raise FieldError(self.name, _("%(label)s: this field is required")
+                                 % {"label": self.label})
             return ""
         if self.server:
             try:
                 server_url(value, self.schemes, self.path)
             except ValueError as error:
-                raise FieldError(self.name, f"{self.label}: {error}") from None
+                # Translators: a field's name, then what is wrong with its value.
+                raise FieldError(self.name, _("%(label)s: %(problem)s")
+                                 % {"label": self.label, "problem": error}) from None
         elif not re.fullmatch(self.pattern, value):
-            raise FieldError(self.name,
-                             f"{self.label}: {self.hint or 'not in the expected form'}")
+            raise FieldError(self.name, _("%(label)s: %(problem)s") % {
+                "label": self.label, "problem": self.hint or _("not in the expected form")})
         return value
 
 
@@ -170,74 +180,83 @@ def twilio_url(values: dict[str, str]) -> str:
 
 
 
-def _server_field(label: str, default: str = "") -> Field:
+def _server_field(label: StrOrPromise, default: str = "") -> Field:
     return Field("server", label, server=True, default=default,
-                 hint="e.g. https://ntfy.example.org")
+                 hint=gettext_lazy("e.g. https://ntfy.example.org"))
 
 
-_PHONE_HINT = "a phone number in international form, e.g. +447700900123"
+_PHONE_HINT = gettext_lazy("a phone number in international form, e.g. +447700900123")
 SERVICES: dict[Service, ServiceSpec] = {spec.service: spec for spec in (
     ServiceSpec(Service.NTFY, (
-        _server_field("Server", "https://ntfy.sh"),
-        Field("topic", "Topic", r"[A-Za-z0-9_-]{1,64}", "letters, digits, - and _ only"),
-        Field("token", "Access token", r"tk_[A-Za-z0-9]{29}", "an ntfy access token (tk_…)",
+        _server_field(gettext_lazy("Server"), "https://ntfy.sh"),
+        Field("topic", gettext_lazy("Topic"), r"[A-Za-z0-9_-]{1,64}",
+              gettext_lazy("letters, digits, - and _ only")),
+        Field("token", gettext_lazy("Access token"), r"tk_[A-Za-z0-9]{29}",
+              gettext_lazy("an ntfy access token (tk_…)"),
               secret=True, required=False),
     ), ntfy_url, buttons=True),
     ServiceSpec(Service.GOTIFY, (
-        _server_field("Server"),
-        Field("token", "Application token", r"[A-Za-z0-9._-]{8,64}",
-              "the application's token from Gotify's Apps page", secret=True),
+        _server_field(gettext_lazy("Server")),
+        Field("token", gettext_lazy("Application token"), r"[A-Za-z0-9._-]{8,64}",
+              gettext_lazy("the application's token from Gotify's Apps page"), secret=True),
     ), gotify_url),
     ServiceSpec(Service.TELEGRAM, (
-        Field("bot_token", "Bot token", r"[0-9]{5,12}:[A-Za-z0-9_-]{30,50}",
-              "the token @BotFather gave, e.g. 123456789:AAE…", secret=True),
-        Field("chat_id", "Chat id", r"-?[0-9]{3,20}|@[A-Za-z][A-Za-z0-9_]{4,31}",
-              "a number such as 123456789 (or -100… for a group), or @channelname"),
+        Field("bot_token", gettext_lazy("Bot token"), r"[0-9]{5,12}:[A-Za-z0-9_-]{30,50}",
+              gettext_lazy("the token @BotFather gave, e.g. 123456789:AAE…"), secret=True),
+        Field("chat_id", gettext_lazy("Chat id"), r"-?[0-9]{3,20}|@[A-Za-z][A-Za-z0-9_]{4,31}",
+              gettext_lazy("a number such as 123456789 (or -100… for a group), or @channelname")),
     ), telegram_url, buttons=True),
     ServiceSpec(Service.SIGNAL, (
-        _server_field("signal-cli REST API"),
-        Field("from_number", "Registered number", PHONE.pattern, _PHONE_HINT),
-        Field("recipient", "Send to", PHONE.pattern + r"|group\.[A-Za-z0-9+/=]{10,100}",
-              _PHONE_HINT + ", or a group id (group.…)"),
+        _server_field(gettext_lazy("signal-cli REST API")),
+        Field("from_number", gettext_lazy("Registered number"), PHONE.pattern, _PHONE_HINT),
+        Field("recipient", gettext_lazy("Send to"),
+              PHONE.pattern + r"|group\.[A-Za-z0-9+/=]{10,100}",
+              gettext_lazy("a phone number in international form, e.g. +447700900123, or a "
+                           "group id (group.…)")),
     ), signal_url),
     ServiceSpec(Service.MATRIX, (
-        _server_field("Homeserver"),
-        Field("access_token", "Access token", r"[A-Za-z0-9._~+/=-]{16,255}",
-              "the access token of the account that sends", secret=True),
-        Field("room", "Room", r"[!#][!-9;-~]{1,255}:[A-Za-z0-9.-]+(:[0-9]{1,5})?",
-              "a room id (!abc:example.org) or alias (#room:example.org)"),
+        _server_field(gettext_lazy("Homeserver")),
+        Field("access_token", gettext_lazy("Access token"), r"[A-Za-z0-9._~+/=-]{16,255}",
+              gettext_lazy("the access token of the account that sends"), secret=True),
+        Field("room", gettext_lazy("Room"), r"[!#][!-9;-~]{1,255}:[A-Za-z0-9.-]+(:[0-9]{1,5})?",
+              gettext_lazy("a room id (!abc:example.org) or alias (#room:example.org)")),
     ), matrix_url),
     ServiceSpec(Service.PUSHOVER, (
-        Field("user_key", "User key", r"[A-Za-z0-9]{30}", "30 letters and digits",
+        Field("user_key", gettext_lazy("User key"), r"[A-Za-z0-9]{30}",
+              gettext_lazy("30 letters and digits"),
               secret=True),
-        Field("app_token", "Application token", r"[A-Za-z0-9]{30}", "30 letters and digits",
+        Field("app_token", gettext_lazy("Application token"), r"[A-Za-z0-9]{30}",
+              gettext_lazy("30 letters and digits"),
               secret=True),
     ), pushover_url),
     ServiceSpec(Service.DISCORD, (
-        Field("webhook_url", "Webhook URL", DISCORD_WEBHOOK,
+        Field("webhook_url", gettext_lazy("Webhook URL"), DISCORD_WEBHOOK,
               "https://discord.com/api/webhooks/<id>/<token>", secret=True),
     ), discord_url),
     ServiceSpec(Service.WEBHOOK, (
-        Field("url", "Webhook URL", server=True, path=True,
-              hint="e.g. https://hooks.example.org/pulserx", secret=True),
+        Field("url", gettext_lazy("Webhook URL"), server=True, path=True,
+              hint=gettext_lazy("e.g. https://hooks.example.org/pulserx"), secret=True),
     ), webhook_url),
     ServiceSpec(Service.MQTT, (
-        Field("broker", "Broker", server=True, schemes=("mqtts", "mqtt"),
-              hint="e.g. mqtts://homeassistant.local:8883 (mqtt:// for no TLS)"),
-        Field("username", "User name", r"[!-~]{1,100}", "letters, digits and signs, no spaces",
+        Field("broker", gettext_lazy("Broker"), server=True, schemes=("mqtts", "mqtt"),
+              hint=gettext_lazy("e.g. mqtts://homeassistant.local:8883 (mqtt:// for no TLS)")),
+        Field("username", gettext_lazy("User name"), r"[!-~]{1,100}",
+              gettext_lazy("letters, digits and signs, no spaces"),
               required=False),
-        Field("password", "Password", r"[^\x00-\x1f\x7f]{1,200}",
-              "up to 200 characters, no control characters", secret=True,
+        Field("password", gettext_lazy("Password"), r"[^\x00-\x1f\x7f]{1,200}",
+              gettext_lazy("up to 200 characters, no control characters"), secret=True,
               required=False),
-        Field("discovery_prefix", "Discovery prefix", r"[A-Za-z0-9_-]{1,40}",
-              "letters, digits, - and _ (Home Assistant's default is homeassistant)",
+        Field("discovery_prefix", gettext_lazy("Discovery prefix"), r"[A-Za-z0-9_-]{1,40}",
+              gettext_lazy("letters, digits, - and _ (Home Assistant's default is homeassistant)"),
               default="homeassistant"),
     ), lambda values: ""),
     ServiceSpec(Service.TWILIO, (
-        Field("account_sid", "Account SID", r"AC[0-9a-f]{32}", "AC followed by 32 hex digits"),
-        Field("auth_token", "Auth token", r"[0-9a-f]{32}", "32 hex digits", secret=True),
-        Field("from_number", "From (your Twilio number)", PHONE.pattern, _PHONE_HINT),
-        Field("to_number", "Send to", PHONE.pattern, _PHONE_HINT),
+        Field("account_sid", gettext_lazy("Account SID"), r"AC[0-9a-f]{32}",
+              gettext_lazy("AC followed by 32 hex digits")),
+        Field("auth_token", gettext_lazy("Auth token"), r"[0-9a-f]{32}",
+              gettext_lazy("32 hex digits"), secret=True),
+        Field("from_number", gettext_lazy("From (your Twilio number)"), PHONE.pattern, _PHONE_HINT),
+        Field("to_number", gettext_lazy("Send to"), PHONE.pattern, _PHONE_HINT),
     ), twilio_url),
 )}
 
@@ -248,4 +267,5 @@ def spec_for(service: str) -> ServiceSpec:
         return SERVICES[Service(service)]
     except (ValueError, KeyError):
         choices = ", ".join(s.value for s in SERVICES)
-        raise ValueError(f"Unknown service {service!r}; choose one of {choices}") from None
+        raise ValueError(_("Unknown service %(service)s; choose one of %(choices)s")
+                         % {"service": repr(service), "choices": choices}) from None

@@ -13,21 +13,31 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pulserx.accounts.models import CareLinkStatus, User
 from pulserx.notifications.channels import catalogue, sealing
 from pulserx.notifications.models import KIND_FIELDS, Service, UserChannel
+from pulserx.notifications.render import words_of_the_test_message
 from pulserx.plaintext import name_problem
 from pulserx.reminders.models import Medication
 
 # Bounded work: every message fans out to each of a user's channels.
 MAX_CHANNELS_PER_USER = 10
-KIND_LABELS = {"for_reminders": "Reminders", "for_realerts": "Re-alerts",
-               "for_missed": "Missed-dose alerts", "for_refills": "Refills"}
+# Translators: the kinds of message a channel can carry (a checkbox each).
+KIND_LABELS = {"for_reminders": gettext_lazy("Reminders"),
+               "for_realerts": gettext_lazy("Re-alerts"),
+               "for_missed": gettext_lazy("Missed-dose alerts"),
+               "for_refills": gettext_lazy("Refills")}
 KIND_CHOICES = list(KIND_LABELS)
 assert set(KIND_CHOICES) == set(KIND_FIELDS.values())
-TEST_TITLE = "PulseRx test message"
-TEST_BODY = "This channel works: your reminders will arrive here."
+
+
+def words_of_the_test_message_for(user: User | None = None) -> tuple[str, str]:
+    """(title, body) of the test message, in the language of the channel's owner (else the
+    active one)."""
+    return words_of_the_test_message(user.language if user is not None else None)
 
 
 class ChannelError(ValueError):
@@ -62,10 +72,11 @@ MAX_NAME = 60
 def clean_name(name: Any) -> str:
     """The name without surrounding spaces; the rule is every name's (`plaintext`)."""
     if not isinstance(name, str) or len(name) > MAX_NAME:
-        raise ChannelError(f"Name: give the channel a name of up to {MAX_NAME} characters",
-                           "name")
+        raise ChannelError(_("Name: give the channel a name of up to %(count)s characters")
+                           % {"count": MAX_NAME}, "name")
     if problem := name_problem(name):
-        raise ChannelError(f"Name: the name {problem}", "name")
+        # Translators: %(problem)s says what is wrong with it ("is empty", …).
+        raise ChannelError(_("Name: the name %(problem)s") % {"problem": problem}, "name")
     return name.strip()
 
 
@@ -91,8 +102,8 @@ def add_channel(user: User, service: Any, name: Any, raw: dict[str, Any],
     with transaction.atomic():
         if UserChannel.objects.select_for_update().filter(user=user).count() \
                 >= MAX_CHANNELS_PER_USER:
-            raise ChannelError(f"You can have up to {MAX_CHANNELS_PER_USER} channels", "name",
-                               conflict=True)
+            raise ChannelError(_("You can have up to %(count)s channels")
+                               % {"count": MAX_CHANNELS_PER_USER}, "name", conflict=True)
         save(channel, only)
     return channel
 
@@ -134,8 +145,8 @@ def clean_medications(user: User, medications: Iterable[int] | None) -> list[int
     unknown = chosen - set(choosable_medications(user).filter(pk__in=chosen)
                            .values_list("pk", flat=True))
     if unknown:
-        raise ChannelError(f"Medications: no medication of yours has the id "
-                           f"{min(unknown)}", "medications")
+        raise ChannelError(_("Medications: no medication of yours has the id %(id)s")
+                           % {"id": min(unknown)}, "medications")
     return sorted(chosen)
 
 
@@ -163,8 +174,8 @@ def set_kinds(channel: UserChannel, kinds: Iterable[str] | None) -> None:
     chosen = set(kinds)
     unknown = chosen - set(KIND_CHOICES)
     if unknown:
-        raise ChannelError(f"Unknown kind of message: {', '.join(sorted(unknown))}; "
-                           f"choose from {', '.join(KIND_CHOICES)}", "kinds")
+        raise ChannelError(_("Unknown kind of message: %(unknown)s; choose from %(kinds)s") % {
+            "unknown": ", ".join(sorted(unknown)), "kinds": ", ".join(KIND_CHOICES)}, "kinds")
     for field in KIND_CHOICES:
         setattr(channel, field, field in chosen)
 
@@ -177,8 +188,8 @@ def save(channel: UserChannel, medications: list[int] | None = None) -> None:
                 channel.medications.set(medications)
                 channel.__dict__.pop("chosen_medications", None)
     except IntegrityError:
-        raise ChannelError(f"Name: you already have a channel called {channel.name!r}",
-                           "name", conflict=True) from None
+        raise ChannelError(_("Name: you already have a channel called %(name)s")
+                           % {"name": repr(channel.name)}, "name", conflict=True) from None
 
 
 def view_of(channel: UserChannel) -> ChannelView:
@@ -203,11 +214,14 @@ def send_test(service: Any, raw: dict[str, Any], user: User | None = None) -> No
 
     try:
         if chosen == Service.MQTT:
-            mqtt.send_test(values, user.pk if user is not None else 0)
+            mqtt.send_test(values, user.pk if user is not None else 0,
+                           words_of_the_test_message_for(user))
         else:
-            send_text(chosen, values, TEST_TITLE, TEST_BODY)
+            send_text(chosen, values, *words_of_the_test_message_for(user))
     except TransportError as error:
-        raise ChannelError(f"The test message was not delivered: {error.reason}") from None
+        # Translators: %(reason)s is why, often the service's own words (in English).
+        raise ChannelError(_("The test message was not delivered: %(reason)s")
+                           % {"reason": error.reason}) from None
 
 
 def connect_buttons(channel: UserChannel) -> str:

@@ -8,7 +8,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from pulserx.notifications.models import Channel, Delivery
-from pulserx.notifications.render import email_context, stored_message
+from pulserx.notifications.render import email_context, reading, stored_message
 from pulserx.notifications.transports.base import (
     Transport,
     TransportError,
@@ -26,15 +26,16 @@ class EmailTransport(Transport):
             raise not_sent("the recipient has no email address")
         if not notification.recipient.email_verified:
             raise not_sent("the recipient's email address is not verified")
-        context = email_context(stored_message(notification))
+        message = stored_message(notification)
+        context = email_context(message)
+        with reading(message.language):  # the templates' words in the recipient's language
+            text = render_to_string("notifications/email/notification.txt", context)
+            html = render_to_string("notifications/email/notification.html", context)
         email = EmailMultiAlternatives(
-            subject=context["subject"],
-            body=render_to_string("notifications/email/notification.txt", context),
-            to=[notification.recipient.email],
+            subject=context["subject"], body=text, to=[notification.recipient.email],
             headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"},
         )
-        email.attach_alternative(
-            render_to_string("notifications/email/notification.html", context), "text/html")
+        email.attach_alternative(html, "text/html")
         try:
             sent = email.send()
         except smtplib.SMTPRecipientsRefused:

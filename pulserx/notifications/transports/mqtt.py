@@ -31,7 +31,11 @@ from django.conf import settings
 from pulserx.notifications.channels import sealing
 from pulserx.notifications.channels.addresses import AddressRefused, connect, server_url
 from pulserx.notifications.models import Delivery, NotificationKind, UserChannel
-from pulserx.notifications.render import Message, stored_message
+from pulserx.notifications.render import (
+    Message,
+    stored_message,
+    words_of_the_test_message,
+)
 from pulserx.notifications.transports.base import (
     Transport,
     TransportError,
@@ -139,10 +143,13 @@ def publish(values: dict[str, str], items: list[Publication]) -> None:
         client.loop_stop()
 
 
-def send_test(values: dict[str, str], user_id: int) -> None:
+def send_test(values: dict[str, str], user_id: int,
+              words: tuple[str, str] | None = None) -> None:
+    """The test message, `words` (title, body: in the channel owner's language) else the
+    active language's."""
+    title, body = words or words_of_the_test_message()
     test = Message(id=0, kind="test", dose_id=None, patient_id=0, recipient_id=user_id,
-                   title="PulseRx test message",
-                   body="This channel works: your reminders will arrive here.",
+                   title=title, body=body,
                    late=False, actionable=False, created_at=None)  # type: ignore[arg-type]
     publish(values, publications(values.get("discovery_prefix") or "homeassistant", user_id,
                                  test, None))
@@ -159,19 +166,21 @@ class MqttTransport(Transport):
 
 def publish_recorded(channel_ids: list[int], dose_id: int) -> None:
     """The retained state "taken" or "skipped" for a recorded dose, on each channel."""
-    from pulserx.notifications.render import facts_of, take_text
+    from pulserx.notifications.render import facts_of, reading, take_text
     from pulserx.reminders.models import Dose
 
     dose = Dose.objects.select_related("medication", "patient").filter(pk=dose_id).first()
     if dose is None:
         return
     facts = facts_of(dose)
-    for channel in UserChannel.objects.filter(pk__in=channel_ids, paused=False):
+    for channel in UserChannel.objects.filter(pk__in=channel_ids, paused=False).select_related(
+            "user"):
         try:
             values = sealing.unseal(channel.sealed_settings)
             base = f"pulserx/{channel.user_id}"
-            state = {"status": dose.status, "title": facts.what, "body": take_text(facts),
-                     "dose_id": dose.pk, "due_at": dose.due_at.isoformat()}
+            with reading(channel.user.language):  # in the channel owner's language
+                state = {"status": dose.status, "title": facts.what, "body": take_text(facts),
+                         "dose_id": dose.pk, "due_at": dose.due_at.isoformat()}
             publish(values, [*discovery(values.get("discovery_prefix") or "homeassistant",
                                         channel.user_id),
                              Publication(f"{base}/state", json.dumps(state), True)])

@@ -14,10 +14,11 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from pulserx.notifications.channels import buttons, catalogue
 from pulserx.notifications.models import Delivery, Service, UserChannel
-from pulserx.notifications.render import stored_message
+from pulserx.notifications.render import reading, stored_message
 from pulserx.notifications.transports.base import (
     Transport,
     TransportError,
@@ -102,11 +103,13 @@ class ServiceTransport(Transport):
         extra: dict[str, str] = {}
         additions: dict[str, dict[str, Any]] = {}
         if message.actionable and message.dose_id is not None:
-            if service == Service.NTFY:
-                extra["actions"] = buttons.ntfy_actions(message.dose_id, message.recipient_id)
-            elif service == Service.TELEGRAM:
-                additions["/sendMessage"] = {"reply_markup": buttons.telegram_keyboard(
-                    channel.pk, message.dose_id)}
+            with reading(message.language):  # the buttons' words: the recipient's language
+                if service == Service.NTFY:
+                    extra["actions"] = buttons.ntfy_actions(message.dose_id,
+                                                            message.recipient_id)
+                elif service == Service.TELEGRAM:
+                    additions["/sendMessage"] = {"reply_markup": buttons.telegram_keyboard(
+                        channel.pk, message.dose_id)}
         send_text(service, values, message.title, message.body, extra=extra,
                   json_additions=additions)
 
@@ -119,7 +122,7 @@ def register_telegram_webhook(channel: UserChannel, values: dict[str, str]) -> s
     from pulserx.notifications.transports.outbound import guarded
 
     if not settings.SITE_URL.startswith("https://"):
-        return "Take / Skip buttons need the site on https (SITE_URL)"
+        return _("Take / Skip buttons need the site on https (SITE_URL)")
     url = settings.SITE_URL + reverse("channel-telegram-webhook", args=[channel.pk])
     with guarded() as outcome:
         try:

@@ -1,0 +1,75 @@
+"""A translation catalog made for one test: `catalog("de", {msgid: msgstr})` writes and
+compiles it (msgfmt) in a temporary directory put first on LOCALE_PATHS, so the words a test
+names are translated whatever catalogs the project ships (or does not yet)."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+import pytest
+from django.utils import translation
+from django.utils.translation import trans_real
+from pytest_django.fixtures import Settings as SettingsWrapper
+
+MakeCatalog = Callable[[str, Mapping[str | tuple[str, str], str]], Path]
+
+
+def po_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def po_text(entries: Mapping[str | tuple[str, str], str]) -> str:
+    """A .po file of `entries`: msgid → msgstr, or (context, msgid) → msgstr."""
+    lines = ['msgid ""', 'msgstr ""', '"Content-Type: text/plain; charset=UTF-8\\n"',
+             '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"', ""]
+    for key, translated in entries.items():
+        if isinstance(key, tuple):
+            context, msgid = key
+            lines.append(f"msgctxt {po_string(context)}")
+        else:
+            msgid = key
+        lines += [f"msgid {po_string(msgid)}", f"msgstr {po_string(translated)}", ""]
+    return "\n".join(lines)
+
+
+def reset_translations() -> None:
+    """Forget every loaded catalog (as Django's own `setting_changed` handler does)."""
+    trans_real._translations = {}
+    trans_real._default = None
+    for cached in (trans_real.check_for_language, trans_real.get_languages,
+                   trans_real.get_supported_language_variant):
+        clear = getattr(cached, "cache_clear", None)
+        if clear is not None:
+            clear()
+    translation.deactivate_all()
+    translation.deactivate()
+
+
+@pytest.fixture
+def catalog(settings: SettingsWrapper, tmp_path: Path) -> Iterator[MakeCatalog]:
+    """`catalog(language, entries)`: a compiled catalog of `entries` for `language` ("de",
+    "pt-br"), found before any other; returns the locale directory."""
+    root = tmp_path / "locale"
+
+    def make(language: str, entries: Mapping[str | tuple[str, str], str]) -> Path:
+        folder = root / translation.to_locale(language) / "LC_MESSAGES"
+        folder.mkdir(parents=True, exist_ok=True)
+        po = folder / "django.po"
+        po.write_text(po_text(entries), encoding="utf-8")
+        try:
+            import polib
+        except ImportError:
+            subprocess.run(["msgfmt", "--check-format", "-o", str(folder / "django.mo"),
+                            str(po)], check=True)
+        else:
+            polib.pofile(str(po)).save_as_mofile(str(folder / "django.mo"))
+        if str(root) not in settings.LOCALE_PATHS:
+            settings.LOCALE_PATHS = [str(root), *settings.LOCALE_PATHS]
+        reset_translations()
+        return root
+
+    yield make
+    reset_translations()

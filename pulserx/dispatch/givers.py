@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
-from pulserx.accounts.models import CareLink, CareLinkStatus, CareRole
+from pulserx.accounts.models import CareLink, CareLinkStatus, CareRole, reads_twelve_hour
 from pulserx.dispatch.rows import DoseRow
 from pulserx.notifications.models import Channel
-from pulserx.reminders.clock import Reader, reader_of
+from pulserx.reminders.clock import Reader, patient_zone
 
 # The roles whose members are reminded when a dose is due (they may record it).
 GIVING_ROLES = (CareRole.GIVES, CareRole.MANAGES)
@@ -33,6 +34,23 @@ class Giver:
     channels: tuple[Channel, ...]
 
 
+# What a giver's reminder needs of the giver, read as plain values (no model instances on
+# the dispatcher's hot path): their clock and clock format, and their own switches when they
+# take medications here too (the Patient columns are NULL otherwise).
+_FIELDS = ("patient_id", "caregiver_id", "caregiver__timezone", "caregiver__clock_format",
+           "caregiver__language_clock_format", "caregiver__patient__id",
+           "caregiver__patient__timezone", "caregiver__patient__current_timezone",
+           "caregiver__patient__travel_policy", "caregiver__patient__notify_push",
+           "caregiver__patient__notify_email")
+
+
+@dataclass(frozen=True, slots=True)
+class _OwnClock:
+    timezone: str
+    current_timezone: str
+    travel_policy: str
+
+
 def givers_of(reminded: list[DoseRow]) -> Iterable[tuple[DoseRow, Giver]]:
     """Each reminded dose (test reminders excluded: they are the patient's alone) with each
     giver of its person; one query for the whole batch."""
@@ -42,30 +60,36 @@ def givers_of(reminded: list[DoseRow]) -> Iterable[tuple[DoseRow, Giver]]:
     links = CareLink.objects.filter(
         patient_id__in={row.patient.id for row in rows}, status=CareLinkStatus.ACCEPTED,
         role__in=GIVING_ROLES, caregiver__isnull=False,
-    ).select_related("caregiver__patient").order_by("pk")
+    ).order_by("pk").values_list(*_FIELDS)
+    built: dict[int, Giver] = {}  # a carer who gives for several people is built once
     by_patient: dict[int, list[Giver]] = {}
-    for link in links:
-        user = link.caregiver
-        assert user is not None
-        by_patient.setdefault(link.patient_id, []).append(
-            Giver(user.pk, reader_of(user), wanted_channels(user)))
+    for patient_id, user_id, *values in links:
+        giver = built.get(user_id)
+        if giver is None:
+            giver = built[user_id] = _giver(user_id, *values)
+        by_patient.setdefault(patient_id, []).append(giver)
     for row in rows:
         for giver in by_patient.get(row.patient.id, ()):
             if giver.user_id != row.patient.user_id:
                 yield row, giver
 
 
-def wanted_channels(user: object) -> tuple[Channel, ...]:
-    """Push and email as the giver chose them for their own reminders, when they have any."""
-    own = getattr(user, "patient", None)
-    if own is None:
-        return (Channel.PUSH,)
-    wanted = []
-    if own.notify_push:
-        wanted.append(Channel.PUSH)
-    if own.notify_email:
-        wanted.append(Channel.EMAIL)
-    return tuple(wanted)
+def _giver(user_id: int, timezone: str, chosen_clock: str, language_clock: str,
+           own_patient: int | None, home: str | None, current: str | None,
+           policy: str | None, push: bool | None, email: bool | None) -> Giver:
+    """A giver from their values: their reader (`reminders.clock.reader_of`, without a
+    User) and the channels they want (see `Giver`)."""
+    if own_patient is not None:
+        zone: ZoneInfo | None = patient_zone(_OwnClock(home or "UTC", current or "",
+                                                       policy or ""))
+    else:
+        zone = ZoneInfo(timezone) if timezone else None
+    channels: tuple[Channel, ...] = (Channel.PUSH,)
+    if own_patient is not None:
+        channels = tuple(channel for channel, wanted in ((Channel.PUSH, push),
+                                                         (Channel.EMAIL, email)) if wanted)
+    return Giver(user_id, Reader(zone, reads_twelve_hour(chosen_clock, language_clock)),
+                 channels)
 
 
 def givers_first(links: Iterable[CareLink]) -> list[CareLink]:

@@ -219,6 +219,29 @@ def test_a_dose_recorded_by_a_carer_is_withdrawn_for_the_person_and_the_other_gi
     assert not Notification.objects.filter(dose=dose, read_at__isnull=True).exists()
 
 
+def test_a_giver_who_takes_medications_here_keeps_their_own_switches_and_clock(
+        patient, team, amoxicillin):
+    ana = team["ana"]
+    Patient.objects.create(user=ana, timezone="Asia/Tokyo", notify_email=True)
+    tick_at(EIGHT + timedelta(seconds=1))
+
+    reminder = Notification.objects.get(recipient=ana)
+    assert set(reminder.deliveries.values_list("channel", flat=True)) \
+        == {Channel.WEB, Channel.EMAIL}
+    assert words(reminder).body == "Give 1 tablet, due at 08:00 in Lisbon."
+
+
+def test_a_giver_revoked_before_the_push_goes_out_is_not_pushed(
+        patient, team, amoxicillin, push_service: PushService):  # noqa: F811
+    push_service.subscribe(team["ana"])
+    tick_at(EIGHT + timedelta(seconds=1))
+    CareLink.objects.filter(caregiver=team["ana"]).update(role=CareRole.SEES)
+    [delivery] = Delivery.objects.filter(channel=Channel.PUSH)
+    attempt_delivery(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SKIPPED and push_service.received == []
+
+
 def test_a_missed_dose_is_told_to_the_givers_first(patient, team, amoxicillin):
     tick_at(EIGHT + timedelta(seconds=1))
     tick_at(EIGHT + timedelta(hours=2))

@@ -99,9 +99,8 @@ export function updateToast(event) {
   if (!toast || toast.dataset.busy) return;
   if (!toast.querySelector(".toast-actions")) {
     // A giver's reminder has no buttons: it goes once anyone records the dose.
-    if (toast.classList.contains("toast-giver_reminder") && ["taken", "skipped"].includes(event.status)) {
-      removeToast(toast);
-    }
+    const recorded = ["taken", "skipped"].includes(event.status);
+    if (recorded && toast.classList.contains("toast-giver_reminder")) removeToast(toast);
     return;
   }
   const snoozed = event.status === "scheduled" && event.snoozed_until;

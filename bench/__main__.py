@@ -33,6 +33,7 @@ SCENARIOS = {
     "channels": "bench.channels",
     "diagnose": "bench.diagnose",
     "worst-account": "bench.worst_account",
+    "givers": "bench.givers_burst",
 }
 
 

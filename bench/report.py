@@ -413,7 +413,8 @@ SECTIONS = (("burst", burst_section), ("rival", _module_section("bench.rival")),
             ("web-pair", _module_section("bench.web_pair")),
             ("slow", slow_section), ("diagnose", diagnosis_section),
             ("channels", _module_section("bench.channels")),
-            ("worst-account", _module_section("bench.worst_account")))
+            ("worst-account", _module_section("bench.worst_account")),
+            ("givers", _module_section("bench.givers_burst")))
 
 
 def render(meta: dict[str, Any], results: dict[str, Any]) -> str:
@@ -421,7 +422,7 @@ def render(meta: dict[str, Any], results: dict[str, Any]) -> str:
              "Written by `make bench` (`python -m bench`): every figure below was measured in "
              "the run described here. Run one scenario with `python -m bench burst` (also "
              "`rival`, `classic`, `scale-out`, `pending`, `soak`, `web`, `web-pair`, `slow`, "
-             "`diagnose`, `channels`, `worst-account`), or all of them small "
+             "`diagnose`, `channels`, `worst-account`, `givers`), or all of them small "
              "with `--quick`. The benchmarks use PostgreSQL (`DATABASE_URL`, default "
              "`postgresql://root@127.0.0.1:5432/pulserx_bench`, created and migrated if "
              "missing) and Redis (`REDIS_URL`, default `redis://127.0.0.1:6379/15`; only that "

@@ -21,6 +21,7 @@ from pulserx.accounts.care import caregivers_watching
 from pulserx.accounts.models import CareLink, CareLinkStatus
 from pulserx.dispatch.claims import claim_due_deliveries
 from pulserx.dispatch.decide import Action, Decision
+from pulserx.dispatch.givers import givers_first, givers_of
 from pulserx.dispatch.rows import DoseRow
 from pulserx.notifications import render
 from pulserx.notifications.models import (
@@ -60,6 +61,7 @@ class Pending:
     late: bool = False
     quiet_until: datetime | None = None
     pk: int = 0
+    channels: tuple[Channel, ...] | None = None  # push/email chosen by its recipient (givers)
 
 
 def record(decided: list[tuple[DoseRow, Decision]], now: datetime) -> list[live.Event]:
@@ -86,6 +88,10 @@ def record(decided: list[tuple[DoseRow, Decision]], now: datetime) -> list[live.
         elif decision.action == Action.MISS_QUIETLY:
             away[(row.patient.id, row.patient.user_id)] += 1
             readers[row.patient.id] = row.patient.reader
+    for row, giver in givers_of([row for row, d in decided if d.action == Action.REMIND]):
+        add(row, giver.reader, recipient_id=giver.user_id, patient_id=row.patient.id,
+            dose_id=row.id, kind=NotificationKind.GIVER_REMINDER, sequence=row.alerts_sent,
+            channels=giver.channels)
     for row, caregiver_id, reader in caregivers_of(missed):
         add(row, reader, recipient_id=caregiver_id, patient_id=row.patient.id,
             dose_id=row.id, kind=NotificationKind.CAREGIVER_MISSED)
@@ -182,7 +188,7 @@ def caregivers_of(missed: list[DoseRow]) -> Iterable[tuple[DoseRow, int, Reader]
         alert_on_missed=True, caregiver__isnull=False,
     ).select_related("caregiver__patient")
     by_patient: dict[int, list[tuple[int, Reader]]] = {}
-    for link in links:
+    for link in givers_first(links):  # the givers are told first
         assert link.caregiver is not None
         by_patient.setdefault(link.patient_id, []).append(
             (link.caregiver.pk, reader_of(link.caregiver)))
@@ -267,6 +273,9 @@ def record_web_deliveries(notification_ids: list[int], now: datetime) -> None:
 
 def slow_channels(notification: Pending, row: DoseRow | None,
                   pushable: set[int]) -> list[Channel]:
+    if notification.channels is not None:
+        return [channel for channel in notification.channels
+                if channel != Channel.PUSH or notification.recipient_id in pushable]
     is_caregiver = notification.kind == NotificationKind.CAREGIVER_MISSED
     wants_email = is_caregiver or (row is not None and row.patient.notify_email)
     channels = []

@@ -13,5 +13,8 @@ class NotificationsConfig(AppConfig):
 
         dose_recorded.connect(mark_dose_read, dispatch_uid="pulserx.notifications.read")
         dose_recorded.connect(dose_state_changed, dispatch_uid="pulserx.notifications.mqtt")
+        from pulserx.notifications.withdraw import withdraw_on_record
+
+        dose_recorded.connect(withdraw_on_record, dispatch_uid="pulserx.notifications.withdraw")
         limit_overridden.connect(alert_caregivers_of_override,
                                  dispatch_uid="pulserx.notifications.override")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from pulserx.accounts.models import Patient, User
 from pulserx.reminders.models import Dose, Medication, RefillReminder
@@ -17,12 +18,15 @@ class NotificationKind(models.TextChoices):
     CAREGIVER_MISSED = "caregiver_missed", "Missed dose"
     CAREGIVER_OVERRIDE = "caregiver_override", "Limit overridden"
     REFILL = "refill", "Time to refill"
+    # A member of the care team who gives (or manages) is reminded of the person's dose.
+    GIVER_REMINDER = "giver_reminder", gettext_lazy("Time to give")
 
 
 # The kinds that ask the patient to act on a dose (and offer Take / Skip / Snooze).
 ALERT_KINDS = (NotificationKind.REMINDER, NotificationKind.REALERT)
 # What a caregiver receives about the patient: read on the caregiver's own clock.
-CAREGIVER_KINDS = (NotificationKind.CAREGIVER_MISSED, NotificationKind.CAREGIVER_OVERRIDE)
+CAREGIVER_KINDS = (NotificationKind.CAREGIVER_MISSED, NotificationKind.CAREGIVER_OVERRIDE,
+                   NotificationKind.GIVER_REMINDER)
 
 
 class Notification(models.Model):
@@ -164,6 +168,7 @@ KIND_FIELDS = {
     NotificationKind.CAREGIVER_MISSED: "for_missed",
     NotificationKind.CAREGIVER_OVERRIDE: "for_missed",
     NotificationKind.REFILL: "for_refills",
+    NotificationKind.GIVER_REMINDER: "for_reminders",
 }
 
 

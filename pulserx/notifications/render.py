@@ -217,6 +217,8 @@ def describe(kind: str, facts: DoseFacts | None, reader: Reader, *, late: bool =
         return (_("%(patient)s took a dose beyond a limit") % words,
                 _("%(medication)s (%(amount)s) at %(time)s, although it broke a dose limit "
                   "they set.") % words)
+    if kind == NotificationKind.GIVER_REMINDER:
+        return giver_reminder_words(facts, at, patient_label)
     if kind == NotificationKind.REALERT:
         # Translators: the title of a repeated reminder; %(medication)s: "Metformin 500 mg".
         return (_("Reminder: %(medication)s") % words,
@@ -396,3 +398,20 @@ def email_context(message: Message) -> dict[str, Any]:
             context[f"{action}_url"] = email_action_url(message.dose_id, action,
                                                         message.recipient_id)
     return context
+
+
+def giver_reminder_words(facts: DoseFacts, at: str, patient_label: str) -> tuple[str, str]:
+    """(title, body) of a giver's reminder: "Time for Leo's Amoxicillin 250 mg", "Give 5 ml,
+    due at 08:00 in Lisbon." (`at` on the person's clock, written for the giver)."""
+    # Translators: a carer is reminded to give someone their medication; "person" is that
+    # someone's first name, "what" the medication and its strength.
+    title = _("Time for %(person)s's %(what)s") % {"person": patient_label, "what": facts.what}
+    amount = amount_text(facts.amount, facts.measure)
+    if facts.instructions:
+        # Translators: "at" is a time of day, with the place when it is not the carer's own.
+        body = _("Give %(amount)s, due at %(at)s — %(instructions)s.") % {
+            "amount": amount, "at": at, "instructions": facts.instructions}
+    else:
+        # Translators: "at" is a time of day, with the place when it is not the carer's own.
+        body = _("Give %(amount)s, due at %(at)s.") % {"amount": amount, "at": at}
+    return title, body

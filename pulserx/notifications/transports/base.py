@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from pulserx.accounts.models import CareLink, CareLinkStatus, Patient
+from pulserx.accounts.models import CareLink, CareLinkStatus, CareRole, Patient
 from pulserx.notifications.inbox import RENDER_RELATED
 from pulserx.notifications.models import (
     ALERT_KINDS,
@@ -69,6 +69,8 @@ def ensure_still_wanted(notification: Notification, channel: str) -> None:
         if notification.dose is not None and notification.dose.status not in OPEN_STATUSES:
             raise not_sent("the dose was recorded before this could be sent")
         switched_off(notification.patient, channel)
+    elif notification.kind == NotificationKind.GIVER_REMINDER:
+        still_giving(notification)
     elif notification.kind == NotificationKind.REFILL:
         reminder, patient = notification.refill, notification.patient
         if reminder is None or reminder.cycle != reminder.medication.refill_cycle:
@@ -107,3 +109,15 @@ def user_channel_send(delivery: Delivery) -> tuple[Notification, UserChannel, di
     except sealing.SealBroken as error:
         raise TransportError(str(error), permanent=True) from None
     return notification, channel, values
+
+
+def still_giving(notification: Notification) -> None:
+    """A giver's reminder: not once the dose is recorded, nor to someone who no longer
+    gives (revoked, or now only sees the person's day)."""
+    if notification.dose is not None and notification.dose.status not in OPEN_STATUSES:
+        raise not_sent("the dose was recorded before this could be sent")
+    if not CareLink.objects.filter(
+        patient_id=notification.patient_id, caregiver_id=notification.recipient_id,
+        status=CareLinkStatus.ACCEPTED, role__in=(CareRole.GIVES, CareRole.MANAGES),
+    ).exists():
+        raise not_sent("the recipient no longer gives this person's doses")

@@ -205,6 +205,7 @@ function handleEvent(event) {
     if (handleNotification(event)) setUnread((state.unread || 0) + 1);
   } else if (event.kind === "dose") {
     updateToast(event);
+    withdrawSystemNotifications(event);
     refreshDose(event.dose_id, event.patient_id);
     refreshAdherence(event.patient_id);
     sync();  // recording a dose marks its reminders read: fetch the true unread count
@@ -303,6 +304,17 @@ function showSystemNotification(event) {
       }).catch(() => {});
     }
   }
+}
+
+/* A dose recorded (here or elsewhere, by anyone): its reminders shown by the service worker
+ * on this device go too (the server also replaces pushed ones: notifications/withdraw.py). */
+function withdrawSystemNotifications(event) {
+  if (!["taken", "skipped"].includes(event.status) || !navigator.serviceWorker) return;
+  navigator.serviceWorker.getRegistration().then((registration) => {
+    if (!registration) return undefined;
+    return registration.getNotifications({tag: `dose-${event.dose_id}`})
+      .then((shown) => shown.forEach((notification) => notification.close()));
+  }).catch(() => {});
 }
 
 /* --- start */

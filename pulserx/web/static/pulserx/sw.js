@@ -34,7 +34,8 @@ self.addEventListener("push", (event) => {
   event.waitUntil(self.registration.showNotification(message.title || FALLBACK.title, {
     body: message.body || "",
     tag: message.tag,  // "dose-<id>": the in-page notification for the same dose replaces it
-    renotify: Boolean(message.tag),
+    renotify: Boolean(message.tag) && !message.silent,
+    silent: Boolean(message.silent),  // a withdrawn reminder: replaced quietly, not rung again
     requireInteraction: actions.length > 0,
     icon: ICON,
     badge: BADGE,

@@ -87,7 +87,7 @@ export function showToast(event) {
                element("p", {class: "toast-body"}, event.body || ""));
   if (event.actionable && event.dose_id) {
     toast.append(toastActions(toast, event.dose_id));
-  } else {
+  } else if (event.type !== "giver_reminder") {  // a giver's stays until the dose is recorded
     setTimeout(() => removeToast(toast), INFO_TOAST_MS);
   }
   const previous = event.dose_id ? toastFor(event.dose_id) : null;
@@ -102,7 +102,13 @@ export function showToast(event) {
 /* The dose of a toast changed somewhere else: say so, and offer only what still works. */
 export function updateToast(event) {
   const toast = toastFor(event.dose_id);
-  if (!toast || toast.dataset.busy || !toast.querySelector(".toast-actions")) return;
+  if (!toast || toast.dataset.busy) return;
+  if (!toast.querySelector(".toast-actions")) {
+    // A giver's reminder has no buttons: it goes once anyone records the dose.
+    const recorded = ["taken", "skipped"].includes(event.status);
+    if (recorded && toast.classList.contains("toast-giver_reminder")) removeToast(toast);
+    return;
+  }
   const snoozed = event.status === "scheduled" && event.snoozed_until;
   const text = snoozed
     ? interpolate(gettext("Snoozed until %(time)s."), {time: clockTime(event.snoozed_until)}, true)

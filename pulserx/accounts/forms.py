@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
 from django.db import transaction
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,7 +24,7 @@ from pulserx.accounts.models import (
 from pulserx.accounts.zones import current_name, zone_names
 from pulserx.reminders.schedule import TravelPolicy
 
-ZoneChoices = list[tuple[str, Any]]
+ZoneChoices = list[tuple[str | Promise, Any]]  # a group's name may be translated
 
 
 @lru_cache(maxsize=1)

@@ -15,6 +15,8 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from pulserx.accounts.models import User
+
 
 def language_choices() -> list[tuple[str, str]]:
     """The site's languages, each named in its own language ("Deutsch", "العربية")."""
@@ -33,7 +35,9 @@ class LanguageForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["language"].choices = language_choices()
+        field = self.fields["language"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = language_choices()
 
 
 @login_required
@@ -48,13 +52,14 @@ def language_settings(request: HttpRequest) -> HttpResponse:
         return response
     code = form.cleaned_data["language"]
     user = request.user
-    user.language = code  # type: ignore[union-attr]
-    user.save(update_fields=["language"])  # type: ignore[union-attr]
+    assert isinstance(user, User)
+    user.language = code
+    user.save(update_fields=["language"])
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME, code,
         max_age=settings.LANGUAGE_COOKIE_AGE, path=settings.LANGUAGE_COOKIE_PATH,
         domain=settings.LANGUAGE_COOKIE_DOMAIN, secure=settings.LANGUAGE_COOKIE_SECURE,
-        httponly=settings.LANGUAGE_COOKIE_HTTPONLY, samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY, samesite=settings.LANGUAGE_COOKIE_SAMESITE)  # type: ignore[arg-type]
     with translation.override(code):
         # The confirmation is read on the next page, which is already in the new language.
         messages.success(request, gettext("Pages are now written in this language."))

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(("code", "language"), [
-    ("de", "de"), ("de-AT", "de"), ("pt-BR", "pt-br"), ("pt-PT", "pt-br"), ("PT-br", "pt-br"), ("ar-EG", "ar"),
+    ("de", "de"), ("de-AT", "de"), ("pt-BR", "pt-br"), ("pt-PT", "pt-br"), ("PT-br", "pt-br"),
+    ("ar-EG", "ar"),
     ("es-419", "es"), ("en-GB", "en"), ("xx", "en"), ("", "en"), (None, "en"),
     ("../../etc", "en"), ("de" * 200, "en")])
 def test_a_code_is_one_we_speak_or_english(code: str | None, language: str) -> None:

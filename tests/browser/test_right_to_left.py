@@ -8,16 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from pulserx.accounts.models import Patient
-from tests.browser.conftest import (  # noqa: F401 (fixtures)
-    axe_violations,
-    browser,
-    console_errors,
-    page,
-    screenshot,
-    sign_in,
-    sync_django_beside_playwright,
-    web_server,
-)
+from tests.browser.conftest import axe_violations, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -15,6 +15,7 @@ from django.utils.cache import patch_vary_headers
 from pulserx.accounts.models import User
 
 ENGLISH = "en"
+API_PREFIX = "/api/"
 
 
 def supported(code: str | None) -> str:
@@ -38,10 +39,14 @@ def is_supported(code: str) -> bool:
 def reader_language(
     get_response: Callable[[HttpRequest], HttpResponse],
 ) -> Callable[[HttpRequest], HttpResponse]:
-    """Pages speak their reader's language (after AuthenticationMiddleware)."""
+    """Pages speak their reader's language (after AuthenticationMiddleware). The API speaks
+    English, to programs: its errors are read by code and by the developers who write it (the
+    messages it carries for people, an inbox entry's words, are in their reader's language)."""
     def middleware(request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        if request.path.startswith(API_PREFIX):
+            language = ENGLISH
+        elif user is not None and user.is_authenticated:
             language = supported(user.language)
         else:
             language = browser_language(request)

@@ -51,3 +51,13 @@ def test_a_visitor_gets_their_browsers_language_and_an_unknown_one_english(db: N
     unknown = https_client(headers={"Accept-Language": "tlh"}).get(reverse("login"))
     assert german["Content-Language"] == "de" and unknown["Content-Language"] == "en"
     assert "Accept-Language" in german["Vary"]
+
+
+def test_the_api_answers_in_english_to_a_german_reader(patient: Patient) -> None:
+    patient.user.language = "de"
+    patient.user.save()
+    client = https_client(headers={"Accept-Language": "de"})
+    client.force_login(patient.user)
+    response = client.post("/api/v1/doses/999999999/take", content_type="application/json")
+    assert response["Content-Language"] == "en"
+    assert response.status_code == 404

@@ -56,7 +56,7 @@ class AccessLine:
 def reader_name(record: AccessRecord) -> str:
     if record.kind == AccessKind.API:
         # Translators: %(name)s is the name the patient gave the token.
-        return _("Your API token \u201c%(name)s\u201d") % {"name": record.token_name} \
+        return _("Your API token “%(name)s”") % {"name": record.token_name} \
             if record.token_name else _("An API token of yours")
     reader = record.reader
     return reader.get_full_name() or reader.first_name or reader.email

@@ -1,6 +1,7 @@
 """A translation catalog made for one test: `catalog("de", {msgid: msgstr})` writes and
-compiles it (msgfmt) in a temporary directory put first on LOCALE_PATHS, so the words a test
-names are translated whatever catalogs the project ships (or does not yet)."""
+compiles it in a temporary directory that replaces LOCALE_PATHS, so the words a test names
+are translated and every other word of the project's reads English, whatever catalogs it
+ships."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def reset_translations() -> None:
 @pytest.fixture
 def catalog(settings: SettingsWrapper, tmp_path: Path) -> Iterator[MakeCatalog]:
     """`catalog(language, entries)`: a compiled catalog of `entries` for `language` ("de",
-    "pt-br"), found before any other; returns the locale directory."""
+    "pt-br"), the project's only one; returns the locale directory."""
     root = tmp_path / "locale"
 
     def make(language: str, entries: Mapping[str | tuple[str, str], str]) -> Path:
@@ -66,8 +67,7 @@ def catalog(settings: SettingsWrapper, tmp_path: Path) -> Iterator[MakeCatalog]:
                             str(po)], check=True)
         else:
             polib.pofile(str(po)).save_as_mofile(str(folder / "django.mo"))
-        if str(root) not in settings.LOCALE_PATHS:
-            settings.LOCALE_PATHS = [str(root), *settings.LOCALE_PATHS]
+        settings.LOCALE_PATHS = [str(root)]  # only these words: the project's stay English
         reset_translations()
         return root
 

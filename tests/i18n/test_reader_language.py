@@ -47,9 +47,6 @@ GERMAN = {
     ("push button", "Take"): "Einnehmen",
 }
 SPANISH = {"Time for %(medication)s": "Hora de %(medication)s"}
-HAS_LANGUAGE = any(f.name == "language" for f in User._meta.get_fields())
-needs_language_field = pytest.mark.skipif(not HAS_LANGUAGE,
-                                          reason="User.language is not in this tree yet")
 
 
 @pytest.fixture
@@ -122,7 +119,6 @@ def test_a_reader_of_a_regional_language_falls_back_to_its_base(catalog: MakeCat
     assert message.title == "Hora do Metformin 500 mg"
 
 
-@needs_language_field
 def test_stored_messages_and_emails_follow_each_recipients_language(
         catalogs: None, patient: Patient, settings: SettingsWrapper) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -148,7 +144,6 @@ def test_stored_messages_and_emails_follow_each_recipients_language(
     assert "fällig um 08:00 in London" in sent.body
 
 
-@needs_language_field
 def test_the_dispatcher_words_each_live_event_for_its_reader(
         catalogs: None, patient: Patient, caregiver: User,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -180,7 +175,6 @@ def test_the_dispatcher_words_each_live_event_for_its_reader(
     assert inbox[patient.user_id].title == "Hora de Metformin 500 mg"
 
 
-@needs_language_field
 def test_the_report_pdf_is_drawn_in_the_language_of_who_asks(
         catalog: MakeCatalog, patient: Patient) -> None:
     catalog("de", {"Medication report: %(name)s": "Medikamentenbericht: %(name)s",
@@ -197,7 +191,6 @@ def test_the_report_pdf_is_drawn_in_the_language_of_who_asks(
     assert "Missed, skipped and late doses" in text  # no German for it: English stays
 
 
-@needs_language_field
 def test_the_calendar_feed_speaks_its_owners_language(catalog: MakeCatalog,
                                                       patient: Patient) -> None:
     """A calendar app has no language of its own: the feed's owner's is used."""
@@ -211,7 +204,6 @@ def test_the_calendar_feed_speaks_its_owners_language(catalog: MakeCatalog,
     assert "SUMMARY:Nimm 1 tablet Metformin 500 mg" in text
 
 
-@needs_language_field
 def test_a_channels_test_message_and_buttons_speak_its_owners_language(
         catalog: MakeCatalog, patient: Patient) -> None:
     catalog("de", {"PulseRx test message": "PulseRx-Testnachricht",

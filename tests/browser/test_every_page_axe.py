@@ -12,7 +12,8 @@ from tests.browser.conftest import WebServer, axe_violations, sign_in
 from tests.browser.test_history_page import seed_up_to_now
 
 VISITOR = ["/accounts/login/", "/accounts/signup/", "/accounts/signup/sent/",
-           "/accounts/password/reset/", "/accounts/password/reset/sent/"]
+           "/accounts/password/reset/", "/accounts/password/reset/sent/",
+           "/accounts/care/accept/{invitation}/"]
 PATIENT = ["/", "/medications/", "/medications/new", "/medications/{medication}/edit",
            "/medications/import", "/history/", "/history/report", "/inbox/",
            "/accounts/settings/", "/accounts/password/", "/accounts/access-log/",
@@ -32,6 +33,7 @@ def test_every_page_passes_axe(browser: Browser, web_server: WebServer, patient:
     seed_up_to_now(patient)
     medication = patient.medications.first() or factories.medication(patient)
     CareLink.objects.filter(caregiver=caregiver).update(role=CareRole.GIVES)
+    invitation = CareLink.objects.create(patient=patient, invited_email="dana@example.org")
     for user in (patient.user, caregiver):
         user.language = language
         user.save(update_fields=["language"])
@@ -45,7 +47,8 @@ def test_every_page_passes_axe(browser: Browser, web_server: WebServer, patient:
         if reader is not None:
             sign_in(page, reader.email)
         for template in paths:
-            path = template.format(medication=medication.pk, patient=patient.pk)
+            path = template.format(medication=medication.pk, patient=patient.pk,
+                                   invitation=invitation.token)
             response = page.goto(path)
             assert response is not None and response.status == 200, path
             expected = "rtl" if language == "ar" else "ltr"

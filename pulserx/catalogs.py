@@ -13,13 +13,15 @@ def compile_catalogs(root: Path) -> list[Path]:
     """Compile each `.po` under `root` whose `.mo` is missing or older; the compiled paths.
     Written beside a temporary name and renamed, so processes starting together never read
     half a file."""
-    import polib  # only when a catalog needs compiling
-
     compiled = []
     for po in sorted(root.glob("*/LC_MESSAGES/*.po")):
         mo = po.with_suffix(".mo")
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
             continue
+        # Imported only when a catalog needs compiling: a process that finds them compiled
+        # (the worker, at every start but the first) never loads it.
+        import polib
+
         partial = mo.with_name(f".{mo.name}.{os.getpid()}")
         polib.pofile(str(po)).save_as_mofile(str(partial))
         os.replace(partial, mo)

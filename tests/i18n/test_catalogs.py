@@ -3,17 +3,21 @@ every language's catalog, translated, not fuzzy, and with the placeholders its E
 
 from __future__ import annotations
 
+import gettext
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import polib
 import pytest
 from django.conf import settings
 from django.utils.translation import to_locale
+
+from pulserx.catalogs import compile_catalogs
 
 from .unmarked import unmarked
 
@@ -119,3 +123,17 @@ def test_gnu_msgfmt_accepts_each_catalog(language: str, domain: str) -> None:
     checked = subprocess.run(["msgfmt", "--check", "-o", os.devnull,
                               str(catalog(language, domain))], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr
+
+
+def test_catalogs_compile_once_when_new_or_changed(tmp_path: Path) -> None:
+    folder = tmp_path / "de" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    shutil.copy(catalog("de", "django"), folder / "django.po")
+    assert compile_catalogs(tmp_path) == [folder / "django.mo"]  # a fresh clone: none yet
+    assert compile_catalogs(tmp_path) == []
+    with (folder / "django.mo").open("rb") as compiled:
+        german = gettext.GNUTranslations(compiled)
+    assert german.pgettext("navigation", "Settings") == "Einstellungen"
+    os.utime(folder / "django.po", (time.time() + 5, time.time() + 5))  # a translator's edit
+    assert compile_catalogs(tmp_path) == [folder / "django.mo"]
+    assert sorted(p.name for p in folder.iterdir()) == ["django.mo", "django.po"]

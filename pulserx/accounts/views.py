@@ -366,7 +366,9 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     first_use, user = verification.verify(token)
     if user is None:
         return render(request, "accounts/verify.html", {"ok": False}, status=400)
-    if first_use and not request.user.is_authenticated:
+    # With two-step sign-in on, the link confirms the address but does not stand in for the code.
+    if (first_use and not request.user.is_authenticated
+            and not two_factor.has_second_step(user)):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome to PulseRx: your address is confirmed."))
         return redirect(verification.continue_path(token) or home_url(user))

@@ -181,3 +181,18 @@ def test_a_password_reset_keeps_the_second_step(patient: Patient,
     response = sign_in(client, "a brand new secret 42")
     assert response["Location"] == reverse("sign_in_code")
     assert "_auth_user_id" not in client.session
+
+
+def test_the_address_link_does_not_stand_in_for_the_code(patient: Patient,
+                                                         with_two_step: list[str]) -> None:
+    from pulserx.accounts.verification import verification_token
+
+    patient.user.email_verified = False
+    patient.user.save(update_fields=["email_verified"])
+    client = https_client()
+    token = verification_token(patient.user)
+    response = client.get(reverse("verify_email", kwargs={"token": token}))
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    patient.user.refresh_from_db()
+    assert patient.user.email_verified

@@ -113,9 +113,11 @@ def pending_sign_in(request: HttpRequest) -> dict[str, Any] | None:
 
 def sign_in_code(request: HttpRequest) -> HttpResponse:
     """The second step of signing in."""
+    started = PENDING_KEY in request.session
     pending = pending_sign_in(request)
     if pending is None:
-        messages.warning(request, _("Sign in again: the time to type the code ran out."))
+        if started:
+            messages.warning(request, _("Sign in again: the time to type the code ran out."))
         return redirect("login")
     user: User = pending["user"]
     form = CodeForm(request.POST or None)

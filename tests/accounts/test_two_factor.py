@@ -150,6 +150,8 @@ def test_the_pending_sign_in_expires(patient: Patient, with_two_step: list[str])
         response = client.post(reverse("sign_in_code"), {"code": code_of(device)})
         assert response.status_code == 302 and response["Location"] == reverse("login")
         assert "_auth_user_id" not in client.session
+        assert "the time to type the code ran out" in client.get(
+            reverse("login")).content.decode()
 
 
 def test_the_code_page_without_a_password_step_sends_to_sign_in(client: Client) -> None:

@@ -198,3 +198,12 @@ def test_the_address_link_does_not_stand_in_for_the_code(patient: Patient,
     assert "_auth_user_id" not in client.session
     patient.user.refresh_from_db()
     assert patient.user.email_verified
+
+
+def test_api_tokens_are_not_affected(patient: Patient, with_two_step: list[str]) -> None:
+    from pulserx.api.models import ApiToken
+
+    _, token = ApiToken.issue(patient.user, "phone")
+    script = https_client(headers={"Authorization": f"Bearer {token}"})
+    me = script.get("/api/v1/me")
+    assert me.status_code == 200 and me.json()["email"] == patient.user.email

@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "pulserx.ops",
     "pulserx.api",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 # The API docs' Swagger UI, from our own origin (see pulserx/api/docs.py).
 NINJA_DIR = Path(importlib.util.find_spec("ninja").submodule_search_locations[0])  # type: ignore[union-attr,index]
@@ -64,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "pulserx.accounts.signed_in.note_last_seen",
     "pulserx.web.middleware.reader_clock_format",
     "pulserx.languages.reader_language",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -214,6 +219,12 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False  # its log lines carry the username (an email address)
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_DISABLE_ACCESS_LOG = True
+# Two-step sign-in (pulserx/accounts/two_factor.py): a wrong code counts as a failed sign-in of
+# the account in django-axes above, so codes and passwords share one lockout; django-otp's own
+# per-device delay is off (it would refuse a right code after a typo, and count it as wrong).
+OTP_TOTP_ISSUER = "PulseRx"
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 # How long "who saw what" remembers a read of a patient's data by someone else.
 PULSERX_ACCESS_LOG_DAYS = env_int("PULSERX_ACCESS_LOG_DAYS", 365)
 # How long an account waits, after its owner asked for deletion, before it is purged.

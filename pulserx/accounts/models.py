@@ -213,3 +213,17 @@ class AccessRecord(models.Model):
 
     def __str__(self) -> str:
         return f"access record {self.pk}"
+
+
+class SignedInSession(models.Model):
+    """A browser session signed in to this account, for Settings → Signed-in sessions: written
+    at sign-in, `last_seen` refreshed at most every few minutes, removed at sign-out."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"session of user {self.user_id}"

@@ -4,12 +4,13 @@ the admin app ships registration/… templates that would otherwise win)."""
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from pulserx.accounts import language_views, views
+from pulserx.accounts import language_views, signed_in, two_factor, views
 
 urlpatterns = [
     path("signup/", views.sign_up, name="signup"),
     path("signup/sent/", views.signup_sent, name="signup_sent"),
     path("login/", views.SignInView.as_view(), name="login"),
+    path("login/code/", two_factor.sign_in_code, name="sign_in_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(
         template_name="accounts/password_change_form.html"), name="password_change"),
@@ -24,6 +25,10 @@ urlpatterns = [
         template_name="accounts/password_reset_complete.html"), name="password_reset_complete"),
     path("settings/", views.account_settings, name="account_settings"),
     path("settings/clock-format/", views.clock_format_settings, name="clock_format_settings"),
+    path("settings/two-step/", two_factor.two_step_on, name="two_step_on"),
+    path("settings/two-step/off/", two_factor.two_step_off, name="two_step_off"),
+    path("settings/sessions/sign-out-others/", signed_in.sign_out_elsewhere,
+         name="sign_out_elsewhere"),
     path("settings/language/", language_views.language_settings, name="language_settings"),
     path("delete/", views.delete_account, name="delete_account"),
     path("access-log/", views.who_saw_what, name="access_log"),

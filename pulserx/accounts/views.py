@@ -22,7 +22,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pulserx.accounts import access_log, care, deletion, emails, throttle, verification
+from pulserx.accounts import (
+    access_log,
+    care,
+    deletion,
+    emails,
+    signed_in,
+    throttle,
+    two_factor,
+    verification,
+)
 from pulserx.accounts.care import home_url
 from pulserx.accounts.clock_formats import ClockFormatForm, remember_language_clock
 from pulserx.accounts.forms import (
@@ -67,6 +76,13 @@ class SignInView(auth_views.LoginView):
     def get_default_redirect_url(self) -> str:
         assert isinstance(self.request.user, User)
         return home_url(self.request.user)
+
+    def form_valid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
+        """The password is right. With two-step sign-in on, the code comes first."""
+        user = form.get_user()
+        if isinstance(user, User) and two_factor.has_second_step(user):
+            return two_factor.ask_for_code(self.request, user, self.get_redirect_url())
+        return super().form_valid(form)
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -160,7 +176,15 @@ def caregiver_settings(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Settings saved."))
         return redirect("account_settings")
     return render(request, "accounts/settings.html", {
-        "caregiver_form": form, "clock_format_form": ClockFormatForm(instance=request.user)})
+        "caregiver_form": form, "clock_format_form": ClockFormatForm(instance=request.user),
+        **account_security(request)})
+
+
+def account_security(request: HttpRequest) -> dict[str, Any]:
+    """Settings → Two-step sign-in and Signed-in sessions."""
+    assert isinstance(request.user, User)
+    return {**two_factor.settings_context(request.user),
+            "signed_in_sessions": signed_in.sessions_of(request)}
 
 
 @login_required
@@ -192,6 +216,7 @@ def render_settings(request: HttpRequest, patient: Patient, *,
         "care_roles": CareRole.choices,
         "api_tokens": patient.user.api_tokens.order_by("-created_at", "-pk"),
         "clock_format_form": ClockFormatForm(instance=patient.user),
+        **account_security(request),
         **(extra or {}),
     }, status=status)
 
@@ -341,7 +366,9 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     first_use, user = verification.verify(token)
     if user is None:
         return render(request, "accounts/verify.html", {"ok": False}, status=400)
-    if first_use and not request.user.is_authenticated:
+    # With two-step sign-in on, the link confirms the address but does not stand in for the code.
+    if (first_use and not request.user.is_authenticated
+            and not two_factor.has_second_step(user)):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome to PulseRx: your address is confirmed."))
         return redirect(verification.continue_path(token) or home_url(user))

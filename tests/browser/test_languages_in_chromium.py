@@ -8,10 +8,11 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 from django.utils.translation import gettext
+from django.utils.translation.trans_real import DjangoTranslation
 from playwright.sync_api import Page, expect
 
 from pulserx.accounts.models import Patient
-from tests.browser.conftest import axe_violations, screenshot, sign_in
+from tests.browser.conftest import axe_violations, screenshot, sign_in, wait_live
 from tests.browser.test_history_page import seed_up_to_now
 from tests.factories import make_patient
 
@@ -34,6 +35,11 @@ def words(language: str, msgid: str) -> str:
         return gettext(msgid)
 
 
+def script_words(language: str, msgid: str) -> str:
+    """`msgid` as the scripts' catalog (djangojs) words it in `language`."""
+    return DjangoTranslation(language, domain="djangojs").gettext(msgid)
+
+
 @pytest.mark.parametrize("language", ["ar", "de"])
 def test_today_and_history_read_in_the_readers_language(page: Page, language: str,
                                                         console_errors: list[str]) -> None:
@@ -48,6 +54,15 @@ def test_today_and_history_read_in_the_readers_language(page: Page, language: st
         expect(html).to_have_attribute("dir", direction)
         expect(page.get_by_role("heading", level=1)).to_contain_text(words(language, heading))
         assert words(language, heading) != heading
+        # The scripts speak the reader's language too, although the sign-in page before
+        # loaded the catalog in English (a browser caches scripts by address).
+        wait_live(page)
+        if name == "today":
+            expect(page.locator("[data-live-status]").first).to_have_text(
+                script_words(language, "Live"))
+        connecting = script_words(language, "Connecting…")
+        assert connecting != "Connecting…"
+        assert page.evaluate("() => gettext('Connecting…')") == connecting
         screenshot(page, f"{name}-{language}")
         violations = axe_violations(page)
         assert violations == [], "\n".join(violations)

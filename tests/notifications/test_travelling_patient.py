@@ -10,11 +10,22 @@ reads the patient's 08:00 with the place named, unless their clocks agree.
 Each reader's time is written in their own clock format: a patient on the 12-hour clock
 reads "8:00 AM" everywhere, their caregiver on the 24-hour clock "08:00", and the other
 way round (one chose in Settings, the other's browser language decided).
+
+Each reader's words are in their language too: the English cases check the English text; the
+German ones (a German patient and a German caregiver) check the same sentences as the shipped
+German catalog words them (`translation.override("de")` + `gettext`/`ngettext` of the
+renderer's msgids), so a translation that dropped or misplaced the time or the amount fails.
+German runs over a subset of the travel cases, to keep the runtime down (the English matrix
+is 64 runs of about 4 s): London away following Tokyo's clock (the caregiver reads the time
+with the place named) and New York at home (the caregiver's clock agrees: no place), each
+with both amounts (the plural) and both clock formats — the cases where the words differ;
+the other travel cases exercise the clock arithmetic, which does not depend on the language.
 """
 
 from __future__ import annotations
 
 import email
+import html as html_text
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -28,6 +39,8 @@ import pytest
 import time_machine
 from channels.layers import get_channel_layer
 from django.test import Client
+from django.utils import translation
+from django.utils.translation import gettext, ngettext
 
 from pulserx.accounts.models import AccountType, CareLink, CareLinkStatus, Patient, User
 from pulserx.dispatch.tick import tick
@@ -48,6 +61,15 @@ HOMES = ("Europe/London", "Europe/Berlin", "America/New_York", "Australia/Sydney
 DAY = date(2027, 1, 12)
 CASES = [pytest.param(home, away, policy, id=f"{home}-{'away' if away else 'home'}-{policy}")
          for home in HOMES for away in (False, True) for policy in ("home", "local")]
+# German over the cases whose words differ (see the module's docstring): the place named, or not.
+GERMAN_CASES = [("Europe/London", True, "local"), ("America/New_York", False, "home")]
+LANGUAGE_CASES = [
+    *(pytest.param(*case.values, "en", id=case.id) for case in CASES),
+    *(pytest.param(home, away, policy, "de",
+                   id=f"{home}-{'away' if away else 'home'}-{policy}-de")
+      for home, away, policy in GERMAN_CASES),
+]
+WHAT = "Metformin 500 mg"
 
 
 # The patient's clock format, and the caregiver's: always the other one.
@@ -69,6 +91,47 @@ def clock_of(home: str, away: bool, policy: str) -> ZoneInfo:
 
 def amount_words(amount: int) -> str:
     return "1 tablet" if amount == 1 else f"{amount} tablets"
+
+
+def tablets(amount: int, language: str, plural_of: int | None = None) -> str:
+    """`amount` tablets in `language`'s catalog words (pulserx/reminders/amounts.py); with
+    `plural_of`, in the plural form that number takes (a wrong plural, to look for)."""
+    with translation.override(language):
+        return ngettext("%(n)s tablet", "%(n)s tablets", plural_of or amount) % {
+            "n": str(amount)}
+
+
+def reminder_words(language: str, amount: int, at: str) -> str:
+    """The reminder's sentence (render.take_sentence, no instructions) in `language`."""
+    with translation.override(language):
+        return gettext("Take %(amount)s of %(medication)s (due at %(time)s).") % {
+            "amount": tablets(amount, language), "medication": WHAT, "time": at}
+
+
+def missed_words(language: str, amount: int, at: str, place: str) -> str:
+    """The caregiver's alert body (render.describe, CAREGIVER_MISSED) in `language`, the time
+    with its place when `place` is given."""
+    with translation.override(language):
+        if place:
+            at = gettext("%(time)s in %(place)s") % {"time": at, "place": place}
+        return gettext("%(medication)s (%(amount)s), due at %(time)s, was not taken.") % {
+            "medication": WHAT, "amount": tablets(amount, language), "time": at}
+
+
+def confirm_words(language: str, amount: int, at: str) -> str:
+    """The email link's confirm page up to the day (notifications/email_action.html)."""
+    with translation.override(language):
+        sentence = gettext("%(what)s (%(amount)s), due at %(due_time)s on %(due_day)s.") % {
+            "what": WHAT, "amount": tablets(amount, language), "due_time": at,
+            "due_day": "\x00"}
+    return sentence.split("\x00")[0].rstrip()
+
+
+def summary_words(language: str, amount: int) -> str:
+    """The calendar event's summary (render.take_text) in `language`."""
+    with translation.override(language):
+        return gettext("Take %(amount)s of %(medication)s") % {
+            "amount": tablets(amount, language), "medication": WHAT}
 
 
 class LiveEvents:
@@ -153,19 +216,22 @@ def calendar_summary(client: Client, patient: Patient, due_at: datetime) -> str:
 
 @pytest.mark.parametrize(("patient_format", "caregiver_format"), FORMATS)
 @pytest.mark.parametrize("amount", [1, 2])
-@pytest.mark.parametrize(("home", "away", "policy"), CASES)
+@pytest.mark.parametrize(("home", "away", "policy", "language"), LANGUAGE_CASES)
 def test_every_channel_says_the_todays_page_time_and_amount(
-        home: str, away: bool, policy: str, amount: int, patient_format: str,
+        home: str, away: bool, policy: str, language: str, amount: int, patient_format: str,
         caregiver_format: str, push_service: PushService, smtp_server: Mailbox) -> None:
     clock = clock_of(home, away, policy)
     due_at = datetime.combine(DAY, time(8, 0), tzinfo=clock).astimezone(UTC)
-    words = amount_words(amount)
+    words = amount_words(amount) if language == "en" else tablets(amount, language)
     eight, caregiver_eight = EIGHT[patient_format], EIGHT[caregiver_format]
     with time_machine.travel(due_at - timedelta(hours=12), tick=False):
         patient = travelling_patient(home, away, policy, amount)
         caregiver = new_york_caregiver(patient)
         reads(patient.user, patient_format, chosen=patient_format == "12h")
         reads(caregiver, caregiver_format, chosen=caregiver_format == "12h")
+        for reader in (patient.user, caregiver):
+            reader.language = language
+            reader.save(update_fields=["language"])
         push_service.subscribe(patient.user)
         push_service.subscribe(caregiver)
         patient_client, caregiver_client = signed_in(patient.user), signed_in(caregiver)
@@ -205,13 +271,25 @@ def test_every_channel_says_the_todays_page_time_and_amount(
         "API inbox": api[0]["body"], "push payload": push["body"], "email text": text,
         "email HTML": html,
     }
-    wrong = "1 tablets" if amount == 1 else f"{amount} tablet "
-    for channel, said in reminder_bodies.items():
-        assert f"due at {eight})" in said and f"Take {words} of Metformin" in said, channel
-        assert wrong not in said, channel
-        assert f"due at {caregiver_eight}" not in said, channel
-    assert f"Metformin 500 mg ({words}), due at {eight} on" in confirm
-    assert summary == f"Take {words} of Metformin 500 mg"
+    if language == "en":
+        wrong = "1 tablets" if amount == 1 else f"{amount} tablet "
+        for channel, said in reminder_bodies.items():
+            assert f"due at {eight})" in said and f"Take {words} of Metformin" in said, channel
+            assert wrong not in said, channel
+            assert f"due at {caregiver_eight}" not in said, channel
+        assert f"Metformin 500 mg ({words}), due at {eight} on" in confirm
+        assert summary == f"Take {words} of Metformin 500 mg"
+    else:
+        sentence = reminder_words(language, amount, eight)
+        assert sentence != reminder_words("en", amount, eight)
+        wrong = tablets(amount, language, plural_of=2 if amount == 1 else 1) + " "
+        for channel, said in reminder_bodies.items():
+            said = html_text.unescape(said)
+            assert sentence in said, channel
+            assert wrong not in said + " ", channel
+            assert reminder_words(language, amount, caregiver_eight) not in said, channel
+        assert confirm_words(language, amount, eight) in html_text.unescape(confirm)
+        assert summary == summary_words(language, amount) != f"Take {words} of {WHAT}"
 
     same_clock = ZoneInfo(CAREGIVER_ZONE).utcoffset(due_at) == clock.utcoffset(due_at)
     place = clock.key.rsplit("/", 1)[-1].replace("_", " ")
@@ -225,6 +303,15 @@ def test_every_channel_says_the_todays_page_time_and_amount(
         "caregiver inbox page": caregiver_inbox, "caregiver email text": caregiver_text,
         "caregiver email HTML": caregiver_html,
     }
-    for channel, said in caregiver_bodies.items():
-        assert read_as in said and f"Metformin 500 mg ({words})" in said, channel
-        assert f"due at {eight}" not in said, channel
+    if language == "en":
+        for channel, said in caregiver_bodies.items():
+            assert read_as in said and f"Metformin 500 mg ({words})" in said, channel
+            assert f"due at {eight}" not in said, channel
+    else:
+        alert = missed_words(language, amount, caregiver_eight, "" if same_clock else place)
+        assert alert != missed_words("en", amount, caregiver_eight, "" if same_clock else place)
+        for channel, said in caregiver_bodies.items():
+            said = html_text.unescape(said)
+            assert alert in said, channel
+            assert missed_words(language, amount, eight, "") not in said, channel
+            assert missed_words(language, amount, eight, place) not in said, channel

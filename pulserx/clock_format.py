@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from asgiref.local import Local
 from django.utils import dateformat
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from pulserx.wall_time import ACCEPTED, time_text
 
@@ -45,12 +45,18 @@ def twelve_hour_now() -> bool:
     return bool(chosen)
 
 
+def written_time(wall: time | datetime, twelve_hour: bool) -> str:
+    """`wall_time.time_text` with the halves of the day ("AM", "PM") in the active language."""
+    return time_text(wall, twelve_hour, (pgettext("before noon", "AM"),
+                                         pgettext("after noon", "PM")))
+
+
 def page_time(moment: datetime | time, zone: ZoneInfo | None = None) -> str:
     """A time of day for the active reader ("8:00 PM" or "20:00"), on `zone`'s clock when
     given (else `moment` is already local)."""
     if zone is not None and isinstance(moment, datetime):
         moment = moment.astimezone(zone)
-    return time_text(moment, twelve_hour_now())
+    return written_time(moment, twelve_hour_now())
 
 
 def page_day_time(moment: datetime, zone: ZoneInfo | None = None) -> str:
@@ -59,7 +65,7 @@ def page_day_time(moment: datetime, zone: ZoneInfo | None = None) -> str:
     local = moment.astimezone(zone) if zone is not None else moment
     # Translators: a day and a time: "Wed 25 Mar 8:00 PM".
     return gettext("%(day)s %(time)s") % {"day": page_day(local),
-                                          "time": time_text(local, twelve_hour_now())}
+                                          "time": written_time(local, twelve_hour_now())}
 
 
 def page_day(day: date, weekday: bool = True) -> str:

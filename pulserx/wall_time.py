@@ -38,13 +38,15 @@ _TIME = re.compile(
 )
 
 
-def time_text(wall: time | datetime, twelve_hour: bool) -> str:
+def time_text(wall: time | datetime, twelve_hour: bool,
+              halves: tuple[str, str] = ("AM", "PM")) -> str:
     """`wall` (a local time, or a datetime already on the clock to show) as the reader writes
-    it: "8:05 PM", "12:00 AM" (midnight), "12:30 PM" (half past noon); or "20:05"."""
+    it: "8:05 PM", "12:00 AM" (midnight), "12:30 PM" (half past noon); or "20:05". `halves`
+    names the two halves of the day in the reader's language."""
     hour, minute = wall.hour, wall.minute
     if not twelve_hour:
         return f"{hour:02d}:{minute:02d}"
-    half = "AM" if hour < 12 else "PM"
+    half = halves[0] if hour < 12 else halves[1]
     return f"{(hour % 12) or 12}:{minute:02d} {half}"
 
 

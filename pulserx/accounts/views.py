@@ -52,13 +52,13 @@ from pulserx.accounts.models import (
     patient_of,
 )
 from pulserx.accounts.zones import current_name, validate_timezone
+from pulserx.clock_format import written_time
 from pulserx.languages import remember_browser_language
 from pulserx.reminders import travel
 from pulserx.reminders.clock import patient_zone, reader_zone
 from pulserx.reminders.planning import replan_patient
 from pulserx.reminders.schedule import TravelPolicy
 from pulserx.siteurl import site_url
-from pulserx.wall_time import time_text
 
 
 def safe_next(request: HttpRequest) -> str:
@@ -197,7 +197,7 @@ def clock_format_settings(request: HttpRequest) -> HttpResponse:
         form.save()
         # Translators: %(example)s is a time as it will be written ("8:00 PM", "20:00").
         messages.success(request, _("Times are now written like %(example)s.") % {
-            "example": time_text(time(20, 0), request.user.twelve_hour)})
+            "example": written_time(time(20, 0), request.user.twelve_hour)})
     else:
         messages.error(request, _("Choose how times are written."))
     return redirect("account_settings")
@@ -416,7 +416,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
             local = purge_at.astimezone(zone) if zone else purge_at
             logout(request)
             return render(request, "accounts/delete_requested.html", {
-                "purge_at": local, "purge_time": time_text(local, user.twelve_hour),
+                "purge_at": local, "purge_time": written_time(local, user.twelve_hour),
                 "zone": zone.key if zone else "UTC"})
         if not throttle.count_wrong_password(request, user.email):
             return throttle.lockout_response(request)

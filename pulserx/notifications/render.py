@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from pulserx.accounts.models import User
+from pulserx.clock_format import written_time
 from pulserx.notifications.email_links import email_action_url
 from pulserx.notifications.models import (
     ALERT_KINDS,
@@ -42,7 +43,6 @@ from pulserx.notifications.push_tokens import push_action_token
 from pulserx.reminders.amounts import Measure, amount_text
 from pulserx.reminders.clock import Reader, patient_zone, reader_of
 from pulserx.reminders.models import Dose, DoseStatus
-from pulserx.wall_time import time_text
 
 
 def push_buttons() -> list[dict[str, Any]]:
@@ -150,7 +150,7 @@ def clock_time(moment: datetime, zone: ZoneInfo, reader: Reader) -> str:
     """`moment` on `zone`'s clock in the reader's format, "08:00" or "8:00 AM"; with the
     zone named ("08:00 in Tokyo") when the reader's clock shows another time then, or the
     reader's clock is unknown."""
-    text = time_text(moment.astimezone(zone), reader.twelve_hour)
+    text = written_time(moment.astimezone(zone), reader.twelve_hour)
     if reader.zone is zone:  # the patient reading their own clock: the usual case, kept quick
         return text
     where = place_for(zone, reader.zone, moment)

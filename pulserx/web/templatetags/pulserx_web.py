@@ -12,7 +12,11 @@ from django import template
 from django.http import HttpRequest
 from django.template import Context
 from django.templatetags.static import static
+from django.utils import dateformat
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from pulserx.accounts.models import Patient
 from pulserx.api.ical import calendar_url
@@ -113,15 +117,12 @@ def unread_title(context: dict[str, Any]) -> str:
     return f"({count}) " if count else ""
 
 
-WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
 @register.filter
 def schedule_summary(medication: Medication) -> str:
     """"08:00 (1 tablet), 20:00 (2 tablets) · every day · until 31 Mar"."""
     schedule = getattr(medication, "schedule", None)
     if schedule is None:
-        return "No schedule"
+        return _("No schedule")
     return plan_summary(schedule, medication)
 
 
@@ -140,16 +141,31 @@ def plan_summary(schedule: Schedule, medication: Measured | None = None) -> str:
         return taper_summary(schedule, amount)
     else:
         times = ", ".join(time_words(t, amount) for t in schedule.times)
-        when = {
-            "daily": "every day",
-            "weekdays": "on " + ", ".join(WEEKDAY_NAMES[d] for d in sorted(schedule.weekdays)),
-            "interval": f"every {schedule.every_days} days",
-            "cycle": f"{schedule.days_on} days on, {schedule.days_off} off",
-        }.get(recurrence, recurrence)
-        text = f"{times} · {when}"
+        text = f"{times} · {days_words(schedule)}"
     if schedule.end_date:
-        text += f" · until {schedule.end_date:%-d %b %Y}"
+        # Translators: the last day of a schedule, after its times and days.
+        text += _(" · until %(day)s") % {"day": dateformat.format(
+            schedule.end_date, pgettext("report date", "j M Y"))}
     return text
+
+
+def days_words(schedule: Schedule) -> str:
+    """On which days a daily-kind schedule's times come: "every day", "on Mon, Thu"."""
+    recurrence = schedule.recurrence
+    if recurrence == "daily":
+        return _("every day")
+    if recurrence == "weekdays":
+        days = ", ".join(str(WEEKDAYS_ABBR[d]) for d in sorted(schedule.weekdays))
+        # Translators: the days of the week a medication is taken on: "on Mon, Thu".
+        return _("on %(days)s") % {"days": days}
+    if recurrence == "interval":
+        return ngettext("every %(count)s day", "every %(count)s days",
+                        schedule.every_days) % {"count": schedule.every_days}
+    if recurrence == "cycle":
+        # Translators: a cycle of days taking the medication, then days without it.
+        return _("%(on)s days on, %(off)s off") % {"on": schedule.days_on,
+                                                   "off": schedule.days_off}
+    return str(recurrence)
 
 
 @register.filter

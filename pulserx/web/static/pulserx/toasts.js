@@ -6,6 +6,7 @@
 // Words come from Django's JavaScript catalog (/jsi18n/, loaded by base.html before this
 // module); English where it is absent.
 const gettext = window.gettext || ((text) => text);
+const pgettext = window.pgettext || ((context, text) => text);
 const interpolate = window.interpolate
   || ((format, values) => format.replace(/%\((\w+)\)s/g, (match, name) => String(values[name])));
 
@@ -136,7 +137,8 @@ function clockTime(iso) {
   if (Number.isNaN(when.getTime())) return gettext("later");
   const hour = when.getHours(), minute = String(when.getMinutes()).padStart(2, "0");
   if (document.body.dataset.clockFormat === "12h") {
-    return `${hour % 12 || 12}:${minute} ${hour < 12 ? "AM" : "PM"}`;
+    const half = hour < 12 ? pgettext("before noon", "AM") : pgettext("after noon", "PM");
+    return `${hour % 12 || 12}:${minute} ${half}`;
   }
   return `${String(hour).padStart(2, "0")}:${minute}`;
 }

@@ -21,7 +21,8 @@ from pulserx.accounts.models import (
     Patient,
     User,
 )
-from pulserx.accounts.zones import current_name, zone_names
+from pulserx.accounts.people import can_receive_mail
+from pulserx.accounts.zones import current_name, validate_timezone, zone_names
 from pulserx.reminders.schedule import TravelPolicy
 
 ZoneChoices = list[tuple[str | Promise, Any]]  # a group's name may be translated
@@ -291,3 +292,48 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("That is not your password."))
         return password
+
+
+class PersonForm(forms.Form):
+    """A person the signed-in user looks after who has no login (a child, a resident)."""
+
+    name = forms.CharField(
+        label=gettext_lazy("Their name"), max_length=150,
+        error_messages={"required": gettext_lazy("Give their name.")},
+    )
+    timezone = timezone_field(
+        label=gettext_lazy("Their time zone"),
+        help_text=gettext_lazy("Their reminders follow this clock."),
+    )
+    timezone.error_messages["required"] = gettext_lazy(
+        "Choose their time zone, for example Europe/London.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "person_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Give their name."))
+        return name
+
+    def clean_timezone(self) -> str:
+        zone = self.cleaned_data["timezone"]
+        validate_timezone(zone)  # the patient's own rule (`accounts.zones`)
+        return zone
+
+
+class PersonLoginForm(forms.Form):
+    """The person's own address, where the link to choose a password goes."""
+
+    email = forms.EmailField(label=gettext_lazy("Their email"), max_length=254)
+
+    def clean_email(self) -> str:
+        email = normalise_email(self.cleaned_data["email"])
+        if not can_receive_mail(email):
+            raise forms.ValidationError(_("Give an address they read."))
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                _("This address already has a PulseRx account. Give another one."))
+        return email

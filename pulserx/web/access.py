@@ -39,9 +39,14 @@ def acting_patient(request: HttpRequest, patient_id: int | None = None) -> Patie
     (404 for anyone else). The one rule of every "/care/<id>/medications/…" page."""
     if patient_id is None:
         return own_patient(request)
-    patient = patient_in_care(signed_in_user(request), patient_id, CareRole.MANAGES)
+    user = signed_in_user(request)
+    patient = patient_in_care(user, patient_id, CareRole.MANAGES)
     if patient is None:
         raise Http404("No such patient")
+    if patient.user_id != user.pk:  # a carer's read goes into the "who saw what" log
+        match = request.resolver_match
+        record_read(user, patient, KIND_OF_PAGE.get(match.url_name or "", AccessKind.DAY)
+                    if match else AccessKind.DAY)
     return patient
 
 

@@ -15,9 +15,12 @@ import time_machine
 from django.contrib.auth import authenticate
 from django.core import mail
 from django.test import RequestFactory
+from django.urls import reverse
 
 from pulserx.accounts import deletion, people, verification
 from pulserx.accounts.models import (
+    AccessKind,
+    AccessRecord,
     AccountType,
     CareLink,
     CareLinkStatus,
@@ -142,6 +145,10 @@ def test_no_email_ever_goes_to_the_placeholder_address(dad: Patient, mia: User):
         "email": dad.user.email, "first_name": "X", "account_type": AccountType.PATIENT,
         "password1": "a much longer passphrase", "password2": "a much longer passphrase",
         "timezone": "Europe/London"})
+    # A patient invites the address as a caregiver: the invitation is not emailed.
+    from pulserx.accounts import care, emails
+    assert emails.send_invite(care.invite_caregiver(make.make_patient("ivy@example.org"),
+                                                    dad.user.email)) is False
     # Mia deletes her account: the people at the other end of her links are told, not Dad.
     assert deletion.people_to_tell(mia) == []
     deletion.purge_account(mia)
@@ -180,6 +187,8 @@ def test_the_manager_manages_their_medications(frozen, mia: User, dad: Patient):
     assert medication.schedule.next_due_at == datetime(2025, 6, 2, 19, 0, tzinfo=UTC)  # Lisbon
     page = client.get(base).content.decode()
     assert "Dad\u2019s medications" in page
+    dad.refresh_from_db()
+    assert reverse("calendar-feed", args=[dad.calendar_token]) in page
     for url in (f"{base}{medication.pk}/edit", f"{base}{medication.pk}/delete",
                 f"{base}{medication.pk}/pause", f"/care/{dad.pk}/medications/import",
                 f"/care/{dad.pk}/medications/export.fhir.json", f"/care/{dad.pk}/day"):
@@ -210,6 +219,10 @@ def test_the_manager_manages_their_medications(frozen, mia: User, dad: Patient):
     response = client.post(f"{base}{medication.pk}/delete")
     assert response["Location"] == base
     assert not Medication.objects.filter(patient=dad).exists()
+    # Mia's reads are in Dad's "who saw what" log, as every carer's are.
+    assert set(AccessRecord.objects.filter(reader=mia, subject=dad)
+               .values_list("kind", flat=True)) >= {AccessKind.DAY, AccessKind.HISTORY,
+                                                    AccessKind.REPORT, AccessKind.EXPORT}
 
 
 def test_only_the_manager_reaches_the_medication_pages(frozen, mia: User, dad: Patient,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from functools import lru_cache
 from typing import Any
 
@@ -23,7 +24,10 @@ from pulserx.accounts.models import (
 )
 from pulserx.accounts.people import can_receive_mail
 from pulserx.accounts.zones import current_name, validate_timezone, zone_names
+from pulserx.clock_format import page_time
+from pulserx.reminders.anchors import DayAnchor, PatientDay
 from pulserx.reminders.schedule import TravelPolicy
+from pulserx.web.time_fields import WallTimeField
 
 ZoneChoices = list[tuple[str | Promise, Any]]  # a group's name may be translated
 
@@ -294,6 +298,12 @@ class DeleteAccountForm(forms.Form):
         return password
 
 
+ROUTINE_LABELS = {DayAnchor.WAKE: gettext_lazy("They wake up at"),
+                  DayAnchor.BREAKFAST: gettext_lazy("Breakfast"),
+                  DayAnchor.LUNCH: gettext_lazy("Lunch"), DayAnchor.DINNER: gettext_lazy("Dinner"),
+                  DayAnchor.BEDTIME: gettext_lazy("They go to bed at")}
+
+
 class PersonForm(forms.Form):
     """A person the signed-in user looks after who has no login (a child, a resident)."""
 
@@ -311,6 +321,18 @@ class PersonForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "person_%s")
         super().__init__(*args, **kwargs)
+        # Their day (wake, meals, bed), the defaults filled in: doses set "at breakfast" or
+        # "at bedtime" follow it. The manager can change it later on the person's day page.
+        usual = PatientDay()
+        for anchor, label in ROUTINE_LABELS.items():
+            self.fields[anchor.value] = WallTimeField(
+                label=label, required=False, initial=page_time(usual.at(anchor)),
+                help_text=_("Like 07:30 or 7:30 am") if anchor == DayAnchor.WAKE else "")
+
+    def routine(self) -> dict[str, time]:
+        """The day's moments given (empty ones keep their default)."""
+        return {anchor.value: time.fromisoformat(self.cleaned_data[anchor.value])
+                for anchor in ROUTINE_LABELS if self.cleaned_data.get(anchor.value)}
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import secrets
 import smtplib
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -36,6 +36,7 @@ from pulserx.accounts.models import (
     User,
 )
 from pulserx.accounts.zones import validate_timezone
+from pulserx.reminders.routine import set_routine
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +61,12 @@ def is_without_login(user: User) -> bool:
     return is_internal_address(user.email) and not user.has_usable_password()
 
 
-def create_person(creator: User, name: str, zone: str) -> Patient:
+def create_person(creator: User, name: str, zone: str,
+                  routine: dict[str, time] | None = None) -> Patient:
     """Add a person `creator` looks after: a patient who cannot sign in, with `creator` on
-    their care team as the one who manages. Raises ValidationError for a zone that is not
-    an IANA time zone (nothing is saved)."""
+    their care team as the one who manages; `routine`: their day's moments by anchor name
+    (the defaults otherwise). Raises ValidationError for a zone that is not an IANA time
+    zone (nothing is saved)."""
     validate_timezone(zone)
     with transaction.atomic():
         user = User(email=f"person-{secrets.token_hex(12)}@{INTERNAL_DOMAIN}",
@@ -77,6 +80,8 @@ def create_person(creator: User, name: str, zone: str) -> Patient:
         CareLink.objects.create(patient=patient, caregiver=creator,
                                 invited_email=creator.email.lower(),
                                 status=CareLinkStatus.ACCEPTED, role=CareRole.MANAGES)
+        if routine:
+            set_routine(patient, **routine)
     return patient
 
 

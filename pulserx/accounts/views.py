@@ -387,7 +387,7 @@ def person_new(request: HttpRequest) -> HttpResponse:
         return care_home(request, person_form=form)
     try:
         patient = people.create_person(request.user, form.cleaned_data["name"],
-                                       form.cleaned_data["timezone"])
+                                       form.cleaned_data["timezone"], form.routine())
     except ValidationError as refused:
         form.add_error("timezone", refused)
         return care_home(request, person_form=form)

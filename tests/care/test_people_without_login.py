@@ -99,6 +99,24 @@ def test_a_carer_adds_a_person_from_their_home_page(mia: User):
     assert mail.outbox == []
 
 
+def test_their_day_is_set_as_they_are_added(mia: User):
+    client = signed_in(mia)
+    page = client.get("/accounts/care/").content.decode()
+    assert 'name="wake" value="07:00"' in page and 'name="bedtime" value="22:30"' in page
+    client.post("/accounts/care/people/new/", {"name": "Leo", "timezone": "Europe/Paris",
+                                               "wake": "6:15 am", "bedtime": "19:30",
+                                               "lunch": ""})
+    day = DayRoutine.day_of(Patient.objects.get(user__first_name="Leo"))
+    assert (day.wake, day.breakfast, day.lunch, day.bedtime) == \
+        (time(6, 15), time(7, 30), time(12, 30), time(19, 30))
+
+    response = client.post("/accounts/care/people/new/",
+                           {"name": "Ivo", "timezone": "Europe/Paris", "wake": "25:00"})
+    assert response.status_code == 400
+    assert "“25:00” is not a time of day." in response.content.decode()
+    assert not Patient.objects.filter(user__first_name="Ivo").exists()
+
+
 @pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "", "localtime"])
 def test_a_bad_zone_is_refused_with_a_clear_message_and_nothing_saved(mia: User, zone: str):
     users, patients, links = User.objects.count(), Patient.objects.count(), \

@@ -27,6 +27,7 @@ KIND_OF_PAGE: dict[str, AccessKind] = {
     "care_report": AccessKind.REPORT,
     "care_report_pdf": AccessKind.REPORT,
     "care_doses_csv": AccessKind.EXPORT,
+    "care_fhir_export": AccessKind.EXPORT,
 }
 
 

@@ -30,6 +30,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from pulserx.accounts.access_log import expired_records
 from pulserx.accounts.models import CareLink, CareLinkStatus, User
+from pulserx.accounts.people import can_receive_mail
 from pulserx.live import inbox_group
 from pulserx.notifications.sessions import close_sockets
 
@@ -84,7 +85,7 @@ def people_to_tell(user: User) -> list[tuple[str, str]]:
     others = [link.patient.user if link.caregiver_id == user.pk else link.caregiver
               for link in links]
     return [(other.email, other.first_name) for other in others
-            if other is not None and other.pk != user.pk]
+            if other is not None and other.pk != user.pk and can_receive_mail(other.email)]
 
 
 def purge_account(user: User) -> None:

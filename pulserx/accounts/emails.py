@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from pulserx.accounts.models import CareLink
+from pulserx.accounts.people import can_receive_mail
 from pulserx.siteurl import site_url
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,10 @@ def accept_url(link: CareLink, request: HttpRequest | None = None) -> str:
 
 def send_invite(link: CareLink, request: HttpRequest | None = None) -> bool:
     """Email the invitation. Returns False when the mail server refused it: the patient can
-    still copy the link from their settings page."""
+    still copy the link from their settings page. Never sent to the placeholder address of
+    a person without a login."""
+    if not can_receive_mail(link.invited_email):
+        return False
     inviter = link.patient.user
     context = {"inviter": inviter.get_full_name() or inviter.email,
                "accept_url": accept_url(link, request), "site_url": site_url(request)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from functools import lru_cache
 from typing import Any
 
@@ -21,8 +22,12 @@ from pulserx.accounts.models import (
     Patient,
     User,
 )
-from pulserx.accounts.zones import current_name, zone_names
+from pulserx.accounts.people import can_receive_mail
+from pulserx.accounts.zones import current_name, validate_timezone, zone_names
+from pulserx.clock_format import page_time
+from pulserx.reminders.anchors import DayAnchor, PatientDay
 from pulserx.reminders.schedule import TravelPolicy
+from pulserx.web.time_fields import WallTimeField
 
 ZoneChoices = list[tuple[str | Promise, Any]]  # a group's name may be translated
 
@@ -291,3 +296,66 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("That is not your password."))
         return password
+
+
+ROUTINE_LABELS = {DayAnchor.WAKE: gettext_lazy("They wake up at"),
+                  DayAnchor.BREAKFAST: gettext_lazy("Breakfast"),
+                  DayAnchor.LUNCH: gettext_lazy("Lunch"), DayAnchor.DINNER: gettext_lazy("Dinner"),
+                  DayAnchor.BEDTIME: gettext_lazy("They go to bed at")}
+
+
+class PersonForm(forms.Form):
+    """A person the signed-in user looks after who has no login (a child, a resident)."""
+
+    name = forms.CharField(
+        label=gettext_lazy("Their name"), max_length=150,
+        error_messages={"required": gettext_lazy("Give their name.")},
+    )
+    timezone = timezone_field(
+        label=gettext_lazy("Their time zone"),
+        help_text=gettext_lazy("Their reminders follow this clock."),
+    )
+    timezone.error_messages["required"] = gettext_lazy(
+        "Choose their time zone, for example Europe/London.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "person_%s")
+        super().__init__(*args, **kwargs)
+        # Their day (wake, meals, bed), the defaults filled in: doses set "at breakfast" or
+        # "at bedtime" follow it. The manager can change it later on the person's day page.
+        usual = PatientDay()
+        for anchor, label in ROUTINE_LABELS.items():
+            self.fields[anchor.value] = WallTimeField(
+                label=label, required=False, initial=page_time(usual.at(anchor)),
+                help_text=_("Like 07:30 or 7:30 am") if anchor == DayAnchor.WAKE else "")
+
+    def routine(self) -> dict[str, time]:
+        """The day's moments given (empty ones keep their default)."""
+        return {anchor.value: time.fromisoformat(self.cleaned_data[anchor.value])
+                for anchor in ROUTINE_LABELS if self.cleaned_data.get(anchor.value)}
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Give their name."))
+        return name
+
+    def clean_timezone(self) -> str:
+        zone = self.cleaned_data["timezone"]
+        validate_timezone(zone)  # the patient's own rule (`accounts.zones`)
+        return zone
+
+
+class PersonLoginForm(forms.Form):
+    """The person's own address, where the link to choose a password goes."""
+
+    email = forms.EmailField(label=gettext_lazy("Their email"), max_length=254)
+
+    def clean_email(self) -> str:
+        email = normalise_email(self.cleaned_data["email"])
+        if not can_receive_mail(email):
+            raise forms.ValidationError(_("Give an address they read."))
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                _("This address already has a PulseRx account. Give another one."))
+        return email

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from pulserx.accounts.models import User
+from pulserx.accounts.people import can_receive_mail
 
 log = logging.getLogger(__name__)
 VERIFY_MAX_AGE = timedelta(days=3)
@@ -67,6 +68,8 @@ def verify(token: str) -> tuple[bool, User | None]:
 
 def send_verification(user: User, then: str = "", site: str = "") -> bool:
     """Email the link; False when the mail server refused it (the page offers a resend)."""
+    if not can_receive_mail(user.email):
+        return False
     # Translators: the body of an email; %(url)s is the link, alone on its line.
     body = ngettext(
         "Confirm that this is your address by opening this link within %(days)s day:\n\n"
@@ -85,7 +88,10 @@ def send_verification(user: User, then: str = "", site: str = "") -> bool:
 
 
 def send_account_exists(user: User, site: str = "") -> bool:
-    """Someone tried to sign up with an address that has an account: tell its owner."""
+    """Someone tried to sign up with an address that has an account: tell its owner (never
+    the placeholder of a person without a login: no mail is addressed to it)."""
+    if not can_receive_mail(user.email):
+        return True
     site = site or settings.SITE_URL
     sign_in = site + reverse("login")
     reset = site + reverse("password_reset")

@@ -27,6 +27,7 @@ from pulserx.accounts import (
     care,
     deletion,
     emails,
+    people,
     signed_in,
     throttle,
     two_factor,
@@ -39,6 +40,8 @@ from pulserx.accounts.forms import (
     DeleteAccountForm,
     InviteForm,
     PatientSettingsForm,
+    PersonForm,
+    PersonLoginForm,
     SignInForm,
     SignUpForm,
 )
@@ -390,13 +393,80 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def care_home(request: HttpRequest) -> HttpResponse:
+def care_home(request: HttpRequest, person_form: PersonForm | None = None) -> HttpResponse:
     assert isinstance(request.user, User)
     links = care.links_cared_for_by(request.user).select_related("patient__user")
-    people = [(link, reverse("care_patient_day", kwargs={"patient_id": link.patient_id}))
-              for link in links.order_by("patient__user__first_name", "pk")]
+    cared = [(link, reverse("care_patient_day", kwargs={"patient_id": link.patient_id}))
+             for link in links.order_by("patient__user__first_name", "pk")]
     invites = care.pending_invites_for(request.user).select_related("patient__user")
-    return render(request, "accounts/care_home.html", {"people": people, "invites": invites})
+    return render(request, "accounts/care_home.html", {
+        "people": cared, "invites": invites,
+        "person_form": person_form or PersonForm(initial={"timezone": request.user.timezone}),
+    }, status=400 if person_form is not None else 200)
+
+
+@login_required
+@require_POST
+def person_new(request: HttpRequest) -> HttpResponse:
+    """Add a person the signed-in user looks after who has no login of their own."""
+    assert isinstance(request.user, User)
+    form = PersonForm(request.POST)
+    if not form.is_valid():
+        return care_home(request, person_form=form)
+    try:
+        patient = people.create_person(request.user, form.cleaned_data["name"],
+                                       form.cleaned_data["timezone"], form.routine())
+    except ValidationError as refused:
+        form.add_error("timezone", refused)
+        return care_home(request, person_form=form)
+    messages.success(request, _("%(name)s is added: you manage their medications.") % {
+        "name": patient.user.first_name})
+    return redirect("care_patient_day", patient_id=patient.pk)
+
+
+@login_required
+@require_POST
+def person_login_invite(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """A manager emails a person without a login the link to choose their own password."""
+    assert isinstance(request.user, User)
+    patient = care.patient_in_care(request.user, patient_id, CareRole.MANAGES)
+    if patient is None or patient.user_id == request.user.pk \
+            or not people.is_without_login(patient.user):
+        raise Http404("No such person")
+    form = PersonLoginForm(request.POST)
+    back = reverse("care_patient_day", kwargs={"patient_id": patient.pk}) + "#own-login"
+    if not form.is_valid():
+        for error in form.errors.get("email", []):
+            messages.error(request, str(error))
+        return redirect(back)
+    email = form.cleaned_data["email"]
+    if people.send_login_invite(patient, email, request.user, site=site_url(request)):
+        messages.success(request, _("Link sent to %(email)s.") % {"email": email})
+    else:
+        messages.error(request, _("The mail server refused the message; try again later."))
+    return redirect(back)
+
+
+def person_login(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: the person chooses a password and their account becomes their own
+    (their address verified by their following the link)."""
+    try:
+        user, email = people.login_invite_target(token)
+    except people.LoginInviteUnavailable:
+        return render(request, "accounts/person_login.html", {"problem": True}, status=410)
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = people.give_login(user, email, form.cleaned_data["new_password1"])
+        except (people.LoginInviteUnavailable, IntegrityError):
+            return render(request, "accounts/person_login.html", {"problem": True}, status=410)
+        if request.user.is_authenticated:
+            logout(request)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome to PulseRx: your address is confirmed."))
+        return redirect(home_url(user))
+    return render(request, "accounts/person_login.html",
+                  {"form": form, "email": email, "name": user.first_name})
 
 
 @login_required

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest
+from django.urls import reverse
 
 from pulserx.accounts.access_log import KIND_OF_PAGE, record_read
 from pulserx.accounts.care import care_role, patient_in_care
@@ -30,6 +31,41 @@ def own_medication(request: HttpRequest, medication_id: int) -> Medication:
     if medication is None:
         raise Http404("No such medication")
     return medication
+
+
+def acting_patient(request: HttpRequest, patient_id: int | None = None) -> Patient:
+    """Whose medications, stock and record a page changes: the signed-in patient's own
+    (`patient_id` None), or the person `patient_id` when the signed-in user *manages* them
+    (404 for anyone else). The one rule of every "/care/<id>/medications/…" page."""
+    if patient_id is None:
+        return own_patient(request)
+    user = signed_in_user(request)
+    patient = patient_in_care(user, patient_id, CareRole.MANAGES)
+    if patient is None:
+        raise Http404("No such patient")
+    if patient.user_id != user.pk:  # a carer's read goes into the "who saw what" log
+        match = request.resolver_match
+        record_read(user, patient, KIND_OF_PAGE.get(match.url_name or "", AccessKind.DAY)
+                    if match else AccessKind.DAY)
+    return patient
+
+
+def acting_medication(request: HttpRequest, medication_id: int,
+                      patient_id: int | None = None) -> Medication:
+    """A medication of the patient `acting_patient` gives (404 for any other)."""
+    patient = acting_patient(request, patient_id)
+    medication = (Medication.objects.filter(pk=medication_id, patient=patient)
+                  .select_related("schedule", "patient__user").first())
+    if medication is None:
+        raise Http404("No such medication")
+    return medication
+
+
+def acting_url(name: str, patient_id: int | None, *args: object) -> str:
+    """The URL of page `name` for the patient themself, or its "/care/<id>/…" variant."""
+    if patient_id is None:
+        return reverse(name, args=args)
+    return reverse(f"care_{name}", args=(patient_id, *args))
 
 
 def medication_in_care(request: HttpRequest, medication_id: int,

@@ -21,13 +21,13 @@ from pulserx.fhir.document_in import MAX_DOCUMENT_BYTES
 from pulserx.fhir.importing import import_document, preview
 from pulserx.fhir.timing_in import Unsupported
 from pulserx.reminders.clock import patient_zone
-from pulserx.web.access import own_patient
+from pulserx.web.access import acting_patient, acting_url
 
 
 @login_required
 @require_GET
-def export_bundle(request: HttpRequest) -> HttpResponse:
-    patient = own_patient(request)
+def export_bundle(request: HttpRequest, patient_id: int | None = None) -> HttpResponse:
+    patient = acting_patient(request, patient_id)
     now = timezone.now()
     response = HttpResponse(json.dumps(patient_bundle(patient, now), indent=1),
                             content_type="application/fhir+json")
@@ -66,9 +66,10 @@ def imported_words(count: int) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_page(request: HttpRequest) -> HttpResponse:
-    patient = own_patient(request)
-    context: dict[str, object] = {"zone": patient_zone(patient), "document": ""}
+def import_page(request: HttpRequest, patient_id: int | None = None) -> HttpResponse:
+    patient = acting_patient(request, patient_id)
+    context: dict[str, object] = {"zone": patient_zone(patient), "document": "",
+                                  "acting_for": patient_id}
     if request.method == "POST":
         try:
             document = _document(request)
@@ -81,7 +82,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
             if request.POST.get("confirm"):
                 created = import_document(patient, document, placed, duplicates)
                 messages.success(request, imported_words(len(created)))
-                return redirect("medications")
+                return redirect(acting_url("medications", patient_id))
             previews = preview(patient, document, placed, duplicates)
             context.update(previews=previews,
                            adding=sum(item.is_added(duplicates) for item in previews),

@@ -19,13 +19,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from pulserx.accounts.models import Patient
+from pulserx.accounts.care import patient_in_care
+from pulserx.accounts.models import CareRole, Patient
 from pulserx.reminders.history import HEATMAP_DAYS, RangeError, day_doses, history
 from pulserx.reminders.models import Medication
 from pulserx.reminders.stock import StockError, refill
 from pulserx.reminders.supply import Forecast, forecast
 from pulserx.web import charts
-from pulserx.web.access import cared_patient, own_medication, own_patient, patient_label
+from pulserx.web.access import (
+    acting_medication,
+    acting_url,
+    cared_patient,
+    own_patient,
+    patient_label,
+    signed_in_user,
+)
 from pulserx.web.day import dose_state
 
 
@@ -80,8 +88,12 @@ def history_context(request: HttpRequest, subject: Subject) -> dict[str, Any]:
     suffix = "&days=365" if days == 365 else ""
     now = timezone.now()
     doses = day_doses(subject.patient, selected) if selected else []
+    # A carer who manages the person refills their stock here too.
+    manages = subject.readonly and patient_in_care(
+        signed_in_user(request), subject.patient.pk, CareRole.MANAGES) is not None
     return {
         "subject": subject, "patient": subject.patient, "readonly": subject.readonly,
+        "manages": manages, "acting_for": subject.patient.pk if subject.readonly else None,
         "history": record, "days": days, "zone": record.zone, "selected": selected,
         "heatmap": charts.heatmap(record.cells, lambda d: f"?day={d.isoformat()}{suffix}#day",
                                   selected),
@@ -101,9 +113,10 @@ def history_page(request: HttpRequest, patient_id: int | None = None) -> HttpRes
 
 @login_required
 @require_POST
-def medication_refill(request: HttpRequest, medication_id: int) -> HttpResponse:
+def medication_refill(request: HttpRequest, medication_id: int,
+                      patient_id: int | None = None) -> HttpResponse:
     """"Refilled": add the pack size (or the amount given) to the stock."""
-    medication = own_medication(request, medication_id)
+    medication = acting_medication(request, medication_id, patient_id)
     try:
         amount = parse_amount(request.POST.get("amount", ""))
         event = refill(medication.pk, request.user, timezone.now(), amount)  # type: ignore[arg-type]
@@ -112,7 +125,7 @@ def medication_refill(request: HttpRequest, medication_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Refilled: %(stock)s in stock.") % {
             "stock": f"{event.stock_after.normalize():f}"})
-    return redirect(reverse("history") + "#supply")
+    return redirect(acting_url("history", patient_id) + "#supply")
 
 
 def parse_amount(value: str) -> Decimal | None:

@@ -18,7 +18,7 @@ from pulserx.clock_format import page_time
 from pulserx.reminders.anchors import DayAnchor
 from pulserx.reminders.models import DayRoutine
 from pulserx.reminders.routine import set_routine
-from pulserx.web.access import own_patient
+from pulserx.web.access import acting_patient, acting_url
 from pulserx.web.time_fields import WallTimeField
 
 LABELS = {DayAnchor.WAKE: gettext_lazy("I wake up at"),
@@ -42,8 +42,8 @@ class RoutineForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def day_routine(request: HttpRequest) -> HttpResponse:
-    patient = own_patient(request)
+def day_routine(request: HttpRequest, patient_id: int | None = None) -> HttpResponse:
+    patient = acting_patient(request, patient_id)
     day = DayRoutine.day_of(patient)
     if request.method == "POST":
         form = RoutineForm(request.POST)
@@ -55,7 +55,7 @@ def day_routine(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, _("%(error)s. Nothing was changed.") % {"error": error})
             else:
                 messages.success(request, _("Your day is saved; times tied to it have moved."))
-                return redirect("day_routine")
+                return redirect(acting_url("day_routine", patient_id))
     else:
         form = RoutineForm(initial={a.value: page_time(day.at(a)) for a in DayAnchor})
-    return render(request, "web/day_routine.html", {"form": form})
+    return render(request, "web/day_routine.html", {"form": form, "acting_for": patient_id})

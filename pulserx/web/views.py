@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from pulserx.accounts.care import home_url
-from pulserx.accounts.models import Patient
+from pulserx.accounts.care import home_url, patient_in_care
+from pulserx.accounts.models import CareRole, Patient
+from pulserx.accounts.people import is_without_login
 from pulserx.clock_format import page_time
 from pulserx.reminders.actions import send_test_reminder
 from pulserx.reminders.adherence import WINDOWS, adherence
@@ -135,8 +136,11 @@ def care_patient_day(request: HttpRequest, patient_id: int) -> HttpResponse:
     next_url = reverse("care_patient_day", args=[patient.pk])
     context = day_context(patient, readonly=True, refresh_url=url, next_url=next_url,
                           gives=gives_to(request, patient))
+    manages = patient_in_care(signed_in_user(request), patient.pk,
+                              CareRole.MANAGES) is not None
     return render(request, "web/care_patient_day.html",
-                  {**context, "label": patient_label(patient)})
+                  {**context, "label": patient_label(patient), "manages": manages,
+                   "without_login": manages and is_without_login(patient.user)})
 
 
 @login_required

@@ -25,6 +25,7 @@ from pulserx.notifications import inbox
 from pulserx.reminders.amounts import Measured, amount_text, quantity_text
 from pulserx.reminders.given import already_words, given_words
 from pulserx.reminders.models import Dose, Medication, Schedule
+from pulserx.web.access import acting_url
 from pulserx.web.schedule_words import (
     as_needed_summary,
     interval_summary,
@@ -201,3 +202,16 @@ def calendar_settings(context: Context, patient: Patient) -> dict[str, Any]:
     # segno writes a bare <svg>: name it for assistive technology.
     qr = qr.replace("<svg ", '<svg role="img" aria-label="QR code of your calendar address" ', 1)
     return {"calendar_url": url, "qr_svg": mark_safe(qr)}  # segno's own markup, no user text
+
+
+@register.simple_tag(takes_context=True)
+def act_url(context: Context, name: str, *args: object) -> str:
+    """The URL of page `name` for whoever the page acts for: the patient themself, or
+    (`acting_for` in the context) the person a manager looks after."""
+    return acting_url(name, context.get("acting_for"), *args)
+
+
+@register.simple_tag(takes_context=True)
+def person_calendar_url(context: Context, patient: Patient) -> str:
+    """The private calendar address of a person a manager looks after."""
+    return calendar_url(patient, context.get("request"))

@@ -182,7 +182,7 @@ def channel_services_answer(settings: SettingsWrapper, monkeypatch: pytest.Monke
     sent: list[str] = []
     settings.PULSERX_CHANNEL_HOSTS = ["0.0.0.0/0", "::/0"]
     monkeypatch.setattr(services, "send_text", lambda service, *args: sent.append(service))
-    monkeypatch.setattr(mqtt, "send_test", lambda values, user_id: sent.append("mqtt"))
+    monkeypatch.setattr(mqtt, "send_test", lambda values, user_id, words=None: sent.append("mqtt"))
     return sent
 
 

@@ -4,7 +4,7 @@ deletion back by signing in; axe-core finds nothing to fix on either page."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
 from pulserx.accounts.access_log import record_read
 from pulserx.accounts.models import AccessKind, Patient, User
@@ -29,7 +29,7 @@ def test_who_saw_my_data_then_delete_and_cancel_by_signing_in(
     assert axe_violations(page) == []
     page.get_by_label("Your password").fill("not my password")
     page.get_by_role("button", name="Delete my account").click()
-    assert page.get_by_text("That is not your password.").is_visible()
+    expect(page.get_by_text("That is not your password.")).to_be_visible()  # waits for the answer
     page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Delete my account").click()
     page.get_by_role("heading", name="Your account will be deleted").wait_for()

@@ -43,6 +43,7 @@ from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 from pulserx.accounts.models import AccountType, CareLink, CareLinkStatus, Patient, User
+from pulserx.clock_format import written_time
 from pulserx.dispatch.tick import tick
 from pulserx.live import group_channel, inbox_group, redis_client
 from pulserx.notifications.models import Delivery, DeliveryStatus, NotificationKind
@@ -75,7 +76,13 @@ WHAT = "Metformin 500 mg"
 # The patient's clock format, and the caregiver's: always the other one.
 FORMATS = [pytest.param("12h", "24h", id="patient-12h"), pytest.param("24h", "12h",
                                                                       id="patient-24h")]
-EIGHT = {"12h": "8:00 AM", "24h": "08:00"}
+
+
+def eight_in(language: str, clock_format: str) -> str:
+    """08:00 as a reader of `language` on `clock_format` reads it (the halves of the day are
+    the catalog's: "8:00 vorm." in German)."""
+    with translation.override(language):
+        return written_time(time(8, 0), clock_format == "12h")
 
 
 def reads(user: User, clock_format: str, chosen: bool) -> None:
@@ -223,7 +230,7 @@ def test_every_channel_says_the_todays_page_time_and_amount(
     clock = clock_of(home, away, policy)
     due_at = datetime.combine(DAY, time(8, 0), tzinfo=clock).astimezone(UTC)
     words = amount_words(amount) if language == "en" else tablets(amount, language)
-    eight, caregiver_eight = EIGHT[patient_format], EIGHT[caregiver_format]
+    eight, caregiver_eight = (eight_in(language, f) for f in (patient_format, caregiver_format))
     with time_machine.travel(due_at - timedelta(hours=12), tick=False):
         patient = travelling_patient(home, away, policy, amount)
         caregiver = new_york_caregiver(patient)

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from pulserx.accounts.models import CareLink, CareLinkStatus, CareRole, reads_twelve_hour
 from pulserx.dispatch.rows import DoseRow
 from pulserx.notifications.models import Channel
-from pulserx.reminders.clock import Reader, patient_zone
+from pulserx.reminders.clock import Reader, reading_zone
 
 # The roles whose members are reminded when a dose is due (they may record it).
 GIVING_ROLES = (CareRole.GIVES, CareRole.MANAGES)
@@ -35,10 +34,10 @@ class Giver:
 
 
 # What a giver's reminder needs of the giver, read as plain values (no model instances on
-# the dispatcher's hot path): their clock and clock format, and their own switches when they
-# take medications here too (the Patient columns are NULL otherwise).
+# the dispatcher's hot path): their clock, clock format and language, and their own switches
+# when they take medications here too (the Patient columns are NULL otherwise).
 _FIELDS = ("patient_id", "caregiver_id", "caregiver__timezone", "caregiver__clock_format",
-           "caregiver__language_clock_format", "caregiver__patient__id",
+           "caregiver__language_clock_format", "caregiver__language", "caregiver__patient__id",
            "caregiver__patient__timezone", "caregiver__patient__current_timezone",
            "caregiver__patient__travel_policy", "caregiver__patient__notify_push",
            "caregiver__patient__notify_email")
@@ -75,21 +74,19 @@ def givers_of(reminded: list[DoseRow]) -> Iterable[tuple[DoseRow, Giver]]:
 
 
 def _giver(user_id: int, timezone: str, chosen_clock: str, language_clock: str,
-           own_patient: int | None, home: str | None, current: str | None,
+           language: str, own_patient: int | None, home: str | None, current: str | None,
            policy: str | None, push: bool | None, email: bool | None) -> Giver:
     """A giver from their values: their reader (`reminders.clock.reader_of`, without a
     User) and the channels they want (see `Giver`)."""
-    if own_patient is not None:
-        zone: ZoneInfo | None = patient_zone(_OwnClock(home or "UTC", current or "",
-                                                       policy or ""))
-    else:
-        zone = ZoneInfo(timezone) if timezone else None
+    own = (_OwnClock(home or "UTC", current or "", policy or "") if own_patient is not None
+           else None)
+    reader = Reader(reading_zone(own, timezone), reads_twelve_hour(chosen_clock, language_clock),
+                    language)
     channels: tuple[Channel, ...] = (Channel.PUSH,)
     if own_patient is not None:
         channels = tuple(channel for channel, wanted in ((Channel.PUSH, push),
                                                          (Channel.EMAIL, email)) if wanted)
-    return Giver(user_id, Reader(zone, reads_twelve_hour(chosen_clock, language_clock)),
-                 channels)
+    return Giver(user_id, reader, channels)
 
 
 def givers_first(links: Iterable[CareLink]) -> list[CareLink]:

@@ -61,12 +61,17 @@ def patient_zone(patient: PatientClock) -> ZoneInfo:
 
 
 def reader_zone(user: User) -> ZoneInfo | None:
-    """The clock a person reads times on: a patient's own reminder clock, else the zone
-    stored for them (a caregiver's), else None (unknown: name the zone of every time)."""
-    patient = getattr(user, "patient", None)
-    if patient is not None:
-        return patient_zone(patient)
-    return ZoneInfo(user.timezone) if user.timezone else None
+    """The clock a person reads times on (`reading_zone` of their own patient profile, if
+    any, and the zone stored for them)."""
+    return reading_zone(getattr(user, "patient", None), user.timezone)
+
+
+def reading_zone(own: PatientClock | None, stored: str) -> ZoneInfo | None:
+    """A patient's own reminder clock, else the zone stored for them (a caregiver's), else
+    None (unknown: name the zone of every time). The dispatcher calls it with plain values."""
+    if own is not None:
+        return patient_zone(own)
+    return ZoneInfo(stored) if stored else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from pulserx import live
 from pulserx.accounts.models import CareLink, CareLinkStatus, CareRole, Patient, User
@@ -250,3 +250,20 @@ def test_a_missed_dose_is_told_to_the_givers_first(patient, team, amoxicillin):
     told = list(Notification.objects.filter(kind=NotificationKind.CAREGIVER_MISSED)
                 .order_by("id").values_list("recipient__first_name", flat=True))
     assert told == ["Ana", "Mia", "Sol"]
+
+
+def test_a_giver_is_reminded_in_their_own_language(patient, team, amoxicillin, monkeypatch):
+    team["mia"].language = "de"
+    team["mia"].save(update_fields=["language"])
+    published: list[live.Event] = []
+    monkeypatch.setattr(live, "publish", lambda events: published.extend(events) or 0)
+    tick_at(EIGHT + timedelta(seconds=1))
+
+    [event] = [message["event"] for group, message in published
+               if group == live.inbox_group(team["mia"].pk)
+               and message["event"]["kind"] == "notification"]
+    with translation.override("de"):
+        german = render.giver_reminder_words(
+            render.facts_of(Dose.objects.select_related("medication").get()), "08:00 in Lissabon",
+            "Leo")
+    assert event["title"] == german[0] != "Time for Leo's Amoxicillin 250 mg"

@@ -50,7 +50,8 @@ class PatientAdmin(admin.ModelAdmin):
     list_filter = ("travel_policy", "notify_email", "notify_push")
     search_fields = ("user__email",)
     raw_id_fields = ("user",)
-    readonly_fields = ("calendar_token",)
+    # The calendar address is a credential to the patient's dose times: staff never see it.
+    exclude = ("calendar_token",)
 
 
 @admin.register(CareLink)
@@ -60,4 +61,6 @@ class CareLinkAdmin(admin.ModelAdmin):
     list_filter = ("status", "alert_on_missed")
     search_fields = ("invited_email", "caregiver__email", "patient__user__email")
     raw_id_fields = ("patient", "caregiver")
-    readonly_fields = ("token", "created_at")
+    # The invitation token would let whoever reads it join the care team: never shown.
+    exclude = ("token",)
+    readonly_fields = ("created_at",)

@@ -34,6 +34,8 @@ class BrowserSession(SessionAuth):
 
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LEAVING_MESSAGE = ("This account is waiting to be deleted, so its tokens do not work. Signing "
+                   "in to PulseRx cancels the deletion, and the tokens work again.")
 READ_ONLY_MESSAGE = ("This token may only read: recording doses, changing medications or "
                      "settings, importing and revoking tokens need a read-write token.")
 
@@ -47,6 +49,8 @@ class PersonalToken(HttpBearer):
                .filter(digest=token_digest(token), user__is_active=True).first())
         if row is None:
             return None
+        if row.user.delete_after is not None:
+            raise HttpError(403, LEAVING_MESSAGE)
         if not row.may_write and request.method not in READ_METHODS:
             raise HttpError(403, READ_ONLY_MESSAGE)
         now = timezone.now()

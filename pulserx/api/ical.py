@@ -133,7 +133,9 @@ def upcoming_events(patient: Patient, now: datetime) -> list[Event]:
 
 @require_safe
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    patient = get_object_or_404(Patient.objects.select_related("user"), calendar_token=token)
+    # An account waiting to be deleted publishes nothing; signing in brings the feed back.
+    patient = get_object_or_404(Patient.objects.select_related("user"), calendar_token=token,
+                                user__delete_after__isnull=True)
     now = timezone.now()
     # A calendar app has no session and no language of its own: the feed is worded in its
     # owner's language (each event's SUMMARY, the calendar's name).

@@ -155,6 +155,27 @@ def test_signing_in_during_the_grace_period_cancels_the_deletion(patient):
 
 
 @pytest.mark.django_db
+def test_tokens_and_the_calendar_rest_while_the_account_waits_to_be_deleted(patient):
+    _, token = ApiToken.issue(patient.user, "script")
+    script = https_client(headers={"Authorization": f"Bearer {token}"})
+    feed = reverse("calendar-feed", args=[patient.calendar_token])
+    assert script.get("/api/v1/medications").status_code == 200
+    assert https_client().get(feed).status_code == 200
+
+    client = https_client()
+    client.force_login(patient.user)
+    client.post(reverse("delete_account"), {"password": PASSWORD})
+    refused = script.get("/api/v1/medications")
+    assert refused.status_code == 403
+    assert "waiting to be deleted" in refused.json()["detail"]
+    assert https_client().get(feed).status_code == 404
+
+    client.post(reverse("login"), {"username": patient.user.email, "password": PASSWORD})
+    assert script.get("/api/v1/medications").status_code == 200
+    assert https_client().get(feed).status_code == 200
+
+
+@pytest.mark.django_db
 def test_deletion_needs_the_password_again(patient):
     client = https_client()
     client.force_login(patient.user)

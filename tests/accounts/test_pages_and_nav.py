@@ -83,11 +83,24 @@ def test_admin_pages_render(client: Client, patient: Patient, caregiver: User) -
                  f"/admin/accounts/patient/{patient.pk}/change/", "/admin/accounts/carelink/",
                  f"/admin/accounts/carelink/{link.pk}/change/"):
         assert client.get(path).status_code == 200, path
+    # Credentials are never shown to staff: the calendar address, the invitation token.
+    patient_page = client.get(f"/admin/accounts/patient/{patient.pk}/change/").content.decode()
+    assert patient.calendar_token not in patient_page
+    assert link.token not in client.get(f"/admin/accounts/carelink/{link.pk}/change/").content.decode()
     response = client.post("/admin/accounts/user/add/", {
         "email": "new@example.org", "account_type": "caregiver", "usable_password": "true",
         "password1": "a new staff secret 7", "password2": "a new staff secret 7"})
     assert response.status_code == 302
     assert User.objects.get(email="new@example.org").check_password("a new staff secret 7")
+
+
+def test_no_health_data_is_registered_in_the_admin() -> None:
+    """Staff read no medication, dose or message in the admin, so no staff read is missing
+    from the patient's "who saw what" page; registering one must add it to that log."""
+    from django.contrib import admin
+
+    registered = {model._meta.app_label for model in admin.site._registry}
+    assert not registered & {"reminders", "notifications", "record", "api"}, registered
 
 
 def nav_html(html: str) -> str:

@@ -29,9 +29,10 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from pulserx.accounts.access_log import expired_records
-from pulserx.accounts.models import CareLink, CareLinkStatus, User
-from pulserx.accounts.people import can_receive_mail
+from pulserx.accounts.models import CareLink, CareLinkStatus, CareRole, User
+from pulserx.accounts.people import can_receive_mail, handovers
 from pulserx.live import inbox_group
+from pulserx.notifications.render import reading
 from pulserx.notifications.sessions import close_sockets
 
 log = logging.getLogger(__name__)
@@ -76,41 +77,62 @@ def session_keys_of(user_id: int) -> list[str]:
     return keys
 
 
-def people_to_tell(user: User) -> list[tuple[str, str]]:
-    """(address, first name) of everyone at the other end of an accepted care link of
-    `user`: the caregivers of their patient profile and the patients they look after."""
+def people_to_tell(user: User) -> list[User]:
+    """Everyone at the other end of an accepted care link of `user` who can receive mail:
+    the caregivers of their patient profile and the patients they look after."""
     links = (CareLink.objects.filter(status=CareLinkStatus.ACCEPTED, caregiver__isnull=False)
              .filter(Q(patient__user=user) | Q(caregiver=user))
              .select_related("caregiver", "patient__user"))
     others = [link.patient.user if link.caregiver_id == user.pk else link.caregiver
               for link in links]
-    return [(other.email, other.first_name) for other in others
+    return [other for other in others
             if other is not None and other.pk != user.pk and can_receive_mail(other.email)]
 
 
 def purge_account(user: User) -> None:
     """Remove every row of `user`, then tell the people they were linked with that the
-    link ended."""
+    link ended. A person without a login whom only `user` managed is handed over to the
+    next member of their team, or, with nobody left on it, purged too."""
     name = user.get_full_name() or user.email
     tell = people_to_tell(user)
+    handed = handovers(user)
     username = user.email.strip().lower()
     with transaction.atomic():
         Session.objects.filter(session_key__in=session_keys_of(user.pk)).delete()
         for model in (AccessAttempt, AccessFailureLog, AccessLog):
             model.objects.filter(username__iexact=username).delete()
+        for handover in handed:
+            if handover.to is None:
+                handover.patient.user.delete()
+            else:
+                CareLink.objects.filter(patient=handover.patient, caregiver=handover.to).update(
+                    role=CareRole.MANAGES)
         user.delete()
-    for address, first_name in tell:
-        send_link_ended(address, first_name, name)
+    for other in tell:
+        send_link_ended(other, name)
+    for handover in handed:
+        if handover.to is not None and can_receive_mail(handover.to.email):
+            send_handed_over(handover.to, name, handover.patient.user.first_name)
 
 
-def send_link_ended(address: str, first_name: str, deleted_name: str) -> None:
-    context = {"first_name": first_name, "deleted_name": deleted_name}
-    subject = render_to_string("accounts/email/link_ended_subject.txt", context).strip()
-    body = render_to_string("accounts/email/link_ended.txt", context)
+def send_link_ended(reader: User, deleted_name: str) -> None:
+    send_words(reader, "link_ended", {"deleted_name": deleted_name})
+
+
+def send_handed_over(reader: User, deleted_name: str, person: str) -> None:
+    send_words(reader, "handed_over", {"deleted_name": deleted_name, "person": person})
+
+
+def send_words(reader: User, template: str, context: dict[str, str]) -> None:
+    """Email `reader` the account template `template`, in their own language."""
+    context = {**context, "first_name": reader.first_name}
+    with reading(reader.language):
+        subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"accounts/email/{template}.txt", context)
     try:
-        send_mail(subject, body, None, [address])
+        send_mail(subject, body, None, [reader.email])
     except (smtplib.SMTPException, OSError) as exc:
-        log.warning("link-ended email not sent: %s", type(exc).__name__)
+        log.warning("%s email not sent: %s", template, type(exc).__name__)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import secrets
 import smtplib
+from dataclasses import dataclass
 from datetime import time, timedelta
 
 from django.conf import settings
@@ -59,6 +60,37 @@ def can_receive_mail(email: str) -> bool:
 def is_without_login(user: User) -> bool:
     """A person someone looks after who has no login of their own (yet)."""
     return is_internal_address(user.email) and not user.has_usable_password()
+
+
+@dataclass(frozen=True)
+class Handover:
+    """What becomes of a person without a login whom a leaving user alone manages:
+    `to` manages them from then on, or, with nobody else on their team, their record goes
+    with the leaving account (nobody could ever reach it again)."""
+
+    patient: Patient
+    to: User | None
+
+
+def handovers(user: User) -> list[Handover]:
+    """The people without a login whom only `user` manages, and who takes each over: the
+    member of their team with the highest role (gives before sees), longest on it."""
+    found = []
+    managed = (Patient.objects.filter(care_links__caregiver=user,
+                                      care_links__status=CareLinkStatus.ACCEPTED,
+                                      care_links__role=CareRole.MANAGES)
+               .select_related("user").distinct().order_by("pk"))
+    for patient in managed:
+        if not is_without_login(patient.user):
+            continue
+        others = list(CareLink.objects.filter(patient=patient, status=CareLinkStatus.ACCEPTED,
+                                              caregiver__isnull=False)
+                      .exclude(caregiver=user).select_related("caregiver"))
+        if any(link.role == CareRole.MANAGES for link in others):
+            continue
+        others.sort(key=lambda link: (-CareRole(link.role).rank, link.created_at, link.pk))
+        found.append(Handover(patient, others[0].caregiver if others else None))
+    return found
 
 
 def create_person(creator: User, name: str, zone: str,

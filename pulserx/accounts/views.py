@@ -491,7 +491,8 @@ def delete_account(request: HttpRequest) -> HttpResponse:
         if not throttle.count_wrong_password(request, user.email):
             return throttle.lockout_response(request)
     return render(request, "accounts/delete_account.html", {
-        "form": form, "grace_days": settings.PULSERX_DELETION_GRACE.days})
+        "form": form, "grace_days": settings.PULSERX_DELETION_GRACE.days,
+        "handovers": people.handovers(user)})
 
 
 @login_required

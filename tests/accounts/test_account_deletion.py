@@ -241,3 +241,13 @@ def test_a_caregiver_who_deletes_their_account_is_gone_and_the_patient_is_told(
     assert not patient.care_links.exists()
     [told] = mail.outbox
     assert told.to == [patient.user.email] and "Carol" in told.subject
+
+
+@pytest.mark.django_db
+def test_the_link_ended_email_is_in_the_reader_s_language(patient, caregiver):
+    User.objects.filter(pk=patient.user.pk).update(language="es")
+    User.objects.filter(pk=caregiver.pk).update(
+        delete_after=timezone.now() - timedelta(minutes=1))
+    purge_expired()
+    [told] = mail.outbox
+    assert told.body.startswith("Hola") and "eliminó" in told.body and "Carol" in told.subject

@@ -86,7 +86,8 @@ def test_admin_pages_render(client: Client, patient: Patient, caregiver: User) -
     # Credentials are never shown to staff: the calendar address, the invitation token.
     patient_page = client.get(f"/admin/accounts/patient/{patient.pk}/change/").content.decode()
     assert patient.calendar_token not in patient_page
-    assert link.token not in client.get(f"/admin/accounts/carelink/{link.pk}/change/").content.decode()
+    link_page = client.get(f"/admin/accounts/carelink/{link.pk}/change/").content.decode()
+    assert link.token not in link_page
     response = client.post("/admin/accounts/user/add/", {
         "email": "new@example.org", "account_type": "caregiver", "usable_password": "true",
         "password1": "a new staff secret 7", "password2": "a new staff secret 7"})

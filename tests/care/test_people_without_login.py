@@ -167,7 +167,9 @@ def test_no_email_ever_goes_to_the_placeholder_address(dad: Patient, mia: User):
     from pulserx.accounts import care, emails
     assert emails.send_invite(care.invite_caregiver(make.make_patient("ivy@example.org"),
                                                     dad.user.email)) is False
-    # Mia deletes her account: the people at the other end of her links are told, not Dad.
+    # Mia deletes her account: the people at the other end of her links are told, not Dad
+    # (whom Bo, who gives his doses, manages from then on).
+    carer(dad, "Bo", CareRole.GIVES)
     assert deletion.people_to_tell(mia) == []
     deletion.purge_account(mia)
     # The reminder email, had anyone turned it on, is refused for an unverified address.
@@ -180,7 +182,7 @@ def test_no_email_ever_goes_to_the_placeholder_address(dad: Patient, mia: User):
         for delivery in Delivery.objects.filter(channel=Channel.EMAIL):
             attempt_delivery(delivery.pk)
     assert internal_mail() == []
-    assert mail.outbox == []
+    assert [message.to for message in mail.outbox] == [["bo@example.org"]]  # "you manage Dad"
 
 
 # Acting for the person ---------------------------------------------------------------------
@@ -397,3 +399,45 @@ def test_the_login_link_is_only_for_a_manager_and_a_free_address(mia: User, dad:
     assert https_client().get("/accounts/welcome/forged/").status_code == 410
     dad.user.refresh_from_db()
     assert people.is_without_login(dad.user)
+
+
+# When the one who manages leaves ----------------------------------------------------------
+
+
+def test_deleting_the_only_manager_hands_the_person_to_whoever_gives(dad: Patient, mia: User):
+    make.medication(dad, time(8), start=NOW.date())
+    bo = carer(dad, "Bo", CareRole.SEES)
+    ana = carer(dad, "Ana", CareRole.GIVES)
+    User.objects.filter(pk=ana.pk).update(language="de")
+    page = signed_in(mia).get(reverse("delete_account")).content.decode()
+    assert "Dad has no login of their own" in page and "Ana will manage them after you" in page
+
+    deletion.purge_account(mia)
+    assert CareLink.objects.get(patient=dad, caregiver=ana).role == CareRole.MANAGES
+    assert CareLink.objects.get(patient=dad, caregiver=bo).role == CareRole.SEES
+    assert Medication.objects.filter(patient=dad).count() == 1
+    told = [m for m in mail.outbox if m.to == [ana.email]]
+    assert len(told) == 1 and "Dad" in told[0].subject
+    assert "Mia" in told[0].body and "Hallo Ana" in told[0].body  # in Ana's own language
+
+
+def test_deleting_the_only_one_on_the_team_purges_the_person_too(dad: Patient, mia: User):
+    make.medication(dad, time(8), start=NOW.date())
+    page = signed_in(mia).get(reverse("delete_account")).content.decode()
+    assert "nobody else is on their care team" in page
+    deletion.purge_account(mia)
+    assert not User.objects.filter(pk=dad.user.pk).exists()
+    assert not Medication.objects.filter(patient_id=dad.pk).exists()
+    assert internal_mail() == []
+
+
+def test_another_manager_or_a_login_of_their_own_keeps_things_as_they_are(
+        dad: Patient, mia: User):
+    zoe = carer(dad, "Zoe", CareRole.MANAGES)
+    ivy = make.make_patient("ivy@example.org")  # has her own login; Mia manages her too
+    CareLink.objects.create(patient=ivy, caregiver=mia, invited_email=mia.email,
+                            status=CareLinkStatus.ACCEPTED, role=CareRole.MANAGES)
+    assert people.handovers(mia) == []
+    deletion.purge_account(mia)
+    assert User.objects.filter(pk__in=[dad.user.pk, ivy.user.pk]).count() == 2
+    assert [link.caregiver for link in CareLink.objects.filter(patient=dad)] == [zoe]

@@ -97,6 +97,14 @@ def patient_in_care(user: User, patient_id: int, needs: CareRole = CareRole.SEES
     return patient if role is not None and role.allows(needs) else None
 
 
+def may_record_for(user: User, patient_id: int, *, is_test: bool = False) -> bool:
+    """Whether `user` may record a dose of `patient_id`: one of their own, or of a person
+    they give to — never another person's test reminder. The one rule of the pages, the
+    round, the push buttons and the email links."""
+    patient = patient_in_care(user, patient_id, CareRole.GIVES)
+    return patient is not None and (not is_test or patient.user_id == user.pk)
+
+
 def check_acceptable(link: CareLink, user: User) -> None:
     """Raise InviteUnavailable unless `user` may accept `link` now."""
     if link.patient.user_id == user.pk:

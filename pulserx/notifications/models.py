@@ -24,6 +24,8 @@ class NotificationKind(models.TextChoices):
 
 # The kinds that ask the patient to act on a dose (and offer Take / Skip / Snooze).
 ALERT_KINDS = (NotificationKind.REMINDER, NotificationKind.REALERT)
+# The kinds whose message offers to record the dose: the patient's, and a giver's (Given / Skip).
+RECORDABLE_KINDS = (*ALERT_KINDS, NotificationKind.GIVER_REMINDER)
 # What a caregiver receives about the patient: read on the caregiver's own clock.
 CAREGIVER_KINDS = (NotificationKind.CAREGIVER_MISSED, NotificationKind.CAREGIVER_OVERRIDE,
                    NotificationKind.GIVER_REMINDER)

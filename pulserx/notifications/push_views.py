@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from pulserx.accounts.care import may_record_for
 from pulserx.notifications.models import PushSubscription
 from pulserx.notifications.push_services import is_push_service
 from pulserx.notifications.push_tokens import push_action_allowed
@@ -135,8 +136,10 @@ def push_action(request: HttpRequest) -> JsonResponse:
         return json_error("Choose an action.", 400, action="Choose take, skip or snooze.")
     if type(dose_id) is not int or not 0 < dose_id < 2**63:
         return json_error("Give the dose's id.", 400, dose_id="Give the dose's id.")
-    dose = Dose.objects.filter(pk=dose_id, patient__user=request.user).first()
-    if dose is None:
+    # Their own dose, or one of a person they give to (a giver's reminder has Given / Skip).
+    dose = Dose.objects.select_related("patient").filter(pk=dose_id).first()
+    if dose is None or not may_record_for(request.user, dose.patient_id, is_test=dose.is_test) \
+            or (action == "snooze" and dose.patient.user_id != request.user.pk):
         return json_error("No such dose.", 404)
     if not push_action_allowed(data.get("token"), dose.pk, request.user.pk):
         return json_error("This notification's buttons have expired; open PulseRx.", 403)

@@ -34,8 +34,8 @@ from pulserx.accounts.models import User
 from pulserx.clock_format import written_time
 from pulserx.notifications.email_links import email_action_url
 from pulserx.notifications.models import (
-    ALERT_KINDS,
     CAREGIVER_KINDS,
+    RECORDABLE_KINDS,
     Notification,
     NotificationKind,
 )
@@ -45,9 +45,15 @@ from pulserx.reminders.clock import Reader, patient_zone, reader_of
 from pulserx.reminders.models import Dose, DoseStatus
 
 
-def push_buttons() -> list[dict[str, Any]]:
+def push_buttons(kind: str = NotificationKind.REMINDER) -> list[dict[str, Any]]:
     """The buttons of a pushed reminder (see pulserx/web/static/pulserx/sw.js), in the
-    active language."""
+    active language. A giver's reminder has Given and Skip: snoozing is the patient's."""
+    if kind == NotificationKind.GIVER_REMINDER:
+        return [
+            # Translators: a button on a carer's pushed reminder: record the dose as given.
+            {"action": "take", "title": pgettext("push button", "Given")},
+            {"action": "skip", "title": pgettext("push button", "Skip")},
+        ]
     return [
         # Translators: a button on a pushed reminder: record the dose as taken.
         {"action": "take", "title": pgettext("push button", "Take")},
@@ -324,7 +330,7 @@ def message(notification: NotificationFields, facts: DoseFacts | None, label: st
         id=notification.pk, kind=notification.kind, dose_id=notification.dose_id,
         patient_id=notification.patient_id, recipient_id=notification.recipient_id,
         title=title, body=body, late=notification.late,
-        actionable=(notification.kind in ALERT_KINDS and notification.dose_id is not None
+        actionable=(notification.kind in RECORDABLE_KINDS and notification.dose_id is not None
                     and recordable),
         created_at=notification.created_at, quiet=notification.quiet_until is not None,
         language=reader.language,
@@ -378,7 +384,7 @@ def push_payload(message: Message) -> dict[str, Any]:
     if message.actionable:
         assert dose_id is not None
         with reading(message.language):
-            payload["actions"] = push_buttons()
+            payload["actions"] = push_buttons(message.kind)
         payload["action_token"] = push_action_token(dose_id, message.recipient_id)
     return payload
 

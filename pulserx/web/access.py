@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 
 from pulserx.accounts.access_log import KIND_OF_PAGE, record_read
-from pulserx.accounts.care import care_role, patient_in_care
+from pulserx.accounts.care import care_role, may_record_for, patient_in_care
 from pulserx.accounts.models import AccessKind, CareLink, CareLinkStatus, CareRole, Patient, User
 from pulserx.reminders.models import Dose, Medication
 
@@ -121,8 +121,7 @@ def givable_dose(request: HttpRequest, dose_id: int) -> Dose:
     user = signed_in_user(request)
     dose = (Dose.objects.filter(pk=dose_id)
             .select_related("medication", "patient__user", "acted_by").first())
-    if dose is None or patient_in_care(user, dose.patient_id, CareRole.GIVES) is None \
-            or (dose.is_test and dose.patient.user_id != user.pk):
+    if dose is None or not may_record_for(user, dose.patient_id, is_test=dose.is_test):
         raise Http404("No such dose")
     return dose
 

@@ -176,3 +176,26 @@ def test_the_keyboard_stays_on_a_toast_it_acts_on_and_escape_closes_one(
     expect(toast_for(page, second)).to_have_count(0)
     assert page.evaluate("() => document.activeElement !== document.body")
     context.close()
+
+
+def test_a_giver_s_toast_offers_given_and_skip_and_records_as_the_giver(
+        page: Page, patient: Patient, start_worker: Callable[..., object],
+        console_errors: list[str]):
+    from pulserx.accounts.models import CareRole
+    from tests.care.conftest import carer
+
+    ana = carer(patient, "Ana", CareRole.GIVES)
+    start_worker()
+    medication = medication_for(patient)
+    sign_in(page, ana.email)
+    wait_live(page)
+    dose = dose_due_in(medication, 1)
+    toast = toast_for(page, dose)
+    expect(toast).to_contain_text("Metformin", timeout=10_000)
+    expect(toast.get_by_role("button", name="Snooze")).to_have_count(0)  # snoozing is theirs
+    expect(toast.get_by_role("button", name="10 min")).to_have_count(0)
+    toast.get_by_role("button", name="Given").click()
+    expect(toast).to_have_count(0, timeout=10_000)
+    dose.refresh_from_db()
+    assert dose.status == DoseStatus.TAKEN and dose.acted_by_id == ana.pk
+    assert console_errors == []

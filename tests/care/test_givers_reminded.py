@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
@@ -107,7 +108,7 @@ def test_the_text_names_the_person_and_their_clock(patient, team, amoxicillin):
     mia = words(Notification.objects.get(recipient=team["mia"]))
     assert mia.title == "Time for Leo's Amoxicillin 250 mg"
     assert mia.body == "Give 1 tablet, due at 08:00 in Lisbon."
-    assert not mia.actionable
+    assert mia.actionable  # Given / Skip
     ana = words(Notification.objects.get(recipient=team["ana"]))
     assert ana.body == "Give 1 tablet, due at 08:00."  # Ana keeps Lisbon's clock herself
 
@@ -267,3 +268,52 @@ def test_a_giver_is_reminded_in_their_own_language(patient, team, amoxicillin, m
             render.facts_of(Dose.objects.select_related("medication").get()), "08:00 in Lissabon",
             "Leo")
     assert event["title"] == german[0] != "Time for Leo's Amoxicillin 250 mg"
+
+
+def test_a_giver_s_push_has_given_and_skip_and_records_as_the_giver(patient, team, amoxicillin):
+    from pulserx.notifications.push_tokens import push_action_token
+    from tests.care.conftest import signed_in
+
+    tick_at(EIGHT + timedelta(seconds=1))
+    payload = render.push_payload(words(Notification.objects.get(recipient=team["ana"])))
+    assert [button["action"] for button in payload["actions"]] == ["take", "skip"]
+    assert payload["actions"][0]["title"] == "Given"
+    dose = Dose.objects.get()
+
+    def press(user: User, action: str) -> Any:
+        return signed_in(user).post("/push/action", {
+            "action": action, "dose_id": dose.pk, "token": push_action_token(dose.pk, user.pk),
+        }, content_type="application/json")
+
+    assert press(team["ana"], "snooze").status_code == 404  # snoozing is Leo's
+    assert press(team["sol"], "take").status_code == 404  # Sol only sees
+    with time_machine.travel(EIGHT + timedelta(minutes=5), tick=False):
+        assert press(team["ana"], "take").status_code == 200
+        assert press(team["mia"], "take").status_code == 409  # already given
+    dose.refresh_from_db()
+    assert dose.status == DoseStatus.TAKEN and dose.acted_by == team["ana"]
+
+
+def test_a_giver_s_email_links_record_as_the_giver_while_they_still_give(
+        patient, team, amoxicillin):
+    from pulserx.notifications.email_links import email_action_url
+    from tests.support import https_client
+
+    tick_at(EIGHT + timedelta(seconds=1))
+    context = render.email_context(words(Notification.objects.get(recipient=team["mia"])))
+    assert context["take_url"] and context["skip_url"]
+    dose = Dose.objects.get()
+    ana_link = urlsplit(email_action_url(dose.pk, "take", team["ana"].pk)).path
+    page = https_client().get(ana_link).content.decode()
+    assert "Mark as given?" in page and "Yes, I gave it" in page
+
+    # Rex was sent a link, then left the team: it no longer records.
+    rex_link = urlsplit(email_action_url(dose.pk, "take", team["rex"].pk)).path
+    assert https_client().post(rex_link).status_code == 404
+    with time_machine.travel(EIGHT + timedelta(minutes=5), tick=False):
+        done = https_client().post(ana_link).content.decode()
+    assert "Marked as given" in done
+    dose.refresh_from_db()
+    assert dose.status == DoseStatus.TAKEN and dose.acted_by == team["ana"]
+    again = https_client().post(ana_link).content.decode()
+    assert "Already recorded" in again and "Ana" in again

@@ -17,7 +17,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from pulserx.notifications.channels import buttons, catalogue
-from pulserx.notifications.models import Delivery, Service, UserChannel
+from pulserx.notifications.models import ALERT_KINDS, Delivery, Service, UserChannel
 from pulserx.notifications.render import reading, stored_message
 from pulserx.notifications.transports.base import (
     Transport,
@@ -102,7 +102,8 @@ class ServiceTransport(Transport):
         service = Service(channel.service)
         extra: dict[str, str] = {}
         additions: dict[str, dict[str, Any]] = {}
-        if message.actionable and message.dose_id is not None:
+        # The services' buttons record as the patient: a giver's reminder has none there.
+        if message.actionable and message.dose_id is not None and message.kind in ALERT_KINDS:
             with reading(message.language):  # the buttons' words: the recipient's language
                 if service == Service.NTFY:
                     extra["actions"] = buttons.ntfy_actions(message.dose_id,

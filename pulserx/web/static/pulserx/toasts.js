@@ -87,7 +87,7 @@ export function showToast(event) {
   toast.append(close, element("p", {class: "toast-title"}, event.title || "PulseRx"),
                element("p", {class: "toast-body"}, event.body || ""));
   if (event.actionable && event.dose_id) {
-    toast.append(toastActions(toast, event.dose_id));
+    toast.append(toastActions(toast, event.dose_id, event.type === "giver_reminder"));
   } else if (event.type !== "giver_reminder") {  // a giver's stays until the dose is recorded
     setTimeout(() => removeToast(toast), INFO_TOAST_MS);
   }
@@ -104,12 +104,12 @@ export function showToast(event) {
 export function updateToast(event) {
   const toast = toastFor(event.dose_id);
   if (!toast || toast.dataset.busy) return;
-  if (!toast.querySelector(".toast-actions")) {
-    // A giver's reminder has no buttons: it goes once anyone records the dose.
-    const recorded = ["taken", "skipped"].includes(event.status);
-    if (recorded && toast.classList.contains("toast-giver_reminder")) removeToast(toast);
+  if (toast.classList.contains("toast-giver_reminder")) {
+    // A giver's reminder goes once anyone records the dose.
+    if (["taken", "skipped"].includes(event.status)) removeToast(toast);
     return;
   }
+  if (!toast.querySelector(".toast-actions")) return;
   const snoozed = event.status === "scheduled" && event.snoozed_until;
   const text = snoozed
     ? interpolate(gettext("Snoozed until %(time)s."), {time: clockTime(event.snoozed_until)}, true)
@@ -143,9 +143,11 @@ function clockTime(iso) {
   return `${String(hour).padStart(2, "0")}:${minute}`;
 }
 
-function toastActions(toast, doseId) {
+/* Take, Skip and Snooze; a giver's reminder has Given and Skip (snoozing is the patient's). */
+function toastActions(toast, doseId, giver) {
   const actions = element("div", {class: "toast-actions"});
-  const take = element("button", {type: "button", "data-action": "take"}, gettext("Take"));
+  const take = element("button", {type: "button", "data-action": "take"},
+                       giver ? gettext("Given") : gettext("Take"));
   const skip = element("button", {type: "button", class: "btn-secondary", "data-action": "skip"}, gettext("Skip"));
   // The snooze buttons are named by what they show ("10 min"), inside a group named Snooze.
   const snooze = element("div", {class: "toast-snooze", role: "group", "aria-label": gettext("Snooze")});
@@ -155,7 +157,8 @@ function toastActions(toast, doseId) {
       "data-minutes": String(minutes),
     }, label));
   }
-  actions.append(take, skip, snooze);
+  actions.append(take, skip);
+  if (!giver) actions.append(snooze);
   actions.addEventListener("click", (click) => {
     const button = click.target.closest("button[data-action]");
     if (button) act(toast, actions, doseId, button.dataset.action, button.dataset.minutes);

@@ -89,6 +89,33 @@ CHANNEL_CHUNKS_MAX = 4
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def read_matrix_replies() -> None:
+    """Read the Matrix rooms that have a reminder still to be answered, and answer "1" /
+    "2" there (channels.matrix_replies). It runs in the channels' lane: when the lane is
+    full it does nothing, and the next run (PULSERX_MATRIX_REPLY_SECONDS later) reads."""
+    if not _channel_lane.acquire(blocking=False):
+        return
+    try:
+        from pulserx.notifications.channels.matrix_replies import read_all_rooms
+
+        read_all_rooms(database_now())
+    finally:
+        _channel_lane.release()
+
+
+def ask_for_matrix_replies() -> bool:
+    """Queue one `read_matrix_replies` on the channels queue, unless a worker did in the
+    last PULSERX_MATRIX_REPLY_SECONDS (one Redis SET NX: many workers, one read)."""
+    from pulserx.live import redis_client
+
+    period = settings.PULSERX_MATRIX_REPLY_SECONDS
+    if not redis_client().set("pulserx:matrix-replies", "1", nx=True, ex=max(period - 1, 1)):
+        return False
+    read_matrix_replies.apply_async(queue=QUEUES[Channel.SERVICE])
+    return True
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def publish_dose_state(channel_ids: list[int], dose_id: int) -> None:
     """A recorded dose as the retained state of the users' Home Assistant channels."""
     from pulserx.notifications.transports.mqtt import publish_recorded

@@ -18,6 +18,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from pulserx.notifications.models import Channel, Delivery, DeliveryStatus
 from pulserx.notifications.sending import attempt_delivery, preload
@@ -124,13 +125,22 @@ def publish_dose_state(channel_ids: list[int], dose_id: int) -> None:
 
 
 def dose_state_changed(sender: object, dose: Any, **kwargs: object) -> None:
-    """`dose_recorded`: tell the patient's Home Assistant (MQTT) channels, once the record
-    is committed. Ids only travel; a failure leaves the state as it was, as a lost live
-    event does (the next reminder's state replaces it)."""
-    from pulserx.notifications.models import Service, UserChannel
+    """`dose_recorded`: tell the Home Assistant (MQTT) channels of the patient and of the
+    givers who were reminded of the dose, once the record is committed. Ids only travel; a
+    failure leaves the state as it was, as a lost live event does (the next reminder's
+    state replaces it)."""
+    from pulserx.notifications.models import (
+        Notification,
+        NotificationKind,
+        Service,
+        UserChannel,
+    )
 
-    ids = list(UserChannel.objects.filter(user_id=dose.patient.user_id, service=Service.MQTT,
-                                          paused=False).values_list("pk", flat=True))
+    givers = Notification.objects.filter(dose_id=dose.pk, kind=NotificationKind.GIVER_REMINDER
+                                         ).values("recipient_id")
+    ids = list(UserChannel.objects.filter(
+        Q(user_id=dose.patient.user_id) | Q(user_id__in=givers), service=Service.MQTT,
+        paused=False).values_list("pk", flat=True))
     if ids:
         transaction.on_commit(lambda: publish_dose_state.apply_async(
             (ids, dose.pk), queue=QUEUES[Channel.MQTT]))

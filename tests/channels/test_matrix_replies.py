@@ -261,3 +261,21 @@ def test_the_worker_asks_for_one_read_per_period(
     assert tasks.ask_for_matrix_replies() is False  # another worker's thread, same period
     assert queued == ["channels"]
     redis_client().delete("pulserx:matrix-replies")
+
+
+def test_reading_the_rooms_never_imports_apprise(
+        room: tuple[Homeserver, LoopbackAPI, UserChannel], patient: Patient) -> None:
+    import sys
+
+    homeserver, _, _ = room
+    dose = remind_now(patient)
+    send_pending()  # Apprise sends the reminder
+    homeserver.say(ALEX, "1")
+    for name in [n for n in sys.modules if n == "apprise" or n.startswith("apprise.")]:
+        del sys.modules[name]
+
+    read()
+
+    dose.refresh_from_db()
+    assert dose.status == DoseStatus.TAKEN
+    assert "apprise" not in sys.modules

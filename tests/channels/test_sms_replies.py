@@ -180,3 +180,14 @@ def test_the_webhook_path_is_the_urlconfs() -> None:
     from django.urls import reverse
 
     assert reverse("channel-twilio-webhook", args=[7]) == "/channels/twilio/7/"
+
+
+def test_the_channels_page_shows_the_address_to_give_twilio(
+        sms: tuple[LoopbackAPI, UserChannel], patient: Patient, client: Client) -> None:
+    from django.urls import reverse
+
+    _, channel = sms
+    client.force_login(patient.user)
+    page = client.get(reverse("channels")).content.decode()
+
+    assert f"HTTP POST <code>{SITE}/channels/twilio/{channel.pk}/</code>" in page

@@ -191,3 +191,21 @@ def test_the_channels_page_shows_the_address_to_give_twilio(
     page = client.get(reverse("channels")).content.decode()
 
     assert f"HTTP POST <code>{SITE}/channels/twilio/{channel.pk}/</code>" in page
+
+
+@pytest.mark.parametrize("signed_url, site_url", [
+    ("https://pulserx.example.org/channels/twilio/7/", "https://pulserx.example.org"),
+    ("https://pulserx.example.org:443/channels/twilio/7/", "https://pulserx.example.org"),
+    ("https://pulserx.example.org/channels/twilio/7/", "https://pulserx.example.org:443"),
+])
+def test_twilio_signs_the_url_with_or_without_its_default_port(signed_url: str,
+                                                               site_url: str) -> None:
+    from pulserx.notifications.channels.replies import twilio_signed
+
+    params = {"Body": "1", "From": PATIENTS_PHONE, "To": TWILIO_NUMBER}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(signed_url, params)
+    form = [(name, [value]) for name, value in params.items()]
+
+    assert twilio_signed(AUTH_TOKEN, site_url + "/channels/twilio/7/", form, signature)
+    assert not twilio_signed(AUTH_TOKEN, site_url + "/channels/twilio/8/", form, signature)
+    assert not twilio_signed(AUTH_TOKEN, site_url + "/channels/twilio/7/", form, "")

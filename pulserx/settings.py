@@ -281,8 +281,11 @@ PULSERX_CHANNEL_THREADS = env_int("PULSERX_CHANNEL_THREADS",
 # A task holds up to 4 chunks of them (a wave is split over the lane's threads).
 PULSERX_CHANNEL_LEASE = env_duration("PULSERX_CHANNEL_LEASE", timedelta(
     seconds=4 * PULSERX_DELIVERY_CHUNK * PULSERX_CHANNEL_TIMEOUT + 60))
-# How long Take/Skip buttons in channel messages (ntfy, Telegram) keep working.
+# How long Take/Skip buttons in channel messages (ntfy, Telegram) and replies to a reminder
+# (SMS, Matrix) keep working.
 PULSERX_CHANNEL_LINK_MAX_AGE = env_duration("PULSERX_CHANNEL_LINK_MAX_AGE", timedelta(hours=12))
+# How often the worker reads the Matrix rooms that have a reminder still to be answered.
+PULSERX_MATRIX_REPLY_SECONDS = env_int("PULSERX_MATRIX_REPLY_SECONDS", 20)
 
 # --- i18n, static
 LANGUAGE_CODE = "en-us"

@@ -79,6 +79,7 @@ class TickThread(threading.Thread):
         period = self._period()
         ticks = 0
         last_purge = -PURGE_EVERY_SECONDS
+        last_replies = time.monotonic()
         while not self.stopping.is_set():
             started = time.time()
             close_old_connections()
@@ -93,6 +94,9 @@ class TickThread(threading.Thread):
             if time.monotonic() - last_purge >= PURGE_EVERY_SECONDS:
                 last_purge = time.monotonic()
                 self.purge_expired()
+            if time.monotonic() - last_replies >= self._reply_period():
+                last_replies = time.monotonic()
+                self.ask_for_replies()
             guard.check()
             self.stopping.wait(period - (time.time() % period))
         connections.close_all()
@@ -118,6 +122,21 @@ class TickThread(threading.Thread):
         if report.accounts or report.access_records:
             logger.info("purged %d accounts and %d access records",
                         report.accounts, report.access_records)
+
+    def ask_for_replies(self) -> None:
+        """Queue the reading of Matrix rooms' replies (a task on the channels queue; the
+        tick itself never waits on a homeserver)."""
+        from pulserx.notifications.tasks import ask_for_matrix_replies
+
+        try:
+            ask_for_matrix_replies()
+        except Exception:
+            logger.warning("could not ask for the Matrix rooms' replies", exc_info=True)
+
+    def _reply_period(self) -> float:
+        from django.conf import settings
+
+        return float(settings.PULSERX_MATRIX_REPLY_SECONDS)
 
     def settle_tz_database(self) -> None:
         """Doses planned with another tz database release are planned again first."""

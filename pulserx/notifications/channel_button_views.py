@@ -1,9 +1,11 @@
-"""Where Take / Skip buttons of channel messages land (see channels/buttons.py)."""
+"""Where Take / Skip buttons of channel messages land (see channels/buttons.py), and
+replies by SMS (see channels/replies.py)."""
 
 from __future__ import annotations
 
 import hmac
 import json
+from xml.sax.saxutils import escape
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -22,10 +24,18 @@ from pulserx.notifications.channels.buttons import (
     record_press,
     telegram_secret,
 )
+from pulserx.notifications.channels.replies import (
+    answer_reply,
+    reminder_answered,
+    reply_action,
+    twilio_signed,
+)
 from pulserx.notifications.email_link_views import page
 from pulserx.notifications.models import Service, UserChannel
-from pulserx.notifications.render import reading
+from pulserx.notifications.render import reading, reply_prompt
+from pulserx.reminders.clock import database_now
 from pulserx.reminders.models import Dose, DoseStatus
+from pulserx.siteurl import site_url
 
 
 @never_cache
@@ -82,6 +92,43 @@ def telegram_webhook(request: HttpRequest, channel_id: int) -> HttpResponse:
         except ButtonInvalid:
             return answer(query_id, _("This button is not valid."))
         return answer(query_id, record_press(dose_id, action, channel.user)[1])
+
+
+@csrf_exempt  # Twilio signs each request with the account's auth token
+@require_POST
+def twilio_webhook(request: HttpRequest, channel_id: int) -> HttpResponse:
+    """An SMS to the channel's Twilio number ("1", "2"): the dose of the reminder it
+    answers is recorded once, and the answer goes back as TwiML (a reply SMS) in the
+    channel owner's language. A request Twilio did not sign with the channel's auth token
+    is refused (403) before anything is read."""
+    channel = (UserChannel.objects.select_related("user")
+               .filter(pk=channel_id, service=Service.TWILIO).first())
+    try:
+        values = sealing.unseal(channel.sealed_settings) if channel is not None else None
+    except sealing.SealBroken:
+        values = None
+    url = site_url(request) + request.get_full_path()  # the address Twilio was given
+    if channel is None or values is None or not twilio_signed(
+            values["auth_token"], url, request.POST.lists(),
+            request.headers.get("X-Twilio-Signature", "")):
+        return plain("Forbidden", 403)
+    sms = request.POST
+    if (sms.get("AccountSid"), sms.get("From"), sms.get("To")) != (
+            values["account_sid"], values["to_number"], values["from_number"]):
+        return twiml("")  # not the channel's person writing to its number: no answer
+    now = database_now()
+    with reading(channel.user.language):
+        action = reply_action(sms.get("Body", ""))
+        if action is None:
+            return twiml(reply_prompt())
+        return twiml(answer_reply(channel, action, reminder_answered(channel, now), now).text)
+
+
+def twiml(text: str) -> HttpResponse:
+    """Twilio's answer to an incoming message: a reply SMS with `text` ("": none)."""
+    reply = f"<Message>{escape(text)}</Message>" if text else ""
+    return HttpResponse(f'<?xml version="1.0" encoding="UTF-8"?><Response>{reply}</Response>',
+                        content_type="text/xml; charset=utf-8")
 
 
 def answer(query_id: str, text: str) -> JsonResponse:

@@ -197,6 +197,10 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The id the service gave the sent message (a Matrix event id, a Twilio message SID):
+    # a reply in a Matrix room names the reminder it answers by it. The dispatcher inserts
+    # deliveries with SQL of its own, hence the database default.
+    provider_ref = models.CharField(max_length=255, blank=True, default="", db_default="")
 
     class Meta:
         constraints = [
@@ -214,6 +218,22 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"delivery {self.pk}"
+
+
+class ReplyCursor(models.Model):
+    """How far PulseRx has read the replies in a channel's Matrix room: the stream token
+    after the last event read, moved by one guarded UPDATE before the events are acted on,
+    so that each reply is read once however many workers read at once."""
+
+    channel = models.OneToOneField(UserChannel, on_delete=models.CASCADE, primary_key=True,
+                                   related_name="reply_cursor")
+    room_id = models.CharField(max_length=255, blank=True)  # the room's id (an alias resolved)
+    bot_user = models.CharField(max_length=255, blank=True)  # who sends: its words are not replies
+    position = models.CharField(max_length=255, blank=True)  # "" until the room is first read
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"reply cursor of channel {self.channel_id}"
 
 
 class PushSubscription(models.Model):

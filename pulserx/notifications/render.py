@@ -389,6 +389,20 @@ def push_payload(message: Message) -> dict[str, Any]:
     return payload
 
 
+def reply_prompt() -> str:
+    """How to answer a reminder by replying, in the active language."""
+    # Translators: the end of a reminder by SMS or in a Matrix room: the person answers
+    # "1" or "2" (PulseRx also understands the words for take, taken, skip and skipped).
+    return _("Reply 1 if you took it, 2 to skip.")
+
+
+def body_with_reply_prompt(message: Message) -> str:
+    """The body of a reminder on a channel answered by replying (SMS, Matrix): the body,
+    then how to reply, in the recipient's language."""
+    with reading(message.language):
+        return f"{message.body}\n\n{reply_prompt()}"
+
+
 def email_context(message: Message) -> dict[str, Any]:
     """The context of the reminder email's text and HTML templates (render them under
     `reading(message.language)`: the recipient's language)."""

@@ -18,6 +18,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from pulserx.notifications.models import Channel, Delivery, DeliveryStatus
 from pulserx.notifications.sending import attempt_delivery, preload
@@ -89,6 +90,33 @@ CHANNEL_CHUNKS_MAX = 4
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def read_matrix_replies() -> None:
+    """Read the Matrix rooms that have a reminder still to be answered, and answer "1" /
+    "2" there (channels.matrix_replies). It runs in the channels' lane: when the lane is
+    full it does nothing, and the next run (PULSERX_MATRIX_REPLY_SECONDS later) reads."""
+    if not _channel_lane.acquire(blocking=False):
+        return
+    try:
+        from pulserx.notifications.channels.matrix_replies import read_all_rooms
+
+        read_all_rooms(database_now())
+    finally:
+        _channel_lane.release()
+
+
+def ask_for_matrix_replies() -> bool:
+    """Queue one `read_matrix_replies` on the channels queue, unless a worker did in the
+    last PULSERX_MATRIX_REPLY_SECONDS (one Redis SET NX: many workers, one read)."""
+    from pulserx.live import redis_client
+
+    period = settings.PULSERX_MATRIX_REPLY_SECONDS
+    if not redis_client().set("pulserx:matrix-replies", "1", nx=True, ex=max(period - 1, 1)):
+        return False
+    read_matrix_replies.apply_async(queue=QUEUES[Channel.SERVICE])
+    return True
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def publish_dose_state(channel_ids: list[int], dose_id: int) -> None:
     """A recorded dose as the retained state of the users' Home Assistant channels."""
     from pulserx.notifications.transports.mqtt import publish_recorded
@@ -97,13 +125,22 @@ def publish_dose_state(channel_ids: list[int], dose_id: int) -> None:
 
 
 def dose_state_changed(sender: object, dose: Any, **kwargs: object) -> None:
-    """`dose_recorded`: tell the patient's Home Assistant (MQTT) channels, once the record
-    is committed. Ids only travel; a failure leaves the state as it was, as a lost live
-    event does (the next reminder's state replaces it)."""
-    from pulserx.notifications.models import Service, UserChannel
+    """`dose_recorded`: tell the Home Assistant (MQTT) channels of the patient and of the
+    givers who were reminded of the dose, once the record is committed. Ids only travel; a
+    failure leaves the state as it was, as a lost live event does (the next reminder's
+    state replaces it)."""
+    from pulserx.notifications.models import (
+        Notification,
+        NotificationKind,
+        Service,
+        UserChannel,
+    )
 
-    ids = list(UserChannel.objects.filter(user_id=dose.patient.user_id, service=Service.MQTT,
-                                          paused=False).values_list("pk", flat=True))
+    givers = Notification.objects.filter(dose_id=dose.pk, kind=NotificationKind.GIVER_REMINDER
+                                         ).values("recipient_id")
+    ids = list(UserChannel.objects.filter(
+        Q(user_id=dose.patient.user_id) | Q(user_id__in=givers), service=Service.MQTT,
+        paused=False).values_list("pk", flat=True))
     if ids:
         transaction.on_commit(lambda: publish_dose_state.apply_async(
             (ids, dose.pk), queue=QUEUES[Channel.MQTT]))

@@ -12,4 +12,6 @@ urlpatterns = [
          name="channel-dose-action"),
     path("channels/telegram/<int:channel_id>/", channel_button_views.telegram_webhook,
          name="channel-telegram-webhook"),
+    path("channels/twilio/<int:channel_id>/", channel_button_views.twilio_webhook,
+         name="channel-twilio-webhook"),
 ]

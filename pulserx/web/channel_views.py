@@ -8,12 +8,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pulserx.notifications.channels import catalogue, editing
 from pulserx.notifications.channels.editing import ChannelError
-from pulserx.notifications.models import UserChannel
+from pulserx.notifications.models import Service, UserChannel
+from pulserx.siteurl import site_url
 from pulserx.web.access import patient_label
 from pulserx.web.channel_forms import ChannelForm
 
@@ -28,16 +30,19 @@ def channels_page(request: HttpRequest) -> HttpResponse:
     channels = UserChannel.objects.filter(user=request.user)  # type: ignore[misc]
     names = dict(medication_choices(request))
     return render(request, "web/channels.html", {
-        "channels": [shown(editing.view_of(c), names) for c in channels],
+        "channels": [shown(editing.view_of(c), names, site_url(request)) for c in channels],
         "services": [(spec.service.value, spec.service.label)
                      for spec in catalogue.SERVICES.values()],
     })
 
 
-def shown(view: editing.ChannelView, names: dict[int, str]) -> dict[str, object]:
-    """A channel as its card shows it: field labels, masked values, what it sends."""
+def shown(view: editing.ChannelView, names: dict[int, str], site: str) -> dict[str, object]:
+    """A channel as its card shows it: field labels, masked values, what it sends, and for
+    SMS the address Twilio posts replies to."""
     labels = {f.name: f.label for f in catalogue.spec_for(view.service).fields}
     return {"view": view,
+            "reply_webhook": site + reverse("channel-twilio-webhook", args=[view.id])
+            if view.service == Service.TWILIO else "",
             "settings": [(labels[name], value) for name, value in view.settings.items()
                          if value],
             "sends": [editing.KIND_LABELS[kind] for kind, on in view.kinds.items() if on],

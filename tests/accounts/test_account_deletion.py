@@ -24,6 +24,7 @@ from pulserx.notifications.models import (
     Notification,
     NotificationKind,
     PushSubscription,
+    ReplyCursor,
     Service,
     UserChannel,
 )
@@ -97,6 +98,9 @@ def fill_every_table(patient: Patient, caregiver: User) -> None:
         Delivery.objects.create(notification=note, channel=Channel.EMAIL)
     UserChannel.objects.create(user=user, service=Service.NTFY, name="phone",
                                sealed_settings="sealed")
+    room = UserChannel.objects.create(user=user, service=Service.MATRIX, name="room",
+                                      sealed_settings="sealed")
+    ReplyCursor.objects.create(channel=room, room_id="!room:example.org", position="s1")
     PushSubscription.objects.create(user=user, endpoint="https://push.example/abc",
                                     p256dh="key", auth="auth")
     ApiToken.issue(user, "script")
@@ -113,7 +117,8 @@ def test_the_purge_leaves_no_row_of_the_deleted_patient(patient, caregiver, othe
     before = rows_of(patient)
     others_before = rows_of(other_patient)
     for label in ("reminders.Dose", "notifications.Notification", "notifications.Delivery",
-                  "notifications.UserChannel", "notifications.PushSubscription",
+                  "notifications.UserChannel", "notifications.ReplyCursor",
+                  "notifications.PushSubscription",
                   "api.ApiToken", "accounts.CareLink", "accounts.AccessRecord",
                   "sessions.Session(decoded)", "axes.AccessAttempt(username)"):
         assert before[label] > 0, label

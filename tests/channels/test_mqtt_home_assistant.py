@@ -151,3 +151,35 @@ def test_a_dose_taken_becomes_the_retained_state(broker: int, patient: Patient,
     [state] = live.wait_for(f"pulserx/{patient.user.pk}/state")
     live.close()
     assert state["status"] == "taken" and state["dose_id"] == dose.pk
+
+
+def test_a_givers_reminder_is_a_due_dose_in_their_home_assistant(
+        broker: int, patient: Patient, django_capture_on_commit_callbacks: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pulserx.accounts.models import CareRole
+    from pulserx.notifications import tasks
+    from pulserx.reminders.actions import record_dose
+    from pulserx.reminders.models import DoseStatus
+    from tests.care.conftest import carer
+
+    monkeypatch.setattr(tasks.publish_dose_state, "apply_async",
+                        lambda args, queue: tasks.publish_dose_state(*args))
+    ana = carer(patient, "Ana", CareRole.GIVES)
+    add_channel(ana, "mqtt", "Ana's kitchen", {"broker": f"mqtt://127.0.0.1:{broker}"})
+    live = Subscriber(broker)
+    dose = remind_now(patient)
+    pending = Delivery.objects.filter(channel=Channel.MQTT, status=DeliveryStatus.PENDING)
+    send_deliveries([[d.pk, d.attempts] for d in pending], Channel.MQTT)
+
+    [state] = live.wait_for(f"pulserx/{ana.pk}/state")
+    [event] = live.wait_for(f"pulserx/{ana.pk}/event")
+    assert state["status"] == "due" and state["dose_id"] == dose.pk  # not "giver_reminder"
+    assert str(state["body"]).startswith("Give 2 tablets, due at ")
+    assert event["event_type"] == "giver_reminder"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record_dose(dose.pk, DoseStatus.TAKEN, by=ana)
+
+    [_, given] = live.wait_for(f"pulserx/{ana.pk}/state", count=2)
+    live.close()
+    assert given["status"] == "taken" and given["dose_id"] == dose.pk

@@ -93,6 +93,8 @@ class ServiceSpec:
     url: Callable[[dict[str, str]], str]
     # Take / Skip buttons on a reminder (ntfy actions, a Telegram inline keyboard).
     buttons: bool = False
+    # A reminder is answered by replying "1" or "2" (an SMS, a message in a Matrix room).
+    replies: bool = False
 
     def clean(self, raw: dict[str, Any]) -> dict[str, str]:
         """The checked values of every field; FieldError naming the first bad one."""
@@ -220,7 +222,7 @@ SERVICES: dict[Service, ServiceSpec] = {spec.service: spec for spec in (
               gettext_lazy("the access token of the account that sends"), secret=True),
         Field("room", gettext_lazy("Room"), r"[!#][!-9;-~]{1,255}:[A-Za-z0-9.-]+(:[0-9]{1,5})?",
               gettext_lazy("a room id (!abc:example.org) or alias (#room:example.org)")),
-    ), matrix_url),
+    ), matrix_url, replies=True),
     ServiceSpec(Service.PUSHOVER, (
         Field("user_key", gettext_lazy("User key"), r"[A-Za-z0-9]{30}",
               gettext_lazy("30 letters and digits"),
@@ -257,7 +259,7 @@ SERVICES: dict[Service, ServiceSpec] = {spec.service: spec for spec in (
               gettext_lazy("32 hex digits"), secret=True),
         Field("from_number", gettext_lazy("From (your Twilio number)"), PHONE.pattern, _PHONE_HINT),
         Field("to_number", gettext_lazy("Send to"), PHONE.pattern, _PHONE_HINT),
-    ), twilio_url),
+    ), twilio_url, replies=True),
 )}
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from pulserx.accounts.models import CareLinkStatus, User
 from pulserx.notifications.channels import catalogue, sealing
-from pulserx.notifications.models import KIND_FIELDS, Service, UserChannel
+from pulserx.notifications.models import KIND_FIELDS, ReplyCursor, Service, UserChannel
 from pulserx.notifications.render import words_of_the_test_message
 from pulserx.plaintext import name_problem
 from pulserx.reminders.models import Medication
@@ -125,6 +125,8 @@ def update_channel(channel: UserChannel, *, name: Any = None, paused: bool | Non
         _, values = clean_settings(channel.service, merged_settings(channel, raw))
         channel.sealed_settings = sealing.seal(values)
     save(channel, only)
+    if raw is not None:  # another room or account: its replies are read afresh
+        ReplyCursor.objects.filter(channel=channel).delete()
     return channel
 
 

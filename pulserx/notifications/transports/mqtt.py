@@ -47,7 +47,10 @@ LABEL = "Home Assistant (MQTT)"
 STATUS = {NotificationKind.REMINDER: "due", NotificationKind.REALERT: "overdue",
           NotificationKind.CAREGIVER_MISSED: "missed",
           NotificationKind.MISSED_SUMMARY: "missed", NotificationKind.REFILL: "refill",
-          NotificationKind.CAREGIVER_OVERRIDE: "override"}
+          NotificationKind.CAREGIVER_OVERRIDE: "override",
+          # A giver's reminder is a dose due as the patient's is (the event type says whose).
+          NotificationKind.GIVER_REMINDER: "due"}
+assert set(STATUS) == set(NotificationKind), "every kind needs a sensor state"
 EVENT_TYPES = [*(kind.value for kind in NotificationKind), "test"]
 
 
@@ -80,7 +83,7 @@ def publications(prefix: str, user_id: int, message: Message,
                  due_at: str | None) -> list[Publication]:
     base = f"pulserx/{user_id}"
     words = {"title": message.title, "body": message.body, "dose_id": message.dose_id}
-    status = STATUS.get(message.kind, message.kind)  # type: ignore[call-overload]
+    status = STATUS.get(message.kind, message.kind)  # type: ignore[call-overload]  # "test"
     return [
         *discovery(prefix, user_id),
         Publication(f"{base}/state", json.dumps({"status": status, **words,

@@ -42,6 +42,8 @@ class Outcome:
 
     answers: list[tuple[int, str]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # The ids the services gave what was sent (a Matrix event id, a Twilio message SID).
+    message_ids: list[str] = field(default_factory=list)
     # JSON fields to add to a request whose path ends with the key: what a service takes
     # and Apprise has no parameter for (Telegram's reply_markup).
     json_additions: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -103,6 +105,8 @@ def _send(self: requests.Session, request: requests.PreparedRequest,
     finally:
         pooled.cookies.clear()  # nothing one channel's server set may reach another's
     outcome.answers.append((response.status_code, explanation(response)))
+    if sent_id := message_id(response):
+        outcome.message_ids.append(sent_id)
     return response
 
 
@@ -142,6 +146,27 @@ def failed_request(request: requests.PreparedRequest, error: Exception) -> str:
     if isinstance(error, requests.exceptions.Timeout):
         return f"{host} did not answer in time"
     return f"{host} could not be reached ({type(error).__name__})"
+
+
+# The keys under which the services name what they accepted: Matrix's send answers
+# {"event_id": …}, Twilio's Messages resource {"sid": …}.
+_ID_KEYS = ("event_id", "sid")
+
+
+def message_id(response: requests.Response) -> str:
+    """The id a service gave the message it accepted, "" when it names none."""
+    if not 200 <= response.status_code < 300:
+        return ""
+    try:
+        data = json.loads(response.content[:4096])
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    if isinstance(data, dict):
+        for key in _ID_KEYS:
+            value = data.get(key)
+            if isinstance(value, str) and 0 < len(value) <= 255:
+                return value
+    return ""
 
 
 def explanation(response: requests.Response) -> str:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from pulserx.notifications.channels import buttons, catalogue
 from pulserx.notifications.models import ALERT_KINDS, Delivery, Service, UserChannel
-from pulserx.notifications.render import reading, stored_message
+from pulserx.notifications.render import body_with_reply_prompt, reading, stored_message
 from pulserx.notifications.transports.base import (
     Transport,
     TransportError,
@@ -62,10 +62,11 @@ def failure(service: Service, outcome: object) -> TransportError:
 
 def send_text(service: Service, values: dict[str, str], title: str, body: str,
               extra: dict[str, str] | None = None,
-              json_additions: dict[str, dict[str, Any]] | None = None) -> None:
-    """Send one message through the service; TransportError with a reason otherwise.
-    `extra`: URL parameters for the service (ntfy's actions); `json_additions`: fields
-    for its requests that Apprise has no parameter for (Telegram's inline keyboard)."""
+              json_additions: dict[str, dict[str, Any]] | None = None) -> str:
+    """Send one message through the service and return the id the service gave it ("" if
+    none); TransportError with a reason otherwise. `extra`: URL parameters for the service
+    (ntfy's actions); `json_additions`: fields for its requests that Apprise has no
+    parameter for (Telegram's inline keyboard)."""
     from urllib.parse import quote, urlencode
 
     import apprise
@@ -93,6 +94,7 @@ def send_text(service: Service, values: dict[str, str], title: str, body: str,
         sent = notifier.notify(body=body, title=title)
     if not sent:
         raise failure(service, outcome)
+    return outcome.message_ids[-1] if outcome.message_ids else ""
 
 
 class ServiceTransport(Transport):
@@ -100,9 +102,10 @@ class ServiceTransport(Transport):
         notification, channel, values = user_channel_send(delivery)
         message = stored_message(notification)
         service = Service(channel.service)
+        body = message.body
         extra: dict[str, str] = {}
         additions: dict[str, dict[str, Any]] = {}
-        # The services' buttons record as the patient: a giver's reminder has none there.
+        # The services' buttons and replies record as the patient: a giver's reminder has none.
         if message.actionable and message.dose_id is not None and message.kind in ALERT_KINDS:
             with reading(message.language):  # the buttons' words: the recipient's language
                 if service == Service.NTFY:
@@ -111,8 +114,12 @@ class ServiceTransport(Transport):
                 elif service == Service.TELEGRAM:
                     additions["/sendMessage"] = {"reply_markup": buttons.telegram_keyboard(
                         channel.pk, message.dose_id)}
-        send_text(service, values, message.title, message.body, extra=extra,
-                  json_additions=additions)
+            if catalogue.spec_for(service).replies:
+                body = body_with_reply_prompt(message)
+        sent_id = send_text(service, values, message.title, body, extra=extra,
+                            json_additions=additions)
+        if sent_id:  # how a reply names the reminder it answers (channels.replies)
+            Delivery.objects.filter(pk=delivery.pk).update(provider_ref=sent_id)
 
 
 def register_telegram_webhook(channel: UserChannel, values: dict[str, str]) -> str:

@@ -389,8 +389,11 @@ def push_payload(message: Message) -> dict[str, Any]:
     return payload
 
 
-def reply_prompt() -> str:
+def reply_prompt(kind: str = NotificationKind.REMINDER) -> str:
     """How to answer a reminder by replying, in the active language."""
+    if kind == NotificationKind.GIVER_REMINDER:
+        # Translators: the end of a carer's reminder by SMS or in a Matrix room.
+        return _("Reply 1 once you have given it, 2 to skip.")
     # Translators: the end of a reminder by SMS or in a Matrix room: the person answers
     # "1" or "2" (PulseRx also understands the words for take, taken, skip and skipped).
     return _("Reply 1 if you took it, 2 to skip.")
@@ -400,7 +403,7 @@ def body_with_reply_prompt(message: Message) -> str:
     """The body of a reminder on a channel answered by replying (SMS, Matrix): the body,
     then how to reply, in the recipient's language."""
     with reading(message.language):
-        return f"{message.body}\n\n{reply_prompt()}"
+        return f"{message.body}\n\n{reply_prompt(message.kind)}"
 
 
 def email_context(message: Message) -> dict[str, Any]:

@@ -126,3 +126,28 @@ def test_the_button_path_is_the_urlconfs() -> None:
     from pulserx.notifications.channels.buttons import ACTION_PATH
 
     assert ACTION_PATH.format(token="abc") == reverse("channel-dose-action", args=["abc"])
+
+
+def test_a_giver_s_ntfy_reminder_says_given_and_records_as_the_giver(
+        patient: Patient, client: Client,
+        api_server: Callable[[Respond], LoopbackAPI]) -> None:
+    from pulserx.accounts.models import CareLink, CareRole
+    from tests.care.conftest import carer
+
+    ana = carer(patient, "Ana", CareRole.GIVES)
+    ntfy = api_server(lambda request: (200, {"id": "m1"}))
+    add_channel(ana, "ntfy", "Ana's phone", {"server": ntfy.origin, "topic": "ana"})
+    dose = remind_now(patient)
+    send_pending()
+    [publish] = ntfy.received
+    buttons = ntfy_buttons(publish)
+    assert set(buttons) == {"Given", "Skip"}
+
+    given = client.post(buttons["Given"])
+    assert (given.status_code, given.content.decode()) == (200, "Given.")
+    dose.refresh_from_db()
+    assert dose.status == DoseStatus.TAKEN and dose.acted_by == ana
+    # A giver who has left the team cannot record with a button they were sent.
+    CareLink.objects.filter(caregiver=ana).delete()
+    skip = client.post(buttons["Skip"])
+    assert skip.content.decode() == "This dose is no longer in PulseRx."

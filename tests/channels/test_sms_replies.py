@@ -209,3 +209,26 @@ def test_twilio_signs_the_url_with_or_without_its_default_port(signed_url: str,
     assert twilio_signed(AUTH_TOKEN, site_url + "/channels/twilio/7/", form, signature)
     assert not twilio_signed(AUTH_TOKEN, site_url + "/channels/twilio/8/", form, signature)
     assert not twilio_signed(AUTH_TOKEN, site_url + "/channels/twilio/7/", form, "")
+
+
+def test_a_giver_replies_1_to_their_reminder_and_it_is_given(
+        patient: Patient, settings: SettingsWrapper, client: Client,
+        public_api: Callable[[list[str], Respond], LoopbackAPI]) -> None:
+    from pulserx.accounts.models import CareRole
+    from tests.care.conftest import carer
+
+    settings.SITE_URL = SITE
+    twilio = public_api(["api.twilio.com"], lambda request: (
+        201, {"sid": f"SM{len(twilio.received):032d}", "status": "queued"}))
+    ana = carer(patient, "Ana", CareRole.GIVES)
+    channel = add_channel(ana, "twilio", "Ana's phone", {
+        "account_sid": TWILIO_SID, "auth_token": AUTH_TOKEN, "from_number": TWILIO_NUMBER,
+        "to_number": PATIENTS_PHONE})
+    dose = remind_now(patient)
+    send_pending()
+    [sent] = twilio.received
+    assert sent.form()["Body"].endswith("Reply 1 once you have given it, 2 to skip.")
+
+    assert incoming(client, channel, "1") == (200, "Given.")
+    dose.refresh_from_db()
+    assert dose.status == DoseStatus.TAKEN and dose.acted_by == ana

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from pulserx.accounts.care import may_record_for
 from pulserx.accounts.models import User
 from pulserx.notifications.signed import is_claim
 from pulserx.reminders.actions import DoseActionError, record_dose
@@ -33,10 +34,13 @@ from pulserx.reminders.models import RECORD_ACTIONS, Dose, RecordedVia
 CHANNEL_SALT = "pulserx.channel-action"
 
 
-def button_titles() -> dict[str, str]:
-    """The buttons' words in the active language (the transport activates the message's)."""
-    # Translators: buttons on a reminder in a chat app (ntfy, Telegram): record the dose.
-    return {"take": pgettext("channel button", "Take"),
+def button_titles(giver: bool = False) -> dict[str, str]:
+    """The buttons' words in the active language (the transport activates the message's);
+    a giver's reminder says Given."""
+    # Translators: buttons on a reminder in a chat app (ntfy, Telegram): record the dose
+    # (Given: on a carer's reminder to give someone their dose).
+    return {"take": pgettext("channel button", "Given") if giver
+            else pgettext("channel button", "Take"),
             "skip": pgettext("channel button", "Skip")}
 _SHORT = {"take": "t", "skip": "s"}
 
@@ -84,11 +88,11 @@ def read_action_token(token: str) -> Press:
     return Press(dose_id=data["d"], action=data["a"], user_id=data["u"])
 
 
-def ntfy_actions(dose_id: int, user_id: int) -> str:
+def ntfy_actions(dose_id: int, user_id: int, giver: bool = False) -> str:
     """ntfy's `X-Actions` header: two `http` actions that POST to PulseRx."""
     return "; ".join(
         f"http, {title}, {action_url(dose_id, action, user_id)}, method=POST, clear=true"
-        for action, title in button_titles().items())
+        for action, title in button_titles(giver).items())
 
 
 # --- Telegram
@@ -117,10 +121,10 @@ def read_telegram_callback(channel_id: int, data: str) -> tuple[int, str]:
     return int(value[1:]), action
 
 
-def telegram_keyboard(channel_id: int, dose_id: int) -> dict[str, object]:
+def telegram_keyboard(channel_id: int, dose_id: int, giver: bool = False) -> dict[str, object]:
     return {"inline_keyboard": [[
         {"text": title, "callback_data": telegram_callback(channel_id, dose_id, action)}
-        for action, title in button_titles().items()]]}
+        for action, title in button_titles(giver).items()]]}
 
 
 def telegram_secret(channel_id: int) -> str:
@@ -133,15 +137,18 @@ def telegram_secret(channel_id: int) -> str:
 # --- the one way a press is recorded
 
 def record_press(dose_id: int, action: str, user: User) -> tuple[bool, str]:
-    """(recorded, what to tell the person, in the active language). Only the user's own
-    dose can be recorded."""
-    dose = Dose.objects.filter(pk=dose_id, patient__user=user).first()
-    if dose is None or not user.is_active:
+    """(recorded, what to tell the person, in the active language). The user's own dose,
+    or one of a person they still give to (`care.may_record_for`)."""
+    dose = Dose.objects.filter(pk=dose_id).first()
+    if dose is None or not user.is_active \
+            or not may_record_for(user, dose.patient_id, is_test=dose.is_test):
         return False, _("This dose is no longer in PulseRx.")
     try:
         with transaction.atomic():
             record_dose(dose.pk, RECORD_ACTIONS[action], by=user, via=RecordedVia.CHANNEL)
     except DoseActionError as error:
         return False, str(error)
-    # Translators: the answer to pressing Take (or Skip) on a reminder in a chat app.
-    return True, _("Taken. Well done.") if action == "take" else _("Skipped.")
+    if action != "take":
+        return True, _("Skipped.")
+    # Translators: the answer to pressing Take (Given, for a carer) on a reminder in a chat app.
+    return True, _("Taken. Well done.") if dose.patient.user_id == user.pk else _("Given.")

@@ -30,7 +30,7 @@ from django.utils.translation import pgettext
 
 from pulserx.notifications.channels.buttons import record_press
 from pulserx.notifications.models import (
-    ALERT_KINDS,
+    RECORDABLE_KINDS,
     Delivery,
     DeliveryStatus,
     UserChannel,
@@ -61,9 +61,10 @@ def reply_action(text: str) -> str | None:
 
 
 def reminders_sent(channel: UserChannel) -> QuerySet[Delivery]:
-    """The reminders (of a dose, that ask to act on it) sent on this channel, newest first."""
+    """The reminders (of a dose, that ask to act on it: the owner's own, or to give someone
+    theirs) sent on this channel, newest first."""
     return (Delivery.objects.filter(target=channel, status=DeliveryStatus.SENT,
-                                    notification__kind__in=ALERT_KINDS,
+                                    notification__kind__in=RECORDABLE_KINDS,
                                     notification__dose__isnull=False, sent_at__isnull=False)
             .select_related("notification__dose").order_by("-sent_at", "-pk"))
 

@@ -17,7 +17,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from pulserx.notifications.channels import buttons, catalogue
-from pulserx.notifications.models import ALERT_KINDS, Delivery, Service, UserChannel
+from pulserx.notifications.models import Delivery, NotificationKind, Service, UserChannel
 from pulserx.notifications.render import body_with_reply_prompt, reading, stored_message
 from pulserx.notifications.transports.base import (
     Transport,
@@ -105,15 +105,15 @@ class ServiceTransport(Transport):
         body = message.body
         extra: dict[str, str] = {}
         additions: dict[str, dict[str, Any]] = {}
-        # The services' buttons and replies record as the patient: a giver's reminder has none.
-        if message.actionable and message.dose_id is not None and message.kind in ALERT_KINDS:
+        if message.actionable and message.dose_id is not None:
+            giver = message.kind == NotificationKind.GIVER_REMINDER  # "Given", not "Take"
             with reading(message.language):  # the buttons' words: the recipient's language
                 if service == Service.NTFY:
                     extra["actions"] = buttons.ntfy_actions(message.dose_id,
-                                                            message.recipient_id)
+                                                            message.recipient_id, giver)
                 elif service == Service.TELEGRAM:
                     additions["/sendMessage"] = {"reply_markup": buttons.telegram_keyboard(
-                        channel.pk, message.dose_id)}
+                        channel.pk, message.dose_id, giver)}
             if catalogue.spec_for(service).replies:
                 body = body_with_reply_prompt(message)
         sent_id = send_text(service, values, message.title, body, extra=extra,

@@ -113,6 +113,26 @@ class OpenIDProvider:
 FORM_ACTION = re.compile(r'<form[^>]*action="([^"]+)"')
 
 
+def follow_back(browser: requests.Session, response: requests.Response, returns_to: str) -> str:
+    """Follow the provider's redirects until one leads to `returns_to`; that URL."""
+    for _ in range(10):
+        assert response.status_code in (302, 303), response.text
+        location = urljoin(response.url, response.headers["Location"])
+        if location.startswith(returns_to):
+            return location
+        response = browser.get(location, allow_redirects=False, timeout=10)
+    raise AssertionError("the provider never sent the browser back")
+
+
+def cancel_at_provider(authorization_url: str, returns_to: str) -> str:
+    """Open the provider's login page and cancel; the URL it sends the browser back to."""
+    browser = requests.Session()
+    page = browser.get(authorization_url, timeout=10)
+    assert page.status_code == 200, page.text
+    response = browser.get(page.url.rstrip("/") + "/abort", allow_redirects=False, timeout=10)
+    return follow_back(browser, response, returns_to)
+
+
 def log_in_at_provider(authorization_url: str, login: str, returns_to: str) -> str:
     """What a person does at the provider (its development login form), as plain HTTP: open
     the authorization URL, sign in as `login`, and follow the provider's redirects until one
@@ -125,10 +145,4 @@ def log_in_at_provider(authorization_url: str, login: str, returns_to: str) -> s
     response = browser.post(urljoin(page.url, action.group(1)),
                             data={"prompt": "login", "login": login, "password": "any"},
                             allow_redirects=False, timeout=10)
-    for _ in range(10):
-        assert response.status_code in (302, 303), response.text
-        location = urljoin(response.url, response.headers["Location"])
-        if location.startswith(returns_to):
-            return location
-        response = browser.get(location, allow_redirects=False, timeout=10)
-    raise AssertionError("the provider never sent the browser back")
+    return follow_back(browser, response, returns_to)

@@ -68,7 +68,12 @@ provider.use(async (ctx, next) => {
   const claims = decodeJwt(ctx.body.id_token);
   let key = signing.privateKey;
   if (misbehave === 'foreign-key') key = foreign.privateKey;
-  if (misbehave === 'wrong-audience') claims.aud = 'some-other-client';
+  // Addressed to another client, yet naming this one as the authorized party: a check of
+  // `azp` alone would let it through.
+  if (misbehave === 'wrong-audience') {
+    claims.aud = ['some-other-client'];
+    claims.azp = ctx.oidc.client.clientId;
+  }
   ctx.body = {
     ...ctx.body,
     id_token: await new SignJWT({ ...claims, jti: randomUUID() })

@@ -1,6 +1,10 @@
 """Signing in with an OpenID Connect provider: start, callback, the new account's finish
 page, and linking and unlinking in Settings. Every failure is a message on the sign-in page
-(or Settings, when linking), never a 500."""
+(or Settings, when linking), never a 500.
+
+The protocol module (`client`, and with it Authlib) is imported inside the two views that
+speak it: the worker loads the URL configuration to write links, and must not load Authlib.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ from pulserx.accounts import two_factor
 from pulserx.accounts.care import home_url
 from pulserx.accounts.clock_formats import remember_language_clock
 from pulserx.accounts.models import SignInIdentity, User
-from pulserx.accounts.sso import client, identities
+from pulserx.accounts.sso import identities
 from pulserx.accounts.sso.config import ProviderConfig
 from pulserx.accounts.sso.forms import FinishForm
 from pulserx.accounts.sso.identities import ProviderIdentity, Refused
@@ -73,6 +77,8 @@ def start(request: HttpRequest, name: str) -> HttpResponse:
     config = provider_named(request, name, back)
     if isinstance(config, HttpResponse):
         return config
+    from pulserx.accounts.sso import client
+
     request.session[FLOW_KEY] = {"provider": name, "next": safe_next(request),
                                  "link": request.user.pk if linking else None}
     redirect_uri = site_url(request) + reverse("sso_callback", kwargs={"name": name})
@@ -95,6 +101,8 @@ def callback(request: HttpRequest, name: str) -> HttpResponse:
                                   "browser, or took too long. Start again.")
                        % {"provider": config.label})
         return redirect(back)
+    from pulserx.accounts.sso import client
+
     try:
         identity = client.identity_from_callback(request, config)
     except client.ProviderUnavailable:

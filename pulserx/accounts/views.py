@@ -188,7 +188,7 @@ def account_security(request: HttpRequest) -> dict[str, Any]:
     """Settings → Two-step sign-in, Sign-in with other accounts and Signed-in sessions."""
     assert isinstance(request.user, User)
     return {**two_factor.settings_context(request.user),
-            **sso_identities.settings_context(request.user),
+            **sso_identities.settings_context(request),
             "signed_in_sessions": signed_in.sessions_of(request)}
 
 

@@ -3,6 +3,9 @@ address needed: the person proved both sides), and unlink only while another way
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.urls import reverse
@@ -15,8 +18,16 @@ from tests.support import https_client
 pytestmark = pytest.mark.django_db
 
 
+def link_href(client) -> str:
+    """Settings' "Link Test Provider" link."""
+    page = client.get(reverse("account_settings")).content.decode()
+    found = re.search(r'<a class="btn btn-secondary" href="([^"]+)">Link Test Provider</a>', page)
+    assert found, page
+    return html.unescape(found.group(1))
+
+
 def link(client, login: str):
-    response = client.post(reverse("sso_start", kwargs={"name": "test"}), {"link": "1"})
+    response = client.get(link_href(client))
     assert response.status_code == 302
     back = log_in_at_provider(response["Location"], login, CALLBACK)
     return client.get(back.removeprefix("https://testserver"))
@@ -44,9 +55,22 @@ def test_linking_while_signed_in_needs_no_confirmed_address(provider, patient):
     assert SignInIdentity.objects.get(user=patient.user).subject == "alex-work"
     # From now on that provider account signs in as this one, though its address is not confirmed.
     other = https_client()
-    start = other.post(reverse("sso_start", kwargs={"name": "test"}))
+    start = other.get(reverse("sso_start", kwargs={"name": "test"}))
     back = log_in_at_provider(start["Location"], "alex-work", CALLBACK)
     assert other.get(back.removeprefix("https://testserver"))["Location"] == reverse("today")
+
+
+def test_a_link_not_handed_out_by_settings_links_nothing(provider, patient, other_patient):
+    """Another page cannot make a signed-in browser link a provider account it chose: the
+    link's token belongs to the session Settings gave it to."""
+    victim, attacker = https_client(), https_client()
+    victim.force_login(patient.user)
+    attacker.force_login(other_patient.user)
+    for href in (link_href(attacker), reverse("sso_start", kwargs={"name": "test"}) + "?link=1"):
+        response = victim.get(href)
+        assert response["Location"] == reverse("account_settings") + "#sign-ins"
+        assert "choose “Link Test Provider” again" in victim.get(
+            response["Location"]).content.decode()
 
 
 def test_an_identity_that_signs_in_to_another_account_is_not_linked_again(

@@ -63,7 +63,7 @@ def test_a_provider_not_set_up_is_said_on_the_sign_in_page_and_by_the_system_che
     client = https_client()
     assert "Sign in with Authentik" in client.get(reverse("login")).content.decode()
 
-    response = client.post(reverse("sso_start", kwargs={"name": "authentik"}))
+    response = client.get(reverse("sso_start", kwargs={"name": "authentik"}))
 
     assert response.status_code == 302 and response["Location"] == reverse("login")
     page = client.get(response["Location"]).content.decode()

@@ -25,7 +25,7 @@ NOT_CONFIRMED = "PulseRx could not confirm this sign-in with Test Provider"
 
 
 def start(client: Client) -> str:
-    response = client.post(reverse("sso_start", kwargs={"name": "test"}))
+    response = client.get(reverse("sso_start", kwargs={"name": "test"}))
     assert response.status_code == 302, response.content
     return str(response["Location"])
 
@@ -130,7 +130,7 @@ def test_a_provider_whose_discovery_names_another_issuer_is_not_used(ana, settin
     settings.PULSERX_OIDC_PROVIDERS = {
         "test": ana.config(issuer=f"http://localhost:{ana.port}")}
     client = https_client()
-    response = client.post(reverse("sso_start", kwargs={"name": "test"}))
+    response = client.get(reverse("sso_start", kwargs={"name": "test"}))
     assert response["Location"] == reverse("login")
     assert "PulseRx could not reach Test Provider just now" in client.get(
         response["Location"]).content.decode()
@@ -143,7 +143,7 @@ def test_a_provider_that_is_down_is_said_plainly(ana, settings):
     # Down before PulseRx first asked it: the sign-in button says so.
     settings.PULSERX_OIDC_PROVIDERS = {"test": ana.config(
         issuer=f"http://127.0.0.1:{free_port()}")}
-    response = https_client().post(reverse("sso_start", kwargs={"name": "test"}))
+    response = https_client().get(reverse("sso_start", kwargs={"name": "test"}))
     assert response.status_code == 302 and response["Location"] == reverse("login")
     # Down between the button and the way back: the callback says so.
     settings.PULSERX_OIDC_PROVIDERS = {"test": ana.config()}
@@ -153,4 +153,4 @@ def test_a_provider_that_is_down_is_said_plainly(ana, settings):
 
 
 def test_an_unknown_provider_name_is_a_404(ana):
-    assert https_client().post(reverse("sso_start", kwargs={"name": "nope"})).status_code == 404
+    assert https_client().get(reverse("sso_start", kwargs={"name": "nope"})).status_code == 404

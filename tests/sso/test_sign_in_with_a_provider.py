@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def start(client: Client, next_url: str = "") -> str:
     """Press "Sign in with Test Provider"; the provider's authorization URL."""
-    response = client.post(reverse("sso_start", kwargs={"name": "test"}),
+    response = client.get(reverse("sso_start", kwargs={"name": "test"}),
                            {"next": next_url} if next_url else {})
     assert response.status_code == 302, response.content
     return str(response["Location"])

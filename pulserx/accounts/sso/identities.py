@@ -16,11 +16,14 @@ No Authlib here: the account pages import this module, and what a provider said 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core import signing
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -155,11 +158,35 @@ def label_of(identity: SignInIdentity) -> str:
     return config.label if config else identity.provider
 
 
-def settings_context(user: User) -> dict[str, Any]:
-    """Settings → Sign-in with other accounts: what is linked, and what could be."""
+LINK_SALT = "pulserx.accounts.sso.link"
+LINK_FOR = timedelta(hours=1)
+
+
+def link_token(request: HttpRequest) -> str:
+    """What Settings' "Link <provider>" carries: this signed-in session asked for it (a page
+    elsewhere cannot make the browser link an account the person did not choose)."""
+    return signing.dumps(request.user.pk, salt=f"{LINK_SALT}:{request.session.session_key}")
+
+
+def is_link_token(request: HttpRequest, token: str) -> bool:
+    if not request.user.is_authenticated:
+        return False
+    try:
+        user_id = signing.loads(token, salt=f"{LINK_SALT}:{request.session.session_key}",
+                                max_age=LINK_FOR)
+    except signing.BadSignature:
+        return False
+    return bool(user_id == request.user.pk)
+
+
+def settings_context(request: HttpRequest) -> dict[str, Any]:
+    """Settings → Sign in with other accounts: what is linked, and what could be."""
+    user = request.user
+    assert isinstance(user, User)
     linked = list(user.sign_in_identities.order_by("created_at", "pk"))
     return {
         "sign_in_identities": [(identity, label_of(identity), can_unlink(user, identity))
                                for identity in linked],
         "sso_providers": list(settings.PULSERX_OIDC_PROVIDERS.values()),
+        "sso_link_token": link_token(request) if settings.PULSERX_OIDC_PROVIDERS else "",
     }

@@ -69,14 +69,22 @@ def unreachable(request: HttpRequest, config: ProviderConfig, back: str) -> Http
     return redirect(back)
 
 
-@require_POST
 def start(request: HttpRequest, name: str) -> HttpResponse:
-    """Off to the provider. Signed in, this links the provider's account to this one."""
-    linking = request.user.is_authenticated and request.POST.get("link") == "1"
+    """Off to the provider. With Settings' `link` token, this links the provider's account to
+    the signed-in one instead of signing in.
+
+    A link, not a form: the pages' Content-Security-Policy (`form-action 'self'`) stops a form
+    whose answer redirects to another site. Starting to sign in changes nothing here; linking
+    would, so its link carries a token only Settings hands out (`identities.link_token`)."""
+    linking = "link" in request.GET
     back = settings_url() if linking else reverse("login")
     config = provider_named(request, name, back)
     if isinstance(config, HttpResponse):
         return config
+    if linking and not identities.is_link_token(request, request.GET["link"]):
+        messages.error(request, _("Open Settings and choose “Link %(provider)s” again.")
+                       % {"provider": config.label})
+        return redirect(back)
     from pulserx.accounts.sso import client
 
     request.session[FLOW_KEY] = {"provider": name, "next": safe_next(request),

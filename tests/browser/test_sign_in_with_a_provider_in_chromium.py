@@ -74,6 +74,13 @@ def test_a_new_person_signs_up_through_the_provider(page: Page, provider: OpenID
     assert Patient.objects.get(user=user).timezone == HOME_ZONE
     assert SignInIdentity.objects.get(user=user).issuer == provider.issuer
 
+    page.goto("/accounts/settings/")
+    linked = page.locator("#sign-ins")
+    expect(linked).to_contain_text("ana@example.org")
+    expect(linked).to_contain_text("Your only way in: it stays linked.")
+    expect(linked.get_by_role("link", name="Link Test Provider")).to_be_visible()
+    assert axe_violations(page) == []
+
 
 @pytest.mark.browser
 def test_the_second_step_is_asked_for_after_the_provider(page: Page, provider: OpenIDProvider,

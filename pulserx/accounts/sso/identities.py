@@ -64,12 +64,14 @@ def account_for(identity: ProviderIdentity) -> User | None:
     if known is not None:
         return usable(known.user)
     if not identity.email or not can_receive_mail(identity.email):
+        # Translators: %(provider)s is the name of a sign-in service ("Authentik", "Keycloak").
         raise Refused(_("%(provider)s did not give PulseRx an email address, so PulseRx cannot "
                         "find or create your account. Sign in with your password, then link "
                         "%(provider)s in Settings.") % {"provider": identity.label})
     if not identity.email_verified:
         # The same words whether or not an account has the address: they tell nobody who
         # has an account here.
+        # Translators: %(provider)s is the name of a sign-in service ("Authentik", "Keycloak").
         raise Refused(_("%(provider)s has not confirmed that %(email)s is your address, so "
                         "PulseRx cannot use it to find or create your account. Confirm the "
                         "address at %(provider)s and sign in again, or sign in with your "
@@ -100,6 +102,7 @@ def link(user: User, identity: ProviderIdentity) -> SignInIdentity:
     found = SignInIdentity.objects.filter(issuer=identity.issuer,
                                           subject=identity.subject).first()
     if found is not None and found.user_id != user.pk:
+        # Translators: %(provider)s is the name of a sign-in service ("Authentik", "Keycloak").
         raise Refused(_("That %(provider)s account already signs in to another PulseRx "
                         "account.") % {"provider": identity.label})
     if found is not None:
@@ -125,6 +128,7 @@ def create_account(identity: ProviderIdentity, *, first_name: str, account_type:
             save_new_account(user, account_type, zone)
             link(user, identity)
     except IntegrityError:
+        # Translators: %(provider)s is the name of a sign-in service ("Authentik", "Keycloak").
         raise Refused(_("An account with %(email)s was created in the meantime. Sign in with "
                         "%(provider)s again.") % {"email": identity.email,
                                                   "provider": identity.label}) from None

@@ -55,6 +55,7 @@ def provider_named(request: HttpRequest, name: str, back: str) -> ProviderConfig
         raise Http404("No such sign-in provider.")
     if not config.usable:
         log.error("OpenID provider %s is not set up: %s", name, config.problem)
+        # Translators: %(provider)s is the name of a sign-in service ("Authentik", "Keycloak").
         messages.error(request, _("Signing in with %(provider)s is not set up correctly on "
                                   "this server. Sign in with your password, and tell the "
                                   "people who run PulseRx.") % {"provider": config.label})
@@ -63,6 +64,7 @@ def provider_named(request: HttpRequest, name: str, back: str) -> ProviderConfig
 
 
 def unreachable(request: HttpRequest, config: ProviderConfig, back: str) -> HttpResponse:
+    # Translators: %(provider)s is the name of a sign-in service ("Authentik", "Keycloak").
     messages.error(request, _("PulseRx could not reach %(provider)s just now. Try again in a "
                               "few minutes, or sign in with your password.")
                    % {"provider": config.label})
@@ -82,6 +84,7 @@ def start(request: HttpRequest, name: str) -> HttpResponse:
     if isinstance(config, HttpResponse):
         return config
     if linking and not identities.is_link_token(request, request.GET["link"]):
+        # Translators: %(provider)s is the name of a sign-in service ("Authentik", "Keycloak").
         messages.error(request, _("Open Settings and choose “Link %(provider)s” again.")
                        % {"provider": config.label})
         return redirect(back)
@@ -105,6 +108,7 @@ def callback(request: HttpRequest, name: str) -> HttpResponse:
     if isinstance(config, HttpResponse):
         return config
     if flow is None or flow.get("provider") != name:
+        # Translators: %(provider)s is the name of a sign-in service ("Authentik", "Keycloak").
         messages.error(request, _("This sign-in with %(provider)s did not start in this "
                                   "browser, or took too long. Start again.")
                        % {"provider": config.label})
@@ -135,7 +139,9 @@ def callback(request: HttpRequest, name: str) -> HttpResponse:
 
 def refusal_message(config: ProviderConfig, reason: str) -> str:
     if reason == "access_denied":
+        # Translators: %(provider)s is the name of a sign-in service ("Authentik", "Keycloak").
         return _("Signing in with %(provider)s was cancelled.") % {"provider": config.label}
+    # Translators: %(provider)s is the name of a sign-in service ("Authentik", "Keycloak").
     return _("PulseRx could not confirm this sign-in with %(provider)s: its answer did not "
              "match the sign-in this browser started, or did not pass PulseRx's checks. "
              "Start again.") % {"provider": config.label}
@@ -156,6 +162,7 @@ def sign_in(request: HttpRequest, user: User, identity: ProviderIdentity,
 def link_signed_in(request: HttpRequest, identity: ProviderIdentity,
                    user_id: int) -> HttpResponse:
     if not isinstance(request.user, User) or request.user.pk != user_id:
+        # Translators: %(provider)s is the name of a sign-in service ("Authentik", "Keycloak").
         messages.error(request, _("Sign in again, then link %(provider)s from Settings.")
                        % {"provider": identity.label})
         return redirect("login")
@@ -164,6 +171,7 @@ def link_signed_in(request: HttpRequest, identity: ProviderIdentity,
     except Refused as refused:
         messages.error(request, str(refused))
     else:
+        # Translators: %(provider)s is the name of a sign-in service ("Authentik", "Keycloak").
         messages.success(request, _("You can now sign in with %(provider)s.")
                          % {"provider": identity.label})
     return redirect(settings_url())
@@ -221,6 +229,7 @@ def unlink(request: HttpRequest, identity_id: int) -> HttpResponse:
         messages.error(request, str(refused))
     else:
         label = identities.label_of(removed)
+        # Translators: %(provider)s is the name of a sign-in service ("Authentik", "Keycloak").
         messages.success(request, _("%(provider)s no longer signs in to your account.")
                          % {"provider": label})
     return redirect(settings_url())

@@ -19,24 +19,27 @@ from tests.support import free_port
 
 
 @pytest.fixture
-def provider(tmp_path: Path) -> Iterator[OpenIDProvider]:
-    port = free_port()
-    running = OpenIDProvider(config_path=tmp_path / "provider.json",
-                             redirect_uris=[f"http://127.0.0.1:{port}/accounts/sso/test/callback/"],
-                             port=free_port())
-    running.web_port = port  # type: ignore[attr-defined]
+def web_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def provider(tmp_path: Path, web_port: int) -> Iterator[OpenIDProvider]:
+    running = OpenIDProvider(
+        config_path=tmp_path / "provider.json",
+        redirect_uris=[f"http://127.0.0.1:{web_port}/accounts/sso/test/callback/"])
     running.start()
     yield running
     running.stop()
 
 
 @pytest.fixture
-def web_server(transactional_db: None, provider: OpenIDProvider,
+def web_server(transactional_db: None, provider: OpenIDProvider, web_port: int,
                monkeypatch: pytest.MonkeyPatch) -> Iterator[WebServer]:
     """PulseRx told about the provider through its environment, as an operator would."""
     for name, value in provider.environment().items():
         monkeypatch.setenv(name, value)
-    server = WebServer(provider.web_port)  # type: ignore[attr-defined]
+    server = WebServer(web_port)
     server.start()
     yield server
     server.stop()

@@ -56,6 +56,24 @@ def test_a_changed_state_is_refused(ana):
     assert not User.objects.filter(email="ana@example.org").exists()
 
 
+def test_an_answer_naming_another_issuer_is_refused(ana):
+    """RFC 9207: the provider names itself in its answer; one naming another is a mix-up."""
+    client = https_client()
+    back = urlsplit(log_in_at_provider(start(client), "ana", CALLBACK))
+    query = {key: values[0] for key, values in parse_qs(back.query).items()}
+    assert query["iss"] == ana.issuer
+    for iss in ("https://elsewhere.example", None):
+        again = https_client()
+        back = urlsplit(log_in_at_provider(start(again), "ana", CALLBACK))
+        query = {key: values[0] for key, values in parse_qs(back.query).items()}
+        if iss:
+            query["iss"] = iss
+        else:  # this provider says it always names itself: an answer without it is refused
+            del query["iss"]
+        assert NOT_CONFIRMED in answer(again, f"{back.path}?{urlencode(query)}")
+    assert not User.objects.filter(email="ana@example.org").exists()
+
+
 def test_a_changed_nonce_fails_the_id_token_check(ana):
     client = https_client()
     authorization = start(client)
@@ -148,7 +166,8 @@ def test_a_provider_that_is_down_is_said_plainly(ana, settings):
     # Down between the button and the way back: the callback says so.
     settings.PULSERX_OIDC_PROVIDERS = {"test": ana.config()}
     state = parse_qs(urlsplit(authorization).query)["state"][0]
-    page = answer(client, f"/accounts/sso/test/callback/?code=abc&state={state}")
+    query = urlencode({"code": "abc", "state": state, "iss": ana.issuer})
+    page = answer(client, f"/accounts/sso/test/callback/?{query}")
     assert "PulseRx could not reach Test Provider just now" in page
 
 

@@ -87,6 +87,13 @@ def identity_from_callback(request: HttpRequest, config: ProviderConfig) -> Prov
     """Exchange the callback's code and check the ID token; who it names."""
     metadata = discovered(config)
     client = client_for(config)
+    returned_issuer = request.GET.get("iss")
+    says_issuer = metadata.get("authorization_response_iss_parameter_supported") is True
+    if returned_issuer != metadata["issuer"] and (returned_issuer or says_issuer):
+        # RFC 9207: the answer names who sent it; another provider's answer (a mix-up) stops
+        # here, before its code is sent anywhere.
+        log.warning("OpenID provider %s: callback names another issuer", config.name)
+        raise ProviderRefused("iss")
     try:
         token = client.authorize_access_token(request, claims_options={
             "iss": {"essential": True, "value": metadata["issuer"]},

@@ -18,8 +18,17 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m pulserx.devserver
 
+# The single sign-on tests' OpenID Connect provider (node): installed from its lock file, again
+# whenever the lock file is newer than the last install. The tests themselves download nothing.
+PROVIDER_DIR := tests/sso/provider
+PROVIDER_STAMP := $(PROVIDER_DIR)/node_modules/.installed
+
+$(PROVIDER_STAMP): $(PROVIDER_DIR)/package-lock.json $(PROVIDER_DIR)/package.json
+	cd $(PROVIDER_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## make test: lint, type-check, and the whole suite (SQLite; PostgreSQL with DATABASE_URL).
-test: $(STAMP)
+test: $(STAMP) $(PROVIDER_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy pulserx
 	PULSERX_VAR_DIR=var/test $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -17,6 +17,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy
 
+from pulserx.accounts.sso.config import providers_from_env as oidc_providers_from_env
 from pulserx.envparse import env_bool, env_duration, env_int, env_list, env_str
 from pulserx.siteurl import DEFAULT_SITE_URL
 
@@ -229,6 +230,12 @@ OTP_STATIC_THROTTLE_FACTOR = 0
 PULSERX_ACCESS_LOG_DAYS = env_int("PULSERX_ACCESS_LOG_DAYS", 365)
 # How long an account waits, after its owner asked for deletion, before it is purged.
 PULSERX_DELETION_GRACE = timedelta(days=7)
+# Single sign-on over OpenID Connect (pulserx/accounts/sso/): the providers listed in
+# PULSERX_OIDC_PROVIDERS, each from PULSERX_OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET and
+# _LABEL. Their discovery documents are fetched when someone first uses them, not here.
+PULSERX_OIDC_PROVIDERS = oidc_providers_from_env(os.environ)
+# How long a provider may take to answer PulseRx's own requests (discovery, keys, tokens).
+PULSERX_OIDC_TIMEOUT = env_duration("PULSERX_OIDC_TIMEOUT", timedelta(seconds=10))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -1,4 +1,5 @@
-"""Django admin for staff: users, patient profiles and care links (no health data here)."""
+"""Django admin for staff: users, patient profiles, care links and linked sign-ins (no health
+data here)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from pulserx.accounts.models import CareLink, Patient, User
+from pulserx.accounts.models import CareLink, Patient, SignInIdentity, User
 
 
 class UserCreationAdminForm(AdminUserCreationForm):
@@ -64,3 +65,18 @@ class CareLinkAdmin(admin.ModelAdmin):
     # The invitation token would let whoever reads it join the care team: never shown.
     exclude = ("token",)
     readonly_fields = ("created_at",)
+
+
+@admin.register(SignInIdentity)
+class SignInIdentityAdmin(admin.ModelAdmin):
+    """Staff may remove a link (e.g. a provider account that changed hands), not forge one."""
+
+    list_display = ("id", "user", "provider", "email", "created_at", "last_used_at")
+    list_filter = ("provider",)
+    search_fields = ("user__email", "email", "subject")
+    raw_id_fields = ("user",)
+    readonly_fields = ("user", "provider", "issuer", "subject", "email", "created_at",
+                       "last_used_at")
+
+    def has_add_permission(self, request: object) -> bool:
+        return False

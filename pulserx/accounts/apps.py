@@ -16,6 +16,7 @@ class AccountsConfig(AppConfig):
             forget_sign_out,
             record_sign_in,
         )
+        from pulserx.accounts.sso import checks  # noqa: F401  (registers the system check)
         from pulserx.accounts.throttle import forget_own_failures
 
         user_logged_in.connect(forget_own_failures, dispatch_uid="pulserx-forget-own-failures")

@@ -123,24 +123,34 @@ class SignUpForm(BaseUserCreationForm):
 
     def clean(self) -> dict[str, Any]:
         super().clean()
-        cleaned = self.cleaned_data
-        wants_zone = cleaned.get("account_type") == AccountType.PATIENT
-        if wants_zone and not cleaned.get("timezone") and "timezone" not in self.errors:
-            self.add_error("timezone", _("Choose your home time zone."))
-        return cleaned
+        require_home_zone(self)
+        return self.cleaned_data
 
     def save(self, commit: bool = True) -> User:
-        """Create the user, and for a patient their profile, all or nothing."""
         user: User = super().save(commit=False)
-        user.account_type = self.cleaned_data["account_type"]
-        with transaction.atomic():
-            user.save()
-            if user.account_type == AccountType.PATIENT:
-                Patient.objects.create(user=user, timezone=self.cleaned_data["timezone"])
-            elif self.cleaned_data["timezone"]:  # a caregiver's own clock
-                User.objects.filter(pk=user.pk).update(timezone=self.cleaned_data["timezone"])
-                user.timezone = self.cleaned_data["timezone"]
-        return user
+        return save_new_account(user, self.cleaned_data["account_type"],
+                                self.cleaned_data["timezone"])
+
+
+def require_home_zone(form: forms.BaseForm) -> None:
+    """A patient's reminders follow their home clock: a new patient account names one."""
+    cleaned = form.cleaned_data
+    wants_zone = cleaned.get("account_type") == AccountType.PATIENT
+    if wants_zone and not cleaned.get("timezone") and "timezone" not in form.errors:
+        form.add_error("timezone", _("Choose your home time zone."))
+
+
+def save_new_account(user: User, account_type: str, zone: str) -> User:
+    """Create the user, and for a patient their profile, all or nothing."""
+    user.account_type = account_type
+    with transaction.atomic():
+        user.save()
+        if user.account_type == AccountType.PATIENT:
+            Patient.objects.create(user=user, timezone=zone)
+        elif zone:  # a caregiver's own clock
+            User.objects.filter(pk=user.pk).update(timezone=zone)
+            user.timezone = zone
+    return user
 
 
 class SignInForm(AuthenticationForm):

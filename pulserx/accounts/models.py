@@ -227,3 +227,25 @@ class SignedInSession(models.Model):
 
     def __str__(self) -> str:
         return f"session of user {self.user_id}"
+
+
+class SignInIdentity(models.Model):
+    """An account at an OpenID Connect provider that signs in as this user: the provider's
+    issuer and its subject (`sub`), which together name one person for good (an email address
+    at the provider may change hands; the subject never does)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_in_identities")
+    provider = models.CharField(max_length=32, help_text="Its name in PULSERX_OIDC_PROVIDERS.")
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    email = models.EmailField(blank=True, help_text="The address the provider gave at linking.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="one_user_per_identity")
+        ]
+
+    def __str__(self) -> str:
+        return f"sign-in identity {self.pk}"

@@ -2,7 +2,7 @@
 the admin app ships registration/… templates that would otherwise win)."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from pulserx.accounts import language_views, signed_in, two_factor, views
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("signup/sent/", views.signup_sent, name="signup_sent"),
     path("login/", views.SignInView.as_view(), name="login"),
     path("login/code/", two_factor.sign_in_code, name="sign_in_code"),
+    path("sso/", include("pulserx.accounts.sso.urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(
         template_name="accounts/password_change_form.html"), name="password_change"),

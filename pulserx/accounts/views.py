@@ -54,6 +54,7 @@ from pulserx.accounts.models import (
     User,
     patient_of,
 )
+from pulserx.accounts.sso import identities as sso_identities
 from pulserx.accounts.zones import current_name, validate_timezone
 from pulserx.clock_format import written_time
 from pulserx.languages import remember_browser_language
@@ -184,9 +185,10 @@ def caregiver_settings(request: HttpRequest) -> HttpResponse:
 
 
 def account_security(request: HttpRequest) -> dict[str, Any]:
-    """Settings → Two-step sign-in and Signed-in sessions."""
+    """Settings → Two-step sign-in, Sign-in with other accounts and Signed-in sessions."""
     assert isinstance(request.user, User)
     return {**two_factor.settings_context(request.user),
+            **sso_identities.settings_context(request),
             "signed_in_sessions": signed_in.sessions_of(request)}
 
 

@@ -42,6 +42,7 @@ from pulserx.accounts.forms import (
     PatientSettingsForm,
     PersonForm,
     PersonLoginForm,
+    ResetPasswordForm,
     SignInForm,
     SignUpForm,
 )
@@ -90,6 +91,7 @@ class SignInView(auth_views.LoginView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = ResetPasswordForm
     template_name = "accounts/password_reset_form.html"
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"

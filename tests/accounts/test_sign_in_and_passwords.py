@@ -67,6 +67,27 @@ def test_password_reset_for_an_unknown_address_sends_nothing(client: Client, db:
     assert mail.outbox == []
 
 
+def test_an_account_made_through_a_provider_sets_its_first_password_by_email(
+        client: Client, patient: Patient) -> None:
+    from pulserx.accounts.models import SignInIdentity
+
+    user = patient.user
+    user.set_unusable_password()
+    user.save()
+    client.post(reverse("password_reset"), {"email": user.email})
+    assert mail.outbox == []  # no password and no other way in: nothing to reset
+    SignInIdentity.objects.create(user=user, provider="test", issuer="https://id.example.org",
+                                  subject="alex", email=user.email)
+    client.post(reverse("password_reset"), {"email": user.email})
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [user.email]
+    form_page = client.get(link_in_last_email(), follow=True)
+    client.post(form_page.redirect_chain[-1][0], {
+        "new_password1": "a first own secret 42", "new_password2": "a first own secret 42"})
+    signed_in = https_client().post(reverse("login"), {"username": user.email,
+                                                       "password": "a first own secret 42"})
+    assert signed_in.status_code == 302
+
+
 def test_password_change(client: Client, patient: Patient) -> None:
     client.force_login(patient.user)
     response = client.post(reverse("password_change"), {

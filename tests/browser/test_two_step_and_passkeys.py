@@ -7,9 +7,9 @@ refuses an IP address as the relying party's id)."""
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django_otp.oath import totp
@@ -50,6 +50,11 @@ def code_now(secret_text: str) -> str:
     return f"{totp(key):06d}"
 
 
+def wait_for_today(page: Page) -> None:
+    """Until the page is Today (where a signed-in patient lands)."""
+    page.wait_for_url(lambda url: urlsplit(url).path == "/")
+
+
 def sign_in_with_password(page: Page, email: str) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)
@@ -62,8 +67,9 @@ def sign_out(page: Page) -> None:
     page.wait_for_url("**/accounts/login/")
 
 
-def turn_on_two_step(page: Page) -> list[str]:
-    """Settings → Turn on two-step sign-in, typing the code for the secret shown as text."""
+def turn_on_two_step(page: Page) -> tuple[list[str], str]:
+    """Settings → Turn on two-step sign-in, typing the code for the secret shown as text;
+    the recovery codes shown and the secret."""
     page.goto("/accounts/settings/")
     page.get_by_role("link", name="Turn on two-step sign-in").click()
     secret = page.locator("code.two-step-secret").inner_text()
@@ -72,7 +78,7 @@ def turn_on_two_step(page: Page) -> list[str]:
     expect(page.locator(".recovery-codes code")).to_have_count(10)
     codes = page.locator(".recovery-codes code").all_inner_texts()
     page.get_by_role("link", name="I have kept them").click()
-    return codes
+    return codes, secret
 
 
 def virtual_authenticator(page: Page) -> tuple[CDPSession, str]:
@@ -103,22 +109,36 @@ def test_sign_up_confirm_turn_on_two_step_and_the_code_is_asked(
 
     page.goto(mailbox.wait_for_link("/accounts/verify/"))
     expect(page.get_by_text("Welcome to PulseRx: your address is confirmed.")).to_be_visible()
-    codes = turn_on_two_step(page)
+    codes, secret = turn_on_two_step(page)
     assert len(codes) == 10
     expect(page.get_by_text("10 recovery codes left.")).to_be_visible()
+    assert axe_violations(page) == []
+
+    # Settings → Make new recovery codes (the password again): the first ten stop working.
+    page.get_by_role("link", name="Make new recovery codes").click()
+    page.wait_for_url("**/accounts/settings/two-step/recovery-codes/")
+    assert axe_violations(page) == []
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Make new codes").click()
+    expect(page.get_by_text("Your old recovery codes no longer work.")).to_be_visible()
+    renewed = page.locator(".recovery-codes code").all_inner_texts()
+    assert len(renewed) == 10 and not set(renewed) & set(codes)
+    assert axe_violations(page) == []
+    old_codes, codes = codes, renewed
     sign_out(page)
 
     sign_in_with_password(page, "nina@example.org")
     page.wait_for_url("**/accounts/login/code/")
     assert axe_violations(page) == []
-    secret_code = "000000"
-    page.get_by_label("Code").fill(secret_code)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.get_by_text("That code is not right.")).to_be_visible()
+    for wrong in (old_codes[0], "000000" if code_now(secret) != "000000" else "111111"):
+        page.get_by_label("Code").fill(wrong)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign in", exact=True).click()
+        expect(page.get_by_text("That code is not right.")).to_be_visible()
 
     page.get_by_label("Code").fill(codes[0])
     page.get_by_role("button", name="Sign in", exact=True).click()
-    page.wait_for_url(re.compile(r"/$"))
+    wait_for_today(page)
     expect(page.get_by_text("You used a recovery code; each works once. Codes left: 9."))\
         .to_be_visible()
     sign_out(page)
@@ -139,13 +159,14 @@ def test_a_passkey_made_in_settings_signs_in_stands_in_for_the_code_and_is_remov
     cdp, authenticator = virtual_authenticator(page)
     email = patient.user.email
     sign_in_with_password(page, email)
-    page.wait_for_url(re.compile(r"/$"))
+    wait_for_today(page)
 
     page.goto("/accounts/settings/")
     page.get_by_role("link", name="Add a passkey").click()
     page.get_by_label("Name of the passkey").fill("Test laptop")
     page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("button", name="Create the passkey")).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_role("button", name="Create the passkey").click()
     expect(page.get_by_text("Passkey “Test laptop” added.")).to_be_visible()
@@ -156,24 +177,28 @@ def test_a_passkey_made_in_settings_signs_in_stands_in_for_the_code_and_is_remov
 
     # Signed out, the passkey alone signs in: no email, no password.
     sign_out(page)
+    screenshot(page, "sign-in-with-a-passkey")
     page.get_by_role("button", name="Sign in with a passkey").click()
-    page.wait_for_url(re.compile(r"/$"))
+    wait_for_today(page)
     expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
     page.goto("/accounts/settings/")
     expect(page.locator("#passkeys")).to_contain_text("last used")
+    page.locator("#passkeys").screenshot(path=str(screenshot(page, "settings-passkeys")))
 
     # With two-step sign-in on, the passkey stands in for the code after the password.
     turn_on_two_step(page)
     sign_out(page)
     sign_in_with_password(page, email)
     page.wait_for_url("**/accounts/login/code/")
+    screenshot(page, "two-step-code-or-a-passkey")
+    assert axe_violations(page) == []
     page.get_by_role("button", name="Use a passkey instead").click()
-    page.wait_for_url(re.compile(r"/$"))
-    screenshot(page, "signed-in-with-a-passkey-as-second-step")
+    wait_for_today(page)
 
     # Removing it needs the password; afterwards the device's copy signs nobody in.
     page.goto("/accounts/settings/")
     page.get_by_role("link", name="Remove the passkey “Test laptop”").click()
+    page.wait_for_url("**/remove/")
     assert axe_violations(page) == []
     page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Remove").click()

@@ -223,3 +223,17 @@ def test_without_webauthn_the_passkey_buttons_stay_hidden(
     expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Sign in with a passkey")).to_be_hidden()
     context.close()
+
+
+def test_a_device_without_a_passkey_for_the_site_says_so_and_signs_nobody_in(
+        context: BrowserContext, patient: Patient) -> None:
+    errors: list[str] = []
+    page = page_of(context, errors)
+    virtual_authenticator(page)
+    page.goto("/accounts/login/")
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    expect(page.get_by_role("status").filter(has_text="No passkey was used.")).to_be_visible(
+        timeout=30_000)
+    expect(page.get_by_role("button", name="Sign in with a passkey")).to_be_enabled()
+    assert page.url.endswith("/accounts/login/")
+    assert errors == []

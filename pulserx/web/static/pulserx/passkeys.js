@@ -59,6 +59,9 @@ function credentialJSON(credential) {
   });
 }
 
+// The server's own refusal, already in the reader's language.
+class Refusal extends Error {}
+
 async function fetchOptions(form) {
   const response = await fetch(form.dataset.passkeyGet, {
     method: "POST",
@@ -66,18 +69,23 @@ async function fetchOptions(form) {
     credentials: "same-origin",
   });
   const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(body.error || gettext("Passkeys are not available right now. Try again later."));
+  if (!response.ok) throw new Refusal(body.error || gettext("Passkeys are not available right now. Try again later."));
   return body;
 }
 
 // The device's refusal, in words: the person closed the prompt or took too long (NotAllowedError),
-// or the device already holds a passkey of this account (InvalidStateError).
+// the device already holds a passkey of this account (InvalidStateError), or the browser does
+// not allow passkeys at this address (SecurityError: an IP address, plain http elsewhere than
+// localhost).
 function failure(error, making) {
-  if (error && error.name === "InvalidStateError") return gettext("This device already has a passkey for your account.");
-  if (error && error.name === "NotAllowedError") {
+  if (error instanceof Refusal) return error.message;
+  const name = error && error.name;
+  if (name === "InvalidStateError") return gettext("This device already has a passkey for your account.");
+  if (name === "SecurityError") return gettext("This browser does not allow passkeys at this address.");
+  if (name === "NotAllowedError") {
     return making ? gettext("No passkey was made. Try again when you are ready.") : gettext("No passkey was used. Try again, or sign in with your password.");
   }
-  return (error && error.message) || gettext("Something went wrong with the passkey. Try again.");
+  return gettext("Something went wrong with the passkey. Try again.");
 }
 
 function ceremony(form, run, making) {

@@ -64,6 +64,7 @@ from pulserx.siteurl import site_url
 CHALLENGES_KEY = "pulserx_passkey_challenges"
 CHALLENGE_FOR = timedelta(minutes=5)
 RP_NAME = "PulseRx"
+TRANSPORTS = {transport.value for transport in AuthenticatorTransport}
 
 
 class Ceremony(StrEnum):
@@ -171,8 +172,7 @@ def user_handle_of(user: User) -> bytes:
 def descriptors(user: User) -> list[PublicKeyCredentialDescriptor]:
     return [PublicKeyCredentialDescriptor(
         id=base64url_to_bytes(passkey.credential_id),
-        transports=[AuthenticatorTransport(t) for t in passkey.transports
-                    if t in AuthenticatorTransport._value2member_map_])
+        transports=[AuthenticatorTransport(t) for t in passkey.transports if t in TRANSPORTS])
         for passkey in user.passkeys.order_by("pk")]
 
 

@@ -64,6 +64,7 @@ from pulserx.siteurl import site_url
 CHALLENGES_KEY = "pulserx_passkey_challenges"
 CHALLENGE_FOR = timedelta(minutes=5)
 RP_NAME = "PulseRx"
+MAX_CREDENTIAL_ID = 1023  # bytes (WebAuthn's limit; Passkey.credential_id holds its base64url)
 TRANSPORTS = {transport.value for transport in AuthenticatorTransport}
 
 
@@ -215,6 +216,8 @@ def register(request: HttpRequest, user: User, credential_json: str) -> Passkey:
             require_user_verification=True)
     except WebAuthnException as refused:
         raise PasskeyRefused(not_verified_message()) from refused
+    if len(verified.credential_id) > MAX_CREDENTIAL_ID:
+        raise PasskeyRefused(unreadable_message())
     try:
         with transaction.atomic():
             return Passkey.objects.create(
@@ -252,7 +255,8 @@ def authenticate(request: HttpRequest, ceremony: Ceremony, credential_json: str,
         take_challenge(request, ceremony)  # an answer, even unreadable, uses the challenge
         raise PasskeyRefused(unreadable_message()) from unreadable
     passkey = (Passkey.objects.select_related("user")
-               .filter(credential_id=credential.id, user__is_active=True).first())
+               .filter(credential_id=bytes_to_base64url(credential.raw_id),
+                       user__is_active=True).first())
     try:
         record = take_challenge(request, ceremony)
         check_assertion(request, credential, passkey, record, user)

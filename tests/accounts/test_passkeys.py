@@ -346,3 +346,22 @@ def test_the_sign_in_page_offers_a_passkey_through_its_script(patient: Patient) 
     assert re.search(r'<form [^>]*data-passkey-get="/accounts/login/passkey/options/" hidden',
                      page)
     assert "Sign in with a passkey" in page and "pulserx/passkeys.js" in page
+
+
+def test_the_passkey_step_after_the_password_expires_like_the_code(
+        patient: Patient, with_passkey: PasskeyDevice) -> None:
+    owner = https_client()
+    owner.force_login(patient.user)
+    turn_on(owner)
+    client = https_client()
+    with time_machine.travel(START, tick=False) as clock:
+        client.post(reverse("login"), {"username": patient.user.email, "password": PASSWORD})
+        asked = options(client, "passkey_second_step_options")
+        clock.shift(timedelta(minutes=5, seconds=1))
+        late = client.post(reverse("passkey_second_step"),
+                           {"credential": with_passkey.get(asked)})
+        assert late["Location"] == reverse("login")
+        assert "the time to type the code ran out" in client.get(late["Location"]).content.decode()
+        again = client.post(reverse("passkey_second_step_options"))
+        assert again.status_code == 400 and "ran out" in json.loads(again.content)["error"]
+    assert not signed_in(client)

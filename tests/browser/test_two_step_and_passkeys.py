@@ -13,7 +13,14 @@ from urllib.parse import urlsplit
 
 import pytest
 from django_otp.oath import totp
-from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, expect
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    CDPSession,
+    ConsoleMessage,
+    Page,
+    expect,
+)
 
 from pulserx.accounts.models import Passkey, Patient, User
 from tests.browser.conftest import (
@@ -38,8 +45,16 @@ def context(browser: Browser, site_server: tuple[WebServer, Mailbox]) -> Iterato
 
 
 def page_of(context: BrowserContext, errors: list[str]) -> Page:
+    """A page whose script errors and console errors (a CSP refusal among them) are kept."""
     page = context.new_page()
     page.on("pageerror", lambda error: errors.append(str(error)))
+
+    def on_console(message: ConsoleMessage) -> None:
+        where = message.location.get("url", "")
+        if message.type == "error" and not where.endswith("/favicon.ico"):
+            errors.append(f"{message.text} ({where})")
+
+    page.on("console", on_console)
     return page
 
 

@@ -226,6 +226,9 @@ AXES_DISABLE_ACCESS_LOG = True
 OTP_TOTP_ISSUER = "PulseRx"
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
+# Passkeys (pulserx/accounts/passkeys.py): the WebAuthn relying party id is SITE_URL's host name
+# unless this names another (a parent domain of it); answers must come from SITE_URL's origin.
+PULSERX_PASSKEY_RP_ID = env_str("PULSERX_PASSKEY_RP_ID", "")
 # How long "who saw what" remembers a read of a patient's data by someone else.
 PULSERX_ACCESS_LOG_DAYS = env_int("PULSERX_ACCESS_LOG_DAYS", 365)
 # How long an account waits, after its owner asked for deletion, before it is purged.

@@ -249,3 +249,24 @@ class SignInIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"sign-in identity {self.pk}"
+
+
+class Passkey(models.Model):
+    """A passkey (a WebAuthn credential) that signs its user in: the key pair stays on their
+    device or in their password manager; PulseRx keeps the public half (`pulserx.accounts.
+    passkeys`)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
+    name = models.CharField(max_length=64)
+    # base64url, as the browser names it (up to 1023 bytes).
+    credential_id = models.CharField(max_length=1400, unique=True)
+    public_key = models.BinaryField()  # COSE_Key
+    sign_count = models.PositiveBigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    # The WebAuthn user handle the passkey was made for (random; one per user).
+    user_handle = models.BinaryField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"passkey {self.pk} of user {self.user_id}"

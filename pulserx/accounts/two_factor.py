@@ -9,7 +9,9 @@ after the password.
   `PENDING_FOR`) and the browser goes to the code page. A right code signs in; a wrong one
   counts as a failed sign-in of the account in django-axes (`throttle.count_wrong_password`),
   so passwords and codes share one lockout and a stolen password cannot try every code. A
-  recovery code works once.
+  recovery code works once. A passkey of the account may stand in for the code
+  (`passkey_views.second_step_with_passkey`); new recovery codes (the password again) replace
+  the old ones.
 - API tokens are not affected, and a password reset by email leaves the second step on.
 """
 
@@ -37,6 +39,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -79,6 +82,19 @@ class ConfirmAppForm(CodeForm):
 
 def has_second_step(user: User) -> bool:
     return bool(user_has_device(user, confirmed=True))
+
+
+def complete_sign_in(request: HttpRequest, user: User, *, backend: str | None, next_url: str,
+                     device: Device | None = None) -> HttpResponse:
+    """Sign `user` in and go on: the one way every sign-in ends (a password without a second
+    step, a code, a passkey). Django's `user_logged_in` does the rest: the session's row in
+    Settings → Signed-in sessions, the browser's language clock, the account's own failures
+    forgotten, a pending deletion cancelled."""
+    request.session.pop(PENDING_KEY, None)
+    login(request, user, backend=backend)
+    if device is not None:
+        otp_login(request, device)
+    return redirect(next_url or home_url(user))
 
 
 def ask_for_code(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
@@ -127,20 +143,19 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             device = match_token(user, form.cleaned_data["code"])
             if device is not None:
-                del request.session[PENDING_KEY]
-                login(request, user, backend=pending["backend"])
-                otp_login(request, device)
                 if isinstance(device, StaticDevice):
                     left = device.token_set.count()
                     messages.warning(request, _(
                         "You used a recovery code; each works once. Codes left: %(count)s.")
                         % {"count": left})
-                return redirect(pending.get("next") or home_url(user))
+                return complete_sign_in(request, user, backend=pending["backend"],
+                                        next_url=pending.get("next") or "", device=device)
             # A wrong code counts as a failed sign-in of the account, as a wrong password does.
             if not throttle.count_wrong_password(request, user.email):
                 return throttle.lockout_response(request)
             form.add_error("code", _("That code is not right. Check the app and try again."))
-    return render(request, "accounts/sign_in_code.html", {"form": form})
+    return render(request, "accounts/sign_in_code.html", {
+        "form": form, "has_passkeys": user.passkeys.exists()})
 
 
 # --- Settings ---------------------------------------------------------------------------------
@@ -222,3 +237,25 @@ def two_step_off(request: HttpRequest) -> HttpResponse:
         if not throttle.count_wrong_password(request, user.email):
             return throttle.lockout_response(request)
     return render(request, "accounts/two_step_off.html", {"form": form})
+
+
+@login_required
+def renew_recovery_codes(request: HttpRequest) -> HttpResponse:
+    """Settings → Make new recovery codes: the password again; the old codes stop working and
+    the new ten are shown once."""
+    assert isinstance(request.user, User)
+    user = request.user
+    if not has_second_step(user):
+        return redirect(reverse("account_settings") + "#two-step")
+    form = DeleteAccountForm(request.POST or None, user=user)
+    if request.method == "POST":
+        if throttle.is_account_locked_out(request, user.email):
+            return throttle.lockout_response(request)
+        if form.is_valid():
+            with transaction.atomic():
+                codes = new_recovery_codes(user)
+            return render(request, "accounts/two_step_codes.html",
+                          {"codes": codes, "renewed": True})
+        if not throttle.count_wrong_password(request, user.email):
+            return throttle.lockout_response(request)
+    return render(request, "accounts/recovery_codes_new.html", {"form": form})

@@ -4,7 +4,7 @@ the admin app ships registration/… templates that would otherwise win)."""
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from pulserx.accounts import language_views, signed_in, two_factor, views
+from pulserx.accounts import language_views, passkey_views, signed_in, two_factor, views
 
 urlpatterns = [
     path("signup/", views.sign_up, name="signup"),
@@ -12,6 +12,12 @@ urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("login/code/", two_factor.sign_in_code, name="sign_in_code"),
     path("sso/", include("pulserx.accounts.sso.urls")),
+    path("login/passkey/options/", passkey_views.sign_in_options, name="passkey_sign_in_options"),
+    path("login/passkey/", passkey_views.sign_in_with_passkey, name="passkey_sign_in"),
+    path("login/code/passkey/options/", passkey_views.second_step_options,
+         name="passkey_second_step_options"),
+    path("login/code/passkey/", passkey_views.second_step_with_passkey,
+         name="passkey_second_step"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(
         template_name="accounts/password_change_form.html"), name="password_change"),
@@ -28,6 +34,13 @@ urlpatterns = [
     path("settings/clock-format/", views.clock_format_settings, name="clock_format_settings"),
     path("settings/two-step/", two_factor.two_step_on, name="two_step_on"),
     path("settings/two-step/off/", two_factor.two_step_off, name="two_step_off"),
+    path("settings/two-step/recovery-codes/", two_factor.renew_recovery_codes,
+         name="renew_recovery_codes"),
+    path("settings/passkeys/add/", passkey_views.add_passkey, name="add_passkey"),
+    path("settings/passkeys/add/finish/", passkey_views.finish_adding_passkey,
+         name="finish_adding_passkey"),
+    path("settings/passkeys/<int:passkey_id>/remove/", passkey_views.remove_passkey,
+         name="remove_passkey"),
     path("settings/sessions/sign-out-others/", signed_in.sign_out_elsewhere,
          name="sign_out_elsewhere"),
     path("settings/language/", language_views.language_settings, name="language_settings"),

@@ -27,6 +27,7 @@ from pulserx.accounts import (
     care,
     deletion,
     emails,
+    passkeys,
     people,
     signed_in,
     throttle,
@@ -85,9 +86,12 @@ class SignInView(auth_views.LoginView):
     def form_valid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
         """The password is right. With two-step sign-in on, the code comes first."""
         user = form.get_user()
-        if isinstance(user, User) and two_factor.has_second_step(user):
+        assert isinstance(user, User)
+        if two_factor.has_second_step(user):
             return two_factor.ask_for_code(self.request, user, self.get_redirect_url())
-        return super().form_valid(form)
+        # The backend that checked the password is on the user (Django's authenticate()).
+        return two_factor.complete_sign_in(self.request, user, backend=None,
+                                           next_url=self.get_redirect_url())
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -187,9 +191,11 @@ def caregiver_settings(request: HttpRequest) -> HttpResponse:
 
 
 def account_security(request: HttpRequest) -> dict[str, Any]:
-    """Settings → Two-step sign-in, Sign-in with other accounts and Signed-in sessions."""
+    """Settings → Two-step sign-in, Passkeys, Sign-in with other accounts and Signed-in
+    sessions."""
     assert isinstance(request.user, User)
     return {**two_factor.settings_context(request.user),
+            **passkeys.settings_context(request.user),
             **sso_identities.settings_context(request),
             "signed_in_sessions": signed_in.sessions_of(request)}
 

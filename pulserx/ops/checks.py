@@ -85,3 +85,18 @@ def check_channel_keys(**kwargs: Any) -> list[Error]:
                           id="pulserx.E020")]
     return []
 
+
+
+@register()
+def check_passkey_rp_id(**kwargs: Any) -> list[Error]:
+    """Browsers accept a relying party id only if it is the page's host or a domain above it."""
+    from urllib.parse import urlsplit
+
+    rp_id = settings.PULSERX_PASSKEY_RP_ID
+    host = urlsplit(settings.SITE_URL).hostname or ""
+    if rp_id and host != rp_id and not host.endswith("." + rp_id):
+        return [Error(f"PULSERX_PASSKEY_RP_ID ({rp_id}) is neither SITE_URL's host ({host}) "
+                      "nor a domain above it: browsers would refuse every passkey.",
+                      hint="Leave it empty (the host of SITE_URL) or set a parent domain.",
+                      id="pulserx.E025")]
+    return []

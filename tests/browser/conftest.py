@@ -3,7 +3,10 @@ database and Redis, and a Playwright browser (Debian's /usr/bin/chromium)."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -14,6 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.conf import settings
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
@@ -31,16 +36,18 @@ HOME_ZONE = "Europe/London"  # tests/conftest.py make_patient
 class WebServer:
     """`python -m uvicorn pulserx.asgi:application`, its output kept for failure messages."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, host_name: str = "127.0.0.1",
+                 env: dict[str, str] | None = None) -> None:
         self.port = port
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"http://{host_name}:{port}"
+        self.extra_env = env or {}
         self.lines: list[str] = []
         self.process: subprocess.Popen[str] | None = None
 
     def start(self) -> None:
         env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": settings.REDIS_URL,
                "DEBUG": "true", "ALLOWED_HOSTS": "127.0.0.1,localhost",
-               "PYTHONUNBUFFERED": "1"}
+               "PYTHONUNBUFFERED": "1", **self.extra_env}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "pulserx.asgi:application", "--host", "127.0.0.1",
              "--port", str(self.port), "--log-level", "warning"],
@@ -89,6 +96,47 @@ def web_server(transactional_db: None) -> Iterator[WebServer]:
     server.stop()
 
 
+class Mailbox:
+    """What an SMTP server on loopback (aiosmtpd) received."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        assert isinstance(envelope.content, bytes)
+        self.messages.append(email.message_from_bytes(
+            envelope.content, policy=email.policy.default).get_body(
+            ("plain",)).get_content())  # type: ignore[union-attr]
+        return "250 Message accepted"
+
+    def wait_for_link(self, path_part: str, timeout: float = 15) -> str:
+        """The first address in a received email that contains `path_part`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in reversed(self.messages):
+                if match := re.search(r"https?://\S*" + re.escape(path_part) + r"\S*", message):
+                    return match.group(0)
+            time.sleep(0.1)
+        raise AssertionError(f"no email with {path_part!r}: {self.messages}")
+
+
+@pytest.fixture
+def site_server(transactional_db: None) -> Iterator[tuple[WebServer, Mailbox]]:
+    """uvicorn reached as http://localhost:<port>, with SITE_URL saying so (WebAuthn refuses an
+    IP address as the relying party's id), its mail sent to an SMTP server on loopback."""
+    mailbox = Mailbox()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    port = free_port()
+    server = WebServer(port, host_name="localhost", env={
+        "SITE_URL": f"http://localhost:{port}",
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}"})
+    server.start()
+    yield server, mailbox
+    server.stop()
+    smtp.stop()
+
+
 @pytest.fixture(autouse=True)
 def sync_django_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
     """Playwright's sync API keeps an asyncio loop in this thread, which makes Django refuse
@@ -135,7 +183,7 @@ def sign_in(page: Page, email: str) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url("**/")
 
 

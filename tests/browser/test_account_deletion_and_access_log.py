@@ -38,7 +38,7 @@ def test_who_saw_my_data_then_delete_and_cancel_by_signing_in(
     page.get_by_role("link", name="Sign in to cancel").click()
     page.get_by_label("Email").fill(patient.user.email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_text("signing in cancelled the deletion of your account").wait_for()
     patient.user.refresh_from_db()
     assert patient.user.delete_after is None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser
 
-from pulserx.accounts.models import CareLink, CareRole, Patient, User
+from pulserx.accounts.models import CareLink, CareRole, Passkey, Patient, User
 from tests import factories
 from tests.browser.conftest import WebServer, axe_violations, sign_in
 from tests.browser.test_history_page import seed_up_to_now
@@ -17,6 +17,7 @@ VISITOR = ["/accounts/login/", "/accounts/signup/", "/accounts/signup/sent/",
 PATIENT = ["/", "/medications/", "/medications/new", "/medications/{medication}/edit",
            "/medications/import", "/history/", "/history/report", "/inbox/",
            "/accounts/settings/", "/accounts/password/", "/accounts/access-log/",
+           "/accounts/settings/passkeys/add/", "/accounts/settings/passkeys/{passkey}/remove/",
            "/settings/day", "/settings/channels/", "/settings/channels/new"]
 CARER = ["/accounts/care/", "/care/{patient}/", "/care/{patient}/history/",
          "/care/{patient}/history/report", "/care/round/", "/settings/channels/"]
@@ -34,6 +35,8 @@ def test_every_page_passes_axe(browser: Browser, web_server: WebServer, patient:
     medication = patient.medications.first() or factories.medication(patient)
     CareLink.objects.filter(caregiver=caregiver).update(role=CareRole.GIVES)
     invitation = CareLink.objects.create(patient=patient, invited_email="dana@example.org")
+    passkey = Passkey.objects.create(user=patient.user, name="My phone", credential_id="AAAA",
+                                     public_key=b"", user_handle=b"\0" * 32)
     for user in (patient.user, caregiver):
         user.language = language
         user.save(update_fields=["language"])
@@ -48,7 +51,7 @@ def test_every_page_passes_axe(browser: Browser, web_server: WebServer, patient:
             sign_in(page, reader.email)
         for template in paths:
             path = template.format(medication=medication.pk, patient=patient.pk,
-                                   invitation=invitation.token)
+                                   invitation=invitation.token, passkey=passkey.pk)
             response = page.goto(path)
             assert response is not None and response.status == 200, path
             expected = "rtl" if language == "ar" else "ltr"

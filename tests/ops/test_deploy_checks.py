@@ -11,7 +11,12 @@ from pathlib import Path
 
 from django.test import override_settings
 
-from pulserx.ops.checks import check_memory_budget, check_redis_url, check_site_url
+from pulserx.ops.checks import (
+    check_memory_budget,
+    check_passkey_rp_id,
+    check_redis_url,
+    check_site_url,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 # Variables that would make the run describe this machine rather than a production one.
@@ -84,3 +89,15 @@ def test_the_memory_budget_must_fit_under_the_platform_limit() -> None:
         assert [error.id for error in check_memory_budget()] == ["pulserx.E006"]
     with override_settings(PULSERX_WORKER_MAX_RSS_MB=200, PULSERX_WORKER_MEMORY_LIMIT_MB=512):
         assert check_memory_budget() == []
+
+
+def test_the_passkey_rp_id_is_the_sites_host_or_a_domain_above_it() -> None:
+    with override_settings(SITE_URL="https://app.pulserx.example", PULSERX_PASSKEY_RP_ID=""):
+        assert check_passkey_rp_id() == []
+    with override_settings(SITE_URL="https://app.pulserx.example",
+                           PULSERX_PASSKEY_RP_ID="pulserx.example"):
+        assert check_passkey_rp_id() == []
+    for wrong in ("other.example", "xpulserx.example", "www.app.pulserx.example"):
+        with override_settings(SITE_URL="https://app.pulserx.example",
+                               PULSERX_PASSKEY_RP_ID=wrong):
+            assert [error.id for error in check_passkey_rp_id()] == ["pulserx.E025"]

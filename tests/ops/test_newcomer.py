@@ -198,7 +198,7 @@ def test_make_run_from_a_fresh_clone_serves_reminds_and_stops_twice(
         page.goto("/accounts/login/")
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         page.wait_for_url("**/")
         page.locator("html[data-live='connected']").wait_for(state="attached", timeout=15_000)
         pressed = time.monotonic()

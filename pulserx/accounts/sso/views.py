@@ -14,7 +14,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
@@ -155,8 +154,7 @@ def sign_in(request: HttpRequest, user: User, identity: ProviderIdentity,
     target = next_url or home_url(user)
     if two_factor.has_second_step(user):  # signs in with the last backend, ModelBackend
         return two_factor.ask_for_code(request, user, target)
-    login(request, user, backend=BACKEND)
-    return redirect(target)
+    return two_factor.complete_sign_in(request, user, backend=BACKEND, next_url=target)
 
 
 def link_signed_in(request: HttpRequest, identity: ProviderIdentity,

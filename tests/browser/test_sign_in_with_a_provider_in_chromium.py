@@ -111,6 +111,6 @@ def test_an_unconfirmed_address_is_turned_away_with_the_reason(
     sign_in_at_provider(page, "mallory")
 
     page.wait_for_url("**/accounts/login/")
-    expect(page.get_by_role("status")).to_contain_text(
+    expect(page.get_by_role("status").filter(has_text="Test Provider")).to_contain_text(
         "Test Provider has not confirmed that alex@example.org is your address")
     assert not SignInIdentity.objects.exists()

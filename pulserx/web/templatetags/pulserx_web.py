@@ -22,7 +22,7 @@ from pulserx.accounts.models import Patient
 from pulserx.api.ical import calendar_url
 from pulserx.clock_format import page_day_time, page_time
 from pulserx.notifications import inbox
-from pulserx.reminders.amounts import Measured, amount_text, quantity_text
+from pulserx.reminders.amounts import Measured, amount_text, written_quantity
 from pulserx.reminders.given import already_words, given_words
 from pulserx.reminders.models import Dose, Medication, Schedule
 from pulserx.web.access import acting_url
@@ -105,10 +105,11 @@ def given_to(dose: Dose, reader: object) -> str:
 
 @register.filter
 def quantity(value: Decimal | None) -> str:
-    """A stock or threshold without trailing zeros: 9, 12.5."""
+    """A stock or threshold without trailing zeros, as the reader writes it: 9, 12.5 (12,5 in
+    German)."""
     if value is None:
         return ""
-    return quantity_text(Decimal(value))
+    return written_quantity(Decimal(value))
 
 
 @register.simple_tag(takes_context=True)

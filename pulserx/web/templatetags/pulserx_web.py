@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,7 +20,7 @@ from django.utils.translation import ngettext, pgettext
 
 from pulserx.accounts.models import Patient
 from pulserx.api.ical import calendar_url
-from pulserx.clock_format import page_day_time, page_time
+from pulserx.clock_format import page_date, page_day_time, page_time
 from pulserx.notifications import inbox
 from pulserx.reminders.amounts import Measured, amount_text, written_quantity
 from pulserx.reminders.given import already_words, given_words
@@ -180,6 +180,17 @@ def local_dt(moment: datetime, zone: ZoneInfo) -> str:
 def time_example() -> str:
     """A time written the way the reader writes times, for a field's placeholder."""
     return page_time(time(8, 0))
+
+
+@register.filter(expects_localtime=True)
+def full_date(day: date | None, parts: str = "weekday year") -> str:
+    """A date in the reader's language's own order and words (`clock_format.page_date`):
+    "Samstag, 5. Dezember 2026". `parts`: what it shows besides the day and the month,
+    "weekday year" (the default), "weekday" or "year"."""
+    if day is None or day == "":
+        return ""
+    shown = parts.split()
+    return page_date(day, weekday="weekday" in shown, year="year" in shown)
 
 
 @register.filter

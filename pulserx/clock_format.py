@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 
 from asgiref.local import Local
 from django.utils import dateformat
+from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext
 
-from pulserx.wall_time import ACCEPTED, time_text
+from pulserx.wall_time import ACCEPTED, parse_time, time_text
 
 _active = Local()
 
@@ -45,10 +46,22 @@ def twelve_hour_now() -> bool:
     return bool(chosen)
 
 
+def halves_of_the_day() -> tuple[str, str]:
+    """The names of the two halves of the day in the active language: ("AM", "PM") in
+    English, ("vorm.", "nachm.") in German."""
+    return pgettext("before noon", "AM"), pgettext("after noon", "PM")
+
+
 def written_time(wall: time | datetime, twelve_hour: bool) -> str:
     """`wall_time.time_text` with the halves of the day ("AM", "PM") in the active language."""
-    return time_text(wall, twelve_hour, (pgettext("before noon", "AM"),
-                                         pgettext("after noon", "PM")))
+    return time_text(wall, twelve_hour, halves_of_the_day())
+
+
+def read_time(text: str) -> time:
+    """A time of day typed by the active reader, read as `written_time` writes it: either
+    clock, English am/pm, or their language's halves of the day ("8:00 nachm."). ValueError
+    as `wall_time.parse_time`."""
+    return parse_time(text, halves_of_the_day())
 
 
 def page_time(moment: datetime | time, zone: ZoneInfo | None = None) -> str:
@@ -80,6 +93,28 @@ def page_day(day: date, weekday: bool = True) -> str:
     return gettext("%(day)s %(month)s") % values
 
 
+def page_date(day: date, *, weekday: bool = True, year: bool = True) -> str:
+    """A whole date for the active reader, in their language's own order and words:
+    "Saturday, Dec. 5, 2026", "Samstag, 5. Dezember 2026", "sábado, 5 de diciembre de 2026";
+    without the `year`, "Samstag, 5. Dezember". The one rule for a date written out on a page,
+    in the report or in a message: Django's DATE_FORMAT (MONTH_DAY_FORMAT without the year)
+    of the active language, after the weekday's name."""
+    words = date_format(day, "DATE_FORMAT" if year else "MONTH_DAY_FORMAT")
+    if not weekday:
+        return words
+    # Translators: a weekday's name and a date ("Saturday, Dec. 5, 2026"); the date is
+    # already in your language's order: place the weekday and the punctuation as it writes.
+    return gettext("%(weekday)s, %(date)s") % {"weekday": dateformat.format(day, "l"),
+                                                "date": words}
+
+
 def accepted_formats() -> str:
-    """The ways a time of day may be typed (`wall_time.ACCEPTED`), in the active language."""
-    return gettext(ACCEPTED)
+    """The ways a time of day may be typed (`wall_time.ACCEPTED`), in the active language;
+    with its own halves of the day when they are not AM and PM."""
+    accepted = gettext(ACCEPTED)
+    if {half.strip().lower() for half in halves_of_the_day()} == {"am", "pm"}:
+        return accepted
+    # Translators: %(evening)s and %(morning)s are times on the 12-hour clock with your
+    # language's halves of the day ("8:00 PM", "8:30 AM"), read as well as the forms before.
+    return accepted + " " + gettext("You may also write %(evening)s or %(morning)s.") % {
+        "evening": written_time(time(20, 0), True), "morning": written_time(time(8, 30), True)}

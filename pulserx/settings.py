@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging.config
 import os
 import tempfile
 from datetime import timedelta
@@ -368,5 +369,13 @@ LOGGING = {
         "apprise": {"level": "CRITICAL", "handlers": [], "propagate": False},
         # Its debug lines carry request paths, and a Telegram bot's token is in its path.
         "urllib3": {"level": "WARNING"},
+        # `manage.py runserver`'s request lines, as Django's defaults would show them.
+        "django.server": {"level": "INFO", "handlers": ["console"], "propagate": False},
     },
 }
+# Applied here, without Django's defaults (django.utils.log.DEFAULT_LOGGING) before it: their
+# mail_admins handler loads the debug views, the generic views and template responses into
+# every process, the worker included (~0.5 MB for good), to mail ADMINS, and PulseRx has no
+# ADMINS. Django's errors still reach the console, through the root handler above.
+LOGGING_CONFIG = None
+logging.config.dictConfig(LOGGING)

@@ -50,26 +50,43 @@ def time_text(wall: time | datetime, twelve_hour: bool,
     return f"{(hour % 12) or 12}:{minute:02d} {half}"
 
 
-def parse_time(text: str) -> time:
+def parse_time(text: str, halves: tuple[str, str] = ("AM", "PM")) -> time:
     """A time of day as a person types it, on either clock: "20:00", "8:00 PM", "8 pm",
-    "8pm", "8:00pm", "8.30 p.m.", "20.00", "20h30", "08:00", "0800", "08:00:00".
-    ValueError (its message names the accepted forms) for anything else, such as "13 pm",
-    "24:00" or "8:60"."""
-    match = _TIME.match(text.strip())
+    "8pm", "8:00pm", "8.30 p.m.", "20.00", "20h30", "08:00", "0800", "08:00:00"; and with
+    `halves`, the reader's names of the two halves of the day as `time_text` writes them
+    ("8:00 nachm."), in any case. ValueError (its message names the accepted forms) for
+    anything else, such as "13 pm", "24:00" or "8:60"."""
+    text, half = split_half(text.strip(), halves)
+    match = _TIME.match(text)
     if match is None:
         raise ValueError(ACCEPTED)
     hour = int(match["hour"] or match["compact_hour"])
     minutes = match["minute"] or match["compact_minute"]
-    minute, half = int(minutes or 0), match["half"]
+    minute = int(minutes or 0)
+    if match["half"] is not None:
+        if half is not None:
+            raise ValueError(ACCEPTED)  # two halves: "8 pm nachm."
+        half = match["half"][0].lower()
     if half is None and minutes is None:
         raise ValueError(ACCEPTED)  # "8" alone: morning or evening?
     if half is not None:
         if not 1 <= hour <= 12:
             raise ValueError(ACCEPTED)
-        hour = hour % 12 + (12 if half[0].lower() == "p" else 0)
+        hour = hour % 12 + (12 if half == "p" else 0)
     if hour > 23 or minute > 59:
         raise ValueError(ACCEPTED)
     return time(hour, minute)
+
+
+def split_half(text: str, halves: tuple[str, str]) -> tuple[str, str | None]:
+    """`text` without a name from `halves` (before noon, after noon) at its end, and "a" or
+    "p" for the half it named; `text` and None when it ends with neither."""
+    lowered = text.lower()
+    for name, half in zip(halves, ("a", "p"), strict=True):
+        name = name.strip().lower()
+        if name and lowered.endswith(name) and len(lowered) > len(name):
+            return text[:len(text) - len(name)].rstrip(), half
+    return text, None
 
 
 def language_writes_twelve_hour(accept_language: str) -> bool:

@@ -138,3 +138,49 @@ def test_nothing_below_the_dispatcher_imports_it():
                  for target in targets if target.startswith("pulserx.dispatch")}
 
     assert offending == set()
+
+
+# What the worker loads at start, as `manage.py worker` does before its first task: the
+# settings and every app (django.setup), the Celery app with its task modules, the dispatcher.
+WORKER_START = """
+import json, os, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pulserx.settings")
+os.environ["CELERY_SKIP_CHECKS"] = "1"
+import django
+django.setup()
+from pulserx.celery import app
+app.loader.import_default_modules()
+import pulserx.dispatch.tick
+from pulserx.ops.management.commands import worker
+worker.forgo_unused_modules()  # as `manage.py worker` does before Celery's worker loads
+import celery.apps.worker, celery.concurrency.thread, kombu.transport.redis
+print(json.dumps(sorted(name for name, module in sys.modules.items() if module is not None)))
+"""
+
+# Modules of the web's pages and sign-in that the worker never runs: each would be carried
+# in its memory for good. Receivers of sign-in signals are connected by path
+# (pulserx/receivers.py), the unit words are not lazy plurals, Django's default logging
+# (whose mail_admins handler loads the debug views) is not applied, and Celery's debugging
+# helpers go without psutil.
+NOT_IN_THE_WORKER = (
+    "pulserx.web.views", "pulserx.web.forms", "pulserx.api.endpoints", "pulserx.urls",
+    "pulserx.accounts.views", "pulserx.accounts.forms", "pulserx.accounts.signed_in",
+    "pulserx.accounts.throttle", "pulserx.accounts.clock_formats",
+    "pulserx.accounts.two_factor", "pulserx.accounts.language_views",
+    "django.views.debug", "django.contrib.admin.forms",
+    "django_otp.admin", "django_otp.forms", "django_otp.qr", "django_otp.views",
+    "segno", "qrcode", "webauthn", "fido2", "authlib", "fpdf", "ninja", "polib", "psutil",
+)
+
+
+def test_the_worker_starts_without_the_pages_sign_in_or_their_libraries():
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", WORKER_START], cwd=ROOT, check=True,
+                         capture_output=True, text=True, timeout=120)
+    loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+    assert {"pulserx.dispatch.tick", "celery.apps.worker"} <= loaded  # the worker did load
+    assert sorted(name for name in NOT_IN_THE_WORKER if name in loaded) == []

@@ -47,7 +47,7 @@ def dose_rows(patient: Patient, first: date, last: date, now: datetime) -> Itera
         yield [dose.due_at.isoformat(), dose.due_at.astimezone(zone).isoformat(), zone.key,
                dose.medication.name, dose.status,
                dose.acted_at.isoformat() if dose.acted_at else "", "yes" if late else "no",
-               amount_text(dose.amount, dose.medication.measure),
+               amount_text(dose.amount, dose.medication.measure, separator="."),
                giver_name(dose.acted_by) if dose.acted_by_id else "", dose.recorded_via]
 
 

@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import cast
 
-from django.utils import dateformat
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from fpdf import FPDF
 from fpdf.enums import TextMode
 
-from pulserx.clock_format import page_day_time, page_time
+from pulserx.clock_format import page_date, page_day_time, page_time
 from pulserx.exports.pdf_fonts import CORE_FAMILY, load_fonts
 from pulserx.exports.report import MedicationLine, Report
 from pulserx.reminders.adherence import DayCell, Tally
@@ -61,10 +60,8 @@ class ReportText:
 
 
 def day_text(day: date | datetime) -> str:
-    """"4 Jan 2027", in the active language."""
-    # Translators: a Django date format for the report's dates: "4 Jan 2027" in English
-    # (j = day, M = abbreviated month, Y = year).
-    return dateformat.format(day, pgettext("report date", "j M Y"))
+    """"Jan. 4, 2027", "4. Januar 2027": the one rule for a date (`page_date`)."""
+    return page_date(day, weekday=False)
 
 
 def report_text(report: Report) -> ReportText:

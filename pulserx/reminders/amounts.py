@@ -8,43 +8,46 @@ feed use it, so a dose reads the same everywhere. A medication's amounts count i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-from django.utils.functional import Promise
-from django.utils.translation import gettext, ngettext_lazy
+from django.utils.formats import get_format
+from django.utils.translation import gettext, ngettext
 
 # Each unit's words are whole phrases with the number in them, so every language places the
-# number and chooses the plural form by its own rules (`ngettext`).
-UNITS = {
+# number and chooses the plural form by its own rules (`ngettext`). Functions rather than
+# `ngettext_lazy`: each lazy plural builds a class of its own (~30 KB), which every process
+# that imports this module, the worker included, would carry for good.
+UNITS: dict[str, Callable[[int], str]] = {
     # Translators: the amount of one dose, a count of the product's units.
-    "tablet": ngettext_lazy("%(n)s tablet", "%(n)s tablets", "count"),
-    "capsule": ngettext_lazy("%(n)s capsule", "%(n)s capsules", "count"),
+    "tablet": lambda count: ngettext("%(n)s tablet", "%(n)s tablets", count),
+    "capsule": lambda count: ngettext("%(n)s capsule", "%(n)s capsules", count),
     # Translators: millilitres of a liquid medicine (the symbol "mL").
-    "liquid": ngettext_lazy("%(n)s mL", "%(n)s mL", "count"),
-    "injection": ngettext_lazy("%(n)s injection", "%(n)s injections", "count"),
+    "liquid": lambda count: ngettext("%(n)s mL", "%(n)s mL", count),
+    "injection": lambda count: ngettext("%(n)s injection", "%(n)s injections", count),
     # Translators: puffs of an inhaler.
-    "inhaler": ngettext_lazy("%(n)s puff", "%(n)s puffs", "count"),
-    "drops": ngettext_lazy("%(n)s drop", "%(n)s drops", "count"),
+    "inhaler": lambda count: ngettext("%(n)s puff", "%(n)s puffs", count),
+    "drops": lambda count: ngettext("%(n)s drop", "%(n)s drops", count),
     # Translators: a skin patch.
-    "patch": ngettext_lazy("%(n)s patch", "%(n)s patches", "count"),
+    "patch": lambda count: ngettext("%(n)s patch", "%(n)s patches", count),
 }
 # A measured dose unit (UCUM code) -> its words.
-MEASURED = {
-    "ug": ngettext_lazy("%(n)s microgram", "%(n)s micrograms", "count"),
+MEASURED: dict[str, Callable[[int], str]] = {
+    "ug": lambda count: ngettext("%(n)s microgram", "%(n)s micrograms", count),
     # Translators: milligrams (the symbol "mg").
-    "mg": ngettext_lazy("%(n)s mg", "%(n)s mg", "count"),
+    "mg": lambda count: ngettext("%(n)s mg", "%(n)s mg", count),
     # Translators: grams (the symbol "g").
-    "g": ngettext_lazy("%(n)s g", "%(n)s g", "count"),
+    "g": lambda count: ngettext("%(n)s g", "%(n)s g", count),
     # Translators: millilitres (the symbol "mL").
-    "mL": ngettext_lazy("%(n)s mL", "%(n)s mL", "count"),
+    "mL": lambda count: ngettext("%(n)s mL", "%(n)s mL", count),
     # Translators: litres (the symbol "L").
-    "L": ngettext_lazy("%(n)s L", "%(n)s L", "count"),
+    "L": lambda count: ngettext("%(n)s L", "%(n)s L", count),
     # Translators: units of a medicine measured in units (insulin, heparin…).
-    "U": ngettext_lazy("%(n)s unit", "%(n)s units", "count"),
+    "U": lambda count: ngettext("%(n)s unit", "%(n)s units", count),
     # Translators: international units (the abbreviation "IU").
-    "[iU]": ngettext_lazy("%(n)s IU", "%(n)s IU", "count"),
+    "[iU]": lambda count: ngettext("%(n)s IU", "%(n)s IU", count),
 }
 
 
@@ -73,8 +76,17 @@ class Measured(Protocol):
 
 
 def quantity_text(value: Decimal) -> str:
-    """A number without trailing zeros: 9, 12.5, 0.25."""
+    """A number without trailing zeros, with a decimal point, for machines (CSV values, FHIR,
+    the API's numbers): 9, 12.5, 0.25."""
     return f"{value.normalize():f}"
+
+
+def written_quantity(value: Decimal, separator: str | None = None) -> str:
+    """The same number as a reader writes it: "0.5" in English, "0,5" in German, French,
+    Spanish, Italian and Portuguese (Django's DECIMAL_SEPARATOR of the active language, the
+    reader's on every page and in every message); `separator` fixes it instead."""
+    text = quantity_text(value)
+    return text.replace(".", separator or str(get_format("DECIMAL_SEPARATOR")))
 
 
 def plural_count(amount: Decimal) -> int:
@@ -88,27 +100,31 @@ def plural_count(amount: Decimal) -> int:
     return 100
 
 
-def _words(amount: Decimal, words: Promise | None, unit: str = "") -> str:
-    """`words`: a known unit's phrases (`ngettext_lazy`, counted by "count"); else the bare
-    `unit` code after the number."""
-    number = quantity_text(amount)
+def _words(amount: Decimal, words: Callable[[int], str] | None, separator: str | None,
+           unit: str = "") -> str:
+    """`words`: a known unit's phrases (chosen by the plural count); else the bare `unit`
+    code after the number."""
+    number = written_quantity(amount, separator)
     if words is None:
         return f"{number} {unit}"
-    return str(words % {"n": number, "count": plural_count(amount)})
+    return words(plural_count(amount)) % {"n": number}
 
 
-def amount_text(amount: Decimal, measure: Measure | str) -> str:
+def amount_text(amount: Decimal, measure: Measure | str, separator: str | None = None) -> str:
     """"1 tablet", "2 tablets", "0.5 tablet", "5 mL", "75 micrograms", "3 tablets (6 mg)" —
-    or just the number for a product of another form. `measure` may be a bare form."""
+    or just the number for a product of another form. `measure` may be a bare form. Words
+    for a reader, in the active language, with its decimal separator ("0,5 Tabletten");
+    `separator="."` keeps the point for a column machines read."""
     if isinstance(measure, str):
         measure = Measure(measure)
     if not measure.counts_product:
-        return _words(amount, MEASURED.get(measure.unit), measure.unit)
+        return _words(amount, MEASURED.get(measure.unit), separator, measure.unit)
     units = UNITS.get(measure.form)
-    text = quantity_text(amount) if units is None else _words(amount, units)
+    text = (written_quantity(amount, separator) if units is None
+            else _words(amount, units, separator))
     if measure.strength is not None and measure.strength_unit:
         strength = _words(amount * measure.strength, MEASURED.get(measure.strength_unit),
-                          measure.strength_unit)
+                          separator, measure.strength_unit)
         # Translators: a count of the product and what it weighs in all: "3 tablets (6 mg)".
         text = gettext("%(amount)s (%(strength)s)") % {"amount": text, "strength": strength}
     return text

@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext_lazy
 
-from pulserx.clock_format import page_day
+from pulserx.clock_format import page_date, page_day
 from pulserx.reminders.adherence import DayCell, Tally
 from pulserx.reminders.history import HISTORY_WINDOWS, MedicationRow
 
@@ -65,10 +65,10 @@ def heatmap(cells: list[DayCell], link: Callable[[date], str],
         'aria-labelledby="heatmap-title heatmap-desc"><title id="heatmap-title">{title}'
         '</title><desc id="heatmap-desc">{summary}</desc>{body}</svg>',
         size=heatmap_size(weeks), w=width, h=height,
-        # Translators: %(first)s and %(last)s are days like "5 Mar 2025".
+        # Translators: %(first)s and %(last)s are dates like "Mar. 5, 2025".
         title=_("Doses taken per day, %(first)s to %(last)s") % {
-            "first": dateformat.format(cells[0].day, "j M Y"),
-            "last": dateformat.format(cells[-1].day, "j M Y")},
+            "first": page_date(cells[0].day, weekday=False),
+            "last": page_date(cells[-1].day, weekday=False)},
         summary=summary, body=SafeString("".join(body)))
 
 

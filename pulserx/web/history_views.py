@@ -132,7 +132,7 @@ def parse_amount(value: str) -> Decimal | None:
     if not value.strip():
         return None
     try:
-        amount = Decimal(value.strip())
+        amount = Decimal(value.strip().replace(",", "."))  # "12,5" where commas are usual
     except InvalidOperation:
         raise StockError(_("Write how many you added as a number, for example 30.")) from None
     if not amount.is_finite():

@@ -8,8 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext
 
-from pulserx.clock_format import accepted_formats
-from pulserx.wall_time import parse_time
+from pulserx.clock_format import accepted_formats, read_time
 
 
 def not_a_time(text: str) -> str:
@@ -20,9 +19,10 @@ def not_a_time(text: str) -> str:
 
 
 def stored_time(text: str) -> str | None:
-    """"HH:MM" for a time typed on either clock, or None when it cannot be read."""
+    """"HH:MM" for a time typed on either clock (with the reader's halves of the day or
+    English am/pm), or None when it cannot be read."""
     try:
-        return parse_time(text).strftime("%H:%M")
+        return read_time(text).strftime("%H:%M")
     except ValueError:
         return None
 

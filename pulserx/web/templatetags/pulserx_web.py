@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,9 +20,9 @@ from django.utils.translation import ngettext, pgettext
 
 from pulserx.accounts.models import Patient
 from pulserx.api.ical import calendar_url
-from pulserx.clock_format import page_day_time, page_time
+from pulserx.clock_format import page_date, page_day_time, page_time
 from pulserx.notifications import inbox
-from pulserx.reminders.amounts import Measured, amount_text, quantity_text
+from pulserx.reminders.amounts import Measured, amount_text, written_quantity
 from pulserx.reminders.given import already_words, given_words
 from pulserx.reminders.models import Dose, Medication, Schedule
 from pulserx.web.access import acting_url
@@ -105,10 +105,11 @@ def given_to(dose: Dose, reader: object) -> str:
 
 @register.filter
 def quantity(value: Decimal | None) -> str:
-    """A stock or threshold without trailing zeros: 9, 12.5."""
+    """A stock or threshold without trailing zeros, as the reader writes it: 9, 12.5 (12,5 in
+    German)."""
     if value is None:
         return ""
-    return quantity_text(Decimal(value))
+    return written_quantity(Decimal(value))
 
 
 @register.simple_tag(takes_context=True)
@@ -179,6 +180,17 @@ def local_dt(moment: datetime, zone: ZoneInfo) -> str:
 def time_example() -> str:
     """A time written the way the reader writes times, for a field's placeholder."""
     return page_time(time(8, 0))
+
+
+@register.filter(expects_localtime=True)
+def full_date(day: date | None, parts: str = "weekday year") -> str:
+    """A date in the reader's language's own order and words (`clock_format.page_date`):
+    "Samstag, 5. Dezember 2026". `parts`: what it shows besides the day and the month,
+    "weekday year" (the default), "weekday" or "year"."""
+    if day is None or day == "":
+        return ""
+    shown = parts.split()
+    return page_date(day, weekday="weekday" in shown, year="year" in shown)
 
 
 @register.filter

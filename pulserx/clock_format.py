@@ -95,14 +95,14 @@ def page_day(day: date, weekday: bool = True) -> str:
 
 def page_date(day: date, *, weekday: bool = True, year: bool = True) -> str:
     """A whole date for the active reader, in their language's own order and words:
-    "Saturday, Dec. 5, 2026", "Samstag, 5. Dezember 2026", "sábado, 5 de diciembre de 2026";
+    "Saturday, 5 December 2026", "Samstag, 5. Dezember 2026", "sábado, 5 de diciembre de 2026";
     without the `year`, "Samstag, 5. Dezember". The one rule for a date written out on a page,
     in the report or in a message: Django's DATE_FORMAT (MONTH_DAY_FORMAT without the year)
     of the active language, after the weekday's name."""
     words = date_format(day, "DATE_FORMAT" if year else "MONTH_DAY_FORMAT")
     if not weekday:
         return words
-    # Translators: a weekday's name and a date ("Saturday, Dec. 5, 2026"); the date is
+    # Translators: a weekday's name and a date ("Saturday, 5 December 2026"); the date is
     # already in your language's order: place the weekday and the punctuation as it writes.
     return gettext("%(weekday)s, %(date)s") % {"weekday": dateformat.format(day, "l"),
                                                 "date": words}

@@ -314,6 +314,8 @@ LANGUAGES = [
 ]
 # Translators' sources (`make messages` extracts, Weblate edits); compiled at start-up.
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates in words, day first (pulserx/formats/en); other formats are Django's.
+FORMAT_MODULE_PATH = ["pulserx.formats"]
 LANGUAGE_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 USE_TZ = True

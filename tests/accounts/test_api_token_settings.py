@@ -49,7 +49,7 @@ def test_a_token_is_shown_once_listed_and_works(patient: Patient) -> None:
     assert row.name == "My spreadsheet" and row.expires_at == NOW + timedelta(days=30)
     assert token not in row.digest  # only its digest is stored
     page = client.get(reverse("account_settings")).content.decode()
-    assert "My spreadsheet" in page and row.hint in page and "expires March 31, 2027" in page
+    assert "My spreadsheet" in page and row.hint in page and "expires 31 March 2027" in page
     assert token not in page  # never shown again
     assert api_me(token) == 200
 

@@ -20,7 +20,7 @@ SATURDAY = date(2026, 12, 5)
 
 
 @pytest.mark.parametrize(("language", "weekday", "words"), [
-    ("en", "saturday", "Dec. 5, 2026"),
+    ("en", "saturday", "5 December 2026"),
     ("de", "samstag", "5. Dezember 2026"),
     ("es", "sábado", "5 de diciembre de 2026"),
     ("fr", "samedi", "5 décembre 2026"),

@@ -35,7 +35,7 @@ def test_today_shows_the_days_doses_in_the_patients_clock(patient: Patient):
 
     page = signed_in(patient.user).get("/").content.decode()
 
-    assert "Monday, June 2" in page and "Europe/London" in page  # Django's English order
+    assert "Monday, 2 June" in page and "Europe/London" in page
     assert f'data-dose-id="{dose.pk}"' in page
     assert ">08:00</time>" in page  # the materialised dose, 07:00 UTC
     assert ">20:00</time>" in page  # planned, computed for display only

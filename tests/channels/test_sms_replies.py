@@ -232,3 +232,16 @@ def test_a_giver_replies_1_to_their_reminder_and_it_is_given(
     assert incoming(client, channel, "1") == (200, "Given.")
     dose.refresh_from_db()
     assert dose.status == DoseStatus.TAKEN and dose.acted_by == ana
+
+
+@pytest.mark.parametrize(("language", "reply", "action"), [
+    ("fr", "Sautée", "skip"), ("fr", "SAUTEE", "skip"), ("fr", "prise", "take"),
+    ("de", "Eingenommen!", "take"), ("es", "omitida", "skip"), ("ar", "تخطيت", "skip"),
+    ("it", "2", "skip"), ("pt-br", "Tomei.", "take"), ("de", "vielleicht", None),
+])
+def test_a_reply_is_read_in_the_reader_s_words_accents_and_case_aside(
+        language: str, reply: str, action: str | None) -> None:
+    from pulserx.notifications.channels.replies import reply_action
+
+    with translation.override(language):
+        assert reply_action(reply) == action

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,17 +47,24 @@ def reply_words() -> dict[str, str]:
     # Translators: words a person may reply to a reminder by SMS or in a Matrix room to
     # record the dose (besides "1" and "2"): one word each, as people type it.
     for word in (pgettext("reply word", "take"), pgettext("reply word", "taken")):
-        words.setdefault(word.casefold(), "take")
+        words.setdefault(folded(word), "take")
     for word in (pgettext("reply word", "skip"), pgettext("reply word", "skipped")):
-        words.setdefault(word.casefold(), "skip")
+        words.setdefault(folded(word), "skip")
     return words
+
+
+def folded(word: str) -> str:
+    """`word` as compared: case and accents (and Arabic's short vowels) aside, so "Sauté",
+    "saute" and "SAUTÉ" are one reply."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word.casefold())
+                   if not unicodedata.combining(c))
 
 
 def reply_action(text: str) -> str | None:
     """"take" or "skip" for a reply ("1", " Taken! ", "2."), None for anything else. The
     quoted reminder a Matrix client puts before a reply (lines starting with ">") is left out."""
     lines = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
-    word = " ".join(" ".join(lines).split()).strip(" .!").casefold()
+    word = folded(" ".join(" ".join(lines).split()).strip(" .!"))
     return reply_words().get(word)
 
 

@@ -54,7 +54,9 @@ def halves_of_the_day() -> tuple[str, str]:
 
 def written_time(wall: time | datetime, twelve_hour: bool) -> str:
     """`wall_time.time_text` with the halves of the day ("AM", "PM") in the active language."""
-    return time_text(wall, twelve_hour, halves_of_the_day())
+    if not twelve_hour:  # no words to look up: written for every message of a burst
+        return time_text(wall, False)
+    return time_text(wall, True, halves_of_the_day())
 
 
 def read_time(text: str) -> time:

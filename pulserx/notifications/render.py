@@ -75,8 +75,11 @@ def words_of_the_test_message(language: str | None = None) -> tuple[str, str]:
 def reading(reader: Reader | str) -> Iterator[None]:
     """Word what is rendered inside in the reader's language (a `Reader` or a language
     code)."""
-    language = reader if isinstance(reader, str) else reader.language
-    with translation.override(language or "en"):
+    language = (reader if isinstance(reader, str) else reader.language) or "en"
+    if language == translation.get_language():  # most of a burst: nothing to switch
+        yield
+        return
+    with translation.override(language):
         yield
 
 

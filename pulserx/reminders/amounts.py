@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Protocol
 
+from django.core.signals import setting_changed
 from django.utils.formats import get_format
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 # Each unit's words are whole phrases with the number in them, so every language places the
 # number and chooses the plural form by its own rules (`ngettext`). Functions rather than
@@ -117,6 +119,15 @@ def amount_text(amount: Decimal, measure: Measure | str, separator: str | None =
     `separator="."` keeps the point for a column machines read."""
     if isinstance(measure, str):
         measure = Measure(measure)
+    # The same few amounts are worded for every message of a burst: once per language.
+    return _amount_words(amount, measure, separator, get_language())
+
+
+@lru_cache(maxsize=2048)
+def _amount_words(amount: Decimal, measure: Measure, separator: str | None,
+                  language: str | None) -> str:
+    """`amount_text` for the active language, `language` (its key in the cache). Amounts
+    that are equal are written alike (`quantity_text` normalises them)."""
     if not measure.counts_product:
         return _words(amount, MEASURED.get(measure.unit), separator, measure.unit)
     units = UNITS.get(measure.form)
@@ -128,3 +139,13 @@ def amount_text(amount: Decimal, measure: Measure | str, separator: str | None =
         # Translators: a count of the product and what it weighs in all: "3 tablets (6 mg)".
         text = gettext("%(amount)s (%(strength)s)") % {"amount": text, "strength": strength}
     return text
+
+
+def _forget_words(*, setting: str, **kwargs: object) -> None:
+    """Catalogs or formats changed (only tests change them while running): word anew."""
+    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "FORMAT_MODULE_PATH",
+                   "DECIMAL_SEPARATOR"}:
+        _amount_words.cache_clear()
+
+
+setting_changed.connect(_forget_words, dispatch_uid="pulserx-amount-words")

@@ -110,9 +110,10 @@ def identity_from_callback(request: HttpRequest, config: ProviderConfig) -> Prov
         log.warning("OpenID provider %s: %s", config.name, type(error).__name__)
         raise ProviderUnavailable(type(error).__name__) from None
     except (AuthlibBaseError, JoseError, KeyError, ValueError) as error:
-        # The reason, never the token: e.g. "mismatching_state", "invalid_client", "aud".
+        # The reason's code only ("mismatching_state", "invalid_client"), never the error's
+        # text: it may quote a claim or the token.
         log.warning("OpenID provider %s: callback refused: %s %s", config.name,
-                    type(error).__name__, getattr(error, "error", "") or error)
+                    type(error).__name__, getattr(error, "error", "") or "")
         raise ProviderRefused(getattr(error, "error", "") or type(error).__name__) from None
     return ProviderIdentity(
         provider=config.name, label=config.label, issuer=metadata["issuer"],

@@ -136,15 +136,13 @@ def add_passkey(request: HttpRequest) -> HttpResponse:
         "name": signed_in.device_name(signed_in.user_agent_of(request))})
     context: dict[str, Any] = {"form": form}
     if request.method == "POST":
-        if throttle.is_account_locked_out(request, user.email):
-            return throttle.lockout_response(request)
-        if form.is_valid():
+        checked = throttle.password_again(request, form, user.email)
+        if isinstance(checked, HttpResponse):
+            return checked
+        if checked:
             context["options"] = json.loads(
                 registration_options(request, user, form.cleaned_data["name"]))
             context["name"] = form.cleaned_data["name"]
-        elif "password" in form.errors and not throttle.count_wrong_password(request,
-                                                                            user.email):
-            return throttle.lockout_response(request)
     return render(request, "accounts/passkey_add.html", context)
 
 
@@ -170,13 +168,12 @@ def remove_passkey(request: HttpRequest, passkey_id: int) -> HttpResponse:
     passkey = get_object_or_404(Passkey, pk=passkey_id, user=user)
     form = DeleteAccountForm(request.POST or None, user=user)
     if request.method == "POST":
-        if throttle.is_account_locked_out(request, user.email):
-            return throttle.lockout_response(request)
-        if form.is_valid():
+        checked = throttle.password_again(request, form, user.email)
+        if isinstance(checked, HttpResponse):
+            return checked
+        if checked:
             passkey.delete()
             messages.success(request, _("Passkey “%(name)s” removed: it no longer signs in.")
                              % {"name": passkey.name})
             return redirect(reverse("account_settings") + "#passkeys")
-        if not throttle.count_wrong_password(request, user.email):
-            return throttle.lockout_response(request)
     return render(request, "accounts/passkey_remove.html", {"form": form, "passkey": passkey})

@@ -22,6 +22,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt, AccessBase
 from django.contrib.auth.signals import user_login_failed
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
@@ -96,6 +97,20 @@ def count_wrong_password(request: HttpRequest, email: str) -> bool:
     sign-in of that account from this address; False once either is (now) locked out."""
     user_login_failed.send(sender=__name__, credentials={"username": email}, request=request)
     return not getattr(request, "axes_locked_out", False)
+
+
+def password_again(request: HttpRequest, form: Form, email: str) -> HttpResponse | bool:
+    """A POSTed form that asks for the account's password again before an action (deleting
+    the account, turning two-step sign-in off, adding or removing a passkey): True when it
+    may go ahead, False to show the form's errors, or the lockout page. The password guards
+    against a session left open, so a wrong one counts like a failed sign-in."""
+    if is_account_locked_out(request, email):
+        return lockout_response(request)
+    if form.is_valid():
+        return True
+    if "password" in form.errors and not count_wrong_password(request, email):
+        return lockout_response(request)
+    return False
 
 
 def forget_own_failures(sender: object, request: HttpRequest | None, user: Any,

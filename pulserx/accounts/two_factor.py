@@ -106,16 +106,25 @@ def ask_for_code(request: HttpRequest, user: User, next_url: str) -> HttpRespons
     return redirect("sign_in_code")
 
 
-def pending_sign_in(request: HttpRequest) -> dict[str, Any] | None:
-    """Who passed the password step in this browser in the last few minutes, if anyone."""
-    value = request.session.get(PENDING_KEY)
+def signed_note(request: HttpRequest, key: str, salt: str,
+                max_age: timedelta) -> dict[str, Any] | None:
+    """A signed, short-lived note this browser's session keeps under `key` (someone half-way
+    through signing in); None, and the note forgotten, once expired or altered."""
+    value = request.session.get(key)
     if not isinstance(value, str):
         return None
     try:
-        pending: dict[str, Any] = signing.loads(value, salt=PENDING_SALT,
-                                                max_age=PENDING_FOR)
-    except signing.BadSignature:  # expired or altered
-        request.session.pop(PENDING_KEY, None)
+        note: dict[str, Any] = signing.loads(value, salt=salt, max_age=max_age)
+    except signing.BadSignature:  # SignatureExpired is one too
+        request.session.pop(key, None)
+        return None
+    return note
+
+
+def pending_sign_in(request: HttpRequest) -> dict[str, Any] | None:
+    """Who passed the password step in this browser in the last few minutes, if anyone."""
+    pending = signed_note(request, PENDING_KEY, PENDING_SALT, PENDING_FOR)
+    if pending is None:
         return None
     user_id = pending.get("user")
     if not isinstance(user_id, int):
@@ -225,17 +234,16 @@ def two_step_off(request: HttpRequest) -> HttpResponse:
         return redirect(reverse("account_settings") + "#two-step")
     form = DeleteAccountForm(request.POST or None, user=user)
     if request.method == "POST":
-        if throttle.is_account_locked_out(request, user.email):
-            return throttle.lockout_response(request)
-        if form.is_valid():
+        checked = throttle.password_again(request, form, user.email)
+        if isinstance(checked, HttpResponse):
+            return checked
+        if checked:
             with transaction.atomic():
                 TOTPDevice.objects.filter(user=user).delete()
                 StaticDevice.objects.filter(user=user).delete()
             messages.success(request, _("Two-step sign-in is off. Signing in now needs only "
                                         "your password."))
             return redirect(reverse("account_settings") + "#two-step")
-        if not throttle.count_wrong_password(request, user.email):
-            return throttle.lockout_response(request)
     return render(request, "accounts/two_step_off.html", {"form": form})
 
 
@@ -249,13 +257,12 @@ def renew_recovery_codes(request: HttpRequest) -> HttpResponse:
         return redirect(reverse("account_settings") + "#two-step")
     form = DeleteAccountForm(request.POST or None, user=user)
     if request.method == "POST":
-        if throttle.is_account_locked_out(request, user.email):
-            return throttle.lockout_response(request)
-        if form.is_valid():
+        checked = throttle.password_again(request, form, user.email)
+        if isinstance(checked, HttpResponse):
+            return checked
+        if checked:
             with transaction.atomic():
                 codes = new_recovery_codes(user)
             return render(request, "accounts/two_step_codes.html",
                           {"codes": codes, "renewed": True})
-        if not throttle.count_wrong_password(request, user.email):
-            return throttle.lockout_response(request)
     return render(request, "accounts/recovery_codes_new.html", {"form": form})

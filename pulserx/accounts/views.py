@@ -487,10 +487,10 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = DeleteAccountForm(request.POST or None, user=user)
     if request.method == "POST":
-        # The password guards against a session left open: guesses at it count as sign-ins.
-        if throttle.is_account_locked_out(request, user.email):
-            return throttle.lockout_response(request)
-        if form.is_valid():
+        checked = throttle.password_again(request, form, user.email)
+        if isinstance(checked, HttpResponse):
+            return checked
+        if checked:
             purge_at = deletion.request_deletion(user)
             zone = reader_zone(user)
             local = purge_at.astimezone(zone) if zone else purge_at
@@ -498,8 +498,6 @@ def delete_account(request: HttpRequest) -> HttpResponse:
             return render(request, "accounts/delete_requested.html", {
                 "purge_at": local, "purge_time": written_time(local, user.twelve_hour),
                 "zone": zone.key if zone else "UTC"})
-        if not throttle.count_wrong_password(request, user.email):
-            return throttle.lockout_response(request)
     return render(request, "accounts/delete_account.html", {
         "form": form, "grace_days": settings.PULSERX_DELETION_GRACE.days,
         "handovers": people.handovers(user)})

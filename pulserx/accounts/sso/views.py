@@ -176,16 +176,7 @@ def link_signed_in(request: HttpRequest, identity: ProviderIdentity,
 
 
 def pending_new_account(request: HttpRequest) -> dict[str, Any] | None:
-    value = request.session.get(NEW_ACCOUNT_KEY)
-    if not isinstance(value, str):
-        return None
-    try:
-        pending: dict[str, Any] = signing.loads(value, salt=NEW_ACCOUNT_SALT,
-                                                max_age=NEW_ACCOUNT_FOR)
-    except signing.BadSignature:
-        request.session.pop(NEW_ACCOUNT_KEY, None)
-        return None
-    return pending
+    return two_factor.signed_note(request, NEW_ACCOUNT_KEY, NEW_ACCOUNT_SALT, NEW_ACCOUNT_FOR)
 
 
 def finish(request: HttpRequest) -> HttpResponse:

@@ -153,14 +153,17 @@ def failed_request(request: requests.PreparedRequest, error: Exception) -> str:
 _ID_KEYS = ("event_id", "sid")
 
 
+def json_answer(response: requests.Response) -> object:
+    """The answer's JSON, read from its first 4 KB only; None when it is not JSON."""
+    try:
+        return json.loads(response.content[:4096])
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
 def message_id(response: requests.Response) -> str:
     """The id a service gave the message it accepted, "" when it names none."""
-    if not 200 <= response.status_code < 300:
-        return ""
-    try:
-        data = json.loads(response.content[:4096])
-    except (ValueError, UnicodeDecodeError):
-        return ""
+    data = json_answer(response) if 200 <= response.status_code < 300 else None
     if isinstance(data, dict):
         for key in _ID_KEYS:
             value = data.get(key)
@@ -171,12 +174,7 @@ def message_id(response: requests.Response) -> str:
 
 def explanation(response: requests.Response) -> str:
     """A service's own short words for a refusal ("Bad Request: chat not found")."""
-    if response.status_code < 400:
-        return ""
-    try:
-        data = json.loads(response.content[:4096])
-    except (ValueError, UnicodeDecodeError):
-        return ""
+    data = json_answer(response) if response.status_code >= 400 else None
     if isinstance(data, dict):
         for key in _EXPLANATION_KEYS:
             value = data.get(key)

@@ -100,7 +100,8 @@ def record(decided: list[tuple[DoseRow, Decision]], now: datetime) -> list[live.
             kind=NotificationKind.MISSED_SUMMARY, count=count)
     insert_notifications(pending, now)
     plan_deliveries(pending, [row for row, _ in sources], now)
-    events = [notification_event(n, row, reader)
+    said: render.Said = {}
+    events = [notification_event(n, row, reader, said)
               for n, (row, reader) in zip(pending, sources, strict=True)]
     changes = [dose_change(row, d) for row, d in decided if d.action in _CHANGES_STATUS]
     if changes:
@@ -296,14 +297,16 @@ def resend_due_deliveries(now: datetime, limit: int = 1000) -> int:
 
 
 def notification_event(notification: render.NotificationFields, row: DoseRow | None,
-                       reader: Reader | None = None) -> live.Event:
+                       reader: Reader | None = None,
+                       said: render.Said | None = None) -> live.Event:
     """The live event of `notification`, worded for `reader` (None: the patient of `row`,
-    or nobody's clock for a notification without a dose)."""
+    or nobody's clock for a notification without a dose); `said`: the batch's words so
+    far."""
     facts = row.facts() if row is not None else None
     label = row.patient.label if row is not None else ""
     if reader is None:
         reader = row.patient.reader if row is not None else Reader(None)
-    message = render.message(notification, facts, label, reader)
+    message = render.message(notification, facts, label, reader, said=said)
     return live.event_for(notification.recipient_id, render.event_payload(message))
 
 

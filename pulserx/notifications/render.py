@@ -316,19 +316,35 @@ class NotificationFields(Protocol):
     def quiet_until(self) -> datetime | None: ...
 
 
+# What a batch has already worded, by everything the words depend on. A burst reminds many
+# patients of the same medication at the same second on the same clock, so each distinct
+# message is worded once per batch (`message(…, said=…)`); the dict lives as long as the batch.
+Said = dict[tuple[Any, ...], tuple[str, str]]
+
+
 def message(notification: NotificationFields, facts: DoseFacts | None, label: str,
-            reader: Reader, *, recordable: bool = True) -> Message:
+            reader: Reader, *, recordable: bool = True, said: Said | None = None) -> Message:
     """The words of `notification` for its recipient `reader`, in the reader's language.
-    `recordable`: the dose can still be recorded, so a reminder offers its buttons."""
+    `recordable`: the dose can still be recorded, so a reminder offers its buttons. `said`:
+    a batch's words so far, read and added to."""
     if facts is not None and notification.kind not in CAREGIVER_KINDS:
         reader = replace(reader, zone=facts.zone)  # the patient reads their own clock
-    with reading(reader):
-        if notification.kind == NotificationKind.REFILL:
-            assert isinstance(notification, Notification)  # refills are stored, never batched
+    if notification.kind == NotificationKind.REFILL:
+        assert isinstance(notification, Notification)  # refills are stored, never batched
+        with reading(reader):
             title, body = describe_refill(refill_facts(notification))
-        else:
-            title, body = describe(notification.kind, facts, reader, late=notification.late,
-                                   count=notification.count, patient_label=label)
+    else:
+        names_patient = notification.kind in CAREGIVER_KINDS  # else `label` is not in it
+        key = (notification.kind, facts, reader, notification.late, notification.count,
+               label if names_patient else "")
+        words = said.get(key) if said is not None else None
+        if words is None:
+            with reading(reader):
+                words = describe(notification.kind, facts, reader, late=notification.late,
+                                 count=notification.count, patient_label=label)
+            if said is not None:
+                said[key] = words
+        title, body = words
     return Message(
         id=notification.pk, kind=notification.kind, dose_id=notification.dose_id,
         patient_id=notification.patient_id, recipient_id=notification.recipient_id,

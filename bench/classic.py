@@ -58,7 +58,8 @@ def remind(dose_id: int) -> None:
     """Mark the dose notified, write its inbox row, push the live event."""
     from pulserx.live import inbox_group
     from pulserx.notifications.models import Notification, NotificationKind
-    from pulserx.notifications.render import event_payload, facts_of, message
+    from pulserx.notifications.render import facts_of, message
+    from pulserx.notifications.shapes import event_payload
     from pulserx.reminders.models import Dose, DoseStatus
 
     _redis().hincrby(RUNS_KEY, str(dose_id), 1)

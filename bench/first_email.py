@@ -21,7 +21,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pulserx.settings")
 django.setup()
 from datetime import UTC, datetime
 from django.template.loader import render_to_string
-from pulserx.notifications.render import Message, email_context
+from pulserx.notifications.render import Message
+from pulserx.notifications.shapes import email_context
 import pulserx.notifications.transports.email
 rss = lambda: psutil.Process().memory_info().rss / 2**20
 base = rss()

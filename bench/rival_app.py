@@ -29,7 +29,8 @@ def remind(dose_id: int) -> None:
     """Mark the dose notified and write its inbox row in one transaction, then publish."""
     from pulserx import live
     from pulserx.notifications.models import Notification, NotificationKind
-    from pulserx.notifications.render import event_payload, facts_of, message
+    from pulserx.notifications.render import facts_of, message
+    from pulserx.notifications.shapes import event_payload
     from pulserx.reminders.models import Dose, DoseStatus
 
     now = timezone.now()

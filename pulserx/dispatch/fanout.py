@@ -23,7 +23,7 @@ from pulserx.dispatch.claims import claim_due_deliveries
 from pulserx.dispatch.decide import Action, Decision
 from pulserx.dispatch.givers import givers_first, givers_of
 from pulserx.dispatch.rows import DoseRow
-from pulserx.notifications import render
+from pulserx.notifications import render, shapes
 from pulserx.notifications.models import (
     Channel,
     Delivery,
@@ -307,7 +307,7 @@ def notification_event(notification: render.NotificationFields, row: DoseRow | N
     if reader is None:
         reader = row.patient.reader if row is not None else Reader(None)
     message = render.message(notification, facts, label, reader, said=said)
-    return live.event_for(notification.recipient_id, render.event_payload(message))
+    return live.event_for(notification.recipient_id, shapes.event_payload(message))
 
 
 def publish_after_commit(events: list[live.Event]) -> int:

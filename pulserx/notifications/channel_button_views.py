@@ -32,7 +32,8 @@ from pulserx.notifications.channels.replies import (
 )
 from pulserx.notifications.email_link_views import page
 from pulserx.notifications.models import Service, UserChannel
-from pulserx.notifications.render import reading, reply_prompt
+from pulserx.notifications.render import reading
+from pulserx.notifications.shapes import reply_prompt
 from pulserx.reminders.clock import database_now
 from pulserx.reminders.models import Dose, DoseStatus
 from pulserx.siteurl import site_url

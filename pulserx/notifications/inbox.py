@@ -16,7 +16,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from pulserx.accounts.models import CareLink, CareLinkStatus, User
-from pulserx.notifications import render
+from pulserx.notifications import render, shapes
 from pulserx.notifications.models import Notification, NotificationKind
 from pulserx.reminders.models import Dose
 
@@ -36,7 +36,7 @@ def messages(notifications: Iterable[Notification]) -> list[render.Message]:
 
 
 def payloads(notifications: Sequence[Notification]) -> list[dict[str, Any]]:
-    return [render.event_payload(m) for m in messages(notifications)]
+    return [shapes.event_payload(m) for m in messages(notifications)]
 
 
 def unread_count(user: User) -> int:

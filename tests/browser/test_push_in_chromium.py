@@ -19,7 +19,8 @@ from playwright.sync_api import Browser, BrowserContext, Worker
 
 from pulserx.accounts.models import Patient
 from pulserx.notifications.models import Channel, Notification
-from pulserx.notifications.render import push_payload, stored_message
+from pulserx.notifications.render import stored_message
+from pulserx.notifications.shapes import push_payload
 from pulserx.reminders.models import Dose, DoseStatus
 from tests.browser.conftest import WebServer
 from tests.notifications.conftest import due_dose, pending_delivery

@@ -18,7 +18,7 @@ from pulserx import live
 from pulserx.accounts.models import CareLink, CareLinkStatus, CareRole, Patient, User
 from pulserx.dispatch.claims import claim_due_doses
 from pulserx.dispatch.tick import tick
-from pulserx.notifications import render, withdraw
+from pulserx.notifications import render, shapes, withdraw
 from pulserx.notifications.models import (
     Channel,
     Delivery,
@@ -275,7 +275,7 @@ def test_a_giver_s_push_has_given_and_skip_and_records_as_the_giver(patient, tea
     from tests.care.conftest import signed_in
 
     tick_at(EIGHT + timedelta(seconds=1))
-    payload = render.push_payload(words(Notification.objects.get(recipient=team["ana"])))
+    payload = shapes.push_payload(words(Notification.objects.get(recipient=team["ana"])))
     assert [button["action"] for button in payload["actions"]] == ["take", "skip"]
     assert payload["actions"][0]["title"] == "Given"
     dose = Dose.objects.get()
@@ -300,7 +300,7 @@ def test_a_giver_s_email_links_record_as_the_giver_while_they_still_give(
     from tests.support import https_client
 
     tick_at(EIGHT + timedelta(seconds=1))
-    context = render.email_context(words(Notification.objects.get(recipient=team["mia"])))
+    context = shapes.email_context(words(Notification.objects.get(recipient=team["mia"])))
     assert context["take_url"] and context["skip_url"]
     dose = Dose.objects.get()
     ana_link = urlsplit(email_action_url(dose.pk, "take", team["ana"].pk)).path

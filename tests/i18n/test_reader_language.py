@@ -24,7 +24,7 @@ from pulserx.accounts.models import AccountType, CareLink, CareLinkStatus, Patie
 from pulserx.api.ical import calendar_url
 from pulserx.dispatch.tick import tick
 from pulserx.live import inbox_group
-from pulserx.notifications import render
+from pulserx.notifications import render, shapes
 from pulserx.notifications.channels import buttons, editing
 from pulserx.notifications.inbox import RENDER_RELATED
 from pulserx.notifications.models import Channel, Delivery, Notification, NotificationKind
@@ -104,8 +104,8 @@ def test_push_buttons_are_in_the_language_of_the_message(catalogs: None,
     german = render.message(reminder, render.facts_of(the_dose), "alex",
                             Reader(LONDON, False, "de"))
     english = render.message(reminder, render.facts_of(the_dose), "alex", Reader(LONDON))
-    assert render.push_payload(german)["actions"][0]["title"] == "Einnehmen"
-    assert [b["title"] for b in render.push_payload(english)["actions"]] == [
+    assert shapes.push_payload(german)["actions"][0]["title"] == "Einnehmen"
+    assert [b["title"] for b in shapes.push_payload(english)["actions"]] == [
         "Take", "Snooze 10 min", "Skip"]
 
 

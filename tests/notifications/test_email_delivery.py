@@ -296,7 +296,8 @@ django.setup()
 from datetime import UTC, datetime
 from django.conf import settings
 from django.template.loader import render_to_string
-from pulserx.notifications.render import Message, email_context
+from pulserx.notifications.render import Message
+from pulserx.notifications.shapes import email_context
 message = Message(id=1, kind="reminder", dose_id=7, patient_id=1, recipient_id=1,
                   title="Time for a dose", body="Take 1 tablet", late=False, actionable=True,
                   created_at=datetime.now(UTC))

@@ -8,7 +8,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from pulserx.notifications.models import Channel, Delivery
-from pulserx.notifications.render import email_context, reading, stored_message
+from pulserx.notifications.render import reading, stored_message
+from pulserx.notifications.shapes import email_context
 from pulserx.notifications.transports.base import (
     Transport,
     TransportError,

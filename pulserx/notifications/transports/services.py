@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 
 from pulserx.notifications.channels import buttons, catalogue
 from pulserx.notifications.models import Delivery, NotificationKind, Service, UserChannel
-from pulserx.notifications.render import body_with_reply_prompt, reading, stored_message
+from pulserx.notifications.render import reading, stored_message
+from pulserx.notifications.shapes import body_with_reply_prompt
 from pulserx.notifications.transports.base import (
     Transport,
     TransportError,

@@ -16,7 +16,8 @@ from py_vapid import Vapid
 from pulserx.notifications import push_services
 from pulserx.notifications.models import Channel, Delivery, PushSubscription
 from pulserx.notifications.push_services import checked_endpoint
-from pulserx.notifications.render import push_payload, stored_message
+from pulserx.notifications.render import stored_message
+from pulserx.notifications.shapes import push_payload
 from pulserx.notifications.transports.base import (
     Transport,
     TransportError,

@@ -4,9 +4,7 @@ keeps this one."""
 
 from __future__ import annotations
 
-import importlib.util
 import logging
-import os
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -255,11 +253,24 @@ def test_the_addresses_are_never_logged(patient: Patient,
 
 # --- the place of an address: only with the operator's GeoIP2 database
 
-# MaxMind's test database (MaxMind-DB's test-data/GeoLite2-City-Test.mmdb, the one Django's own
-# GeoIP2 tests use): set PULSERX_TEST_GEOIP_CITY_DB to its path, with geoip2 installed, to run
-# the lookup against a real database. Without them there is nothing real to look up in, so the
-# tests below prove only that no place (and no error) comes without one.
-CITY_TEST_DATABASE = os.environ.get("PULSERX_TEST_GEOIP_CITY_DB", "")
+@pytest.fixture
+def city_database(tmp_path: Path) -> str:
+    """A City database in the MaxMind DB format, written by mmdb-writer and read by MaxMind's
+    own reader (geoip2, through Django's GeoIP2) as an operator's GeoLite2-City would be."""
+    from mmdb_writer import MMDBWriter
+    from netaddr import IPSet
+
+    writer = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoLite2-City",
+                        languages=["en"], description="PulseRx tests")
+    writer.insert_network(IPSet(["2.125.160.216/29"]), {
+        "city": {"names": {"en": "Boxford"}},
+        "country": {"iso_code": "GB", "names": {"en": "United Kingdom"}}})
+    writer.insert_network(IPSet(["2a02:ff00::/32"]), {
+        "country": {"iso_code": "IT", "names": {"en": "Italy"}}})
+    path = tmp_path / "GeoLite2-City.mmdb"
+    writer.to_db_file(str(path))
+    return str(path)
+
 
 @pytest.mark.django_db
 def test_without_a_location_database_the_address_is_shown_alone(
@@ -278,14 +289,24 @@ def test_without_a_location_database_the_address_is_shown_alone(
 @pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "192.168.0.7", "::1",
                                      "fd00::1", "not an address", "", None])
 def test_a_private_or_unreadable_address_has_no_place(
-        settings: SettingsWrapper, address: str | None) -> None:
-    settings.GEOIP_PATH = CITY_TEST_DATABASE or None
+        settings: SettingsWrapper, city_database: str, address: str | None) -> None:
+    settings.GEOIP_PATH = city_database
     assert place_of(address) is None
 
 
-@pytest.mark.skipif(importlib.util.find_spec("geoip2") is None or not CITY_TEST_DATABASE,
-                    reason="needs the geoip2 package and PULSERX_TEST_GEOIP_CITY_DB")
 def test_with_a_location_database_a_public_address_is_placed(
-        settings: SettingsWrapper) -> None:
-    settings.GEOIP_PATH = CITY_TEST_DATABASE
+        settings: SettingsWrapper, city_database: str) -> None:
+    settings.GEOIP_PATH = city_database
     assert place_of("2.125.160.216") == "Boxford, United Kingdom"
+    assert place_of("2a02:ff00::7") == "Italy"  # a country without a city
+    assert place_of("8.8.8.8") is None  # not in the database
+
+
+@pytest.mark.django_db
+def test_the_list_names_the_place_of_a_session_s_address(
+        patient: Patient, settings: SettingsWrapper, city_database: str) -> None:
+    settings.GEOIP_PATH = city_database
+    phone = browser(CHROME_ANDROID)
+    sign_in(phone, REMOTE_ADDR="2.125.160.217")
+    page = phone.get(reverse("account_settings"), REMOTE_ADDR="2.125.160.217").content.decode()
+    assert "Boxford, United Kingdom" in page

@@ -5,7 +5,7 @@ Each trusted proxy in front of PulseRx appends the address it received the conne
 PULSERX_PROXY_HOPS proxies in front, the entry that many places from the right is the address
 the outermost proxy saw. With no hops configured (the default, and `make run`) the header is
 ignored and the address is the connection's own. Everything that keys on a client address
-(the sign-in lockout) reads it here.
+(the sign-in lockout, the addresses of Settings → Signed-in sessions) reads it here.
 """
 
 from __future__ import annotations

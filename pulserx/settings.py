@@ -230,6 +230,10 @@ OTP_STATIC_THROTTLE_FACTOR = 0
 # Passkeys (pulserx/accounts/passkeys.py): the WebAuthn relying party id is SITE_URL's host name
 # unless this names another (a parent domain of it); answers must come from SITE_URL's origin.
 PULSERX_PASSKEY_RP_ID = env_str("PULSERX_PASSKEY_RP_ID", "")
+# Settings → Signed-in sessions names the place of each session's address ("Lisbon, Portugal")
+# when GEOIP_PATH names a MaxMind or DB-IP City/Country database (or the folder holding
+# GeoLite2-City.mmdb) and the geoip2 package is installed (pulserx/accounts/places.py).
+GEOIP_PATH = env_str("GEOIP_PATH", "") or None
 # How long "who saw what" remembers a read of a patient's data by someone else.
 PULSERX_ACCESS_LOG_DAYS = env_int("PULSERX_ACCESS_LOG_DAYS", 365)
 # How long an account waits, after its owner asked for deletion, before it is purged.

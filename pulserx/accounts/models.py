@@ -217,13 +217,17 @@ class AccessRecord(models.Model):
 
 class SignedInSession(models.Model):
     """A browser session signed in to this account, for Settings → Signed-in sessions: written
-    at sign-in, `last_seen` refreshed at most every few minutes, removed at sign-out."""
+    at sign-in, `last_seen` (and the address it was seen from) refreshed at most every few
+    minutes, removed at sign-out. The addresses are the client's as `pulserx.clientaddress`
+    reads it; None when it was not known."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
     session_key = models.CharField(max_length=40, unique=True)
     user_agent = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen = models.DateTimeField()
+    signed_in_from = models.GenericIPAddressField(null=True, blank=True)
+    last_seen_from = models.GenericIPAddressField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"session of user {self.user_id}"

@@ -1,10 +1,12 @@
 """Settings → Signed-in sessions: the browsers signed in to an account, and signing the others
 out.
 
-A `SignedInSession` row is written when a browser signs in, its `last_seen` refreshed by
-`note_last_seen` at most once per `SEEN_EVERY` per session (one UPDATE), and removed when it
-signs out. "Sign out everywhere else" deletes the other sessions (their Session rows, so their
-next request is signed out) and closes their live sockets, as signing out does.
+A `SignedInSession` row is written when a browser signs in, with the address it signed in
+from; its `last_seen` and the address it was last seen from are refreshed by `note_last_seen`
+at most once per `SEEN_EVERY` per session (one UPDATE), and it is removed when the browser
+signs out. Addresses are read by `pulserx.clientaddress` (the one the platform's proxy saw)
+and never logged. "Sign out everywhere else" deletes the other sessions (their Session rows,
+so their next request is signed out) and closes their live sockets, as signing out does.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -27,6 +30,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from pulserx.accounts.models import SignedInSession, User
+from pulserx.accounts.places import place_of
+from pulserx.clientaddress import client_address
 
 SEEN_EVERY = timedelta(minutes=5)
 SEEN_KEY = "_pulserx_seen"  # [session key, epoch seconds] of the last refresh
@@ -82,9 +87,10 @@ def record_sign_in(sender: object, request: HttpRequest | None, user: Any,
     key = request.session.session_key if request is not None else None
     if not key or request is None:
         return
-    now = timezone.now()
+    now, address = timezone.now(), client_address(request)
     SignedInSession.objects.update_or_create(session_key=key, defaults={
-        "user": user, "user_agent": user_agent_of(request), "last_seen": now})
+        "user": user, "user_agent": user_agent_of(request), "last_seen": now,
+        "signed_in_from": address, "last_seen_from": address})
     request.session[SEEN_KEY] = [key, int(time.time())]
 
 
@@ -98,9 +104,10 @@ def forget_sign_out(sender: object, request: HttpRequest | None, user: Any,
 
 def note_last_seen(get_response: Callable[[HttpRequest], HttpResponse]
                    ) -> Callable[[HttpRequest], HttpResponse]:
-    """Middleware: refresh a signed-in session's `last_seen` at most once per `SEEN_EVERY`
-    (the time of the last refresh rides in the session). A session signed in before rows were
-    kept, or whose key changed (a password change), gets its row here."""
+    """Middleware: refresh a signed-in session's `last_seen` and the address it was seen from
+    at most once per `SEEN_EVERY` (the time of the last refresh rides in the session). A
+    session signed in before rows were kept, or whose key changed (a password change), gets its
+    row here, without a sign-in address: where it signed in is not known."""
 
     def middleware(request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
@@ -111,13 +118,14 @@ def note_last_seen(get_response: Callable[[HttpRequest], HttpResponse]
             fresh = (isinstance(seen, list) and len(seen) == 2 and seen[0] == key
                      and now - int(seen[1]) < SEEN_EVERY.total_seconds())
             if not fresh:
-                moment = timezone.now()
+                moment, address = timezone.now(), client_address(request)
                 updated = SignedInSession.objects.filter(
-                    session_key=key, user_id=user.pk).update(last_seen=moment)
+                    session_key=key, user_id=user.pk).update(last_seen=moment,
+                                                             last_seen_from=address)
                 if not updated:
                     SignedInSession.objects.update_or_create(session_key=key, defaults={
                         "user_id": user.pk, "user_agent": user_agent_of(request),
-                        "last_seen": moment})
+                        "last_seen": moment, "last_seen_from": address})
                 request.session[SEEN_KEY] = [key, now]
         return get_response(request)
 
@@ -130,7 +138,41 @@ def forget_on_password_change(sender: object, user: User, **kwargs: Any) -> None
     SignedInSession.objects.filter(user_id=user.pk).delete()
 
 
-def sessions_of(request: HttpRequest) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class NetworkAddress:
+    """An address a session was seen from, and where it is when the operator set up a location
+    database (`pulserx.accounts.places`)."""
+
+    address: str
+    place: str | None
+
+    @classmethod
+    def of(cls, address: str | None) -> NetworkAddress | None:
+        return cls(address, place_of(address)) if address else None
+
+
+@dataclass(frozen=True)
+class ListedSession:
+    """One line of Settings → Signed-in sessions. `last_seen_from` is None when it is the
+    address the session signed in from (the list shows it once)."""
+
+    device: str
+    created_at: datetime
+    last_seen: datetime
+    current: bool
+    signed_in_from: NetworkAddress | None
+    last_seen_from: NetworkAddress | None
+
+    @classmethod
+    def of(cls, row: SignedInSession, current: bool) -> ListedSession:
+        moved = row.last_seen_from != row.signed_in_from
+        return cls(device=device_name(row.user_agent), created_at=row.created_at,
+                   last_seen=row.last_seen, current=current,
+                   signed_in_from=NetworkAddress.of(row.signed_in_from),
+                   last_seen_from=NetworkAddress.of(row.last_seen_from) if moved else None)
+
+
+def sessions_of(request: HttpRequest) -> list[ListedSession]:
     """The account's signed-in sessions that still exist, most recently seen first."""
     assert isinstance(request.user, User)
     rows = list(SignedInSession.objects.filter(user=request.user).order_by("-last_seen", "-pk"))
@@ -138,8 +180,7 @@ def sessions_of(request: HttpRequest) -> list[dict[str, Any]]:
                                       expire_date__gt=timezone.now())
                .values_list("session_key", flat=True))
     current = request.session.session_key
-    return [{"device": device_name(row.user_agent), "created_at": row.created_at,
-             "last_seen": row.last_seen, "current": row.session_key == current}
+    return [ListedSession.of(row, current=row.session_key == current)
             for row in rows if row.session_key in live or row.session_key == current]
 
 

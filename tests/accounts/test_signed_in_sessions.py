@@ -4,17 +4,24 @@ keeps this one."""
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.db import connections
+from django.db import connection, connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 from pulserx.accounts.models import Patient, SignedInSession
+from pulserx.accounts.places import place_of
 from pulserx.accounts.signed_in import device_name
 from pulserx.asgi import application
 from pulserx.notifications.consumers import SESSION_ENDED
@@ -38,9 +45,9 @@ def browser(user_agent: str) -> Client:
     return https_client(headers={"User-Agent": user_agent})
 
 
-def sign_in(client: Client) -> None:
+def sign_in(client: Client, **request: Any) -> None:
     response = client.post(reverse("login"), {"username": "alex@example.org",
-                                              "password": PASSWORD})
+                                              "password": PASSWORD}, **request)
     assert response.status_code == 302
 
 
@@ -140,3 +147,166 @@ async def test_sign_out_everywhere_else_closes_the_others_sockets(patient: Patie
         assert output == {"type": "websocket.close", "code": SESSION_ENDED}
     finally:
         await sync_to_async(connections.close_all)()
+
+
+# --- the addresses each session signed in from and was last seen from
+
+def entry_of(page: str, device: str) -> str:
+    return page.split(device, 1)[1].split("</li>", 1)[0]
+
+
+@pytest.mark.django_db
+def test_the_list_shows_the_address_each_session_signed_in_from(patient: Patient) -> None:
+    phone, laptop = browser(CHROME_ANDROID), browser(FIREFOX_WINDOWS)
+    sign_in(phone, REMOTE_ADDR="203.0.113.7")
+    sign_in(laptop, REMOTE_ADDR="2001:0db8:0000:0000:0000:0000:0000:0001")
+
+    page = laptop.get(reverse("account_settings"),
+                      REMOTE_ADDR="2001:db8::1").content.decode()
+
+    assert "Signed in from <bdi>203.0.113.7</bdi>" in entry_of(page, "Chrome on Android")
+    assert "Signed in from <bdi>2001:db8::1</bdi>" in entry_of(page, "Firefox on Windows")
+    assert "Last seen from" not in page  # each was last seen where it signed in
+    row = SignedInSession.objects.get(user_agent=CHROME_ANDROID)
+    assert (row.signed_in_from, row.last_seen_from) == ("203.0.113.7", "203.0.113.7")
+
+
+@pytest.mark.django_db
+def test_behind_a_proxy_the_address_kept_is_the_one_the_proxy_saw(
+        patient: Patient, settings: SettingsWrapper) -> None:
+    settings.PULSERX_PROXY_HOPS = 1
+    phone = browser(CHROME_ANDROID)
+    # The client wrote its own entry on the left; the proxy (10.0.0.2) appended what it saw.
+    sign_in(phone, REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR="192.0.2.66, 203.0.113.7")
+
+    row = SignedInSession.objects.get()
+    assert (row.signed_in_from, row.last_seen_from) == ("203.0.113.7", "203.0.113.7")
+    page = phone.get(reverse("account_settings"), REMOTE_ADDR="10.0.0.2",
+                     HTTP_X_FORWARDED_FOR="192.0.2.66, 203.0.113.7").content.decode()
+    assert "203.0.113.7" in page and "192.0.2.66" not in page and "10.0.0.2" not in page
+
+
+@pytest.mark.django_db
+def test_the_last_seen_address_moves_with_last_seen_only(patient: Patient) -> None:
+    start = datetime.now(UTC)
+    phone, laptop = browser(CHROME_ANDROID), browser(FIREFOX_WINDOWS)
+    with time_machine.travel(start, tick=False) as clock:
+        sign_in(phone, REMOTE_ADDR="203.0.113.7")
+        sign_in(laptop, REMOTE_ADDR="192.0.2.10")
+
+        clock.shift(timedelta(minutes=4))  # the phone moves to another network
+        phone.get(reverse("account_settings"), REMOTE_ADDR="198.51.100.4")
+        row = SignedInSession.objects.get(user_agent=CHROME_ANDROID)
+        assert (row.last_seen, row.last_seen_from) == (start, "203.0.113.7")
+
+        clock.shift(timedelta(minutes=2))
+        with CaptureQueriesContext(connection) as queries:
+            phone.get(reverse("today"), REMOTE_ADDR="198.51.100.4")
+        row = SignedInSession.objects.get(user_agent=CHROME_ANDROID)
+        assert row.last_seen == start + timedelta(minutes=6)
+        assert (row.signed_in_from, row.last_seen_from) == ("203.0.113.7", "198.51.100.4")
+        writes = [query["sql"] for query in queries.captured_queries
+                  if "accounts_signedinsession" in query["sql"]]
+        assert len(writes) == 1 and writes[0].startswith("UPDATE")  # the one bounded UPDATE
+
+        page = laptop.get(reverse("account_settings"),
+                          REMOTE_ADDR="192.0.2.10").content.decode()
+    phone_entry = entry_of(page, "Chrome on Android")
+    assert "Signed in from <bdi>203.0.113.7</bdi>" in phone_entry
+    assert "Last seen from <bdi>198.51.100.4</bdi>" in phone_entry
+    assert "Last seen from" not in entry_of(page, "Firefox on Windows")
+
+
+@pytest.mark.django_db
+def test_a_session_found_without_a_row_shows_only_where_it_was_last_seen(
+        patient: Patient) -> None:
+    phone = browser(CHROME_ANDROID)
+    with time_machine.travel(datetime.now(UTC), tick=False) as clock:
+        sign_in(phone, REMOTE_ADDR="203.0.113.7")
+        SignedInSession.objects.all().delete()  # as for a session from before rows were kept
+        clock.shift(timedelta(minutes=6))
+        phone.get(reverse("today"), REMOTE_ADDR="198.51.100.4")
+
+    row = SignedInSession.objects.get()
+    assert (row.signed_in_from, row.last_seen_from) == (None, "198.51.100.4")
+    entry = entry_of(phone.get(reverse("account_settings")).content.decode(),
+                     "Chrome on Android")
+    assert "Signed in from" not in entry
+    assert "Last seen from <bdi>198.51.100.4</bdi>" in entry
+
+
+@pytest.mark.django_db
+def test_the_addresses_are_never_logged(patient: Patient,
+                                        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    start = datetime.now(UTC)
+    phone = browser(CHROME_ANDROID)
+    with time_machine.travel(start, tick=False) as clock:
+        sign_in(phone, REMOTE_ADDR="203.0.113.7")
+        clock.shift(timedelta(minutes=6))
+        phone.get(reverse("account_settings"), REMOTE_ADDR="198.51.100.4")
+    assert SignedInSession.objects.get().last_seen_from == "198.51.100.4"
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "203.0.113.7" not in logged and "198.51.100.4" not in logged
+
+
+# --- the place of an address: only with the operator's GeoIP2 database
+
+@pytest.fixture
+def city_database(tmp_path: Path) -> str:
+    """A City database in the MaxMind DB format, written by mmdb-writer and read by MaxMind's
+    own reader (geoip2, through Django's GeoIP2) as an operator's GeoLite2-City would be."""
+    from mmdb_writer import MMDBWriter
+    from netaddr import IPSet
+
+    writer = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoLite2-City",
+                        languages=["en"], description="PulseRx tests")
+    writer.insert_network(IPSet(["2.125.160.216/29"]), {
+        "city": {"names": {"en": "Boxford"}},
+        "country": {"iso_code": "GB", "names": {"en": "United Kingdom"}}})
+    writer.insert_network(IPSet(["2a02:ff00::/32"]), {
+        "country": {"iso_code": "IT", "names": {"en": "Italy"}}})
+    path = tmp_path / "GeoLite2-City.mmdb"
+    writer.to_db_file(str(path))
+    return str(path)
+
+
+@pytest.mark.django_db
+def test_without_a_location_database_the_address_is_shown_alone(
+        patient: Patient, settings: SettingsWrapper, tmp_path: Path) -> None:
+    phone = browser(CHROME_ANDROID)
+    sign_in(phone, REMOTE_ADDR="8.8.8.8")
+    for configured in (None, str(tmp_path)):  # not set; set, but no database there
+        settings.GEOIP_PATH = configured
+        assert place_of("8.8.8.8") is None
+        response = phone.get(reverse("account_settings"), REMOTE_ADDR="8.8.8.8")
+        assert response.status_code == 200
+        assert re.search(r"Signed in from <bdi>8\.8\.8\.8</bdi>\s*</div>",
+                         response.content.decode())
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "192.168.0.7", "::1",
+                                     "fd00::1", "not an address", "", None])
+def test_a_private_or_unreadable_address_has_no_place(
+        settings: SettingsWrapper, city_database: str, address: str | None) -> None:
+    settings.GEOIP_PATH = city_database
+    assert place_of(address) is None
+
+
+def test_with_a_location_database_a_public_address_is_placed(
+        settings: SettingsWrapper, city_database: str) -> None:
+    settings.GEOIP_PATH = city_database
+    assert place_of("2.125.160.216") == "Boxford, United Kingdom"
+    assert place_of("2a02:ff00::7") == "Italy"  # a country without a city
+    assert place_of("8.8.8.8") is None  # not in the database
+
+
+@pytest.mark.django_db
+def test_the_list_names_the_place_of_a_session_s_address(
+        patient: Patient, settings: SettingsWrapper, city_database: str) -> None:
+    settings.GEOIP_PATH = city_database
+    phone = browser(CHROME_ANDROID)
+    sign_in(phone, REMOTE_ADDR="2.125.160.217")
+    page = phone.get(reverse("account_settings"), REMOTE_ADDR="2.125.160.217").content.decode()
+    assert "Boxford, United Kingdom" in page

@@ -34,6 +34,9 @@ def test_signing_out_everywhere_else_ends_the_other_session_and_its_socket(
 
     laptop.goto("/accounts/settings/")
     expect(laptop.locator("#sessions li")).to_have_count(2)
+    # Both signed in over the loopback and were last seen there: the address shows once each.
+    expect(laptop.locator("#sessions li", has_text="Signed in from 127.0.0.1")).to_have_count(2)
+    expect(laptop.locator("#sessions li", has_text="Last seen from")).to_have_count(0)
     laptop.get_by_role("button", name="Sign out everywhere else").click()
     expect(laptop.get_by_text("Signed out of 1 other session.")).to_be_visible()
     expect(laptop.locator("#sessions li")).to_have_count(1)

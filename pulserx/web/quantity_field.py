@@ -47,6 +47,19 @@ class QuantityField(forms.DecimalField):
         except ValueError:
             raise forms.ValidationError(not_a_quantity(), code="invalid") from None
 
+    def run_validators(self, value: Any) -> None:
+        """Django's limits ("greater than or equal to 0.25") with the limit written the
+        reader's way ("0,25")."""
+        try:
+            super().run_validators(value)
+        except forms.ValidationError as refused:
+            for error in refused.error_list:
+                limit = (error.params or {}).get("limit_value")
+                if isinstance(limit, int | Decimal):
+                    error.params = {**(error.params or {}),
+                                    "limit_value": written_quantity(Decimal(limit))}
+            raise
+
     def prepare_value(self, value: Any) -> Any:
         """A stored number as the reader writes it ("0,5", never "0.50"); typed text as
         typed."""

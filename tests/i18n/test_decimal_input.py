@@ -238,3 +238,12 @@ def test_a_time_tied_to_the_day_takes_half_a_tablet_with_a_comma(patient: Patien
     assert [entry["amount"] for entry in schedule.times] == ["0.5"]
     page = german.get(f"/medications/{schedule.medication_id}/edit").content.decode()
     assert "bedtime x0,5" in page
+
+
+def test_a_limit_is_named_the_readers_way(patient: Patient) -> None:
+    response = reader(patient, "de").post("/medications/new", form_data(
+        recurrence="every_hours", every_hours="0,1", first_at="14:00"))
+
+    assert response.status_code == 200
+    assert "0,25" in error_beside(response.content.decode(), "every_hours")
+    assert written() == (0, 0, 0)

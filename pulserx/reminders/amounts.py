@@ -8,6 +8,7 @@ feed use it, so a dose reads the same everywhere. A medication's amounts count i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,7 +16,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from django.core.signals import setting_changed
-from django.utils.formats import get_format
+from django.utils.formats import get_format, sanitize_separators
 from django.utils.translation import get_language, gettext, ngettext
 
 # Each unit's words are whole phrases with the number in them, so every language places the
@@ -89,6 +90,25 @@ def written_quantity(value: Decimal, separator: str | None = None) -> str:
     reader's on every page and in every message); `separator` fixes it instead."""
     text = quantity_text(value)
     return text.replace(".", separator or str(get_format("DECIMAL_SEPARATOR")))
+
+
+def read_quantity(text: str) -> Decimal:
+    """A number as the active reader types it, the way `written_quantity` writes it: with
+    their decimal separator ("0,5" in German) or the point ("0.5"). Nothing is guessed: a
+    grouping separator ("1.000" or "1.000,5" in German, "1,000" in English), a second
+    separator, spaces inside, an exponent or any other character is refused (ValueError),
+    since "1.000" is a thousand to one reader and one to another. Digits of any script
+    (Arabic-Indic "0,5") are read as Python reads them."""
+    text = text.strip()
+    separator = str(get_format("DECIMAL_SEPARATOR"))
+    marks = re.escape("." + separator)
+    if not re.fullmatch(rf"[+-]?(?:\d+(?:[{marks}]\d+)?|[{marks}]\d+)", text):
+        raise ValueError(text)
+    if separator != "." and re.search(r"\.\d{3}$", text):
+        # "1.000" from a reader of a decimal comma: a thousand, written with the point many
+        # of them group digits with (Django's German, Italian, Portuguese, Arabic say so).
+        raise ValueError(text)
+    return Decimal(sanitize_separators(text))
 
 
 def plural_count(amount: Decimal) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from pulserx.accounts.care import patient_in_care
 from pulserx.accounts.models import CareRole, Patient
+from pulserx.reminders.amounts import read_quantity, written_quantity
 from pulserx.reminders.history import HEATMAP_DAYS, RangeError, day_doses, history
 from pulserx.reminders.models import Medication
 from pulserx.reminders.stock import StockError, refill
@@ -124,17 +125,16 @@ def medication_refill(request: HttpRequest, medication_id: int,
         messages.error(request, str(error))
     else:
         messages.success(request, _("Refilled: %(stock)s in stock.") % {
-            "stock": f"{event.stock_after.normalize():f}"})
+            "stock": written_quantity(event.stock_after)})
     return redirect(acting_url("history", patient_id) + "#supply")
 
 
 def parse_amount(value: str) -> Decimal | None:
+    """How many were added, typed the reader's way ("12,5" or "12.5" in German); None when
+    left empty (one pack)."""
     if not value.strip():
         return None
     try:
-        amount = Decimal(value.strip().replace(",", "."))  # "12,5" where commas are usual
-    except InvalidOperation:
+        return read_quantity(value)
+    except ValueError:
         raise StockError(_("Write how many you added as a number, for example 30.")) from None
-    if not amount.is_finite():
-        raise StockError(_("Write how many you added as a number, for example 30."))
-    return amount

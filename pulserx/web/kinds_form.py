@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from pulserx.accounts.models import Patient
 from pulserx.clock_format import accepted_formats, page_day, page_time
+from pulserx.reminders.amounts import quantity_text, read_quantity, written_quantity
 from pulserx.reminders.anchors import (
     MAX_OFFSET_MINUTES,
     DayAnchor,
@@ -31,6 +32,7 @@ from pulserx.reminders.anchors import (
 from pulserx.reminders.models import IntervalFrom, LimitGroup, Schedule
 from pulserx.reminders.schedule import Recurrence, to_utc
 from pulserx.reminders.tapering import MAX_PHASE_DAYS, MAX_PHASES, TaperPlan, passed_on_first_day
+from pulserx.web.quantity_field import QuantityField
 from pulserx.web.schedule_words import anchored_words
 from pulserx.web.time_fields import WallTimeField, stored_time
 
@@ -51,8 +53,26 @@ FROM_HELP = {
 }
 
 
-def _amount(text: str | None) -> str:
-    return f"{Decimal((text or '1').replace(',', '.')).normalize():f}"
+def _amount(text: str | None) -> str | None:
+    """The amount after "x" as stored ("0.5"), typed the reader's way ("x0,5" or "x0.5";
+    none: 1), or None when it cannot be read."""
+    try:
+        return quantity_text(read_quantity(text)) if text else "1"
+    except ValueError:
+        return None
+
+
+def _time_parts(times: str) -> list[str]:
+    """The "08:00 x2" parts of a phase, split at its commas, except a decimal comma inside an
+    amount ("08:00 x0,5, 20:00 x1" has two parts)."""
+    parts: list[str] = []
+    for piece in times.split(","):
+        if parts and re.fullmatch(r"\d{1,2}\s*", piece) and re.search(r"[x\u00d7]\s*\d+$",
+                                                                     parts[-1]):
+            parts[-1] += "," + piece
+        else:
+            parts.append(piece)
+    return parts
 
 
 def parse_anchored(text: str, day: PatientDay) -> list[dict[str, Any]]:
@@ -61,12 +81,13 @@ def parse_anchored(text: str, day: PatientDay) -> list[dict[str, Any]]:
     entries = []
     for line in filter(str.strip, text.splitlines()):
         match = _ANCHORED.match(line)
-        if not match:
+        amount = _amount(match[4]) if match else None
+        if match is None or amount is None:
             # Translators: keep the examples in English: the lines are read in English.
             raise ValueError(_("“%(line)s” is not a time of your day. Write for example "
                                "“at bedtime” or “30 min before breakfast x2”.")
                              % {"line": line.strip()})
-        minutes, direction, name, amount = match.groups()
+        minutes, direction, name = match.groups()[:3]
         anchor = DayAnchor("wake" if name.lower().startswith("wak") else name.lower())
         offset = int(minutes or 0) * (-1 if (direction or "").lower() == "before" else 1)
         if abs(offset) > MAX_OFFSET_MINUTES:
@@ -80,7 +101,7 @@ def parse_anchored(text: str, day: PatientDay) -> list[dict[str, Any]]:
             raise ValueError(_("%(time)s falls outside the day")
                              % {"time": anchored_words(anchor, offset)}) from None
         entries.append({"at": wall.strftime("%H:%M"), "anchor": anchor.value,
-                        "offset": offset, "amount": _amount(amount)})
+                        "offset": offset, "amount": amount})
     return entries
 
 
@@ -95,7 +116,8 @@ ANCHOR_NOUNS = {
 
 def anchored_lines(entries: list[dict[str, Any]]) -> str:
     return "\n".join(f"{anchored_label(DayAnchor(e['anchor']), int(e['offset']))} "
-                     f"x{e['amount']}" for e in entries if "anchor" in e)
+                     f"x{written_quantity(Decimal(str(e['amount'])))}" for e in entries
+                     if "anchor" in e)
 
 
 def parse_phases(text: str) -> list[dict[str, Any]]:
@@ -114,17 +136,18 @@ def parse_phases(text: str) -> list[dict[str, Any]]:
                                       MAX_PHASE_DAYS)
                              % {"most": MAX_PHASE_DAYS, "line": line.strip()})
         times = []
-        for part in match[2].split(","):
+        for part in _time_parts(match[2]):
             found = _TIME_AMOUNT.match(part)
             at = stored_time(found[1]) if found else None
-            if found is None or at is None:
+            amount = _amount(found[2]) if found else None
+            if found is None or at is None or amount is None:
                 # Translators: %(example)s is a time and amount such as "08:00 x2";
                 # %(accepted)s says how to write a time.
                 raise ValueError(_("“%(part)s” is not a time and amount like %(example)s. "
                                    "%(accepted)s")
                                  % {"part": part.strip(), "example": f"{page_time(time(8, 0))} x2",
                                     "accepted": accepted_formats()})
-            times.append({"at": at, "amount": _amount(found[2])})
+            times.append({"at": at, "amount": amount})
         if len({t["at"] for t in times}) != len(times):
             raise ValueError(_("A time is listed twice in “%(line)s”.") % {"line": line.strip()})
         phases.append({"days": days, "times": sorted(times, key=lambda t: t["at"])})
@@ -138,14 +161,15 @@ def parse_phases(text: str) -> list[dict[str, Any]]:
 
 def phase_lines(phases: list[dict[str, Any]]) -> str:
     return "\n".join(f"{p['days']} days: " + ", ".join(
-        f"{page_time(time.fromisoformat(t['at']))} x{t['amount']}" for t in p["times"])
+        f"{page_time(time.fromisoformat(t['at']))} x{written_quantity(Decimal(str(t['amount'])))}"
+        for t in p["times"])
         for p in phases)
 
 
 class KindsForm(forms.Form):
     """Fields of the newer kinds; only those of the chosen recurrence are read."""
 
-    every_hours = forms.DecimalField(required=False, min_value=Decimal("0.25"),
+    every_hours = QuantityField(required=False, min_value=Decimal("0.25"),
                                      max_value=168, decimal_places=2, label=gettext_lazy("Every"),
                                      help_text=HOURS_HELP)
     first_at = WallTimeField(required=False, label=gettext_lazy("First dose at"),
@@ -166,7 +190,7 @@ class KindsForm(forms.Form):
                                         "Counted from the first dose still ahead when you "
                                         "save: if the first time has passed, the course "
                                         "starts at the next time of the series."))
-    dose_amount = forms.DecimalField(required=False, min_value=Decimal("0.01"),
+    dose_amount = QuantityField(required=False, min_value=Decimal("0.01"),
                                      max_value=9999, decimal_places=2, initial=1,
                                      label=gettext_lazy("Amount each time"))
     phases = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}),
@@ -193,7 +217,7 @@ class KindsForm(forms.Form):
                                    help_text=gettext_lazy("doses"))
     limit_period_hours = forms.IntegerField(required=False, min_value=1, max_value=24 * 7,
                                             initial=24, label=gettext_lazy("In any"))
-    min_gap_hours = forms.DecimalField(required=False, min_value=Decimal("0.25"),
+    min_gap_hours = QuantityField(required=False, min_value=Decimal("0.25"),
                                        max_value=72, decimal_places=2,
                                        label=gettext_lazy("At least this many hours apart"))
     limit_group = forms.CharField(required=False, max_length=80,

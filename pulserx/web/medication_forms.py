@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from pulserx.accounts.models import Patient
 from pulserx.clock_format import page_time
 from pulserx.plaintext import validate_name, validate_text
+from pulserx.reminders.amounts import quantity_text, read_quantity, written_quantity
 from pulserx.reminders.anchors import DayAnchor
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.medications import save_medication
@@ -43,6 +44,7 @@ from pulserx.reminders.schedule import (
     Recurrence,
 )
 from pulserx.web.kinds_form import KindsForm
+from pulserx.web.quantity_field import QuantityField
 from pulserx.web.schedule_words import anchored_words
 from pulserx.web.time_fields import not_a_time, stored_time
 
@@ -74,6 +76,8 @@ class MedicationForm(forms.ModelForm):
         model = Medication
         fields = ["name", "strength", "form", "instructions", "stock", "refill_threshold",
                   "pack_size", "refill_lead_days"]
+        field_classes = {"stock": QuantityField, "refill_threshold": QuantityField,
+                         "pack_size": QuantityField}
         labels = {"stock": gettext_lazy("In stock"),
                   "refill_threshold": gettext_lazy("Remind me to refill at"),
                   "pack_size": gettext_lazy("Pack size"),
@@ -171,7 +175,8 @@ class TimeRows:
         """The plain times of `schedule`; those tied to the patient's day are shown (and
         edited) under "Times tied to your day" only."""
         times = schedule.times if schedule is not None else []
-        return cls([TimeRow(page_time(time.fromisoformat(t["at"])), str(t["amount"]))
+        return cls([TimeRow(page_time(time.fromisoformat(t["at"])),
+                            written_quantity(Decimal(str(t["amount"]))))
                     for t in times if "anchor" not in t])
 
     def with_blank_row(self) -> TimeRows:
@@ -192,7 +197,9 @@ class TimeRows:
                 row.error = _("%(time)s is already in the list.") % {
                     "time": page_time(time.fromisoformat(at))}
             elif amount is None:
-                row.error = _("Enter the amount taken, a number above 0 such as 1 or 0.5.")
+                # Translators: %(example)s is a half written the reader's way ("0,5").
+                row.error = _("Enter the amount taken, a number above 0 such as 1 or "
+                              "%(example)s.") % {"example": written_quantity(Decimal("0.5"))}
             else:
                 entries[at] = amount
         filled = len(entries) + sum(1 for row in self.rows if row.error)
@@ -212,13 +219,15 @@ def parse_time(text: str) -> str | None:
 
 
 def parse_amount(text: str) -> str | None:
+    """The amount of a time row as stored ("0.5"), typed the reader's way ("0,5" or "0.5";
+    empty: 1), or None."""
     try:
-        amount = Decimal(text.strip().replace(",", ".") or "1")  # "0,5" where commas are usual
-    except InvalidOperation:
+        amount = read_quantity(text) if text.strip() else Decimal(1)
+    except ValueError:
         return None
-    if not amount.is_finite() or amount <= 0 or amount >= 10000 or amount != round(amount, 2):
+    if amount <= 0 or amount >= 10000 or amount != round(amount, 2):
         return None
-    return f"{amount.normalize():f}"
+    return quantity_text(amount)
 
 
 class ScheduleForm(forms.Form):

@@ -81,7 +81,7 @@ def request_change(user: User, new_email: str, site: str = "") -> bool:
         other = User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).first()
         if other is not None:
             sent = emails.send_words(other, "email_change_taken", {
-                "site_url": site or settings.SITE_URL})
+                "sign_in_url": (site or settings.SITE_URL) + reverse("login")})
         else:
             sent = emails.send_words(user, "email_change_link", {
                 "url": confirm_url(change, site), "days": VERIFY_MAX_AGE.days},
@@ -134,6 +134,8 @@ def confirm(token: str) -> ConfirmedChange:
     data = read_token(token)
     try:
         with transaction.atomic():
+            # One confirmation at a time per account: a second use of the link waits here,
+            # then finds its request gone.
             User.objects.select_for_update().filter(pk=data["user"]).first()
             change = pending_of(data)
             user = change.user

@@ -151,6 +151,7 @@ def test_an_address_another_account_has_gets_a_note_and_the_asker_reads_the_same
     note = mail.outbox[0]
     assert note.subject == "Someone asked to move a PulseRx account to this address"
     assert "already has an account" in note.body and CONFIRM_PATH not in note.body
+    assert reverse("login") in note.body
     patient.user.refresh_from_db()
     assert patient.user.email == "alex@example.org"
 

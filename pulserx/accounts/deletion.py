@@ -10,8 +10,6 @@ records name the user without a foreign key, so they are removed here by hand.
 
 from __future__ import annotations
 
-import logging
-import smtplib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,22 +18,18 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.sessions.models import Session
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
+from pulserx.accounts import emails
 from pulserx.accounts.access_log import expired_records
 from pulserx.accounts.models import CareLink, CareLinkStatus, CareRole, User
 from pulserx.accounts.people import can_receive_mail, handovers
 from pulserx.live import inbox_group
-from pulserx.notifications.render import reading
 from pulserx.notifications.sessions import close_sockets
-
-log = logging.getLogger(__name__)
 
 # English here; said in the reader's language where it is shown.
 CANCELLED_MESSAGE = gettext_noop("Welcome back: signing in cancelled the deletion of your "
@@ -116,23 +110,11 @@ def purge_account(user: User) -> None:
 
 
 def send_link_ended(reader: User, deleted_name: str) -> None:
-    send_words(reader, "link_ended", {"deleted_name": deleted_name})
+    emails.send_words(reader, "link_ended", {"deleted_name": deleted_name})
 
 
 def send_handed_over(reader: User, deleted_name: str, person: str) -> None:
-    send_words(reader, "handed_over", {"deleted_name": deleted_name, "person": person})
-
-
-def send_words(reader: User, template: str, context: dict[str, str]) -> None:
-    """Email `reader` the account template `template`, in their own language."""
-    context = {**context, "first_name": reader.first_name}
-    with reading(reader.language):
-        subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"accounts/email/{template}.txt", context)
-    try:
-        send_mail(subject, body, None, [reader.email])
-    except (smtplib.SMTPException, OSError) as exc:
-        log.warning("%s email not sent: %s", template, type(exc).__name__)
+    emails.send_words(reader, "handed_over", {"deleted_name": deleted_name, "person": person})
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,20 @@
-"""Emails the accounts side sends (the password-reset email is Django's own view)."""
+"""Emails the accounts side sends (the password-reset email is Django's own view), each in
+its reader's language."""
 
 from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Mapping
 
 from django.core.mail import send_mail
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from pulserx.accounts.models import CareLink
+from pulserx.accounts.models import CareLink, User
 from pulserx.accounts.people import can_receive_mail
+from pulserx.notifications.render import reading
 from pulserx.siteurl import site_url
 
 log = logging.getLogger(__name__)
@@ -36,5 +39,21 @@ def send_invite(link: CareLink, request: HttpRequest | None = None) -> bool:
         send_mail(subject, body, None, [link.invited_email])
     except (smtplib.SMTPException, OSError) as exc:
         log.warning("care invite %s not sent: %s", link.pk, type(exc).__name__)
+        return False
+    return True
+
+
+def send_words(reader: User, template: str, context: Mapping[str, object],
+               to: str = "") -> bool:
+    """Email `reader` the account template `template`, in their own language, at their
+    address or at `to`; False when the mail server refused it."""
+    words = {**context, "first_name": reader.first_name}
+    with reading(reader.language):
+        subject = render_to_string(f"accounts/email/{template}_subject.txt", words).strip()
+        body = render_to_string(f"accounts/email/{template}.txt", words)
+    try:
+        send_mail(subject, body, None, [to or reader.email])
+    except (smtplib.SMTPException, OSError) as exc:
+        log.warning("%s email not sent: %s", template, type(exc).__name__)
         return False
     return True

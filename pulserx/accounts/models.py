@@ -274,3 +274,18 @@ class Passkey(models.Model):
 
     def __str__(self) -> str:
         return f"passkey {self.pk} of user {self.user_id}"
+
+
+class PendingEmailChange(models.Model):
+    """An address the user asked to sign in with instead, until the link emailed to it is
+    opened (`accounts.email_change`). One per user: a new request replaces it, and its new
+    `key` makes the earlier link stop working."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE,
+                                related_name="pending_email_change")
+    email = models.EmailField(max_length=254)
+    key = models.CharField(max_length=64, default=new_token)
+    requested_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"email change of user {self.user_id}"

@@ -4,7 +4,14 @@ the admin app ships registration/… templates that would otherwise win)."""
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from pulserx.accounts import language_views, passkey_views, signed_in, two_factor, views
+from pulserx.accounts import (
+    email_change_views,
+    language_views,
+    passkey_views,
+    signed_in,
+    two_factor,
+    views,
+)
 
 urlpatterns = [
     path("signup/", views.sign_up, name="signup"),
@@ -43,6 +50,11 @@ urlpatterns = [
          name="remove_passkey"),
     path("settings/sessions/sign-out-others/", signed_in.sign_out_elsewhere,
          name="sign_out_elsewhere"),
+    path("settings/email/", email_change_views.change_email, name="change_email"),
+    path("settings/email/cancel/", email_change_views.cancel_email_change,
+         name="cancel_email_change"),
+    path("email/confirm/<str:token>/", email_change_views.confirm_email_change,
+         name="confirm_email_change"),
     path("settings/language/", language_views.language_settings, name="language_settings"),
     path("delete/", views.delete_account, name="delete_account"),
     path("access-log/", views.who_saw_what, name="access_log"),

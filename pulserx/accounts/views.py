@@ -26,6 +26,7 @@ from pulserx.accounts import (
     access_log,
     care,
     deletion,
+    email_change_views,
     emails,
     passkeys,
     people,
@@ -191,10 +192,11 @@ def caregiver_settings(request: HttpRequest) -> HttpResponse:
 
 
 def account_security(request: HttpRequest) -> dict[str, Any]:
-    """Settings → Two-step sign-in, Passkeys, Sign-in with other accounts and Signed-in
-    sessions."""
+    """Settings → Email address, Two-step sign-in, Passkeys, Sign-in with other accounts and
+    Signed-in sessions."""
     assert isinstance(request.user, User)
-    return {**two_factor.settings_context(request.user),
+    return {**email_change_views.settings_context(request.user),
+            **two_factor.settings_context(request.user),
             **passkeys.settings_context(request.user),
             **sso_identities.settings_context(request),
             "signed_in_sessions": signed_in.sessions_of(request)}

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from pulserx.accounts.access_log import record_read
 from pulserx.accounts.deletion import CANCELLED_MESSAGE, purge_expired
-from pulserx.accounts.models import AccessKind, Patient, User
+from pulserx.accounts.models import AccessKind, Patient, PendingEmailChange, User
 from pulserx.api.models import ApiToken
 from pulserx.notifications.models import (
     Channel,
@@ -104,6 +104,8 @@ def fill_every_table(patient: Patient, caregiver: User) -> None:
     PushSubscription.objects.create(user=user, endpoint="https://push.example/abc",
                                     p256dh="key", auth="auth")
     ApiToken.issue(user, "script")
+    PendingEmailChange.objects.create(user=user, email="nova@example.org",
+                                      requested_at=now)
     record_read(caregiver, patient, AccessKind.HISTORY)
     https_client().force_login(user)
     https_client().post(reverse("login"), {"username": user.email, "password": "wrong one"})
@@ -120,7 +122,11 @@ def test_the_purge_leaves_no_row_of_the_deleted_patient(patient, caregiver, othe
                   "notifications.UserChannel", "notifications.ReplyCursor",
                   "notifications.PushSubscription",
                   "api.ApiToken", "accounts.CareLink", "accounts.AccessRecord",
+<<<<<<< HEAD
                   "accounts.SignedInSession",
+=======
+                  "accounts.PendingEmailChange",
+>>>>>>> email
                   "sessions.Session(decoded)", "axes.AccessAttempt(username)"):
         assert before[label] > 0, label
 

@@ -4,19 +4,29 @@ a phone and a desktop, in English and in Arabic (right to left)."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Browser
 
-from pulserx.accounts.models import CareLink, CareRole, Passkey, Patient, User
+from pulserx.accounts import email_change
+from pulserx.accounts.models import (
+    CareLink,
+    CareRole,
+    Passkey,
+    Patient,
+    PendingEmailChange,
+    User,
+)
 from tests import factories
 from tests.browser.conftest import WebServer, axe_violations, sign_in
 from tests.browser.test_history_page import seed_up_to_now
 
 VISITOR = ["/accounts/login/", "/accounts/signup/", "/accounts/signup/sent/",
            "/accounts/password/reset/", "/accounts/password/reset/sent/",
-           "/accounts/care/accept/{invitation}/"]
+           "/accounts/care/accept/{invitation}/", "/accounts/email/confirm/{email_change}/"]
 PATIENT = ["/", "/medications/", "/medications/new", "/medications/{medication}/edit",
            "/medications/import", "/history/", "/history/report", "/inbox/",
-           "/accounts/settings/", "/accounts/password/", "/accounts/access-log/",
+           "/accounts/settings/", "/accounts/settings/email/", "/accounts/password/",
+           "/accounts/access-log/",
            "/accounts/settings/passkeys/add/", "/accounts/settings/passkeys/{passkey}/remove/",
            "/settings/day", "/settings/channels/", "/settings/channels/new"]
 CARER = ["/accounts/care/", "/care/{patient}/", "/care/{patient}/history/",
@@ -37,6 +47,8 @@ def test_every_page_passes_axe(browser: Browser, web_server: WebServer, patient:
     invitation = CareLink.objects.create(patient=patient, invited_email="dana@example.org")
     passkey = Passkey.objects.create(user=patient.user, name="My phone", credential_id="AAAA",
                                      public_key=b"", user_handle=b"\0" * 32)
+    change = PendingEmailChange.objects.create(user=patient.user, email="nova@example.org",
+                                               requested_at=timezone.now())
     for user in (patient.user, caregiver):
         user.language = language
         user.save(update_fields=["language"])
@@ -51,7 +63,8 @@ def test_every_page_passes_axe(browser: Browser, web_server: WebServer, patient:
             sign_in(page, reader.email)
         for template in paths:
             path = template.format(medication=medication.pk, patient=patient.pk,
-                                   invitation=invitation.token, passkey=passkey.pk)
+                                   invitation=invitation.token, passkey=passkey.pk,
+                                   email_change=email_change.change_token(change))
             response = page.goto(path)
             assert response is not None and response.status == 200, path
             expected = "rtl" if language == "ar" else "ltr"

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0011_passkeys'),
+        ('accounts', '0012_signed_in_session_addresses'),
     ]
 
     operations = [

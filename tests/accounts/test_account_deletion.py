@@ -122,11 +122,7 @@ def test_the_purge_leaves_no_row_of_the_deleted_patient(patient, caregiver, othe
                   "notifications.UserChannel", "notifications.ReplyCursor",
                   "notifications.PushSubscription",
                   "api.ApiToken", "accounts.CareLink", "accounts.AccessRecord",
-<<<<<<< HEAD
-                  "accounts.SignedInSession",
-=======
-                  "accounts.PendingEmailChange",
->>>>>>> email
+                  "accounts.SignedInSession", "accounts.PendingEmailChange",
                   "sessions.Session(decoded)", "axes.AccessAttempt(username)"):
         assert before[label] > 0, label
 

@@ -159,7 +159,9 @@ class SignInForm(AuthenticationForm):
 
     username = forms.EmailField(
         label=gettext_lazy("Email"),
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        # "webauthn": the browser's suggestions for the field list the device's passkeys for
+        # the site too (passkeys.js waits for one to be picked).
+        widget=forms.EmailInput(attrs={"autocomplete": "username webauthn", "autofocus": True}),
     )
     error_messages = {
         **AuthenticationForm.error_messages,

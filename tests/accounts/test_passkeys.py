@@ -343,9 +343,33 @@ def test_the_rp_id_may_be_a_parent_domain(patient: Patient, settings: SettingsWr
 
 def test_the_sign_in_page_offers_a_passkey_through_its_script(patient: Patient) -> None:
     page = https_client().get(reverse("login")).content.decode()
-    assert re.search(r'<form [^>]*data-passkey-get="/accounts/login/passkey/options/" hidden',
-                     page)
+    assert re.search(r'<form [^>]*data-passkey-get="/accounts/login/passkey/options/" '
+                     r'data-passkey-autofill hidden', page)
     assert "Sign in with a passkey" in page and "pulserx/passkeys.js" in page
+    # The email field's suggestions list the device's passkeys too (the autofill request).
+    assert re.search(r'<input type="email" name="username" [^>]*'
+                     r'autocomplete="username webauthn"', page)
+
+
+def test_the_buttons_options_replace_those_of_the_waiting_autofill_request(
+        patient: Patient, with_passkey: PasskeyDevice) -> None:
+    """The sign-in page asks for options as it opens (autofill); pressing the button stops that
+    request and asks again: the newer challenge is the one that counts."""
+    pressing = https_client()
+    waiting = options(pressing, "passkey_sign_in_options")
+    pressed = options(pressing, "passkey_sign_in_options")
+    assert pressed["challenge"] != waiting["challenge"]
+    response = pressing.post(reverse("passkey_sign_in"),
+                             {"credential": with_passkey.get(pressed)})
+    assert response.status_code == 302 and signed_in(pressing)
+
+    # An answer to the replaced challenge (its request was stopped) signs nobody in.
+    late = https_client()
+    waiting = options(late, "passkey_sign_in_options")
+    options(late, "passkey_sign_in_options")
+    response = late.post(reverse("passkey_sign_in"), {"credential": with_passkey.get(waiting)})
+    assert "not for the request on this page" in message_after(late, response)
+    assert not signed_in(late)
 
 
 def test_the_passkey_step_after_the_password_expires_like_the_code(

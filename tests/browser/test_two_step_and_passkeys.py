@@ -1,8 +1,10 @@
 """Two-step sign-in and passkeys as a person meets them in Chromium: sign up, confirm the
 address from the email, turn the code on, and be asked for it; make a passkey with Chromium's
 virtual authenticator (over the DevTools protocol), sign in with it and no password, use it
-instead of the code, remove it. The site is reached as http://localhost:<port> (WebAuthn
-refuses an IP address as the relying party's id)."""
+instead of the code, remove it; and be offered it in the email field's autofill (WebAuthn
+conditional mediation: with automatic presence on, the virtual authenticator answers that
+request at once, as if the person had picked the passkey from the list). The site is reached
+as http://localhost:<port> (WebAuthn refuses an IP address as the relying party's id)."""
 
 from __future__ import annotations
 
@@ -108,6 +110,28 @@ def virtual_authenticator(page: Page) -> tuple[CDPSession, str]:
     return cdp, added["authenticatorId"]
 
 
+def picks_passkeys(cdp: CDPSession, authenticator: str, picks: bool) -> None:
+    """Whether the device answers by itself (automatic presence). Off, the sign-in page's
+    autofill request waits, as for a person who does not pick the passkey from the email
+    field's list but types a password or presses a button; a request started while it is on is
+    answered (the button's, or the autofill one of a page loaded then)."""
+    cdp.send("WebAuthn.setAutomaticPresenceSimulation",
+             {"authenticatorId": authenticator, "enabled": picks})
+
+
+def add_passkey(page: Page, name: str) -> None:
+    """Settings → Add a passkey, with the password; the device makes it."""
+    page.goto("/accounts/settings/")
+    page.get_by_role("link", name="Add a passkey").click()
+    page.get_by_label("Name of the passkey").fill(name)
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("button", name="Create the passkey")).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Create the passkey").click()
+    expect(page.get_by_text(f"Passkey “{name}” added.")).to_be_visible()
+
+
 def test_sign_up_confirm_turn_on_two_step_and_the_code_is_asked(
         context: BrowserContext, site_server: tuple[WebServer, Mailbox]) -> None:
     _, mailbox = site_server
@@ -176,23 +200,18 @@ def test_a_passkey_made_in_settings_signs_in_stands_in_for_the_code_and_is_remov
     sign_in_with_password(page, email)
     wait_for_today(page)
 
-    page.goto("/accounts/settings/")
-    page.get_by_role("link", name="Add a passkey").click()
-    page.get_by_label("Name of the passkey").fill("Test laptop")
-    page.get_by_label("Your password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("button", name="Create the passkey")).to_be_visible()
-    assert axe_violations(page) == []
-    page.get_by_role("button", name="Create the passkey").click()
-    expect(page.get_by_text("Passkey “Test laptop” added.")).to_be_visible()
+    add_passkey(page, "Test laptop")
     held = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})
     assert [c["isResidentCredential"] for c in held["credentials"]] == [True]
     assert Passkey.objects.get(user=patient.user).name == "Test laptop"
     assert axe_violations(page) == []
 
-    # Signed out, the passkey alone signs in: no email, no password.
+    # Signed out, the passkey alone signs in: no email, no password. (The person leaves the
+    # email field's autofill alone and presses the button.)
+    picks_passkeys(cdp, authenticator, False)
     sign_out(page)
     screenshot(page, "sign-in-with-a-passkey")
+    picks_passkeys(cdp, authenticator, True)
     page.get_by_role("button", name="Sign in with a passkey").click()
     wait_for_today(page)
     expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
@@ -201,10 +220,13 @@ def test_a_passkey_made_in_settings_signs_in_stands_in_for_the_code_and_is_remov
     page.locator("#passkeys").screenshot(path=str(screenshot(page, "settings-passkeys")))
 
     # With two-step sign-in on, the passkey stands in for the code after the password.
+    # (The person types the password rather than picking the passkey from the autofill list.)
     turn_on_two_step(page)
+    picks_passkeys(cdp, authenticator, False)
     sign_out(page)
     sign_in_with_password(page, email)
     page.wait_for_url("**/accounts/login/code/")
+    picks_passkeys(cdp, authenticator, True)
     screenshot(page, "two-step-code-or-a-passkey")
     assert axe_violations(page) == []
     page.get_by_role("button", name="Use a passkey instead").click()
@@ -219,6 +241,10 @@ def test_a_passkey_made_in_settings_signs_in_stands_in_for_the_code_and_is_remov
     page.get_by_role("button", name="Remove").click()
     expect(page.get_by_text("Passkey “Test laptop” removed")).to_be_visible()
     assert not Passkey.objects.exists()
+    # The button, in a browser without passkey autofill: with it, each sign-in page would offer
+    # the removed passkey again and, answered at once here, be refused again without end (a
+    # person picks it once and sees the refusal).
+    page.add_init_script("delete PublicKeyCredential.isConditionalMediationAvailable;")
     sign_out(page)
     page.get_by_role("button", name="Sign in with a passkey").click()
     expect(page.get_by_text("That passkey is not known here")).to_be_visible()
@@ -251,4 +277,56 @@ def test_a_device_without_a_passkey_for_the_site_says_so_and_signs_nobody_in(
         timeout=30_000)
     expect(page.get_by_role("button", name="Sign in with a passkey")).to_be_enabled()
     assert page.url.endswith("/accounts/login/")
+    assert errors == []
+
+
+def test_the_email_fields_autofill_offers_the_passkey_and_the_button_still_works(
+        context: BrowserContext, patient: Patient) -> None:
+    errors: list[str] = []
+    page = page_of(context, errors)
+    cdp, authenticator = virtual_authenticator(page)
+    sign_in_with_password(page, patient.user.email)
+    wait_for_today(page)
+    add_passkey(page, "Test laptop")
+
+    # Picked from the email field's list as the sign-in page opens: signed in, no button.
+    sign_out(page)
+    wait_for_today(page)
+    expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
+    assert Passkey.objects.get(user=patient.user).last_used_at is not None
+
+    # Not picked: the page waits with the request pending, and says nothing.
+    picks_passkeys(cdp, authenticator, False)
+    with page.expect_response("**/accounts/login/passkey/options/"):
+        sign_out(page)
+    expect(page.get_by_label("Email")).to_have_attribute("autocomplete", "username webauthn")
+    page.wait_for_timeout(500)  # room for a wrong answer to arrive
+    assert page.url.endswith("/accounts/login/")
+    expect(page.get_by_role("status")).to_have_text("")
+    assert axe_violations(page) == []
+
+    # The button stops the pending request first (the browser allows one at a time: else its
+    # own would be refused) and signs in with its own challenge.
+    picks_passkeys(cdp, authenticator, True)
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    wait_for_today(page)
+    expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
+    assert errors == []
+
+
+def test_autofill_without_a_passkey_for_the_site_shows_nothing(
+        browser: Browser, context: BrowserContext, site_server: tuple[WebServer, Mailbox],
+        patient: Patient) -> None:
+    errors: list[str] = []
+    with_device = page_of(context, errors)
+    virtual_authenticator(with_device)  # a passkey device, holding none of the site's
+    without_device = page_of(browser.new_context(base_url=site_server[0].url), errors)
+    for page in (with_device, without_device):
+        with page.expect_response("**/accounts/login/passkey/options/"):
+            page.goto("/accounts/login/")
+        page.wait_for_timeout(500)  # room for a wrong answer to arrive
+        assert page.url.endswith("/accounts/login/")
+        expect(page.get_by_role("status")).to_have_text("")
+        expect(page.get_by_role("button", name="Sign in with a passkey")).to_be_enabled()
+    without_device.context.close()
     assert errors == []

@@ -1,7 +1,8 @@
-// Passkeys (WebAuthn): signing in with one, using one instead of the two-step code, and
-// making one in Settings. The server's options are JSON with base64url bytes; the browser's
-// API wants ArrayBuffers, and its answer goes back as base64url JSON in a form field, posted
-// as an ordinary form (the server answers with a page, and any refusal as a message on it).
+// Passkeys (WebAuthn): signing in with one (the button, or the email field's autofill), using
+// one instead of the two-step code, and making one in Settings. The server's options are JSON
+// with base64url bytes; the browser's API wants ArrayBuffers, and its answer goes back as
+// base64url JSON in a form field, posted as an ordinary form (the server answers with a page,
+// and any refusal as a message on it).
 // Loaded as a module where a page has passkey forms; does nothing elsewhere.
 
 // Words from Django's JavaScript catalog (/jsi18n/, loaded by base.html); English without it.
@@ -88,19 +89,78 @@ function failure(error, making) {
   return gettext("Something went wrong with the passkey. Try again.");
 }
 
-function ceremony(form, run, making) {
+function showStatus(form, text) {
   const status = form.querySelector("[data-passkey-status]");
+  if (status) status.textContent = text;
+}
+
+// Every ceremony ends here: the device's answer goes to the server in the form, which
+// answers with the next page (or the same page with the refusal as a message).
+function send(form, credential) {
+  form.querySelector("button").disabled = true;
+  form.elements.credential.value = credentialJSON(credential);
+  form.submit();
+}
+
+// Autofill (WebAuthn conditional mediation): on the sign-in page, the email field's
+// suggestions list the device's passkeys for the site; the request waits, unseen, until the
+// person picks one. The browser allows one pending request, so any other ceremony stops it
+// first. The server keeps one challenge per ceremony: the options asked for next replace this
+// request's challenge, so they are only asked for once this request's options have arrived.
+const autofill = { form: null, controller: null, asked: Promise.resolve() };
+const CHALLENGE_LASTS = 5 * 60 * 1000; // passkeys.CHALLENGE_FOR, if the options leave it out
+let conditionalAvailable = null;
+
+function offerInAutofill() {
+  const { form } = autofill;
+  const controller = new AbortController();
+  conditionalAvailable ||= Promise.resolve(Boolean(PublicKeyCredential.isConditionalMediationAvailable)
+    && PublicKeyCredential.isConditionalMediationAvailable());
+  const asked = conditionalAvailable.then((available) =>
+    available && !controller.signal.aborted ? fetchOptions(form) : null);
+  Object.assign(autofill, { controller, asked: asked.catch(() => {}) });
+  asked
+    .then((options) => {
+      if (!options || controller.signal.aborted) return null;
+      // The request may wait longer than its challenge lasts: ask again before it ends.
+      setTimeout(() => renewAutofill(controller), (options.timeout || CHALLENGE_LASTS) * 0.9);
+      return navigator.credentials.get({ publicKey: requestOptions(options), mediation: "conditional", signal: controller.signal });
+    })
+    .then((credential) => {
+      if (credential && !controller.signal.aborted) send(form, credential);
+    })
+    .catch((error) => {
+      // Stopped for another ceremony, or the person's own doing: nothing to say.
+      if (controller.signal.aborted || (error && error.name === "NotAllowedError")) return;
+      showStatus(form, failure(error, false));
+    });
+}
+
+async function stopAutofill() {
+  if (autofill.controller) autofill.controller.abort();
+  autofill.controller = null;
+  await autofill.asked;
+}
+
+async function renewAutofill(controller) {
+  if (autofill.controller !== controller) return;
+  await stopAutofill();
+  offerInAutofill();
+}
+
+function ceremony(form, run, making) {
   const button = form.querySelector("button");
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     button.disabled = true;
-    if (status) status.textContent = gettext("Waiting for your passkey…");
+    showStatus(form, gettext("Waiting for your passkey…"));
     try {
-      form.elements.credential.value = credentialJSON(await run());
-      form.submit();
+      await stopAutofill();
+      send(form, await run());
     } catch (error) {
-      if (status) status.textContent = failure(error, making);
+      showStatus(form, failure(error, making));
       button.disabled = false;
+      if (autofill.form) offerInAutofill();
     }
   });
 }
@@ -111,6 +171,10 @@ if (supported) {
   for (const form of document.querySelectorAll("form[data-passkey-get]")) {
     form.hidden = false;
     ceremony(form, async () => navigator.credentials.get({ publicKey: requestOptions(await fetchOptions(form)) }), false);
+    if ("passkeyAutofill" in form.dataset) {
+      autofill.form = form;
+      offerInAutofill();
+    }
   }
   for (const form of document.querySelectorAll("form[data-passkey-create]")) {
     const options = JSON.parse(document.getElementById(form.dataset.passkeyCreate).textContent);

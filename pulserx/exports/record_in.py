@@ -478,7 +478,7 @@ def api_words(error: Any) -> str:
     """The API's message, without pydantic's prefix, and the text rule in words rather
     than as its pattern."""
     if error["type"] == "string_pattern_mismatch":
-        return name_problem(str(error["input"])) or "must not contain control characters"
+        return name_problem(str(error["input"])) or str(error["msg"])
     return str(error["msg"]).removeprefix("Value error, ")
 
 

@@ -1,8 +1,11 @@
 """The rule for names and short text (`pulserx.plaintext`) and the Settings page's API token
-section speak the reader's language: a medication or token name refused, a token's limits, a
-token revoked. Catalogs are made for the test (`catalog`)."""
+section speak the reader's language: a medication name refused on its form or in a FHIR
+import, a token name refused, a token's limits, a token revoked. Catalogs are made for the
+test (`catalog`)."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from django.test import Client
@@ -11,6 +14,7 @@ from django.urls import reverse
 from pulserx.accounts.models import Patient
 from pulserx.api.models import MAX_NEW_TOKENS_PER_HOUR, ApiToken
 from pulserx.reminders.models import Medication
+from tests.api.test_hostile_inputs import fhir_request
 from tests.i18n.conftest import MakeCatalog, Plural
 from tests.support import https_client
 
@@ -21,6 +25,7 @@ GERMAN = {
     CONTROL: "darf keine Steuerzeichen enthalten (etwa NUL, Tabulator oder Zeilenumbruch)",
     "needs at least one visible character": "braucht mindestens ein sichtbares Zeichen",
     "The name %(problem)s.": "Der Name %(problem)s.",
+    "The medication's name %(problem)s": "Der Name des Medikaments %(problem)s",
     "This %(problem)s.": "Dieser Text %(problem)s.",
     "The token's name %(problem)s.": "Der Name des Tokens %(problem)s.",
     "Give the token a name (for example the script that will use it) and choose when it "
@@ -52,6 +57,17 @@ def test_a_medication_name_and_strength_are_refused_in_german(
     assert "Der Name darf keine Steuerzeichen enthalten" in page
     assert "Dieser Text darf keine Steuerzeichen enthalten" in page
     assert "control characters" not in page
+    assert not Medication.objects.exists()
+
+
+def test_a_medication_name_in_a_fhir_import_is_refused_in_german(
+        catalog: MakeCatalog, patient: Patient) -> None:
+    catalog("de", GERMAN)
+    response = german_client(patient).post("/medications/import", {
+        "document": json.dumps(fhir_request("Met\x1bformin"))})
+    assert response.status_code == 422
+    assert "Der Name des Medikaments darf keine Steuerzeichen enthalten" in \
+        response.content.decode()
     assert not Medication.objects.exists()
 
 

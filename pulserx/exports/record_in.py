@@ -247,7 +247,7 @@ class Importer:
     def profile_and_settings(self) -> None:
         profile, settings = self.record["profile"], self.record["settings"]
         if not isinstance(profile, dict) or not isinstance(settings, dict):
-            raise not_a_record("profile")
+            raise not_a_record("settings" if isinstance(profile, dict) else "profile")
         expect_keys(profile, "profile", out.PROFILE_FIELDS)
         expect_keys(settings, "settings", out.SETTINGS_FIELDS)
         self.user.first_name, self.user.last_name = profile["first_name"], profile["last_name"]

@@ -236,6 +236,8 @@ def test_a_refusal_is_one_sentence_naming_the_place_in_the_file(
 
     assert refused(fresh, edited(archive, schedule_not_a_record)) == (
         "Nothing was imported: medications[0].schedule is not a record.")
+    assert refused(fresh, edited(archive, lambda record: record.update(settings=[]))) == (
+        "Nothing was imported: settings is not a record.")
     assert refused(fresh, edited(archive, fields_changed)) == (
         "Nothing was imported: doses[0] does not have the fields this format gives it "
         "(eaten_at, status).")

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import models
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from pulserx.accounts.models import User, password_changed
 
@@ -93,11 +94,15 @@ def check_can_issue(user: User, expires_at: datetime | None) -> None:
         raise ValueError("must be in the future and within a year")
     mine = ApiToken.objects.filter(user=user)
     if mine.filter(created_at__gt=now - timedelta(hours=1)).count() >= MAX_NEW_TOKENS_PER_HOUR:
-        raise TokenLimitError(f"At most {MAX_NEW_TOKENS_PER_HOUR} new tokens an hour: "
-                              "try again later.")
+        raise TokenLimitError(ngettext(
+            "At most %(most)s new token an hour: try again later.",
+            "At most %(most)s new tokens an hour: try again later.",
+            MAX_NEW_TOKENS_PER_HOUR) % {"most": MAX_NEW_TOKENS_PER_HOUR})
     if mine.count() >= MAX_TOKENS_PER_USER:
-        raise TokenLimitError(f"At most {MAX_TOKENS_PER_USER} tokens per account: revoke "
-                              "one you no longer use first.")
+        raise TokenLimitError(ngettext(
+            "At most %(most)s token per account: revoke one you no longer use first.",
+            "At most %(most)s tokens per account: revoke one you no longer use first.",
+            MAX_TOKENS_PER_USER) % {"most": MAX_TOKENS_PER_USER})
 
 
 @receiver(password_changed)

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -51,11 +52,13 @@ def create_token(request: HttpRequest) -> HttpResponse:
     scope = request.POST.get("scope", TokenScope.READ)
     if not name or expiry not in EXPIRY_CHOICES or scope not in TokenScope.values:
         return render_settings(request, patient, status=400, extra={
-            "token_error": "Give the token a name (for example the script that will use it) "
-                           "and choose when it expires."})
+            "token_error": _("Give the token a name (for example the script that will use "
+                             "it) and choose when it expires.")})
     if problem := name_problem(name):
         return render_settings(request, patient, status=400, extra={
-            "token_error": f"The token's name {problem}."})
+            # Translators: %(problem)s says what is wrong with the name ("needs at least one
+            # visible character").
+            "token_error": _("The token's name %(problem)s.") % {"problem": problem}})
     if throttle.is_locked_out(request):
         return throttle.lockout_response(request)
     lifetime = EXPIRY_CHOICES[expiry]
@@ -83,6 +86,7 @@ def new_token_once(request: HttpRequest) -> dict[str, object]:
 def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
     row = get_object_or_404(ApiToken, pk=token_id, user=request.user)
     row.delete()
-    messages.success(request, f"The token “{row.name}” is revoked: requests that carry it are "
-                              "refused from now on.")
+    # Translators: %(name)s is the name the person gave the token.
+    messages.success(request, _("The token “%(name)s” is revoked: requests that carry it are "
+                                "refused from now on.") % {"name": row.name})
     return redirect(reverse("account_settings") + SECTION)

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja.errors import ValidationError as ApiValidationError
 
 from pulserx.accounts.forms import InviteForm, PatientSettingsForm
@@ -66,19 +67,56 @@ class ImportSummary:
     channels_to_set_up: int
 
     def message(self) -> str:
-        text = (f"Imported {self.medications} medications and {self.doses} doses with their "
-                f"history and {self.notifications} inbox messages.")
+        parts = [
+            # Translators: the three counts are "3 medications", "120 doses" and "5 inbox
+            # messages", each worded on its own.
+            _("Imported %(medications)s and %(doses)s with their history and %(messages)s.")
+            % {"medications": counted(ngettext("%(count)s medication", "%(count)s medications",
+                                               self.medications), self.medications),
+               "doses": counted(ngettext("%(count)s dose", "%(count)s doses", self.doses),
+                                self.doses),
+               "messages": counted(ngettext("%(count)s inbox message",
+                                            "%(count)s inbox messages", self.notifications),
+                                   self.notifications)}]
         if self.invitations:
-            text += (f" {self.invitations} caregivers are invited again: send them the "
-                     "invitation links below.")
+            parts.append(counted(ngettext(
+                "%(count)s caregiver is invited again: send them the invitation link below.",
+                "%(count)s caregivers are invited again: send them the invitation links below.",
+                self.invitations), self.invitations))
         if self.channels_to_set_up:
-            text += (f" {self.channels_to_set_up} channels were listed without their "
-                     "settings: set them up again under Channels.")
-        return text
+            parts.append(counted(ngettext(
+                "%(count)s channel was listed without its settings: set it up again under "
+                "Channels.",
+                "%(count)s channels were listed without their settings: set them up again "
+                "under Channels.", self.channels_to_set_up), self.channels_to_set_up))
+        return " ".join(parts)
 
 
-def refuse(where: str, problem: str) -> ArchiveRefused:
-    return ArchiveRefused(f"Nothing was imported: {where} {problem}")
+def counted(words: str, count: int) -> str:
+    return words % {"count": count}
+
+
+def refuse(where: str, sentence: str, **values: Any) -> ArchiveRefused:
+    """The one refusal of a value of the file: `sentence` is translated, its %(where)s names
+    the place as the file writes it (`medications[2].schedule`), and any other placeholder
+    is one of `values`."""
+    return nothing_imported(sentence % {"where": where, **values})
+
+
+def nothing_imported(reason: str) -> ArchiveRefused:
+    # Translators: %(reason)s says why (a sentence).
+    return ArchiveRefused(_("Nothing was imported: %(reason)s") % {"reason": reason})
+
+
+def not_a_record(where: str) -> ArchiveRefused:
+    # Translators: %(where)s names a place in the export file ("medications[2].schedule").
+    return refuse(where, _("%(where)s is not a record."))
+
+
+def not_valid(where: str, problem: str) -> ArchiveRefused:
+    # Translators: %(where)s names a place in the export file ("doses[4].status");
+    # %(problem)s is the rule it breaks, in words ("Select a valid choice.").
+    return refuse(where, _("%(where)s is not valid: %(problem)s"), problem=problem)
 
 
 def check_target(patient: Patient, record: Json, *, other_account: bool = False) -> None:
@@ -120,7 +158,8 @@ def import_record(patient: Patient, record: Json, now: datetime, *,
 def items(record: Json, key: str) -> list[Json]:
     value = record[key]
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise refuse(key, "is not a list of records.")
+        # Translators: %(where)s names a part of the export file ("doses").
+        raise refuse(key, _("%(where)s is not a list of records."))
     return value
 
 
@@ -128,7 +167,10 @@ def expect_keys(item: Json, where: str, names: tuple[str, ...], *extra: str) -> 
     expected = set(names) | set(extra)
     if set(item) != expected:
         odd = sorted(set(item) ^ expected)
-        raise refuse(where, f"does not have the fields this format gives it ({', '.join(odd)}).")
+        # Translators: %(where)s names a place in the export file ("doses[4]"); %(fields)s
+        # lists the names of fields, as the file writes them ("due_at, status").
+        raise refuse(where, _("%(where)s does not have the fields this format gives it "
+                              "(%(fields)s)."), fields=", ".join(odd))
 
 
 def clean(row: Model, where: str, *, exclude: tuple[str, ...] = ()) -> None:
@@ -138,7 +180,7 @@ def clean(row: Model, where: str, *, exclude: tuple[str, ...] = ()) -> None:
         row.clean_fields(exclude=list(exclude))
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
-        raise refuse(f"{where}.{field}", f"is not valid: {' '.join(messages)}") from None
+        raise not_valid(f"{where}.{field}", " ".join(messages)) from None
 
 
 def build(model: type[Model], item: Json, names: tuple[str, ...], where: str,
@@ -163,8 +205,10 @@ class Importer:
         try:
             return self.ids[table][value]
         except (KeyError, TypeError):
-            raise refuse(where, f"refers to a record the export does not hold ({value}).") \
-                from None
+            # Translators: %(where)s names a place in the export file ("doses[4]"); %(id)s
+            # is the id it refers to, as the file writes it.
+            raise refuse(where, _("%(where)s refers to a record the export does not hold "
+                                  "(%(id)s)."), id=value) from None
 
     def author(self, value: Any, where: str) -> int | None:
         """The patient stays the author of what they recorded; anyone else is forgotten."""
@@ -175,7 +219,9 @@ class Importer:
         if isinstance(value, dict) and set(value) == {"who", "email"} \
                 and value["who"] == "other" and isinstance(value["email"], str):
             return None
-        raise refuse(where, "names who recorded it in a way this format does not.")
+        # Translators: %(where)s names a place in the export file ("doses[4]").
+        raise refuse(where, _("%(where)s names who recorded it in a way this format does "
+                              "not."))
 
     def run(self) -> ImportSummary:
         self.profile_and_settings()
@@ -184,9 +230,7 @@ class Importer:
         try:
             check_room_for_medication(self.patient, len(medications))
         except MedicationLimitError as error:
-            # Translators: %(reason)s says why (a sentence).
-            raise ArchiveRefused(_("Nothing was imported: %(reason)s") % {"reason": error}) \
-                from None
+            raise nothing_imported(str(error)) from None
         for n, item in enumerate(medications):
             self.medication(item, f"medications[{n}]")
         self.doses()
@@ -203,7 +247,7 @@ class Importer:
     def profile_and_settings(self) -> None:
         profile, settings = self.record["profile"], self.record["settings"]
         if not isinstance(profile, dict) or not isinstance(settings, dict):
-            raise refuse("profile", "is not a record.")
+            raise not_a_record("settings" if isinstance(profile, dict) else "profile")
         expect_keys(profile, "profile", out.PROFILE_FIELDS)
         expect_keys(settings, "settings", out.SETTINGS_FIELDS)
         self.user.first_name, self.user.last_name = profile["first_name"], profile["last_name"]
@@ -214,7 +258,7 @@ class Importer:
         form = PatientSettingsForm(settings_form_data(settings), instance=self.patient)
         if not form.is_valid():
             field, messages = next(iter(form.errors.items()))
-            raise refuse(f"settings.{field}", f"is not valid: {' '.join(map(str, messages))}")
+            raise not_valid(f"settings.{field}", " ".join(map(str, messages)))
         patient = form.save(commit=False)
         patient.current_timezone = settings["current_timezone"]
         patient.reported_timezone = settings["reported_timezone"]
@@ -223,7 +267,7 @@ class Importer:
         routine = self.record["day_routine"]
         if routine is not None:
             if not isinstance(routine, dict):
-                raise refuse("day_routine", "is not a record.")
+                raise not_a_record("day_routine")
             expect_keys(routine, "day_routine", out.ROUTINE_FIELDS)
             DayRoutine.objects.filter(patient=self.patient).delete()
             build(DayRoutine, routine, out.ROUTINE_FIELDS, "day_routine", ("patient",),
@@ -244,7 +288,7 @@ class Importer:
         schedule = item["schedule"]
         if schedule is not None:
             if not isinstance(schedule, dict):
-                raise refuse(f"{where}.schedule", "is not a record.")
+                raise not_a_record(f"{where}.schedule")
             expect_keys(schedule, f"{where}.schedule", out.SCHEDULE_FIELDS, "limit_group")
         check_with_api(item, schedule, where)
         medication = build(Medication, item, out.MEDICATION_FIELDS, where, ("patient",),
@@ -274,9 +318,12 @@ class Importer:
             same = resolved(schedule.times, day) == schedule.times and all(
                 resolved(p["times"], day) == p["times"] for p in schedule.phases)
         except (ValueError, KeyError, TypeError) as error:
-            raise refuse(f"{where}.times", f"is not valid: {error}.") from None
+            raise not_valid(f"{where}.times", f"{error}.") from None
         if not same:
-            raise refuse(f"{where}.times", "are not where the day routine puts them.")
+            # Translators: %(where)s names a place in the export file
+            # ("medications[2].schedule.times"), the dose times of a schedule.
+            raise refuse(f"{where}.times", _("%(where)s are not where the day routine puts "
+                                             "them."))
 
     def doses(self) -> None:
         rows, corrections = [], []
@@ -288,7 +335,8 @@ class Importer:
             schedule_id = self.ref("schedules", item["schedule"], where)
             if schedule_id is not None and self.ids["medications"].get(
                     item["medication"]) is None:
-                raise refuse(where, "has a schedule but no medication.")
+                # Translators: %(where)s names a place in the export file ("doses[4]").
+                raise refuse(where, _("%(where)s has a schedule but no medication."))
             rows.append(build(Dose, item, out.DOSE_FIELDS, where,
                               ("patient", "medication", "schedule", "acted_by"),
                               patient=self.patient, medication_id=medication_id,
@@ -305,7 +353,7 @@ class Importer:
 
     def correction(self, entry: Any, dose_id: int, where: str) -> DoseCorrection:
         if not isinstance(entry, dict):
-            raise refuse(where, "is not a record.")
+            raise not_a_record(where)
         expect_keys(entry, where, out.CORRECTION_FIELDS, "by")
         return build(DoseCorrection, entry, out.CORRECTION_FIELDS, where, ("dose", "by"),
                      dose_id=dose_id, by_id=self.author(entry["by"], where))
@@ -352,8 +400,8 @@ class Importer:
             expect_keys(item, where, out.CARE_FIELDS, "caregiver")
             form = InviteForm({"email": item["invited_email"]}, patient=self.patient)
             if not form.is_valid():
-                raise refuse(f"{where}.invited_email",
-                             f"is not valid: {' '.join(map(str, form.errors['email']))}")
+                raise not_valid(f"{where}.invited_email",
+                                " ".join(map(str, form.errors["email"])))
             row = build(CareLink, item, out.CARE_FIELDS, where, ("patient", "caregiver"),
                         patient=self.patient)
             row.invited_email = form.cleaned_data["email"]
@@ -395,12 +443,11 @@ def check_with_api(item: Json, schedule: Json | None, where: str) -> None:
             checked_plan(checked.model_dump()["schedule"])
     except pydantic.ValidationError as error:
         first = error.errors()[0]
-        raise refuse(f"{where}.{location(first['loc'])}",
-                     f"is not valid: {api_words(first)}.") from None
+        raise not_valid(f"{where}.{location(first['loc'])}", f"{api_words(first)}.") from None
     except ApiValidationError as error:
         problem = error.errors[0]
-        raise refuse(f"{where}.schedule.{problem['loc'][-1]}",
-                     f"is not valid: {problem['msg']}.") from None
+        raise not_valid(f"{where}.schedule.{problem['loc'][-1]}", f"{problem['msg']}.") \
+            from None
 
 
 # Quantities are exact decimal strings in the file and JSON numbers in the API.
@@ -431,7 +478,7 @@ def api_words(error: Any) -> str:
     """The API's message, without pydantic's prefix, and the text rule in words rather
     than as its pattern."""
     if error["type"] == "string_pattern_mismatch":
-        return name_problem(str(error["input"])) or "must not contain control characters"
+        return name_problem(str(error["input"])) or str(error["msg"])
     return str(error["msg"]).removeprefix("Value error, ")
 
 
@@ -441,4 +488,7 @@ def location(parts: tuple[Any, ...]) -> str:
 
 def check_name(name: str, where: str) -> None:
     if problem := name_problem(name):
-        raise refuse(where, problem + ".")
+        # Translators: %(where)s names a place in the export file ("limit_groups[0].name");
+        # %(problem)s says what is wrong with that name ("needs at least one visible
+        # character").
+        raise refuse(where, _("%(where)s %(problem)s."), problem=problem)

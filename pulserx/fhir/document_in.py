@@ -10,6 +10,9 @@ import json
 import re
 from typing import Any, NoReturn
 
+from django.utils.translation import gettext_lazy
+
+from pulserx.fhir.base import Unsupported
 from pulserx.fhir.request_in import ImportedMedication
 from pulserx.fhir.timing_in import unsupported
 from pulserx.plaintext import name_problem, text_problem
@@ -90,6 +93,14 @@ def _check_resource(resource: dict[str, Any], kind: str) -> None:
         raise unsupported(f"{kind}.contained", "must be an array of resources")
 
 
+# Translators: %(problem)s says what is wrong with the text ("must not contain control
+# characters…").
+MEDICATION_TEXT_REFUSED = {"name": gettext_lazy("The medication's name %(problem)s"),
+                           "strength": gettext_lazy("The medication's strength %(problem)s"),
+                           "instructions": gettext_lazy("The medication's instructions "
+                                                        "%(problem)s")}
+
+
 def plain_text(imported: ImportedMedication) -> ImportedMedication:
     """The imported medication under the one rule for names and text (pulserx/plaintext.py):
     line breaks and tabs, which FHIR strings may hold, become single spaces; any other control
@@ -99,6 +110,6 @@ def plain_text(imported: ImportedMedication) -> ImportedMedication:
     for name, value in fields.items():
         problem = name_problem(value) if name == "name" else text_problem(value)
         if problem:
-            raise unsupported(f"The medication's {name}", problem)
+            raise Unsupported(str(MEDICATION_TEXT_REFUSED[name]) % {"problem": problem})
     return dataclasses.replace(imported, name=fields["name"], strength=fields["strength"],
                                instructions=fields["instructions"])

@@ -5,19 +5,19 @@ from __future__ import annotations
 from functools import cached_property
 
 from django.db import models
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from pulserx.accounts.models import Patient, User
 from pulserx.reminders.models import Dose, Medication, RefillReminder
 
 
 class NotificationKind(models.TextChoices):
-    REMINDER = "reminder", "Time to take"
-    REALERT = "realert", "Reminder again"
-    MISSED_SUMMARY = "missed_summary", "Missed while away"
-    CAREGIVER_MISSED = "caregiver_missed", "Missed dose"
-    CAREGIVER_OVERRIDE = "caregiver_override", "Limit overridden"
-    REFILL = "refill", "Time to refill"
+    REMINDER = "reminder", gettext_lazy("Time to take")
+    REALERT = "realert", gettext_lazy("Reminder again")
+    MISSED_SUMMARY = "missed_summary", gettext_lazy("Missed while away")
+    CAREGIVER_MISSED = "caregiver_missed", gettext_lazy("Missed dose")
+    CAREGIVER_OVERRIDE = "caregiver_override", gettext_lazy("Limit overridden")
+    REFILL = "refill", gettext_lazy("Time to refill")
     # A member of the care team who gives (or manages) is reminded of the person's dose.
     GIVER_REMINDER = "giver_reminder", gettext_lazy("Time to give")
 
@@ -67,11 +67,11 @@ class Notification(models.Model):
 
 
 class Channel(models.TextChoices):
-    WEB = "web", "In the app"
-    PUSH = "push", "Push notification"
-    EMAIL = "email", "Email"
+    WEB = "web", gettext_lazy("In the app")
+    PUSH = "push", gettext_lazy("Push notification")
+    EMAIL = "email", gettext_lazy("Email")
     # A message to one of the recipient's own channels (`Delivery.target`).
-    SERVICE = "service", "Channel"
+    SERVICE = "service", pgettext_lazy("a way a notification is delivered", "Channel")
     MQTT = "mqtt", "Home Assistant (MQTT)"
 
 
@@ -175,10 +175,10 @@ KIND_FIELDS = {
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-    SKIPPED = "skipped", "Not sent"
+    PENDING = "pending", pgettext_lazy("delivery status", "Sending")
+    SENT = "sent", pgettext_lazy("delivery status", "Sent")
+    FAILED = "failed", pgettext_lazy("delivery status", "Failed")
+    SKIPPED = "skipped", pgettext_lazy("delivery status", "Not sent")
 
 
 class Delivery(models.Model):

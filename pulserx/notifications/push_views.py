@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -44,8 +45,8 @@ def read_json(request: HttpRequest) -> dict[str, Any] | None:
 
 
 # Said after the browser allowed notifications: those in the open page work regardless.
-NO_PUSH_KEYS = ("Web Push is not set up on this server, so reminders reach this browser only "
-                "while PulseRx is open.")
+NO_PUSH_KEYS = gettext_noop("Web Push is not set up on this server, so reminders reach this "
+                            "browser only while PulseRx is open.")
 
 
 @require_GET
@@ -56,7 +57,7 @@ def push_key(request: HttpRequest) -> JsonResponse:
     cannot read this response."""
     key = vapid_public_key()
     if key is None:
-        return json_error(NO_PUSH_KEYS, 503)
+        return json_error(gettext(NO_PUSH_KEYS), 503)
     return JsonResponse({"publicKey": key, "csrfToken": get_token(request)})
 
 
@@ -98,7 +99,7 @@ def subscription_errors(data: dict[str, Any]) -> dict[str, str]:
 @require_http_methods(["POST", "DELETE"])
 def push_subscriptions(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
-        return json_error("Sign in to turn on push notifications.", 403)
+        return json_error(gettext("Sign in to turn on push notifications."), 403)
     data = read_json(request)
     if data is None:
         return json_error("Send a JSON object.", 400)
@@ -108,12 +109,12 @@ def push_subscriptions(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=204)
     errors = subscription_errors(data)
     if errors:
-        return json_error("This is not a usable push subscription.", 400, **errors)
+        return json_error(gettext("This is not a usable push subscription."), 400, **errors)
     # An endpoint is a capability of someone's browser: it is never moved to another account.
     if PushSubscription.objects.filter(endpoint=data["endpoint"]).exclude(
             user=request.user).exists():
-        return json_error("This push subscription belongs to another account: sign in as "
-                          "that account and turn push off there first.", 409)
+        return json_error(gettext("This push subscription belongs to another account: sign "
+                                  "in as that account and turn push off there first."), 409)
     _, created = PushSubscription.objects.update_or_create(
         endpoint=data["endpoint"], user=request.user,
         defaults={"p256dh": data["keys"]["p256dh"], "auth": data["keys"]["auth"]},

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from pulserx.accounts.models import Patient, User
 from pulserx.reminders.amounts import Measure
@@ -68,9 +68,10 @@ def check_room_for_medication(patient: Patient, adding: int = 1) -> None:
     Every way of adding medications asks first; `Medication.save` asks again."""
     held = Medication.objects.filter(patient=patient).count()
     if held + adding > MAX_MEDICATIONS_PER_PATIENT:
-        raise MedicationLimitError(
-            f"At most {MAX_MEDICATIONS_PER_PATIENT} medications per patient: delete one "
-            "you no longer take first.")
+        raise MedicationLimitError(ngettext(
+            "At most %(most)s medication per patient: delete one you no longer take first.",
+            "At most %(most)s medications per patient: delete one you no longer take first.",
+            MAX_MEDICATIONS_PER_PATIENT) % {"most": MAX_MEDICATIONS_PER_PATIENT})
 
 
 class Medication(models.Model):

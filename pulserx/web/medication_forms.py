@@ -29,7 +29,6 @@ from pulserx.reminders.anchors import DayAnchor
 from pulserx.reminders.clock import patient_zone
 from pulserx.reminders.medications import save_medication
 from pulserx.reminders.models import (
-    MAX_MEDICATIONS_PER_PATIENT,
     DayRoutine,
     Medication,
     MedicationLimitError,
@@ -371,12 +370,8 @@ class MedicationEditor:
         if medication_ok and self.medication.pk is None:
             try:
                 check_room_for_medication(self.patient)
-            except MedicationLimitError:
-                self.medication_form.add_error(None, ngettext(
-                    "At most %(most)s medication per patient: delete one you no longer take "
-                    "first.",
-                    "At most %(most)s medications per patient: delete one you no longer take "
-                    "first.", MAX_MEDICATIONS_PER_PATIENT) % {"most": MAX_MEDICATIONS_PER_PATIENT})
+            except MedicationLimitError as full:
+                self.medication_form.add_error(None, str(full))
                 medication_ok = False
         schedule_ok = self.schedule_form.is_valid()
         kinds_ok = self.kinds_form.is_valid()

@@ -19,6 +19,7 @@ from pulserx.accounts.models import Patient, User
 from pulserx.exports.archive_format import CSV, FHIR, MANIFEST, PDF, RECORD
 from pulserx.reminders.actions import record_dose
 from pulserx.reminders.models import DoseStatus, Medication
+from tests.exports.test_refusals import edited
 from tests.factories import dose as make_dose
 from tests.factories import make_patient, medication
 from tests.support import https_client
@@ -87,7 +88,8 @@ def test_brought_back_on_the_page_into_the_new_account(patient: Patient) -> None
     response = client.post("/settings/data/import", {
         "archive": SimpleUploadedFile("data.zip", archive, content_type="application/zip")},
         follow=True)
-    assert "Imported 1 medications and 1 doses" in response.content.decode()
+    assert "Imported 1 medication and 1 dose with their history and 0 inbox messages." \
+        in response.content.decode()
     assert Medication.objects.filter(patient=fresh, name="Metformin").exists()
 
 
@@ -102,6 +104,19 @@ def test_a_refusal_is_shown_on_the_page_and_nothing_imported(patient: Patient) -
     assert "This export is of another account (alex@example.org)" in \
         response.content.decode()
     assert not Medication.objects.filter(patient=other).exists()
+
+
+def test_a_refused_value_is_named_by_its_place_in_the_file(patient: Patient) -> None:
+    archive = edited(downloaded(patient),
+                     lambda record: record["medications"][0].update(schedule="daily"))
+    email = patient.user.email
+    patient.user.delete()
+    fresh = make_patient(email)
+    response = signed_in(fresh.user).post("/settings/data/import", {
+        "archive": SimpleUploadedFile("data.zip", archive)}, follow=True)
+    assert "Nothing was imported: medications[0].schedule is not a record." in \
+        response.content.decode()
+    assert not Medication.objects.filter(patient=fresh).exists()
 
 
 def test_a_request_larger_than_an_export_is_refused_before_it_is_read(

@@ -226,6 +226,23 @@ def test_an_edited_but_consistent_file_still_cannot_make_invalid_data(
     assert named in refused(fresh, edited(archive, change))
 
 
+def test_a_refusal_is_one_sentence_naming_the_place_in_the_file(
+        fresh: Patient, archive: bytes) -> None:
+    def schedule_not_a_record(record: dict[str, Any]) -> None:
+        record["medications"][0]["schedule"] = ["daily"]
+
+    def fields_changed(record: dict[str, Any]) -> None:
+        record["doses"][0]["eaten_at"] = record["doses"][0].pop("status")
+
+    assert refused(fresh, edited(archive, schedule_not_a_record)) == (
+        "Nothing was imported: medications[0].schedule is not a record.")
+    assert refused(fresh, edited(archive, lambda record: record.update(settings=[]))) == (
+        "Nothing was imported: settings is not a record.")
+    assert refused(fresh, edited(archive, fields_changed)) == (
+        "Nothing was imported: doses[0] does not have the fields this format gives it "
+        "(eaten_at, status).")
+
+
 def test_the_medication_cap_holds_on_import(fresh: Patient, archive: bytes) -> None:
     def hundred_and_one(record: dict[str, Any]) -> None:
         first = record["medications"][0]

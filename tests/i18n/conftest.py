@@ -8,13 +8,23 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from django.utils import translation
 from django.utils.translation import trans_real
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-MakeCatalog = Callable[[str, Mapping[str | tuple[str, str], str]], Path]
+
+class Plural(NamedTuple):
+    """The key of a plural entry: `Plural(singular, plural)` → its forms, as a tuple."""
+
+    msgid: str
+    msgid_plural: str
+
+
+Entries = Mapping[str | tuple[str, str] | Plural, str | tuple[str, ...]]
+MakeCatalog = Callable[[str, Entries], Path]
 
 
 def po_string(text: str) -> str:
@@ -22,16 +32,24 @@ def po_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-def po_text(entries: Mapping[str | tuple[str, str], str]) -> str:
-    """A .po file of `entries`: msgid → msgstr, or (context, msgid) → msgstr."""
+def po_text(entries: Entries) -> str:
+    """A .po file of `entries`: msgid → msgstr, (context, msgid) → msgstr, or
+    Plural(msgid, msgid_plural) → (msgstr for one, msgstr for more)."""
     lines = ['msgid ""', 'msgstr ""', '"Content-Type: text/plain; charset=UTF-8\\n"',
              '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"', ""]
     for key, translated in entries.items():
+        if isinstance(key, Plural):
+            lines += [f"msgid {po_string(key.msgid)}",
+                      f"msgid_plural {po_string(key.msgid_plural)}",
+                      *(f"msgstr[{n}] {po_string(form)}" for n, form in enumerate(translated)),
+                      ""]
+            continue
         if isinstance(key, tuple):
             context, msgid = key
             lines.append(f"msgctxt {po_string(context)}")
         else:
             msgid = key
+        assert isinstance(translated, str)
         lines += [f"msgid {po_string(msgid)}", f"msgstr {po_string(translated)}", ""]
     return "\n".join(lines)
 
@@ -55,7 +73,7 @@ def catalog(settings: SettingsWrapper, tmp_path: Path) -> Iterator[MakeCatalog]:
     "pt-br"), the project's only one; returns the locale directory."""
     root = tmp_path / "locale"
 
-    def make(language: str, entries: Mapping[str | tuple[str, str], str]) -> Path:
+    def make(language: str, entries: Entries) -> Path:
         folder = root / translation.to_locale(language) / "LC_MESSAGES"
         folder.mkdir(parents=True, exist_ok=True)
         po = folder / "django.po"

@@ -14,6 +14,7 @@ from django.template import Context
 from django.templatetags.static import static
 from django.utils import dateformat
 from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
@@ -212,8 +213,9 @@ def calendar_settings(context: Context, patient: Patient) -> dict[str, Any]:
         scale=4, border=2, svgclass="qr-code", lineclass="qr-line", omitsize=True,
         dark="#000", light="#fff")
     # segno writes a bare <svg>: name it for assistive technology.
-    qr = qr.replace("<svg ", '<svg role="img" aria-label="QR code of your calendar address" ', 1)
-    return {"calendar_url": url, "qr_svg": mark_safe(qr)}  # segno's own markup, no user text
+    label = escape(_("QR code of your calendar address"))
+    qr = qr.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+    return {"calendar_url": url, "qr_svg": mark_safe(qr)}  # segno's own markup, a label escaped
 
 
 @register.simple_tag(takes_context=True)

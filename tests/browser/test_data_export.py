@@ -52,7 +52,7 @@ def test_download_all_my_data_then_bring_it_back(page: Page, patient: Patient,
     assert axe_violations(page) == []
     page.get_by_label("The ZIP that “Download all my data” saved").set_input_files(saved)
     page.get_by_role("button", name="Bring back data").click()
-    expect(page.locator(".flash-success")).to_contain_text("Imported 1 medications and 1 doses")
+    expect(page.locator(".flash-success")).to_contain_text("Imported 1 medication and 1 dose")
     assert Dose.objects.get(patient=patient, status=DoseStatus.TAKEN).medication is not None
     # The Settings page logged one CSP report for an inline style before this card was
     # added to it; anything else would be this card's.

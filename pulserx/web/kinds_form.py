@@ -166,6 +166,13 @@ def phase_lines(phases: list[dict[str, Any]]) -> str:
         for p in phases)
 
 
+def hours_of(minutes: int) -> Decimal:
+    """Minutes apart as the form's hours, to the field's two places ("1.67" for 100 minutes,
+    not 1.666…, which the field itself would refuse on saving). Two places are within 0.3
+    minutes, so the saved whole minutes come back exactly."""
+    return (Decimal(minutes) / 60).quantize(Decimal("0.01")).normalize() + 0
+
+
 class KindsForm(forms.Form):
     """Fields of the newer kinds; only those of the chosen recurrence are read."""
 
@@ -243,7 +250,7 @@ class KindsForm(forms.Form):
         first = schedule.anchor_at.astimezone(zone) if schedule.anchor_at else None
         gap = schedule.min_gap_minutes
         return {
-            "every_hours": Decimal(schedule.every_minutes) / 60 if schedule.every_minutes
+            "every_hours": hours_of(schedule.every_minutes) if schedule.every_minutes
             else None, "first_at": page_time(first) if first else "",
             "window_start": page_time(schedule.window_start) if schedule.window_start else "",
             "window_end": page_time(schedule.window_end) if schedule.window_end else "",
@@ -303,7 +310,8 @@ class KindsForm(forms.Form):
         schedule.phases = self.phase_rows if recurrence is Recurrence.TAPER else []
         schedule.continue_last_phase = bool(data.get("continue_last_phase"))
         is_interval = recurrence is Recurrence.EVERY_HOURS
-        schedule.every_minutes = int(data["every_hours"] * 60) if is_interval else None
+        schedule.every_minutes = (round(data["every_hours"] * 60) if is_interval
+                                  else None)
         schedule.anchor_at = (to_utc(start, time.fromisoformat(data["first_at"].zfill(5)),
                                      self.zone) if is_interval else None)
         schedule.window_start = _time(data.get("window_start")) if is_interval else None

@@ -55,6 +55,25 @@ def test_every_8_hours_from_a_first_time(browser: Client) -> None:
     assert "every 8 hours" in listing and "real elapsed time" in listing
 
 
+def test_hours_apart_that_are_not_whole_minutes_of_an_hour_come_back_as_typed(
+        browser: Client) -> None:
+    """1.68 hours is 100.8 minutes: saved as 101, shown again as 1.68 (not 1.6833…, which
+    the field's two places would refuse when the page is saved unchanged)."""
+    browser.post("/medications/new", form_data(recurrence="every_hours", every_hours="1.68",
+                                               first_at="14:00"))
+    schedule = saved()
+    assert schedule.every_minutes == 101
+    page = browser.get(f"/medications/{schedule.medication_id}/edit").content.decode()
+    assert 'name="every_hours" value="1.68"' in page
+    Schedule.objects.filter(pk=schedule.pk).update(every_minutes=100)  # as the API may set it
+    page = browser.get(f"/medications/{schedule.medication_id}/edit").content.decode()
+    assert 'name="every_hours" value="1.67"' in page
+    response = browser.post(f"/medications/{schedule.medication_id}/edit", form_data(
+        recurrence="every_hours", every_hours="1.67", first_at="14:00"))
+    assert response.status_code == 302
+    assert saved().every_minutes == 100
+
+
 def test_the_form_says_what_counting_from_the_last_dose_means(browser: Client) -> None:
     page = browser.get("/medications/new").content.decode()
     assert "From when you last took it: taking a dose late moves every later" in page

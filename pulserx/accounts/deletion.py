@@ -28,6 +28,7 @@ from pulserx.accounts import emails
 from pulserx.accounts.access_log import expired_records
 from pulserx.accounts.models import CareLink, CareLinkStatus, CareRole, User
 from pulserx.accounts.people import can_receive_mail, handovers
+from pulserx.accounts.signed_in import forget_ended_sessions
 from pulserx.live import inbox_group
 from pulserx.notifications.sessions import close_sockets
 
@@ -121,14 +122,16 @@ def send_handed_over(reader: User, deleted_name: str, person: str) -> None:
 class PurgeReport:
     accounts: int
     access_records: int
+    sessions: int  # signed-in sessions that ended (expired) and were forgotten
 
 
 def purge_expired(now: datetime | None = None) -> PurgeReport:
-    """The periodic job: accounts past their grace period, and access records past
-    PULSERX_ACCESS_LOG_DAYS."""
+    """The periodic job: accounts past their grace period, access records past
+    PULSERX_ACCESS_LOG_DAYS, and sessions past their expiry."""
     now = now or timezone.now()
     due = list(User.objects.filter(delete_after__lte=now))
     for user in due:
         purge_account(user)
     records, _ = expired_records(now).delete()
-    return PurgeReport(accounts=len(due), access_records=records)
+    return PurgeReport(accounts=len(due), access_records=records,
+                       sessions=forget_ended_sessions(now))

@@ -197,6 +197,17 @@ def end_sessions(keys: list[str]) -> None:
     close_sockets([session_group(key) for key in keys])
 
 
+def forget_ended_sessions(now: datetime) -> int:
+    """The hourly purge's part: sessions past their expiry (every browser that ever asked for
+    a passkey challenge or signed in leaves one), and the signed-in rows whose session is gone,
+    with the addresses they were seen from. A row written by a sign-in whose session is not yet
+    saved is a minute old at most, so rows seen in the last hour stay."""
+    Session.objects.filter(expire_date__lte=now).delete()
+    ended, _ = (SignedInSession.objects.filter(last_seen__lt=now - timedelta(hours=1))
+                .exclude(session_key__in=Session.objects.values("session_key")).delete())
+    return ended
+
+
 @login_required
 @require_POST
 def sign_out_elsewhere(request: HttpRequest) -> HttpResponse:

@@ -111,7 +111,8 @@ class TickThread(threading.Thread):
         return tick(database_now(), self.helper)
 
     def purge_expired(self) -> None:
-        """Accounts past their deletion grace period and expired access records (hourly)."""
+        """Accounts past their deletion grace period, expired access records and sessions
+        (hourly)."""
         from pulserx.accounts.deletion import purge_expired
 
         try:
@@ -119,9 +120,9 @@ class TickThread(threading.Thread):
         except Exception:
             logger.exception("purge of deleted accounts failed; retrying in an hour")
             return
-        if report.accounts or report.access_records:
-            logger.info("purged %d accounts and %d access records",
-                        report.accounts, report.access_records)
+        if report.accounts or report.access_records or report.sessions:
+            logger.info("purged %d accounts, %d access records and %d ended sessions",
+                        report.accounts, report.access_records, report.sessions)
 
     def ask_for_replies(self) -> None:
         """Queue the reading of Matrix rooms' replies (a task on the channels queue; the

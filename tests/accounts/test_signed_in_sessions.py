@@ -89,6 +89,37 @@ def test_signing_out_removes_the_row(patient: Patient) -> None:
 
 
 @pytest.mark.django_db
+def test_the_hourly_purge_forgets_ended_sessions_and_their_addresses(patient: Patient) -> None:
+    """Sessions past their expiry go, with the signed-in rows and addresses they were seen
+    from; a live session, and an anonymous visitor's that has not expired, stay."""
+    from django.contrib.sessions.models import Session
+
+    from pulserx.accounts.deletion import purge_expired
+
+    start = datetime.now(UTC)
+    phone, laptop, visitor = browser(CHROME_ANDROID), browser(FIREFOX_WINDOWS), https_client()
+    with time_machine.travel(start, tick=False) as clock:
+        sign_in(phone)
+        clock.shift(timedelta(days=20))
+        sign_in(laptop)
+        visitor.post(reverse("passkey_sign_in_options"))  # a challenge: an anonymous session
+        assert Session.objects.count() == 3
+        assert purge_expired().sessions == 0
+
+        clock.shift(timedelta(days=11))  # the phone's 30 days are over
+        assert purge_expired().sessions == 1
+        assert Session.objects.count() == 2
+        assert list(SignedInSession.objects.values_list("user_agent", flat=True)) == [
+            FIREFOX_WINDOWS]
+        assert laptop.get(reverse("account_settings")).status_code == 200
+        assert phone.get(reverse("account_settings")).status_code == 302  # signed out
+
+        clock.shift(timedelta(days=30))
+        assert purge_expired().sessions == 1
+        assert not Session.objects.exists() and not SignedInSession.objects.exists()
+
+
+@pytest.mark.django_db
 def test_last_seen_is_refreshed_at_most_every_five_minutes(patient: Patient) -> None:
     start = datetime.now(UTC)
     phone = browser(CHROME_ANDROID)

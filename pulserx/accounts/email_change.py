@@ -6,6 +6,12 @@ signed and expires as the verification link does (`verification.VERIFY_MAX_AGE`)
 address it moves from and the key of the request (`PendingEmailChange`), so it works once,
 stops when the account's address changes otherwise, and stops when a new request replaces it.
 
+The notice to the old address carries an undo link (`UNDO_FOR`, two weeks): whoever changed
+the address knew the password, so undoing puts the old address back, replaces the password with
+one nobody knows (every browser is signed out and every API token ends, as with any new
+password) and sends the old address a link to set a new one. It works while the account still
+signs in with the address it was moved to, and not once another account has taken the old one.
+
 An address another account already has gets a short note instead of a link, and the page says
 the same as for any address: asking does not tell anyone who has an account here. Opening the
 link checks again (another account may have taken the address meanwhile). Once confirmed, the
@@ -14,7 +20,9 @@ new address counts as verified and the old one is told, in the account's languag
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -28,6 +36,8 @@ from pulserx.accounts.models import PendingEmailChange, User, new_token
 from pulserx.accounts.verification import VERIFY_MAX_AGE
 
 _SALT = "pulserx.accounts.change-email"
+_UNDO_SALT = "pulserx.accounts.undo-email-change"
+UNDO_FOR = timedelta(days=14)
 
 
 class ChangeUnavailable(Exception):
@@ -126,7 +136,7 @@ def check_link(token: str) -> PendingEmailChange:
     return change
 
 
-def confirm(token: str) -> ConfirmedChange:
+def confirm(token: str, site: str = "") -> ConfirmedChange:
     """Make the link's address the account's sign-in address, verified; the link then stops
     working. Raises ChangeUnavailable (AddressTaken when another account has the address
     now) and changes nothing. Other signed-in browsers stay signed in: the address is not a
@@ -147,8 +157,62 @@ def confirm(token: str) -> ConfirmedChange:
             change.delete()
     except IntegrityError:  # the address got an account a moment ago
         raise AddressTaken("taken") from None
-    emails.send_words(user, "email_changed", {"new_email": masked(user.email)}, to=old_email)
+    emails.send_words(user, "email_changed", {
+        "new_email": masked(user.email), "undo_url": undo_url(user, old_email, site),
+        "undo_days": UNDO_FOR.days}, to=old_email)
     return ConfirmedChange(user, old_email)
+
+
+# --- undoing a change from the old address ----------------------------------------------------
+
+@dataclass(frozen=True)
+class Undo:
+    user: User
+    back_to: str  # the address the account signed in with before
+
+
+def undo_url(user: User, old_email: str, site: str = "") -> str:
+    token = signing.dumps({"user": user.pk, "back": old_email, "from": user.email.lower()},
+                          salt=_UNDO_SALT)
+    return (site or settings.SITE_URL) + reverse("undo_email_change", kwargs={"token": token})
+
+
+def check_undo(token: str) -> Undo:
+    """What the undo link would do now (nothing is written), or ChangeUnavailable (forged,
+    expired, done, or the address moved on since) or AddressTaken (another account signs in
+    with the old address now)."""
+    try:
+        data = signing.loads(token, salt=_UNDO_SALT, max_age=UNDO_FOR)
+    except signing.BadSignature:
+        raise ChangeUnavailable("bad or expired") from None
+    if not isinstance(data, dict) or not isinstance(data.get("user"), int) or not all(
+            isinstance(data.get(name), str) for name in ("back", "from")):
+        raise ChangeUnavailable("malformed")
+    user = User.objects.filter(pk=data["user"], is_active=True).first()
+    if user is None or user.email.lower() != data["from"]:
+        raise ChangeUnavailable("done or moved on")
+    if is_taken(data["back"], by_other_than=user):
+        raise AddressTaken("taken")
+    return Undo(user, data["back"])
+
+
+def undo(token: str) -> Undo:
+    """Put the old address back (verified: the link reached it) and replace the password with
+    a random one, which signs every browser out and ends the API tokens (`password_changed`).
+    Raises as `check_undo` and changes nothing then; a second use finds the address back and
+    is refused."""
+    try:
+        with transaction.atomic():
+            User.objects.select_for_update().filter(pk=check_undo(token).user.pk).first()
+            found = check_undo(token)  # again, under the lock
+            user = found.user
+            user.email, user.email_verified = found.back_to, True
+            user.set_password(secrets.token_urlsafe(32))
+            user.save()
+            PendingEmailChange.objects.filter(user=user).delete()
+    except IntegrityError:
+        raise AddressTaken("taken") from None
+    return found
 
 
 def masked(email: str) -> str:

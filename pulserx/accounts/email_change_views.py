@@ -3,6 +3,7 @@ and the page the emailed link opens (`accounts.email_change`)."""
 
 from __future__ import annotations
 
+import smtplib
 from typing import Any
 
 from django import forms
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from pulserx.accounts import email_change, throttle
-from pulserx.accounts.forms import DeleteAccountForm, normalise_email
+from pulserx.accounts.forms import DeleteAccountForm, ResetPasswordForm, normalise_email
 from pulserx.accounts.models import User
 from pulserx.accounts.people import can_receive_mail
 from pulserx.accounts.verification import VERIFY_MAX_AGE
@@ -99,7 +100,7 @@ def confirm_email_change(request: HttpRequest, token: str) -> HttpResponse:
     make the change); the button makes it."""
     try:
         if request.method == "POST":
-            done = email_change.confirm(token)
+            done = email_change.confirm(token, site=site_url(request))
             return render(request, "accounts/email_change_confirm.html",
                           {"done": True, "email": done.user.email})
         change = email_change.check_link(token)
@@ -110,3 +111,38 @@ def confirm_email_change(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "accounts/email_change_confirm.html", {"unavailable": True},
                       status=410)
     return render(request, "accounts/email_change_confirm.html", {"email": change.email})
+
+
+def undo_email_change(request: HttpRequest, token: str) -> HttpResponse:
+    """The undo link in the notice to the old address. Opening it only asks; the button puts
+    the old address back, ends every session and token, and emails a password reset link."""
+    template = "accounts/email_change_undo.html"
+    try:
+        if request.method == "POST":
+            undone = email_change.undo(token)
+            sent = send_password_reset(request, undone.back_to)
+            return render(request, template, {"done": True, "email": undone.back_to,
+                                              "sent": sent})
+        found = email_change.check_undo(token)
+    except email_change.AddressTaken:
+        return render(request, template, {"taken": True}, status=409)
+    except email_change.ChangeUnavailable:
+        return render(request, template, {"unavailable": True}, status=410)
+    return render(request, template, {"email": found.back_to})
+
+
+def send_password_reset(request: HttpRequest, email: str) -> bool:
+    """The password reset email, as Settings' "Forgot your password?" sends it."""
+    from pulserx.accounts.views import PasswordResetView
+
+    form = ResetPasswordForm({"email": email})
+    if not form.is_valid():
+        return False
+    try:
+        form.save(request=request, use_https=request.is_secure(),
+                  email_template_name=PasswordResetView.email_template_name,
+                  subject_template_name=PasswordResetView.subject_template_name,
+                  extra_email_context={"site_url": site_url(request)})
+    except (smtplib.SMTPException, OSError):
+        return False
+    return True

@@ -55,6 +55,8 @@ urlpatterns = [
          name="cancel_email_change"),
     path("email/confirm/<str:token>/", email_change_views.confirm_email_change,
          name="confirm_email_change"),
+    path("email/undo/<str:token>/", email_change_views.undo_email_change,
+         name="undo_email_change"),
     path("settings/language/", language_views.language_settings, name="language_settings"),
     path("delete/", views.delete_account, name="delete_account"),
     path("access-log/", views.who_saw_what, name="access_log"),

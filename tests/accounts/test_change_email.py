@@ -290,3 +290,86 @@ def test_invitations_follow_the_confirmed_address(patient: Patient,
     assert client.post(reverse("care_accept", kwargs={"token": to_new.token})).status_code == 302
     to_new.refresh_from_db()
     assert to_new.status == CareLinkStatus.ACCEPTED and to_new.caregiver == dana
+
+
+# --- undoing it from the old address -----------------------------------------------------------
+
+def moved_to_nova(patient: Patient) -> tuple[Client, str]:
+    """Alex's address moved to nova@ by someone who knew the password: their browser, and
+    the undo link of the notice the old address got."""
+    intruder = ask(signed_in(patient.user), "nova@example.org")
+    https_client().post(link_in_last_email())
+    notice = mail.outbox[-1]
+    assert notice.to == ["alex@example.org"]
+    match = re.search(r"https?://[^/\s]+(/accounts/email/undo/\S+)", notice.body)
+    assert match, notice.body
+    return intruder, match.group(1)
+
+
+def test_the_old_address_undoes_the_change_and_locks_out_whoever_made_it(
+        patient: Patient) -> None:
+    intruder, undo = moved_to_nova(patient)
+    assert "within 14 days" in mail.outbox[-1].body
+
+    opened = https_client().get(undo)
+    assert opened.status_code == 200 and "alex@example.org" in opened.content.decode()
+    patient.user.refresh_from_db()
+    assert patient.user.email == "nova@example.org"  # opening only asks
+    done = https_client().post(undo)
+
+    assert done.status_code == 200 and "you sign in with" in done.content.decode()
+    patient.user.refresh_from_db()
+    assert (patient.user.email, patient.user.username, patient.user.email_verified) == (
+        "alex@example.org", "alex@example.org", True)
+    # The password nobody knows now: neither address signs in with the old one, the
+    # intruder's browser is signed out.
+    assert not signs_in("alex@example.org") and not signs_in("nova@example.org")
+    assert intruder.get(reverse("account_settings")).status_code == 302
+    reset = mail.outbox[-1]
+    assert reset.to == ["alex@example.org"] and "/accounts/password/reset/" in reset.body
+    new_password = "a fresh and long passphrase 42"
+    page = https_client()
+    form = page.get(link_in_last_email(), follow=True)
+    page.post(form.redirect_chain[-1][0], {"new_password1": new_password,
+                                            "new_password2": new_password})
+    assert https_client().post(reverse("login"), {"username": "alex@example.org",
+                                                  "password": new_password}).status_code == 302
+    # Works once.
+    assert https_client().post(undo).status_code == 410
+
+
+def test_undo_ends_the_api_tokens_made_meanwhile(patient: Patient) -> None:
+    from pulserx.api.models import ApiToken
+
+    _, undo = moved_to_nova(patient)
+    ApiToken.issue(patient.user, "made by whoever moved the address")
+    https_client().post(undo)
+    assert not ApiToken.objects.filter(user=patient.user).exists()
+
+
+def test_undo_stops_once_the_address_moved_on(patient: Patient) -> None:
+    intruder, undo = moved_to_nova(patient)
+    ask(intruder, "third@example.org")
+    https_client().post(link_in_last_email())  # nova@ -> third@
+    assert https_client().get(undo).status_code == 410
+    assert https_client().post(undo).status_code == 410
+    patient.user.refresh_from_db()
+    assert patient.user.email == "third@example.org"
+
+
+def test_undo_is_refused_once_another_account_has_the_old_address(patient: Patient) -> None:
+    _, undo = moved_to_nova(patient)
+    User.objects.create_user("alex@example.org", PASSWORD)
+    taken = https_client().post(undo)
+    assert taken.status_code == 409 and "cannot be undone" in taken.content.decode()
+    patient.user.refresh_from_db()
+    assert patient.user.email == "nova@example.org"
+
+
+def test_an_expired_or_forged_undo_link_changes_nothing(patient: Patient) -> None:
+    _, undo = moved_to_nova(patient)
+    with time_machine.travel(timezone.now() + timedelta(days=15)):
+        assert https_client().post(undo).status_code == 410
+    assert https_client().post(undo[:-3] + "xyz/").status_code == 410
+    patient.user.refresh_from_db()
+    assert patient.user.email == "nova@example.org"

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP ?= $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench faults install clean messages
+.PHONY: run test test-tools lint typecheck bench faults install clean messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,10 +28,17 @@ $(PROVIDER_STAMP): $(PROVIDER_DIR)/package-lock.json $(PROVIDER_DIR)/package.jso
 	touch $@
 
 ## make test: lint, type-check, and the whole suite (SQLite; PostgreSQL with DATABASE_URL).
+## TEST_VAR: the folder the run keeps its files in (test database, embedded Redis, caches);
+## two runs side by side each need their own.
+TEST_VAR ?= var/test
 test: $(STAMP) $(PROVIDER_STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/mypy pulserx
-	PULSERX_VAR_DIR=var/test $(BIN)/python -m pytest $(PYTEST_ARGS)
+	RUFF_CACHE_DIR=$(TEST_VAR)/ruff-cache $(BIN)/ruff check .
+	MYPY_CACHE_DIR=$(TEST_VAR)/mypy-cache $(BIN)/mypy pulserx
+	PULSERX_VAR_DIR=$(TEST_VAR) $(BIN)/python -m pytest -o cache_dir=$(TEST_VAR)/pytest-cache \
+		$(PYTEST_ARGS)
+
+## make test-tools: what `make test` installs first (the venv, the OpenID Connect provider).
+test-tools: $(STAMP) $(PROVIDER_STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -62,4 +69,4 @@ messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -d djangojs $(MESSAGES_ARGS)
 
 clean:
-	rm -rf var/test var/static
+	rm -rf var/test var/test-* var/static

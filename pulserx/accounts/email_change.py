@@ -7,10 +7,13 @@ address it moves from and the key of the request (`PendingEmailChange`), so it w
 stops when the account's address changes otherwise, and stops when a new request replaces it.
 
 The notice to the old address carries an undo link (`UNDO_FOR`, two weeks): whoever changed
-the address knew the password, so undoing puts the old address back, replaces the password with
-one nobody knows (every browser is signed out and every API token ends, as with any new
-password) and sends the old address a link to set a new one. It works while the account still
-signs in with the address it was moved to, and not once another account has taken the old one.
+the address knew the password and may have added a way in of their own, so undoing puts the old
+address back, replaces the password with one nobody knows (every browser is signed out and
+every API token ends, as with any new password), removes the passkeys, linked sign-in
+providers and two-step devices, and sends the old address a link to set a new password: the
+mailbox the link reached is the one thing the other person did not hold. It works while the
+account still signs in with the address it was moved to, and not once another account has taken
+the old one.
 
 An address another account already has gets a short note instead of a link, and the page says
 the same as for any address: asking does not tell anyone who has an account here. Opening the
@@ -30,9 +33,17 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pulserx.accounts import emails
-from pulserx.accounts.models import PendingEmailChange, User, new_token
+from pulserx.accounts.models import (
+    Passkey,
+    PendingEmailChange,
+    SignInIdentity,
+    User,
+    new_token,
+)
 from pulserx.accounts.verification import VERIFY_MAX_AGE
 
 _SALT = "pulserx.accounts.change-email"
@@ -197,10 +208,10 @@ def check_undo(token: str) -> Undo:
 
 
 def undo(token: str) -> Undo:
-    """Put the old address back (verified: the link reached it) and replace the password with
-    a random one, which signs every browser out and ends the API tokens (`password_changed`).
-    Raises as `check_undo` and changes nothing then; a second use finds the address back and
-    is refused."""
+    """Put the old address back (verified: the link reached it), replace the password with a
+    random one, which signs every browser out and ends the API tokens (`password_changed`),
+    and remove every other way in. Raises as `check_undo` and changes nothing then; a second
+    use finds the address back and is refused."""
     try:
         with transaction.atomic():
             User.objects.select_for_update().filter(pk=check_undo(token).user.pk).first()
@@ -210,6 +221,10 @@ def undo(token: str) -> Undo:
             user.set_password(secrets.token_urlsafe(32))
             user.save()
             PendingEmailChange.objects.filter(user=user).delete()
+            Passkey.objects.filter(user=user).delete()
+            SignInIdentity.objects.filter(user=user).delete()
+            TOTPDevice.objects.filter(user=user).delete()
+            StaticDevice.objects.filter(user=user).delete()
     except IntegrityError:
         raise AddressTaken("taken") from None
     return found

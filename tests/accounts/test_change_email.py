@@ -338,13 +338,32 @@ def test_the_old_address_undoes_the_change_and_locks_out_whoever_made_it(
     assert https_client().post(undo).status_code == 410
 
 
-def test_undo_ends_the_api_tokens_made_meanwhile(patient: Patient) -> None:
+def test_undo_ends_every_other_way_in(patient: Patient) -> None:
+    """Tokens, passkeys, linked providers and two-step devices: whoever moved the address
+    may have added any of them."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from pulserx.accounts.models import Passkey
     from pulserx.api.models import ApiToken
 
     _, undo = moved_to_nova(patient)
-    ApiToken.issue(patient.user, "made by whoever moved the address")
+    user = patient.user
+    ApiToken.issue(user, "made by whoever moved the address")
+    Passkey.objects.create(user=user, credential_id="Y3JlZA", public_key=b"key",
+                           user_handle=b"handle", name="Someone's phone")
+    SignInIdentity.objects.create(user=user, provider="authentik", subject="theirs",
+                                  issuer="https://id.example.org")
+    TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
+    kept = User.objects.create_user("sam@example.org", PASSWORD)
+    ApiToken.issue(kept, "another account's")
+
     https_client().post(undo)
-    assert not ApiToken.objects.filter(user=patient.user).exists()
+
+    for model in (ApiToken, Passkey, SignInIdentity, TOTPDevice, StaticDevice):
+        assert not model.objects.filter(user=user).exists(), model.__name__
+    assert ApiToken.objects.filter(user=kept).exists()
 
 
 def test_undo_stops_once_the_address_moved_on(patient: Patient) -> None:

@@ -292,12 +292,14 @@ def city_database(tmp_path: Path) -> str:
     from netaddr import IPSet
 
     writer = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoLite2-City",
-                        languages=["en"], description="PulseRx tests")
+                        languages=["en", "de", "pt-BR"], description="PulseRx tests")
     writer.insert_network(IPSet(["2.125.160.216/29"]), {
-        "city": {"names": {"en": "Boxford"}},
-        "country": {"iso_code": "GB", "names": {"en": "United Kingdom"}}})
+        "city": {"names": {"en": "Boxford", "de": "Boxford"}},
+        "country": {"iso_code": "GB", "names": {"en": "United Kingdom",
+                                                "de": "Vereinigtes Königreich",
+                                                "pt-BR": "Reino Unido"}}})
     writer.insert_network(IPSet(["2a02:ff00::/32"]), {
-        "country": {"iso_code": "IT", "names": {"en": "Italy"}}})
+        "country": {"iso_code": "IT", "names": {"en": "Italy", "de": "Italien"}}})
     path = tmp_path / "GeoLite2-City.mmdb"
     writer.to_db_file(str(path))
     return str(path)
@@ -331,6 +333,27 @@ def test_with_a_location_database_a_public_address_is_placed(
     assert place_of("2.125.160.216") == "Boxford, United Kingdom"
     assert place_of("2a02:ff00::7") == "Italy"  # a country without a city
     assert place_of("8.8.8.8") is None  # not in the database
+
+
+def test_places_are_named_in_the_reader_s_language_where_the_database_has_it(
+        settings: SettingsWrapper, city_database: str) -> None:
+    from django.utils import translation
+
+    settings.GEOIP_PATH = city_database
+    with translation.override("de"):
+        assert place_of("2a02:ff00::7") == "Italien"
+        assert place_of("2.125.160.216").endswith("Vereinigtes Königreich")
+    with translation.override("pt-br"):
+        assert place_of("2.125.160.216").endswith("Reino Unido")
+        assert place_of("2a02:ff00::7") == "Italy"  # no Portuguese name: the English one
+    with translation.override("it"):  # a language location databases do not name places in
+        assert place_of("2.125.160.216") == "Boxford, United Kingdom"
+
+
+def test_a_folder_holding_the_city_database_is_read_as_django_reads_it(
+        settings: SettingsWrapper, city_database: str) -> None:
+    settings.GEOIP_PATH = str(Path(city_database).parent)
+    assert place_of("2.125.160.216") == "Boxford, United Kingdom"
 
 
 @pytest.mark.django_db

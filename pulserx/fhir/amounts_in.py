@@ -5,7 +5,7 @@ is exact.
 "3 tablets (6 mg)"; "100 mg" of a 25 mg/mL liquid becomes 4 mL. Without a known strength in
 the same dimension, or when the result is not whole (a tablet) or not within two decimals (mL
 of a liquid), the amount stays "6 mg": reminded and recorded so, and not counted off the
-stock. Pure and stdlib-only.
+stock. Pure (but for gettext).
 """
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from pulserx.fhir.as_needed_in import MEASURED_MAX, add_limit, limit_in_doses
 from pulserx.fhir.base import Json, unsupported
@@ -72,9 +75,11 @@ def _measured_max(schedule: dict[str, Any], limit: tuple[Decimal, str, Decimal],
     in_strength = convert(most, unit, strength.unit) if strength and not strength.per_ml \
         else None
     if strength is None or in_strength is None:
-        raise unsupported("Dosage.maxDosePerPeriod.numerator", f"in '{unit}' cannot be "
-                          "converted to the dose's unit (a count of the product): the "
-                          "product's strength is not given")
+        # Translators: %(element)s is a FHIR element path, kept as written; %(unit)s a UCUM
+        # unit code ("mg"), kept as written.
+        raise unsupported(_("%(element)s in '%(unit)s' cannot be converted to the dose's unit "
+                            "(a count of the product): the product's strength is not given"),
+                          element="Dosage.maxDosePerPeriod.numerator", unit=unit)
     add_limit(schedule, limit_in_doses(
         in_strength / strength.value / Decimal(schedule["dose_amount"]), hours))
 
@@ -83,9 +88,14 @@ def _measure(schedule: dict[str, Any], parts: list[DosageFields], form: str,
              strength: Strength | None, path: str) -> DoseMeasure:
     units = {part.unit.code for part in parts}
     if len(units) > 1:
-        raise unsupported(path, "gives amounts in different units ("
-                          f"{', '.join(sorted(u or 'a count' for u in units))}): one "
-                          "medication is reminded in one unit")
+        # Translators: a unit among others in a list of UCUM codes ("a count, mg"): a dose
+        # counted in the product (tablets, capsules…).
+        count = pgettext("dose unit", "a count")
+        # Translators: %(element)s is a FHIR element path, kept as written; %(units)s lists
+        # the units the document gives ("a count, mg").
+        raise unsupported(_("%(element)s gives amounts in different units (%(units)s): one "
+                            "medication is reminded in one unit"), element=path,
+                          units=", ".join(sorted(u or count for u in units)))
     unit = parts[0].unit
     form = _form(form, unit, path)
     if unit.code == "mL" and form in ("other", "liquid"):
@@ -105,7 +115,10 @@ def _measure(schedule: dict[str, Any], parts: list[DosageFields], form: str,
 def _form(form: str, unit: DoseUnit, path: str) -> str:
     """The medication's form: as the Medication says, else as the dose counts it."""
     if form not in ("", "other") and unit.form and form != unit.form:
-        raise unsupported(path, f"counts a {unit.form} form but the medication is a {form}")
+        # Translators: %(element)s is a FHIR element path, kept as written; %(counted)s and
+        # %(form)s are PulseRx's codes of medication forms ("tablet", "capsule").
+        raise unsupported(_("%(element)s counts a %(counted)s form but the medication is a "
+                            "%(form)s"), element=path, counted=unit.form, form=form)
     return unit.form if form in ("", "other") and unit.form else form or "other"
 
 

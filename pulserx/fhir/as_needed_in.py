@@ -1,11 +1,13 @@
 """FHIR as-needed dosages in: a minimum gap or a rolling maximum from the timing, and
-``maxDosePerPeriod`` in whole doses. Pure and stdlib-only, part of
+``maxDosePerPeriod`` in whole doses. Pure (but for gettext), part of
 :mod:`pulserx.fhir.timing_in`."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 from pulserx.fhir.base import Json, unsupported, whole_number
 from pulserx.fhir.units import DoseUnit, convert
@@ -24,7 +26,9 @@ def as_needed(dosage: Json, repeat: Json, amount: Decimal, unit: DoseUnit
                ) -> dict[str, Any]:
     for key in ("timeOfDay", "when", "dayOfWeek", "count", "extension"):
         if key in repeat:
-            raise unsupported(f"Timing.repeat.{key}", "is not supported as needed")
+            # Translators: %(element)s is a FHIR element path, kept as written.
+            raise unsupported(_("%(element)s is not supported as needed"),
+                              element=f"Timing.repeat.{key}")
     fields: dict[str, Any] = {"recurrence": "as_needed", "times": [], "dose_amount": amount}
     period = period_minutes(repeat)
     frequency = whole_number(repeat.get("frequency", 1), "Timing.repeat.frequency")
@@ -41,7 +45,9 @@ def as_needed(dosage: Json, repeat: Json, amount: Decimal, unit: DoseUnit
             fields["max_doses"] = most
             fields["limit_period_hours"] = whole_hours(period, "Timing.repeat.period")
     elif "frequency" in repeat or "frequencyMax" in repeat:
-        raise unsupported("Timing.repeat.frequency", "as needed needs a period to count in")
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s as needed needs a period to count in"),
+                          element="Timing.repeat.frequency")
     if "maxDosePerPeriod" in dosage:
         limit = max_per_period(dosage["maxDosePerPeriod"], amount, unit)
         if MEASURED_MAX in limit:
@@ -55,15 +61,18 @@ def add_limit(fields: dict[str, Any], limit: dict[str, Any]) -> None:
     """A maximum from maxDosePerPeriod beside one from the timing: the smaller, over one
     period."""
     if "max_doses" in fields and fields["limit_period_hours"] != limit["limit_period_hours"]:
-        raise unsupported("Dosage.maxDosePerPeriod", "over another period than "
-                          "Timing.repeat's maximum: PulseRx keeps one rolling maximum")
+        # Translators: %(element)s and %(other)s are FHIR element paths, kept as written.
+        raise unsupported(_("%(element)s over another period than %(other)s's maximum: "
+                            "PulseRx keeps one rolling maximum"),
+                          element="Dosage.maxDosePerPeriod", other="Timing.repeat")
     fields["max_doses"] = min(limit["max_doses"], fields.get("max_doses", limit["max_doses"]))
     fields["limit_period_hours"] = limit["limit_period_hours"]
 
 
 def whole_hours(minutes: int, path: str) -> int:
     if minutes % 60:
-        raise unsupported(path, "must be whole hours for a limit")
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s must be whole hours for a limit"), element=path)
     return minutes // 60
 
 
@@ -71,7 +80,9 @@ def max_per_period(ratio: Any, amount: Decimal, dose_unit: DoseUnit) -> dict[str
     path = "Dosage.maxDosePerPeriod"
     if isinstance(ratio, list):  # R5 makes it a list; R4 a single Ratio
         if len(ratio) != 1:
-            raise unsupported(path, "with more than one ratio is not supported")
+            # Translators: %(element)s is a FHIR element path, kept as written.
+            raise unsupported(_("%(element)s with more than one ratio is not supported"),
+                              element=path)
         ratio = ratio[0]
     only(ratio, {"numerator", "denominator"}, path)
     numerator = ratio.get("numerator") or {}
@@ -80,7 +91,10 @@ def max_per_period(ratio: Any, amount: Decimal, dose_unit: DoseUnit) -> dict[str
     denominator = ratio.get("denominator") or {}
     per = denominator.get("code") or denominator.get("unit")
     if per not in ("h", "d"):
-        raise unsupported(f"{path}.denominator", f"in '{per}' is not supported")
+        # Translators: %(element)s is a FHIR element path, kept as written; %(unit)s the unit
+        # code the document gives it.
+        raise unsupported(_("%(element)s in '%(unit)s' is not supported"),
+                          element=f"{path}.denominator", unit=per)
     hours = positive_number(denominator.get("value"), f"{path}.denominator.value") * (
         24 if per == "d" else 1)
     most_in_dose_unit = most if unit.is_count and dose_unit.is_count else (
@@ -89,15 +103,27 @@ def max_per_period(ratio: Any, amount: Decimal, dose_unit: DoseUnit) -> dict[str
         if dose_unit.is_count and not unit.is_count:
             # "4000 mg a day" of tablets: whole doses only once the tablet's strength is known
             return {MEASURED_MAX: (most, unit.code, hours)}
-        raise unsupported(f"{path}.numerator", f"in '{unit.code or 'a count'}' cannot be "
-                          f"converted to the dose's unit '{dose_unit.code or 'a count'}'")
+        if not unit.is_count:
+            # Translators: %(element)s is a FHIR element path, kept as written; %(unit)s and
+            # %(dose_unit)s are UCUM unit codes ("mg", "mL"), kept as written.
+            refusal = _("%(element)s in '%(unit)s' cannot be converted to the dose's unit "
+                        "'%(dose_unit)s'")
+        else:
+            # Translators: %(element)s is a FHIR element path, kept as written; %(dose_unit)s
+            # a UCUM unit code ("mg", "mL"), kept as written.
+            refusal = _("%(element)s in 'a count' cannot be converted to the dose's unit "
+                        "'%(dose_unit)s'")
+        raise unsupported(refusal, element=f"{path}.numerator", unit=unit.code,
+                          dose_unit=dose_unit.code)
     return limit_in_doses(most_in_dose_unit / amount, hours)
 
 
 def limit_in_doses(doses: Decimal, hours: Decimal) -> dict[str, Any]:
     path = "Dosage.maxDosePerPeriod"
     if doses != int(doses) or hours != int(hours):
-        raise unsupported(f"{path}", f"is {doses.normalize():f} doses per "
-                          f"{hours.normalize():f} hours: PulseRx limits whole doses per whole "
-                          "hours")
+        # Translators: %(element)s is a FHIR element path, kept as written; %(doses)s and
+        # %(hours)s are numbers.
+        raise unsupported(_("%(element)s is %(doses)s doses per %(hours)s hours: PulseRx "
+                            "limits whole doses per whole hours"), element=path,
+                          doses=f"{doses.normalize():f}", hours=f"{hours.normalize():f}")
     return {"max_doses": int(doses), "limit_period_hours": int(hours)}

@@ -10,6 +10,7 @@ import json
 import re
 from typing import Any, NoReturn
 
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pulserx.fhir.base import Unsupported
@@ -29,19 +30,26 @@ _IMPORTED = ("MedicationRequest", "MedicationStatement")
 def load_document(text: str | bytes) -> Any:
     """The parsed JSON document; Unsupported when it is too large, too deep or not JSON."""
     if len(text) > MAX_DOCUMENT_BYTES:
-        raise unsupported("The document", f"is larger than {MAX_DOCUMENT_BYTES // 1024} KB")
+        raise unsupported(_("The document is larger than %(size)s KB"),
+                          size=MAX_DOCUMENT_BYTES // 1024)
     try:
         source = text.decode("utf-8") if isinstance(text, bytes) else text
     except UnicodeDecodeError:
-        raise unsupported("The document", "is not UTF-8 text") from None
+        raise unsupported(_("The document is not UTF-8 text")) from None
     if nesting_depth(source) > MAX_DEPTH:
-        raise unsupported("The document", f"is nested more than {MAX_DEPTH} levels deep")
+        raise unsupported(_("The document is nested more than %(most)s levels deep"),
+                          most=MAX_DEPTH)
     try:
         return json.loads(source, parse_constant=_refuse_constant)
+    except Unsupported:
+        raise
+    except json.JSONDecodeError as error:
+        raise unsupported(_("The document is not valid JSON (line %(line)s, column "
+                            "%(column)s)"), line=error.lineno, column=error.colno) from None
     except (ValueError, RecursionError) as error:
-        where = (f" (line {error.lineno}, column {error.colno})"
-                 if isinstance(error, json.JSONDecodeError) else f" ({error})")
-        raise unsupported("The document", f"is not valid JSON{where}") from None
+        # Translators: %(problem)s is what the JSON reader says, in English.
+        raise unsupported(_("The document is not valid JSON (%(problem)s)"),
+                          problem=error) from None
 
 
 def nesting_depth(source: str) -> int:
@@ -54,29 +62,37 @@ def nesting_depth(source: str) -> int:
 
 
 def _refuse_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not a JSON number")
+    # Translators: %(value)s is what the document writes where a number goes ("NaN",
+    # "Infinity"), kept as written.
+    raise unsupported(_("The document is not valid JSON (%(value)s is not a JSON number)"),
+                      value=name)
 
 
 def check_shape(document: Any) -> None:
     """Refuse, naming the element, a document whose structure the importer cannot walk."""
     if not isinstance(document, dict):
-        raise unsupported("The document", "must be a JSON object (a FHIR resource)")
+        raise unsupported(_("The document must be a JSON object (a FHIR resource)"))
     if document.get("resourceType") != "Bundle":
-        _check_resource(document, document.get("resourceType") or "The resource")
+        _check_resource(document, document.get("resourceType") or "Resource")
         return
     entries = document.get("entry")
     if entries is None:
         return
     if not isinstance(entries, list):
-        raise unsupported("Bundle.entry", "must be an array")
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s must be an array"), element="Bundle.entry")
     for entry in entries:
         if not isinstance(entry, dict):
-            raise unsupported("Bundle.entry", "must hold objects")
+            # Translators: %(element)s is a FHIR element path, kept as written.
+            raise unsupported(_("%(element)s must hold objects"), element="Bundle.entry")
         if not isinstance(entry.get("fullUrl", ""), str):
-            raise unsupported("Bundle.entry.fullUrl", "must be a string")
+            # Translators: %(element)s is a FHIR element path, kept as written.
+            raise unsupported(_("%(element)s must be a string"), element="Bundle.entry.fullUrl")
         resource = entry.get("resource")
         if resource is not None and not isinstance(resource, dict):
-            raise unsupported("Bundle.entry.resource", "must be an object")
+            # Translators: %(element)s is a FHIR element path, kept as written.
+            raise unsupported(_("%(element)s must be an object"),
+                              element="Bundle.entry.resource")
         if resource is not None and resource.get("resourceType") in _IMPORTED:
             _check_resource(resource, resource["resourceType"])
 
@@ -86,11 +102,14 @@ def _check_resource(resource: dict[str, Any], kind: str) -> None:
         return
     reference = resource["medicationReference"]
     if not isinstance(reference, dict) or not isinstance(reference.get("reference"), str):
-        raise unsupported(f"{kind}.medicationReference",
-                          "must be an object with a reference string")
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s must be an object with a reference string"),
+                          element=f"{kind}.medicationReference")
     contained = resource.get("contained", [])
     if not isinstance(contained, list) or not all(isinstance(c, dict) for c in contained):
-        raise unsupported(f"{kind}.contained", "must be an array of resources")
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s must be an array of resources"),
+                          element=f"{kind}.contained")
 
 
 # Translators: %(problem)s says what is wrong with the text ("must not contain control

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pulserx.accounts.models import Patient
 from pulserx.fhir.document_in import check_shape, load_document, plain_text
@@ -72,11 +73,16 @@ def parse_document(text: str | bytes) -> list[Any]:
         resources = [with_medication_contained(e["resource"], by_url) for e in entries
                      if e["resource"].get("resourceType") in IMPORTED_TYPES]
         if not resources:
-            raise unsupported("Bundle.entry", "holds no MedicationRequest")
+            # Translators: %(element)s is a FHIR element path and %(wanted)s a FHIR resource
+            # type ("MedicationRequest"), both kept as written.
+            raise unsupported(_("%(element)s holds no %(wanted)s"), element="Bundle.entry",
+                              wanted="MedicationRequest")
     else:
         resources = [document]
     if len(resources) > MAX_RESOURCES:
-        raise unsupported("Bundle.entry", f"with more than {MAX_RESOURCES} medications")
+        # Translators: %(element)s is a FHIR element path, kept as written; %(most)s a number.
+        raise unsupported(_("%(element)s with more than %(most)s medications"),
+                          element="Bundle.entry", most=MAX_RESOURCES)
     return resources
 
 
@@ -107,7 +113,7 @@ def preview(patient: Patient, text: str | bytes, single_dose_at: time | None = N
         schedule = unsaved_schedule(patient, imported)
         upcoming = next_doses(schedule, now)
         if not upcoming and schedule.recurrence != "as_needed":
-            raise unsupported("Dosage.timing", _nothing_left(schedule))
+            raise _nothing_left(schedule)
         already = held.get(medication_key(imported.name, imported.strength))
         previews.append(Preview(imported, schedule, upcoming, already))
     try:
@@ -118,10 +124,17 @@ def preview(patient: Patient, text: str | bytes, single_dose_at: time | None = N
     return previews
 
 
-def _nothing_left(schedule: Schedule) -> str:
-    ended = f" (its last day is {schedule.end_date})" if schedule.end_date else ""
-    return (f"gives no dose from now on{ended}: the course is over and nothing is left "
-            "to remind")
+def _nothing_left(schedule: Schedule) -> Unsupported:
+    """A course that is over; its last day, when it has one, as the document writes dates."""
+    if schedule.end_date:
+        # Translators: %(element)s is a FHIR element path, kept as written; %(date)s the last
+        # day as FHIR writes dates (2015-01-20).
+        return unsupported(_("%(element)s gives no dose from now on (its last day is "
+                             "%(date)s): the course is over and nothing is left to remind"),
+                           element="Dosage.timing", date=schedule.end_date.isoformat())
+    # Translators: %(element)s is a FHIR element path, kept as written.
+    return unsupported(_("%(element)s gives no dose from now on: the course is over and "
+                         "nothing is left to remind"), element="Dosage.timing")
 
 
 def read_resource(resource: Any, context: Context) -> ImportedMedication:
@@ -133,8 +146,14 @@ def read_resource(resource: Any, context: Context) -> ImportedMedication:
         # Malformed values the element checks did not foresee: still a refusal, not a 500,
         # and no Python wording a patient could not act on.
         kind = resource.get("resourceType") if isinstance(resource, dict) else None
-        raise Unsupported(f"{kind or 'The resource'} has an element whose value is not of "
-                          "the type FHIR R4 gives it, so it could not be read") from None
+        if kind:
+            # Translators: %(element)s is a FHIR resource type ("MedicationRequest"), kept as
+            # written.
+            raise unsupported(_("%(element)s has an element whose value is not of the type "
+                                "FHIR R4 gives it, so it could not be read"),
+                              element=kind) from None
+        raise unsupported(_("The resource has an element whose value is not of the type "
+                            "FHIR R4 gives it, so it could not be read")) from None
 
 
 def unsaved_schedule(patient: Patient, imported: ImportedMedication) -> Schedule:
@@ -142,7 +161,10 @@ def unsaved_schedule(patient: Patient, imported: ImportedMedication) -> Schedule
     try:
         schedule.timetable()
     except ValueError as error:
-        raise Unsupported(f"Dosage: {error}") from None
+        # Translators: %(element)s is a FHIR element name ("Dosage"), kept as written;
+        # %(problem)s what is wrong with the schedule it gives.
+        raise unsupported(_("%(element)s: %(problem)s"), element="Dosage",
+                          problem=error) from None
     return schedule
 
 

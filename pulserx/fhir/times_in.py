@@ -1,7 +1,7 @@
 """FHIR ``Timing.repeat`` times of day in: ``timeOfDay``, ``when`` + ``offset`` onto the
 patient's day, ``dayOfWeek``, and "N times a day" spread over the patient's meals.
 
-Pure and stdlib-only, part of :mod:`pulserx.fhir.timing_in`.
+Pure (but for gettext), part of :mod:`pulserx.fhir.timing_in`.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import time
 from decimal import Decimal
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 from pulserx.fhir.base import Context, Json, unsupported, whole_number
 from pulserx.reminders.anchors import DayAnchor, resolve
@@ -41,32 +43,43 @@ def doses_per_day(repeat: Json, frequency: int, days: int) -> int:
     """Doses on each dose day: `frequency` per day, or per week spread over `dayOfWeek`."""
     if "dayOfWeek" in repeat:
         if days not in (1, 7):
-            raise unsupported("Timing.repeat.dayOfWeek", "with a period above 1 week is "
-                              "not supported")
+            # Translators: %(element)s is a FHIR element path, kept as written.
+            raise unsupported(_("%(element)s with a period above 1 week is not supported"),
+                              element="Timing.repeat.dayOfWeek")
         if days == 7:
             days_listed = len(weekdays(repeat["dayOfWeek"]))
             if frequency % days_listed:
-                raise unsupported("Timing.repeat.frequency", "must be a multiple of the "
-                                  "days in dayOfWeek")
+                # Translators: %(element)s is a FHIR element path and %(days)s a FHIR
+                # element name ("dayOfWeek"), both kept as written.
+                raise unsupported(_("%(element)s must be a multiple of the days in %(days)s"),
+                                  element="Timing.repeat.frequency", days="dayOfWeek")
             return frequency // days_listed
     elif frequency > 1 and days != 1:
-        raise unsupported("Timing.repeat.frequency", "above 1 needs a period of 1 day")
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s above 1 needs a period of 1 day"),
+                          element="Timing.repeat.frequency")
     return frequency
 
 
 def weekdays(codes: Any) -> list[int]:
     if not isinstance(codes, list) or not codes:
-        raise unsupported("Timing.repeat.dayOfWeek", "must list days")
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s must list days"), element="Timing.repeat.dayOfWeek")
     try:
         return sorted({WEEKDAY_CODES.index(code) for code in codes})
     except ValueError:
-        raise unsupported("Timing.repeat.dayOfWeek", "has an unknown day") from None
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s has an unknown day"),
+                          element="Timing.repeat.dayOfWeek") from None
 
 
 def times_of_day(repeat: Json, context: Context, per_day: int, amount: Decimal) -> list[Json]:
     """The day's dose times: timeOfDay, else when (+offset), else spread over the day."""
     if "timeOfDay" in repeat and "when" in repeat:
-        raise unsupported("Timing.repeat.when", "together with timeOfDay is not supported")
+        # Translators: %(element)s is a FHIR element path and %(other)s a FHIR element name
+        # ("timeOfDay"), both kept as written.
+        raise unsupported(_("%(element)s together with %(other)s is not supported"),
+                          element="Timing.repeat.when", other="timeOfDay")
     text = f"{amount.normalize():f}"
     if "timeOfDay" in repeat:
         walls = [wall_time(value) for value in repeat["timeOfDay"]]
@@ -77,10 +90,15 @@ def times_of_day(repeat: Json, context: Context, per_day: int, amount: Decimal) 
             entry["at"] = resolve(context.day, DayAnchor(entry["anchor"]),
                                   int(entry["offset"])).strftime("%H:%M")
     if len(entries) != per_day:
-        raise unsupported("Timing.repeat.frequency",
-                          f"of {per_day} a day does not match {len(entries)} times of day")
+        # Translators: %(element)s is a FHIR element path, kept as written; %(frequency)s the
+        # doses a day it gives; %(times)s the number of times of day the document lists.
+        raise unsupported(_("%(element)s of %(frequency)s a day does not match %(times)s times "
+                            "of day"), element="Timing.repeat.frequency", frequency=per_day,
+                          times=len(entries))
     if len({entry["at"] for entry in entries}) != len(entries):
-        raise unsupported("Timing.repeat.timeOfDay", "lists the same time twice")
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s lists the same time twice"),
+                          element="Timing.repeat.timeOfDay")
     return sorted(entries, key=lambda entry: entry["at"])
 
 
@@ -88,9 +106,14 @@ def wall_time(value: Any) -> time:
     try:
         wall = time.fromisoformat(str(value))
     except ValueError:
-        raise unsupported("Timing.repeat.timeOfDay", f"'{value}' is not a time") from None
+        # Translators: %(element)s is a FHIR element path, kept as written; %(value)s the
+        # value the document gives it.
+        raise unsupported(_("%(element)s '%(value)s' is not a time"),
+                          element="Timing.repeat.timeOfDay", value=value) from None
     if wall.second or wall.microsecond:
-        raise unsupported("Timing.repeat.timeOfDay", "with seconds is not supported")
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s with seconds is not supported"),
+                          element="Timing.repeat.timeOfDay")
     return wall
 
 
@@ -98,17 +121,24 @@ def _anchored(repeat: Json, frequency: int) -> list[Json]:
     codes = repeat.get("when")
     if codes is None:
         if frequency not in SPREAD:
-            raise unsupported("Timing.repeat.frequency", "above 4 a day needs timeOfDay")
+            # Translators: %(element)s is a FHIR element path and %(other)s a FHIR element
+            # name ("timeOfDay"), both kept as written.
+            raise unsupported(_("%(element)s above 4 a day needs %(other)s"),
+                              element="Timing.repeat.frequency", other="timeOfDay")
         return [{"anchor": a.value, "offset": 0} for a in SPREAD[frequency]]
     offset = repeat.get("offset")
     if offset is not None:  # unsignedInt: minutes after (or, for AC*, before) the event
         offset = whole_number(offset, "Timing.repeat.offset", least=0)
     if not isinstance(codes, list) or not codes:
-        raise unsupported("Timing.repeat.when", "must list event codes")
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s must list event codes"), element="Timing.repeat.when")
     entries = []
     for code in codes:
         if code not in WHEN_CODES:
-            raise unsupported("Timing.repeat.when", f"'{code}' is not supported")
+            # Translators: %(element)s is a FHIR element path, kept as written; %(value)s the
+            # code the document gives it.
+            raise unsupported(_("%(element)s '%(value)s' is not supported"),
+                              element="Timing.repeat.when", value=code)
         anchors, sign, default = WHEN_CODES[code]
         minutes = offset if offset is not None else default
         entries += [{"anchor": a.value, "offset": sign * minutes} for a in anchors]

@@ -1,6 +1,6 @@
 """FHIR R4 ``Dosage`` / ``Timing`` in: one dosage instruction to PulseRx schedule fields.
 
-Pure and stdlib-only: it reads JSON (dicts) and returns the values of ``Schedule`` fields.
+Pure (but for gettext): it reads JSON (dicts) and returns the values of ``Schedule`` fields.
 What PulseRx cannot represent is refused with :class:`Unsupported`, whose message names the
 FHIR element ("Timing.repeat.durationMax is not supported"), never silently dropped.
 
@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 from pulserx.fhir.as_needed_in import as_needed as as_needed_fields
 from pulserx.fhir.base import (
@@ -78,16 +80,20 @@ def read_dosage(dosage: Json, context: Context, start: date | None) -> DosageFie
             instructions.append(f"{key}: {_concept_text(dosage[key], f'Dosage.{key}')}")
     extra = dosage.get("additionalInstruction") or []
     if not isinstance(extra, list):
-        raise unsupported("Dosage.additionalInstruction", "must be a list")
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s must be a list"), element="Dosage.additionalInstruction")
     instructions += [_concept_text(c, "Dosage.additionalInstruction") for c in extra]
     as_needed = _as_needed_flag(dosage, instructions)
     if "timing" not in dosage and not as_needed:
-        raise unsupported("Dosage.timing", "is missing and the dosage is not as needed: "
-                          "PulseRx will not invent a time to remind")
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s is missing and the dosage is not as needed: PulseRx "
+                            "will not invent a time to remind"), element="Dosage.timing")
     timing = dosage.get("timing") or {}
     _only(timing, {"repeat", "code"}, "Dosage.timing")
     if "code" in timing and "repeat" not in timing:
-        raise unsupported("Timing.code", "without Timing.repeat is not supported")
+        # Translators: %(element)s and %(other)s are FHIR element paths, kept as written.
+        raise unsupported(_("%(element)s without %(other)s is not supported"),
+                          element="Timing.code", other="Timing.repeat")
     repeat = timing.get("repeat") or {}
     _only(repeat, REPEAT_KEYS, "Timing.repeat")
     if dosage.get("modifierExtension"):  # PulseRx's own (others are refused before)
@@ -98,8 +104,10 @@ def read_dosage(dosage: Json, context: Context, start: date | None) -> DosageFie
         fields = as_needed_fields(dosage, repeat, amount, unit)
     else:
         if "maxDosePerPeriod" in dosage:
-            raise unsupported("Dosage.maxDosePerPeriod", "on a scheduled dosage is not "
-                              "supported: PulseRx limits only doses taken as needed")
+            # Translators: %(element)s is a FHIR element path, kept as written.
+            raise unsupported(_("%(element)s on a scheduled dosage is not supported: PulseRx "
+                                "limits only doses taken as needed"),
+                              element="Dosage.maxDosePerPeriod")
         fields = _scheduled(repeat, context, first, amount)
     fields.setdefault("start_date", first)
     fields.setdefault("end_date", last)
@@ -121,17 +129,21 @@ def _as_needed_flag(dosage: Json, instructions: list[str]) -> bool:
         return True
     flag = dosage.get("asNeededBoolean", False)
     if not isinstance(flag, bool):
-        raise unsupported("Dosage.asNeededBoolean", "must be true or false")
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s must be true or false"),
+                          element="Dosage.asNeededBoolean")
     return flag
 
 
 def _concept_text(concept: Any, path: str) -> str:
     if not isinstance(concept, dict):
-        raise unsupported(path, "must be a CodeableConcept")
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s must be a CodeableConcept"), element=path)
     codings = concept.get("coding") or [{}]
     text = concept.get("text") or codings[0].get("display") or codings[0].get("code")
     if not text:
-        raise unsupported(path, "has no text or display")
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s has no text or display"), element=path)
     return str(text)
 
 
@@ -139,26 +151,34 @@ def _amount(dosage: Json) -> tuple[Decimal, DoseUnit]:
     """The amount of one dose and its unit; without doseAndRate, one of the product."""
     entries = dosage.get("doseAndRate") or []
     if len(entries) > 1:
-        raise unsupported("Dosage.doseAndRate", "with more than one entry is not supported")
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s with more than one entry is not supported"),
+                          element="Dosage.doseAndRate")
     if not entries:
         return Decimal(1), DoseUnit("")
     entry = entries[0]
     _only(entry, {"type", "doseQuantity", "doseRange"}, "Dosage.doseAndRate")
     if "doseRange" in entry:
-        raise unsupported("Dosage.doseAndRate.doseRange")
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s is not supported"),
+                          element="Dosage.doseAndRate.doseRange")
     if "doseQuantity" not in entry:
-        raise unsupported("Dosage.doseAndRate", "has an entry without doseQuantity: the "
-                          "amount of a dose is not said")
+        # Translators: %(element)s is a FHIR element path and %(other)s a FHIR element name
+        # ("doseQuantity"), both kept as written.
+        raise unsupported(_("%(element)s has an entry without %(other)s: the amount of a dose "
+                            "is not said"), element="Dosage.doseAndRate", other="doseQuantity")
     quantity = entry["doseQuantity"]
     _only(quantity, {"value", "unit", "system", "code", "comparator"},
           "Dosage.doseAndRate.doseQuantity")
     if "comparator" in quantity:
-        raise unsupported("Dosage.doseAndRate.doseQuantity.comparator", "makes the amount a "
-                          "bound, not an amount")
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s makes the amount a bound, not an amount"),
+                          element="Dosage.doseAndRate.doseQuantity.comparator")
     amount = _number(quantity.get("value"), "Dosage.doseAndRate.doseQuantity.value")
     if amount >= 10000 or amount != round(amount, 2):
-        raise unsupported("Dosage.doseAndRate.doseQuantity.value",
-                          "must be below 10000 with at most 2 decimals")
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s must be below 10000 with at most 2 decimals"),
+                          element="Dosage.doseAndRate.doseQuantity.value")
     return amount, quantity_unit(quantity, "Dosage.doseAndRate.doseQuantity")
 
 
@@ -170,9 +190,11 @@ def fhir_date(value: Any, path: str, context: Context) -> date:
             return date.fromisoformat(text)
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise unsupported(path, "is not a valid date") from None
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s is not a valid date"), element=path) from None
     if moment.tzinfo is None:
-        raise unsupported(path, "needs a time zone")
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s needs a time zone"), element=path)
     return moment.astimezone(context.zone).date()
 
 
@@ -189,17 +211,24 @@ def _bounds(repeat: Json, context: Context, start: date | None
         last = (fhir_date(period["end"], "Timing.repeat.boundsPeriod.end", context)
                 if "end" in period else None)
         if last is not None and last < first:
-            raise unsupported("Timing.repeat.boundsPeriod.end", "is before its start")
+            # Translators: %(element)s is a FHIR element path, kept as written.
+            raise unsupported(_("%(element)s is before its start"),
+                              element="Timing.repeat.boundsPeriod.end")
         return first, last, None
     if "boundsDuration" in repeat:
         duration = repeat["boundsDuration"]
         _only(duration, {"value", "unit", "system", "code"}, "Timing.repeat.boundsDuration")
         unit = duration.get("code") or duration.get("unit")
         if unit not in DURATION_DAYS:
-            raise unsupported("Timing.repeat.boundsDuration", f"in '{unit}' is not supported")
+            # Translators: %(element)s is a FHIR element path, kept as written; %(unit)s the
+            # unit code the document gives it.
+            raise unsupported(_("%(element)s in '%(unit)s' is not supported"),
+                              element="Timing.repeat.boundsDuration", unit=unit)
         value = _number(duration.get("value"), "Timing.repeat.boundsDuration.value")
         if value != int(value):
-            raise unsupported("Timing.repeat.boundsDuration.value", "must be whole days")
+            # Translators: %(element)s is a FHIR element path, kept as written.
+            raise unsupported(_("%(element)s must be whole days"),
+                              element="Timing.repeat.boundsDuration.value")
         days = int(value) * DURATION_DAYS[unit]
         return first, first + timedelta(days=days - 1), days
     return first, None, None
@@ -213,15 +242,20 @@ def _same_zone(period: Json, context: Context) -> None:
         for extension in (period.get(key) or {}).get("extension") or []:
             if isinstance(extension, dict) and extension.get("url") == TZ_CODE and \
                     extension.get("valueCode") != context.zone.key:
-                raise unsupported(f"Timing.repeat.boundsPeriod.{key[1:]}", "names the zone "
-                                  f"{extension.get('valueCode')} for its times, not the "
-                                  f"patient's reminder clock {context.zone.key}")
+                # Translators: %(element)s is a FHIR element path, kept as written;
+                # %(zone)s and %(clock)s are time zone names ("Europe/Berlin").
+                raise unsupported(_("%(element)s names the zone %(zone)s for its times, not "
+                                    "the patient's reminder clock %(clock)s"),
+                                  element=f"Timing.repeat.boundsPeriod.{key[1:]}",
+                                  zone=extension.get("valueCode"), clock=context.zone.key)
 
 
 def _scheduled(repeat: Json, context: Context, first: date, amount: Decimal) -> dict[str, Any]:
     for key in ("frequencyMax", "periodMax"):
         if key in repeat:
-            raise unsupported(f"Timing.repeat.{key}", "is only supported as needed")
+            # Translators: %(element)s is a FHIR element path, kept as written.
+            raise unsupported(_("%(element)s is only supported as needed"),
+                              element=f"Timing.repeat.{key}")
     period = period_minutes(repeat)
     frequency = whole_number(repeat.get("frequency", 1), "Timing.repeat.frequency")
     extras = _extensions(repeat)
@@ -229,7 +263,8 @@ def _scheduled(repeat: Json, context: Context, first: date, amount: Decimal) -> 
         return _every_hours(repeat, context, first, amount, period // frequency, extras)
     days = (period or UNIT_MINUTES["d"]) / UNIT_MINUTES["d"]
     if days != int(days):
-        raise unsupported("Timing.repeat.period", "must be whole days")
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s must be whole days"), element="Timing.repeat.period")
     per_day = doses_per_day(repeat, frequency, int(days))
     fields: dict[str, Any] = {"recurrence": "daily",
                               "times": times_of_day(repeat, context, per_day, amount)}
@@ -249,7 +284,10 @@ def _extensions(repeat: Json) -> dict[str, str]:
     for extension in repeat.get("extension", []):
         url = str(extension.get("url", ""))
         if not url.startswith(PULSERX_EXT) or "valueString" not in extension:
-            raise unsupported("Timing.repeat.extension", f"'{url}' is not supported")
+            # Translators: %(element)s is a FHIR element path, kept as written; %(value)s the
+            # extension's URL.
+            raise unsupported(_("%(element)s '%(value)s' is not supported"),
+                              element="Timing.repeat.extension", value=url)
         found[url.removeprefix(PULSERX_EXT)] = str(extension["valueString"])
     return found
 
@@ -258,16 +296,18 @@ def _every_hours(repeat: Json, context: Context, first: date, amount: Decimal, m
                  extras: dict[str, str]) -> dict[str, Any]:
     for key in ("when", "dayOfWeek"):
         if key in repeat:
-            raise unsupported(f"Timing.repeat.{key}", "with an interval in hours is not "
-                              "supported")
+            # Translators: %(element)s is a FHIR element path, kept as written.
+            raise unsupported(_("%(element)s with an interval in hours is not supported"),
+                              element=f"Timing.repeat.{key}")
     start = (repeat.get("boundsPeriod") or {}).get("start")
     if isinstance(start, str) and len(start) > 10:
         anchor = datetime.fromisoformat(start.replace("Z", "+00:00"))
     else:
         walls = [wall_time(v) for v in repeat.get("timeOfDay", [])] or [context.day.wake]
         if len(walls) != 1:
-            raise unsupported("Timing.repeat.timeOfDay", "with an interval in hours takes "
-                              "one first time")
+            # Translators: %(element)s is a FHIR element path, kept as written.
+            raise unsupported(_("%(element)s with an interval in hours takes one first time"),
+                              element="Timing.repeat.timeOfDay")
         anchor = datetime.combine(first, walls[0], tzinfo=context.zone)
     fields: dict[str, Any] = {"recurrence": "every_hours", "times": [],
                               "every_minutes": minutes, "anchor_at": anchor,
@@ -285,23 +325,31 @@ def _apply_count(repeat: Json, fields: dict[str, Any], context: Context) -> int 
         return None
     count = whole_number(repeat["count"], "Timing.repeat.count")
     if count > MAX_COUNT:
-        raise unsupported("Timing.repeat.count", f"must be a whole number 1 to {MAX_COUNT}")
+        # Translators: %(element)s is a FHIR element path, kept as written; %(most)s a number.
+        raise unsupported(_("%(element)s must be a whole number 1 to %(most)s"),
+                          element="Timing.repeat.count", most=MAX_COUNT)
     if fields["recurrence"] == "every_hours":
         fields["dose_count"] = count
         return None
     if count == 1 and "timeOfDay" not in repeat and "when" not in repeat:
         if context.single_dose_at is None:
-            raise NeedsTime("Timing.repeat.count 1 without timeOfDay or when: a single dose is "
-                            "reminded at the time it is to be given, and the prescription does "
-                            "not say it; choose the time")
+            # Translators: %(element)s is a FHIR element path, %(time)s and %(when)s FHIR
+            # element names ("timeOfDay", "when"), all kept as written.
+            raise NeedsTime(_("%(element)s 1 without %(time)s or %(when)s: a single dose is "
+                              "reminded at the time it is to be given, and the prescription "
+                              "does not say it; choose the time") % {
+                "element": "Timing.repeat.count", "time": "timeOfDay", "when": "when"})
         if fields["recurrence"] != "daily":
-            raise unsupported("Timing.repeat.count", "1 is a single dose on one day")
+            # Translators: %(element)s is a FHIR element path, kept as written.
+            raise unsupported(_("%(element)s 1 is a single dose on one day"),
+                              element="Timing.repeat.count")
         fields["times"] = [{"at": context.single_dose_at.strftime("%H:%M"),
                             "amount": fields["times"][0]["amount"]}]
     per_day = len(fields["times"])
     if fields["recurrence"] != "daily" or count % per_day:
-        raise unsupported("Timing.repeat.count", "is only supported for whole days of a "
-                          "daily schedule or an interval in hours")
+        # Translators: %(element)s is a FHIR element path, kept as written.
+        raise unsupported(_("%(element)s is only supported for whole days of a daily "
+                            "schedule or an interval in hours"), element="Timing.repeat.count")
     last = fields["start_date"] + timedelta(days=count // per_day - 1)
     fields["end_date"] = min(last, fields["end_date"] or last)
     return count // per_day

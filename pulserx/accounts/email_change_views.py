@@ -132,17 +132,12 @@ def undo_email_change(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def send_password_reset(request: HttpRequest, email: str) -> bool:
-    """The password reset email, as Settings' "Forgot your password?" sends it."""
-    from pulserx.accounts.views import PasswordResetView
-
+    """The password reset email, as "Forgot your password?" sends it."""
     form = ResetPasswordForm({"email": email})
     if not form.is_valid():
         return False
     try:
-        form.save(request=request, use_https=request.is_secure(),
-                  email_template_name=PasswordResetView.email_template_name,
-                  subject_template_name=PasswordResetView.subject_template_name,
-                  extra_email_context={"site_url": site_url(request)})
+        form.mail(request)
     except (smtplib.SMTPException, OSError):
         return False
     return True

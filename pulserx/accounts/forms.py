@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm, PasswordResetForm
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,6 +29,7 @@ from pulserx.accounts.zones import current_name, validate_timezone, zone_names
 from pulserx.clock_format import page_time
 from pulserx.reminders.anchors import DayAnchor, PatientDay
 from pulserx.reminders.schedule import TravelPolicy
+from pulserx.siteurl import site_url
 from pulserx.web.time_fields import WallTimeField
 
 ZoneChoices = list[tuple[str | Promise, Any]]  # a group's name may be translated
@@ -378,6 +380,17 @@ class ResetPasswordForm(PasswordResetForm):
     """Django's, and an account made through a sign-in provider may set its first password
     the same way (it has none yet). A person without a login never: their address is a
     placeholder nobody reads."""
+
+    email_template = "accounts/password_reset_email.txt"
+    subject_template = "accounts/password_reset_subject.txt"
+
+    def mail(self, request: HttpRequest) -> None:
+        """Send the link (to a valid form's address) as the reset page does: in the
+        page's language, its links at the configured public address."""
+        self.save(request=request, use_https=request.is_secure(),
+                  email_template_name=self.email_template,
+                  subject_template_name=self.subject_template,
+                  extra_email_context={"site_url": site_url(request)})
 
     def get_users(self, email: str) -> Iterator[Any]:
         wanted = email.strip().lower()

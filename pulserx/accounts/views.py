@@ -98,8 +98,8 @@ class SignInView(auth_views.LoginView):
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = ResetPasswordForm
     template_name = "accounts/password_reset_form.html"
-    email_template_name = "accounts/password_reset_email.txt"
-    subject_template_name = "accounts/password_reset_subject.txt"
+    email_template_name = ResetPasswordForm.email_template
+    subject_template_name = ResetPasswordForm.subject_template
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not throttle.count_attempt(request):

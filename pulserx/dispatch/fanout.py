@@ -27,6 +27,7 @@ from pulserx.notifications import render, shapes
 from pulserx.notifications.models import (
     Channel,
     Delivery,
+    DeliveryCause,
     DeliveryStatus,
     Notification,
     NotificationKind,
@@ -254,7 +255,8 @@ def supersede_held(notifications: list[Pending]) -> None:
         notification__quiet_until__isnull=False, status=DeliveryStatus.PENDING,
     ).exclude(notification_id__in=[n.pk for n in held]).update(
         status=DeliveryStatus.SKIPPED, next_attempt_at=None,
-        last_error="replaced by a later reminder of the same dose")
+        last_error="replaced by a later reminder of the same dose",
+        cause=DeliveryCause.REPLACED)
 
 
 def record_web_deliveries(notification_ids: list[int], now: datetime) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from django.db import models
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from pulserx.accounts.models import Patient, User
 from pulserx.reminders.models import Dose, Medication, RefillReminder
@@ -181,6 +181,70 @@ class DeliveryStatus(models.TextChoices):
     SKIPPED = "skipped", pgettext_lazy("delivery status", "Not sent")
 
 
+class DeliveryCause(models.TextChoices):
+    """Why a delivery failed or was not sent, in a few kinds a person can read (`last_error`
+    keeps the technical reason, for operators)."""
+
+    UNREACHABLE = "unreachable", gettext_lazy("Service unreachable")
+    SETTINGS_REFUSED = "settings_refused", gettext_lazy("Channel settings refused")
+    ADDRESS_REFUSED = "address_refused", gettext_lazy("Email address refused")
+    NO_ADDRESS = "no_address", gettext_lazy("No confirmed email address")
+    SUBSCRIPTION_ENDED = "subscription_ended", gettext_lazy("Browser subscription ended")
+    NO_DEVICE = "no_device", gettext_lazy("No device for notifications")
+    SWITCHED_OFF = "switched_off", gettext_lazy("Channel turned off")
+    NOT_NEEDED = "not_needed", gettext_lazy("No longer needed")
+    REPLACED = "replaced", gettext_lazy("Replaced by a later reminder")
+    NOT_SET_UP = "not_set_up", gettext_lazy("Not set up on this site")
+    OURS = "ours", gettext_lazy("Error on our side")
+
+
+# What each cause tells the reader (the inbox, under "How it was delivered"): what happened
+# and, where they can, what to do.
+CAUSE_SENTENCES = {
+    DeliveryCause.UNREACHABLE: gettext_lazy(
+        "The service could not be reached; PulseRx tries again."),
+    DeliveryCause.SETTINGS_REFUSED: gettext_lazy(
+        "The service refused this channel's settings; check them in Settings → Channels."),
+    DeliveryCause.ADDRESS_REFUSED: gettext_lazy(
+        "The mail server refused your email address; check it in Settings → Email address."),
+    DeliveryCause.NO_ADDRESS: gettext_lazy(
+        "Not sent: your email address is missing or not confirmed yet."),
+    DeliveryCause.SUBSCRIPTION_ENDED: gettext_lazy(
+        "This browser stopped accepting notifications; turn them on again on that device."),
+    DeliveryCause.NO_DEVICE: gettext_lazy(
+        "Not sent: none of your browsers receives notifications; turn them on in the one "
+        "you use."),
+    DeliveryCause.SWITCHED_OFF: gettext_lazy(
+        "Not sent: this channel was turned off, paused or removed for this kind of message."),
+    DeliveryCause.NOT_NEEDED: gettext_lazy(
+        "Not sent: by then it was no longer needed (the dose was recorded, for example)."),
+    DeliveryCause.REPLACED: gettext_lazy(
+        "Not sent: a later reminder of the same dose replaced it."),
+    DeliveryCause.NOT_SET_UP: gettext_lazy(
+        "Not sent: this PulseRx site is not set up to send on this channel."),
+    DeliveryCause.OURS: gettext_lazy(
+        "Something went wrong on our side; PulseRx tries again."),
+}
+
+
+def cause_sentence(cause: str, status: str, attempts: int) -> str:
+    """The reader's sentence for a delivery's cause ("" without one): a retried cause
+    that failed for good says how often it was tried."""
+    if not cause:
+        return ""
+    if status == DeliveryStatus.FAILED and cause == DeliveryCause.UNREACHABLE:
+        # Translators: a reminder could not be delivered; %(tries)d is how often it was tried.
+        return ngettext("The service could not be reached; PulseRx gave up after %(tries)d "
+                        "try.", "The service could not be reached; PulseRx gave up after "
+                        "%(tries)d tries.", attempts) % {"tries": attempts}
+    if status == DeliveryStatus.FAILED and cause == DeliveryCause.OURS:
+        # Translators: a reminder could not be delivered; %(tries)d is how often it was tried.
+        return ngettext("Something went wrong on our side; PulseRx gave up after %(tries)d "
+                        "try.", "Something went wrong on our side; PulseRx gave up after "
+                        "%(tries)d tries.", attempts) % {"tries": attempts}
+    return str(CAUSE_SENTENCES[DeliveryCause(cause)])
+
+
 class Delivery(models.Model):
     """One channel's attempt(s) at one notification. Retries are rows with a due time
     (`next_attempt_at`) that the dispatcher re-sends: no task waits in worker memory."""
@@ -196,6 +260,9 @@ class Delivery(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
+    # Why it failed or was not sent, for the reader (blank when sent, and on older rows).
+    cause = models.CharField(max_length=20, choices=DeliveryCause.choices, blank=True,
+                             default="", db_default="")
     sent_at = models.DateTimeField(null=True, blank=True)
     # The id the service gave the sent message (a Matrix event id, a Twilio message SID):
     # a reply in a Matrix room names the reminder it answers by it. The dispatcher inserts
@@ -218,6 +285,9 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"delivery {self.pk}"
+
+    def cause_sentence(self) -> str:
+        return cause_sentence(self.cause, self.status, self.attempts)
 
 
 class ReplyCursor(models.Model):

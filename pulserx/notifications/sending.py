@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db.models import F
 
 from pulserx.notifications.inbox import RENDER_RELATED
-from pulserx.notifications.models import Channel, Delivery, DeliveryStatus
+from pulserx.notifications.models import Channel, Delivery, DeliveryCause, DeliveryStatus
 from pulserx.notifications.transports import TransportError, transport_for
 from pulserx.reminders.clock import database_now
 
@@ -76,10 +76,12 @@ def attempt_delivery(delivery_id: int, expected_attempts: int | None = None,
         return
     except Exception as error:  # a bug or an unforeseen library error: retry, then give up
         logger.exception("delivery %s via %s raised unexpectedly", delivery.pk, delivery.channel)
-        record_failure(delivery, attempts, TransportError(f"unexpected {type(error).__name__}"))
+        record_failure(delivery, attempts, TransportError(f"unexpected {type(error).__name__}",
+                                                          cause=DeliveryCause.OURS))
         return
     Delivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.SENT, sent_at=database_now(), next_attempt_at=None, last_error="")
+        status=DeliveryStatus.SENT, sent_at=database_now(), next_attempt_at=None, last_error="",
+        cause="")
 
 
 def record_failure(delivery: Delivery, attempts: int, error: TransportError) -> None:
@@ -89,5 +91,5 @@ def record_failure(delivery: Delivery, attempts: int, error: TransportError) -> 
     Delivery.objects.filter(pk=delivery.pk).update(
         status=error.status if final else DeliveryStatus.PENDING,
         next_attempt_at=None if final else database_now() + backoff(attempts),
-        last_error=error.reason[:300],
+        last_error=error.reason[:300], cause=error.cause,
     )

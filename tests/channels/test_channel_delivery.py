@@ -16,7 +16,13 @@ from django.utils import timezone
 from pulserx.accounts.models import Patient
 from pulserx.dispatch.tick import tick
 from pulserx.notifications.channels.editing import add_channel
-from pulserx.notifications.models import Channel, Delivery, DeliveryStatus, UserChannel
+from pulserx.notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryCause,
+    DeliveryStatus,
+    UserChannel,
+)
 from pulserx.notifications.tasks import send_deliveries
 from pulserx.reminders.models import Dose, Medication
 from tests.channels.conftest import LoopbackAPI, Respond
@@ -94,6 +100,7 @@ def test_a_500_is_retried_with_backoff_and_then_sent_once(
     delivery = Delivery.objects.get(target=channel)
     assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1
     assert "answered HTTP 500" in delivery.last_error
+    assert delivery.cause == DeliveryCause.UNREACHABLE
     assert delivery.next_attempt_at is not None and delivery.next_attempt_at > timezone.now()
 
     Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
@@ -101,6 +108,7 @@ def test_a_500_is_retried_with_backoff_and_then_sent_once(
 
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SENT and delivery.attempts == 2
+    assert delivery.last_error == "" and delivery.cause == ""
     assert len([r for r in server.received if api.is_message(r)]) == 2  # the 500, then one
 
 

@@ -16,7 +16,13 @@ from django.utils import timezone
 from pulserx.accounts.models import Patient
 from pulserx.dispatch.tick import tick
 from pulserx.notifications.channels.editing import add_channel, update_channel
-from pulserx.notifications.models import Channel, Delivery, DeliveryStatus, UserChannel
+from pulserx.notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryCause,
+    DeliveryStatus,
+    UserChannel,
+)
 from pulserx.notifications.tasks import send_deliveries
 from pulserx.reminders.models import Dose, Medication
 from tests.api.conftest import API, token_client
@@ -81,6 +87,7 @@ def test_a_message_planned_before_the_choice_changed_is_not_sent(
     delivery = Delivery.objects.get(target=channel)
     assert delivery.status == DeliveryStatus.SKIPPED
     assert "no longer carries this message" in delivery.last_error
+    assert delivery.cause == DeliveryCause.SWITCHED_OFF
 
 
 def test_the_api_chooses_among_the_caller_s_medications_only(

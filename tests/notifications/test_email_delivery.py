@@ -25,7 +25,13 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from pulserx.accounts.models import Patient, User
-from pulserx.notifications.models import Channel, Delivery, DeliveryStatus, NotificationKind
+from pulserx.notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryCause,
+    DeliveryStatus,
+    NotificationKind,
+)
 from pulserx.notifications.push_tokens import push_action_token
 from pulserx.notifications.sending import attempt_delivery
 from pulserx.reminders.models import Dose, DoseStatus, Medication
@@ -249,6 +255,7 @@ def test_a_refused_recipient_fails_for_good(smtp_server: Mailbox, emailed: Patie
     assert delivery.status == DeliveryStatus.FAILED
     assert delivery.next_attempt_at is None and delivery.attempts == 1
     assert delivery.last_error == "the mail server refused the recipient's address"
+    assert delivery.cause == DeliveryCause.ADDRESS_REFUSED
     assert smtp_server.envelopes == []
 
 
@@ -264,6 +271,7 @@ def test_an_unreachable_mail_server_is_retried(emailed: Patient,
     assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1
     assert delivery.next_attempt_at is not None and delivery.next_attempt_at > before
     assert delivery.last_error.startswith("the mail server could not be reached")
+    assert delivery.cause == DeliveryCause.UNREACHABLE
 
 
 def test_no_email_once_the_patient_turned_email_off(smtp_server: Mailbox,
@@ -272,6 +280,7 @@ def test_no_email_once_the_patient_turned_email_off(smtp_server: Mailbox,
 
     assert delivery.status == DeliveryStatus.SKIPPED
     assert delivery.last_error == "email reminders are turned off"
+    assert delivery.cause == DeliveryCause.SWITCHED_OFF
     assert smtp_server.envelopes == []
 
 
@@ -284,6 +293,7 @@ def test_no_reminder_is_emailed_to_an_unverified_address(smtp_server: Mailbox,
 
     assert delivery.status == DeliveryStatus.SKIPPED
     assert delivery.last_error == "the recipient's email address is not verified"
+    assert delivery.cause == DeliveryCause.NO_ADDRESS
     assert smtp_server.envelopes == []
 
 

@@ -13,7 +13,13 @@ from pulserx.accounts.models import Patient
 from pulserx.dispatch import fanout
 from pulserx.dispatch.tick import tick
 from pulserx.notifications import inbox
-from pulserx.notifications.models import Channel, Delivery, DeliveryStatus, Notification
+from pulserx.notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryCause,
+    DeliveryStatus,
+    Notification,
+)
 from pulserx.notifications.sending import attempt_delivery
 from pulserx.reminders.actions import record_dose
 from pulserx.reminders.models import Dose, DoseStatus
@@ -120,6 +126,9 @@ def test_re_alerts_held_in_the_night_go_out_once(patient, smtp_server, sent):
     tick_at(datetime(2026, 6, 2, 6, 0, 1, tzinfo=UTC))
     run(sent)
     assert len(smtp_server.envelopes) == 1
+    replaced = Delivery.objects.filter(channel=Channel.EMAIL, status=DeliveryStatus.SKIPPED)
+    assert replaced.count() == 2
+    assert {d.cause for d in replaced} == {DeliveryCause.REPLACED}
 
 
 def test_outside_quiet_hours_email_goes_at_once(patient, smtp_server, sent,

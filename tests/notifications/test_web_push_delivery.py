@@ -16,6 +16,7 @@ from pulserx.accounts.models import Patient, User
 from pulserx.notifications.models import (
     Channel,
     Delivery,
+    DeliveryCause,
     DeliveryStatus,
     NotificationKind,
     PushSubscription,
@@ -102,6 +103,7 @@ def test_a_gone_subscription_is_deleted_and_the_delivery_skipped(
 
     assert delivery.status == DeliveryStatus.SKIPPED
     assert delivery.next_attempt_at is None and "expired" in delivery.last_error
+    assert delivery.cause == DeliveryCause.SUBSCRIPTION_ENDED
     assert not PushSubscription.objects.filter(pk=subscription.pk).exists()
 
 
@@ -130,6 +132,7 @@ def test_a_server_error_leaves_the_delivery_pending_for_a_retry(
     assert delivery.attempts == 1
     assert delivery.next_attempt_at is not None and delivery.next_attempt_at > before
     assert delivery.last_error == "the push service answered HTTP 500"
+    assert delivery.cause == DeliveryCause.UNREACHABLE
     assert PushSubscription.objects.filter(pk=subscription.pk).exists()
     assert push_service.received[0].problems == []
 
@@ -143,9 +146,11 @@ def test_too_many_requests_is_retried_but_other_client_errors_are_final(
     refused = delivered(pending_delivery(due_dose(patient), patient.user, Channel.PUSH))
 
     assert throttled.status == DeliveryStatus.PENDING
+    assert throttled.cause == DeliveryCause.UNREACHABLE
     assert refused.status == DeliveryStatus.FAILED
     assert refused.next_attempt_at is None
     assert refused.last_error == "the push service answered HTTP 403"
+    assert refused.cause == DeliveryCause.OURS
 
 
 def test_an_unreachable_push_service_is_retried(patient: Patient, vapid: dict[str, str],
@@ -168,6 +173,7 @@ def test_without_a_subscription_the_delivery_is_skipped(
 
     assert delivery.status == DeliveryStatus.SKIPPED
     assert delivery.last_error == "the recipient has no push subscription"
+    assert delivery.cause == DeliveryCause.NO_DEVICE
 
 
 ANOTHER_PAIRS_PUBLIC_KEY = new_vapid_keys()[0]
@@ -192,6 +198,7 @@ def test_unusable_vapid_settings_skip_the_delivery_and_say_why(
 
     assert delivery.status == DeliveryStatus.SKIPPED
     assert delivery.last_error.startswith(problem)
+    assert delivery.cause == DeliveryCause.NOT_SET_UP
     assert push_service.received == []
 
 
@@ -271,7 +278,7 @@ def test_retry_after_backoff_reaches_the_device(
     delivery = delivered(delivery)
 
     assert delivery.status == DeliveryStatus.SENT and delivery.attempts == 2
-    assert delivery.last_error == ""
+    assert delivery.last_error == "" and delivery.cause == ""
     assert len(push_service.received) == 2
 
 

@@ -12,6 +12,7 @@ from pulserx.accounts.models import Patient, User
 from pulserx.notifications.models import (
     Channel,
     Delivery,
+    DeliveryCause,
     DeliveryStatus,
     Notification,
     NotificationKind,
@@ -138,7 +139,26 @@ def test_inbox_shows_how_each_notification_was_delivered(patient_client: Client,
 
     assert "How it was delivered" in page
     assert "In the app" in page and "Email" in page
-    assert "5 attempts" in page and "Last error: 550 mailbox unavailable" in page
+    assert "5 attempts" in page and "Last error: 550 mailbox unavailable" in page  # an old row
+
+
+@pytest.mark.parametrize(("status", "attempts", "sentence"), [
+    (DeliveryStatus.PENDING, 2, "The service could not be reached; PulseRx tries again."),
+    (DeliveryStatus.FAILED, 1, "The service could not be reached; PulseRx gave up after 1 try."),
+    (DeliveryStatus.FAILED, 8, "The service could not be reached; PulseRx gave up after 8 tries."),
+])
+def test_inbox_says_why_in_a_sentence_and_keeps_the_technical_reason(
+        patient_client: Client, patient: Patient, status: str, attempts: int, sentence: str):
+    notification = notify(patient, make.dose(make.medication(patient), NOW))
+    Delivery.objects.create(notification=notification, channel=Channel.EMAIL, status=status,
+                            attempts=attempts, cause=DeliveryCause.UNREACHABLE,
+                            last_error="the mail server answered 451")
+
+    page = patient_client.get("/inbox/").content.decode()
+
+    assert sentence in page
+    assert "Technical details</summary>the mail server answered 451" in page
+    assert "Last error:" not in page
 
 
 def test_mark_all_read(patient_client: Client, patient: Patient, other_patient: Patient):

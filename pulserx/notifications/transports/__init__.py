@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.utils.module_loading import import_string
 
-from pulserx.notifications.models import Channel
+from pulserx.notifications.models import Channel, DeliveryCause
 from pulserx.notifications.transports.base import Transport, TransportError
 
 TRANSPORTS = {
@@ -24,6 +24,7 @@ TRANSPORTS = {
 def transport_for(channel: str) -> Transport:
     path = TRANSPORTS.get(channel)  # type: ignore[call-overload]
     if path is None:
-        raise TransportError(f"no transport for {channel}", permanent=True)
+        raise TransportError(f"no transport for {channel}", cause=DeliveryCause.NOT_SET_UP,
+                             permanent=True)
     transport: Transport = import_string(path)()
     return transport

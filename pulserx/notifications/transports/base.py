@@ -18,6 +18,7 @@ from pulserx.notifications.models import (
     ALERT_KINDS,
     Channel,
     Delivery,
+    DeliveryCause,
     DeliveryStatus,
     Notification,
     NotificationKind,
@@ -30,19 +31,21 @@ logger = logging.getLogger("pulserx.delivery")
 
 
 class TransportError(Exception):
-    """A failed send. `permanent` failures are not retried; `status` is recorded then."""
+    """A failed send: `reason` for operators, `cause` for the person who reads the inbox.
+    `permanent` failures are not retried; `status` is recorded then."""
 
-    def __init__(self, reason: str, *, permanent: bool = False,
+    def __init__(self, reason: str, *, cause: DeliveryCause, permanent: bool = False,
                  status: str = DeliveryStatus.FAILED) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.cause = cause
         self.permanent = permanent
         self.status = status
 
 
-def not_sent(reason: str) -> TransportError:
+def not_sent(reason: str, cause: DeliveryCause) -> TransportError:
     """Nothing went wrong, there is just nothing to send (recorded as skipped)."""
-    return TransportError(reason, permanent=True, status=DeliveryStatus.SKIPPED)
+    return TransportError(reason, cause=cause, permanent=True, status=DeliveryStatus.SKIPPED)
 
 
 class Transport:
@@ -67,20 +70,23 @@ def ensure_still_wanted(notification: Notification, channel: str) -> None:
     switched off since, or tell a caregiver who no longer receives alerts."""
     if notification.kind in ALERT_KINDS:
         if notification.dose is not None and notification.dose.status not in OPEN_STATUSES:
-            raise not_sent("the dose was recorded before this could be sent")
+            raise not_sent("the dose was recorded before this could be sent",
+                           DeliveryCause.NOT_NEEDED)
         switched_off(notification.patient, channel)
     elif notification.kind == NotificationKind.GIVER_REMINDER:
         still_giving(notification)
     elif notification.kind == NotificationKind.REFILL:
         reminder, patient = notification.refill, notification.patient
         if reminder is None or reminder.cycle != reminder.medication.refill_cycle:
-            raise not_sent("the medication was refilled before this could be sent")
+            raise not_sent("the medication was refilled before this could be sent",
+                           DeliveryCause.NOT_NEEDED)
         switched_off(patient, channel)
     elif notification.kind == NotificationKind.CAREGIVER_MISSED and not CareLink.objects.filter(
         patient_id=notification.patient_id, caregiver_id=notification.recipient_id,
         status=CareLinkStatus.ACCEPTED, alert_on_missed=True,
     ).exists():
-        raise not_sent("the caregiver no longer receives missed-dose alerts")
+        raise not_sent("the caregiver no longer receives missed-dose alerts",
+                       DeliveryCause.NOT_NEEDED)
 
 
 def switched_off(patient: Patient, channel: str) -> None:
@@ -88,7 +94,7 @@ def switched_off(patient: Patient, channel: str) -> None:
     the channel (UserChannel.wants)."""
     if (channel == Channel.PUSH and not patient.notify_push) or (
             channel == Channel.EMAIL and not patient.notify_email):
-        raise not_sent(f"{channel} reminders are turned off")
+        raise not_sent(f"{channel} reminders are turned off", DeliveryCause.SWITCHED_OFF)
 
 
 def user_channel_send(delivery: Delivery) -> tuple[Notification, UserChannel, dict[str, Any]]:
@@ -100,14 +106,15 @@ def user_channel_send(delivery: Delivery) -> tuple[Notification, UserChannel, di
     channel = (UserChannel.objects.filter(pk=delivery.target_id).first()
                if delivery.target_id is not None else None)
     if channel is None:
-        raise not_sent("the channel was removed")
+        raise not_sent("the channel was removed", DeliveryCause.SWITCHED_OFF)
     ensure_still_wanted(notification, delivery.channel)
     if not channel.wants(notification.kind, medication_of(notification)):
-        raise not_sent("the channel is paused or no longer carries this message")
+        raise not_sent("the channel is paused or no longer carries this message",
+                       DeliveryCause.SWITCHED_OFF)
     try:
         values = sealing.unseal(channel.sealed_settings)
     except sealing.SealBroken as error:
-        raise TransportError(str(error), permanent=True) from None
+        raise TransportError(str(error), cause=DeliveryCause.OURS, permanent=True) from None
     return notification, channel, values
 
 
@@ -115,9 +122,11 @@ def still_giving(notification: Notification) -> None:
     """A giver's reminder: not once the dose is recorded, nor to someone who no longer
     gives (revoked, or now only sees the person's day)."""
     if notification.dose is not None and notification.dose.status not in OPEN_STATUSES:
-        raise not_sent("the dose was recorded before this could be sent")
+        raise not_sent("the dose was recorded before this could be sent",
+                       DeliveryCause.NOT_NEEDED)
     if not CareLink.objects.filter(
         patient_id=notification.patient_id, caregiver_id=notification.recipient_id,
         status=CareLinkStatus.ACCEPTED, role__in=(CareRole.GIVES, CareRole.MANAGES),
     ).exists():
-        raise not_sent("the recipient no longer gives this person's doses")
+        raise not_sent("the recipient no longer gives this person's doses",
+                       DeliveryCause.NOT_NEEDED)

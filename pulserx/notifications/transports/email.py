@@ -7,7 +7,7 @@ import smtplib
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
-from pulserx.notifications.models import Channel, Delivery
+from pulserx.notifications.models import Channel, Delivery, DeliveryCause
 from pulserx.notifications.render import reading, stored_message
 from pulserx.notifications.shapes import email_context
 from pulserx.notifications.transports.base import (
@@ -24,9 +24,10 @@ class EmailTransport(Transport):
         notification = load_notification(delivery)
         ensure_still_wanted(notification, Channel.EMAIL)
         if not notification.recipient.email:
-            raise not_sent("the recipient has no email address")
+            raise not_sent("the recipient has no email address", DeliveryCause.NO_ADDRESS)
         if not notification.recipient.email_verified:
-            raise not_sent("the recipient's email address is not verified")
+            raise not_sent("the recipient's email address is not verified",
+                           DeliveryCause.NO_ADDRESS)
         message = stored_message(notification)
         context = email_context(message)
         with reading(message.language):  # the templates' words in the recipient's language
@@ -41,11 +42,13 @@ class EmailTransport(Transport):
             sent = email.send()
         except smtplib.SMTPRecipientsRefused:
             raise TransportError("the mail server refused the recipient's address",
-                                 permanent=True) from None
+                                 cause=DeliveryCause.ADDRESS_REFUSED, permanent=True) from None
         except smtplib.SMTPResponseException as error:
-            raise TransportError(f"the mail server answered {error.smtp_code}") from None
+            raise TransportError(f"the mail server answered {error.smtp_code}",
+                                 cause=DeliveryCause.UNREACHABLE) from None
         except (smtplib.SMTPException, OSError) as error:
             raise TransportError(
-                f"the mail server could not be reached ({type(error).__name__})") from None
+                f"the mail server could not be reached ({type(error).__name__})",
+                cause=DeliveryCause.UNREACHABLE) from None
         if not sent:
-            raise TransportError("the email backend sent nothing")
+            raise TransportError("the email backend sent nothing", cause=DeliveryCause.OURS)

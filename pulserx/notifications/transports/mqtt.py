@@ -30,7 +30,7 @@ from django.conf import settings
 
 from pulserx.notifications.channels import sealing
 from pulserx.notifications.channels.addresses import AddressRefused, connect, server_url
-from pulserx.notifications.models import Delivery, NotificationKind, UserChannel
+from pulserx.notifications.models import Delivery, DeliveryCause, NotificationKind, UserChannel
 from pulserx.notifications.render import (
     Message,
     stored_message,
@@ -124,23 +124,27 @@ def publish(values: dict[str, str], items: list[Publication]) -> None:
     try:
         client.connect(broker.host, port, keepalive=30)
     except AddressRefused as error:
-        raise TransportError(f"{LABEL}: {error}", permanent=True) from None
+        raise TransportError(f"{LABEL}: {error}", cause=DeliveryCause.SETTINGS_REFUSED,
+                             permanent=True) from None
     except (OSError, ssl.SSLError) as error:
         raise TransportError(f"{LABEL}: the broker could not be reached "
-                             f"({type(error).__name__})") from None
+                             f"({type(error).__name__})", cause=DeliveryCause.UNREACHABLE) from None
     client.loop_start()
     try:
         if not connected.wait(timeout):
-            raise TransportError(f"{LABEL}: the broker did not answer in time")
+            raise TransportError(f"{LABEL}: the broker did not answer in time",
+                                 cause=DeliveryCause.UNREACHABLE)
         if refusal:
             raise TransportError(f"{LABEL}: the broker refused the connection "
-                                 f"({refusal[0]})", permanent=True)
+                                 f"({refusal[0]})", cause=DeliveryCause.SETTINGS_REFUSED,
+                                 permanent=True)
         sent = [client.publish(item.topic, item.payload, qos=1, retain=item.retain)
                 for item in items]
         for info in sent:
             info.wait_for_publish(timeout)
             if not info.is_published():
-                raise TransportError(f"{LABEL}: the broker did not acknowledge a message")
+                raise TransportError(f"{LABEL}: the broker did not acknowledge a message",
+                                     cause=DeliveryCause.UNREACHABLE)
     finally:
         client.disconnect()
         client.loop_stop()

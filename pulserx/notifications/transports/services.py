@@ -17,7 +17,13 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from pulserx.notifications.channels import buttons, catalogue
-from pulserx.notifications.models import Delivery, NotificationKind, Service, UserChannel
+from pulserx.notifications.models import (
+    Delivery,
+    DeliveryCause,
+    NotificationKind,
+    Service,
+    UserChannel,
+)
 from pulserx.notifications.render import reading, stored_message
 from pulserx.notifications.shapes import body_with_reply_prompt
 from pulserx.notifications.transports.base import (
@@ -46,19 +52,24 @@ def failure(service: Service, outcome: object) -> TransportError:
     assert isinstance(outcome, Outcome)
     label = service.label
     if outcome.errors:
-        return TransportError(f"{label}: {outcome.errors[-1]}")
+        return TransportError(f"{label}: {outcome.errors[-1]}", cause=DeliveryCause.UNREACHABLE)
     failed = [(status, words) for status, words in outcome.answers if status >= 300]
     if failed:
         status, words = failed[-1]
         detail = f": {words}" if words else ""
         if 300 <= status < 400:
             return TransportError(f"{label} answered with a redirect (HTTP {status}), "
-                                  "which PulseRx does not follow", permanent=True)
-        return TransportError(f"{label} answered HTTP {status}{detail}",
-                              permanent=400 <= status < 500 and status not in (408, 429))
+                                  "which PulseRx does not follow",
+                                  cause=DeliveryCause.SETTINGS_REFUSED, permanent=True)
+        refused = 400 <= status < 500 and status not in (408, 429)
+        return TransportError(f"{label} answered HTTP {status}{detail}", permanent=refused,
+                              cause=DeliveryCause.SETTINGS_REFUSED if refused
+                              else DeliveryCause.UNREACHABLE)
     if not outcome.answers:
-        return TransportError(f"{label}: the message could not be sent (no request was made)")
-    return TransportError(f"{label} did not accept the message")
+        return TransportError(f"{label}: the message could not be sent (no request was made)",
+                              cause=DeliveryCause.OURS)
+    return TransportError(f"{label} did not accept the message",
+                          cause=DeliveryCause.SETTINGS_REFUSED)
 
 
 def send_text(service: Service, values: dict[str, str], title: str, body: str,
@@ -77,7 +88,8 @@ def send_text(service: Service, values: dict[str, str], title: str, body: str,
     try:
         url = catalogue.spec_for(service).url(values)
     except ValueError as error:  # e.g. an address the operator no longer allows
-        raise TransportError(f"{service.label}: {error}", permanent=True) from None
+        raise TransportError(f"{service.label}: {error}", cause=DeliveryCause.SETTINGS_REFUSED,
+                             permanent=True) from None
     timeouts = {"cto": str(settings.PULSERX_CHANNEL_TIMEOUT),
                 "rto": str(settings.PULSERX_CHANNEL_TIMEOUT), **(extra or {})}
     url += ("&" if "?" in url else "?") + urlencode(timeouts, quote_via=quote)
@@ -90,7 +102,7 @@ def send_text(service: Service, values: dict[str, str], title: str, body: str,
     notifier = apprise.Apprise(asset=asset)
     if not parsed or not notifier.add(plugin(**{**parsed, "asset": asset})):
         raise TransportError(f"{service.label}: the channel's settings are not usable",
-                             permanent=True)
+                             cause=DeliveryCause.SETTINGS_REFUSED, permanent=True)
     with guarded(json_additions) as outcome:
         sent = notifier.notify(body=body, title=title)
     if not sent:

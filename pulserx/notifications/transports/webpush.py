@@ -14,7 +14,7 @@ from django.conf import settings
 from py_vapid import Vapid
 
 from pulserx.notifications import push_services
-from pulserx.notifications.models import Channel, Delivery, PushSubscription
+from pulserx.notifications.models import Channel, Delivery, DeliveryCause, PushSubscription
 from pulserx.notifications.push_services import checked_endpoint
 from pulserx.notifications.render import stored_message
 from pulserx.notifications.shapes import push_payload
@@ -81,7 +81,7 @@ def vapid_signer() -> Vapid:
     signer, problem = read_vapid(settings.VAPID_PRIVATE_KEY, settings.VAPID_PUBLIC_KEY,
                                  settings.VAPID_SUBJECT)
     if signer is None:
-        raise not_sent(problem)
+        raise not_sent(problem, DeliveryCause.NOT_SET_UP)
     return signer
 
 
@@ -101,7 +101,7 @@ class WebPushTransport(Transport):
         subscriptions = [s for s in PushSubscription.objects.filter(
             user_id=notification.recipient_id) if checked_endpoint(s.endpoint)]
         if not subscriptions:
-            raise not_sent("the recipient has no push subscription")
+            raise not_sent("the recipient has no push subscription", DeliveryCause.NO_DEVICE)
         message = stored_message(notification)
         data = json.dumps(push_payload(message), separators=(",", ":")).encode()
         urgency = "high" if message.actionable else "normal"
@@ -119,7 +119,8 @@ class WebPushTransport(Transport):
         try:
             body = encrypted(data, subscription)
         except ValueError:
-            return TransportError("the push subscription's keys are invalid", permanent=True)
+            return TransportError("the push subscription's keys are invalid",
+                                  cause=DeliveryCause.SUBSCRIPTION_ENDED, permanent=True)
         headers = {"Content-Encoding": "aes128gcm", "Content-Type": "application/octet-stream",
                    "TTL": str(int(settings.PULSERX_PUSH_TTL.total_seconds())),
                    "Urgency": urgency, **vapid_headers(signer, endpoint)}
@@ -128,15 +129,17 @@ class WebPushTransport(Transport):
                                         timeout=settings.PULSERX_PUSH_TIMEOUT)
         except OSError as error:
             return TransportError(f"the push service could not be reached "
-                                  f"({type(error).__name__})")
+                                  f"({type(error).__name__})", cause=DeliveryCause.UNREACHABLE)
         if status in (404, 410):
             PushSubscription.objects.filter(pk=subscription.pk).delete()
             logger.info("push subscription %s is gone (HTTP %s), deleted",
                         subscription.pk, status)
             return False
         if not 200 <= status <= 202:
-            return TransportError(f"the push service answered HTTP {status}",
-                                  permanent=400 <= status < 500 and status != 429)
+            refused = 400 <= status < 500 and status != 429
+            return TransportError(f"the push service answered HTTP {status}", permanent=refused,
+                                  cause=DeliveryCause.OURS if refused
+                                  else DeliveryCause.UNREACHABLE)
         return True
 
     def conclude(self, delivery: Delivery, outcomes: list[TransportError | bool]) -> None:
@@ -149,7 +152,8 @@ class WebPushTransport(Transport):
                                outcomes.count(True), len(outcomes))
             return
         if not errors:
-            raise not_sent("every push subscription of the recipient has expired")
+            raise not_sent("every push subscription of the recipient has expired",
+                           DeliveryCause.SUBSCRIPTION_ENDED)
         error = next((e for e in errors if not e.permanent), errors[0])
         if len(errors) > 1:
             error.reason = f"{error.reason} (and {len(errors) - 1} more failed)"

@@ -89,3 +89,36 @@ def test_correct_a_take_and_take_an_upcoming_dose_early(
     assert axe_violations(pat) == []
     assert axe_violations(carer) == []
     assert console_errors == []
+
+
+def test_what_an_action_said_outlives_the_live_refresh_it_causes(
+        browser: Browser, web_server: WebServer, patient: Patient,
+        console_errors: list[str]) -> None:
+    """The Take answer's words ("Taken …") stay when the row re-renders a moment later for
+    the live event the same Take caused (here sent again by hand, after the answer, which is
+    the order that used to drop them)."""
+    from pulserx import live
+
+    now = timezone.now()
+    medication = Medication.objects.create(patient=patient, name="Lamotrigine",
+                                           strength="100 mg", stock=Decimal(10))
+    dose = Dose.objects.create(patient=patient, medication=medication, due_at=now,
+                               status=DoseStatus.NOTIFIED, reminded_at=now, alerts_sent=1,
+                               amount=Decimal(1), next_action_at=now + timedelta(hours=1))
+    page = signed_in_page(browser, web_server, patient.user.email, "Europe/London")
+    wait_live(page)
+    row = page.locator(f"#dose-{dose.pk}")
+    row.get_by_role("button", name="Take").click()
+    said = row.locator(".dose-notice")
+    expect(said).to_be_visible()
+    words = said.inner_text()
+    row.evaluate("element => element.setAttribute('data-before-refresh', '')")
+
+    live.publish(live.dose_events([live.DoseChange(
+        dose_id=dose.pk, patient_id=patient.pk, patient_user_id=patient.user_id,
+        status="taken", is_test=False)], {}))
+
+    refreshed = page.locator(f"#dose-{dose.pk}:not([data-before-refresh])")
+    refreshed.wait_for(state="attached")
+    expect(refreshed.locator(".dose-notice")).to_have_text(words)
+    expect(refreshed).to_contain_text("Taken")

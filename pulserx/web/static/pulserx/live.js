@@ -275,13 +275,35 @@ function refreshDose(doseId, patientId) {
   const selector = `[data-dose-id="${CSS.escape(String(doseId))}"]`;
   for (const row of document.querySelectorAll(selector)) {
     if (row.dataset.refreshUrl && !lists.some((list) => list.contains(row))) {
-      swapFrom(row, row.dataset.refreshUrl).catch(() => {});
+      const said = recentWords(row);
+      swapFrom(row, row.dataset.refreshUrl).then(() => keepWords(row.id, said)).catch(() => {});
     }
   }
   for (const timeline of document.querySelectorAll('[data-live-region="doses"]')) {
     if (!timeline.querySelector(selector) && aboutPatient(timeline, patientId)) {
       swapFrom(timeline, timeline.dataset.refreshUrl).catch(() => {});
     }
+  }
+}
+
+/* What the person's own action just said in a row ("Corrected: not recorded.", a refusal):
+ * the live event that action causes re-renders the row a moment later, and the words must
+ * not vanish before they are read. Kept through refreshes for SAID_FOR_MS after the first. */
+const SAID_FOR_MS = 10000;
+
+function recentWords(row) {
+  const said = Array.from(row.querySelectorAll(".dose-notice, .dose-error"));
+  const now = Date.now();
+  for (const words of said) words.dataset.firstRefresh ||= String(now);
+  return said.filter((words) => now - Number(words.dataset.firstRefresh) < SAID_FOR_MS);
+}
+
+function keepWords(rowId, said) {
+  const row = rowId && document.getElementById(rowId);
+  if (!row || !said.length || row.querySelector(".dose-notice, .dose-error")) return;
+  const actions = row.querySelector(".dose-actions");
+  for (const words of said) {
+    if (actions) actions.before(words); else row.append(words);
   }
 }
 

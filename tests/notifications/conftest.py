@@ -37,6 +37,7 @@ from pulserx.notifications.models import (
     NotificationKind,
     PushSubscription,
 )
+from pulserx.notifications.sending import attempt_delivery
 from pulserx.reminders.models import Dose, DoseStatus, Medication
 from tests.support import free_port
 
@@ -271,3 +272,10 @@ def pending_delivery(dose: Dose | None, recipient: User, channel: Channel, *,
         recipient=recipient, patient=patient, dose=dose, kind=kind, created_at=timezone.now())
     return Delivery.objects.create(notification=notification, channel=channel,
                                    next_attempt_at=timezone.now())
+
+
+def delivered(delivery: Delivery) -> Delivery:
+    """The delivery after one attempt at sending it, as the worker makes it."""
+    attempt_delivery(delivery.pk)
+    delivery.refresh_from_db()
+    return delivery

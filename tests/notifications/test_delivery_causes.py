@@ -18,24 +18,18 @@ from pulserx.notifications.models import (
     DeliveryCause,
     DeliveryStatus,
 )
-from pulserx.notifications.sending import attempt_delivery
 from pulserx.notifications.transports import TransportError
 from tests.notifications.conftest import (
     REFUSED_ADDRESS,
     Mailbox,
     PushService,
+    delivered,
     due_dose,
     pending_delivery,
 )
 from tests.support import https_client
 
 pytestmark = pytest.mark.django_db
-
-
-def delivered(delivery: Delivery) -> Delivery:
-    attempt_delivery(delivery.pk)
-    delivery.refresh_from_db()
-    return delivery
 
 
 def inbox_of(user: User) -> str:

@@ -27,17 +27,16 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from pulserx.accounts.models import Patient, User
 from pulserx.notifications.models import (
     Channel,
-    Delivery,
     DeliveryCause,
     DeliveryStatus,
     NotificationKind,
 )
 from pulserx.notifications.push_tokens import push_action_token
-from pulserx.notifications.sending import attempt_delivery
 from pulserx.reminders.models import Dose, DoseStatus, Medication
 from tests.notifications.conftest import (
     REFUSED_ADDRESS,
     Mailbox,
+    delivered,
     due_dose,
     pending_delivery,
 )
@@ -52,12 +51,6 @@ def emailed(patient: Patient) -> Patient:
     patient.notify_email = True
     patient.save()
     return patient
-
-
-def delivered(delivery: Delivery) -> Delivery:
-    attempt_delivery(delivery.pk)
-    delivery.refresh_from_db()
-    return delivery
 
 
 def received(mailbox: Mailbox) -> EmailMessage:

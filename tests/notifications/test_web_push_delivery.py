@@ -22,19 +22,12 @@ from pulserx.notifications.models import (
     PushSubscription,
 )
 from pulserx.notifications.push_tokens import push_action_allowed
-from pulserx.notifications.sending import attempt_delivery
 from pulserx.notifications.vapid import new_vapid_keys
 from pulserx.reminders.models import DoseStatus
-from tests.notifications.conftest import PushService, due_dose, pending_delivery
+from tests.notifications.conftest import PushService, delivered, due_dose, pending_delivery
 from tests.support import free_port
 
 pytestmark = pytest.mark.django_db
-
-
-def delivered(delivery: Delivery) -> Delivery:
-    attempt_delivery(delivery.pk)
-    delivery.refresh_from_db()
-    return delivery
 
 
 def test_reminder_arrives_signed_and_decryptable_with_its_actions(
